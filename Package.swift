@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// tterminal: one executable (`tterminal`) whose roles are supervisor, feeder and worker.
+/// Module boundaries follow DESIGN.md §8; each C library is imported by exactly one module.
+let package = Package(
+    name: "tterminal",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tterminal", targets: ["TTerminal"]),
+        .executable(name: "tterminal-bench", targets: ["RingBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C boundaries: small shims over libc and the Debian libraries.
+        .target(name: "CPosix"),
+        .systemLibrary(name: "CLibURing", path: "Sources/CLibURing"),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        .target(name: "Posix", dependencies: ["CPosix"]),
+        .target(name: "Market"),
+        .target(name: "Runtime", dependencies: ["Posix"]),
+        .target(name: "ShmRing", dependencies: [
+            "Posix", .product(name: "Atomics", package: "swift-atomics"),
+        ]),
+        .target(name: "Feeder", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "CZlib", "CLibPQ"]),
+        .target(name: "Worker", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "CLibURing"]),
+        .target(name: "Supervisor", dependencies: ["ShmRing", "Posix", "Runtime"]),
+        .executableTarget(name: "TTerminal", dependencies: [
+            "Supervisor", "Feeder", "Worker", "ShmRing", "Runtime", "Posix",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "RingBench", dependencies: ["ShmRing", "Posix"], path: "Benchmarks/RingBench"),
+
+        .testTarget(name: "PosixTests", dependencies: ["Posix"]),
+        .testTarget(name: "ShmRingTests", dependencies: ["ShmRing", "Posix"]),
+        .testTarget(name: "MarketTests", dependencies: ["Market"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "ShmRing"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
+        .testTarget(name: "FeederTests", dependencies: ["Feeder", "ShmRing", "Market"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Posix"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,36 @@
+// Declarations Glibc's Swift module leaves out, and macros turned into functions.
+#pragma once
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <time.h>
+
+static inline int tt_errno(void) { return errno; }
+static inline void tt_set_errno(int e) { errno = e; }
+static inline int tt_wifexited(int status) { return WIFEXITED(status); }
+static inline int tt_wexitstatus(int status) { return WEXITSTATUS(status); }
+static inline int tt_wifsignaled(int status) { return WIFSIGNALED(status); }
+static inline int tt_wtermsig(int status) { return WTERMSIG(status); }
+/// The current thread's cpu time in ns.
+static inline long long tt_thread_cpu_ns(void) {
+    struct timespec ts; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+/// CLOCK_MONOTONIC in ns: the clock every latency figure is measured with.
+static inline long long tt_monotonic_ns(void) {
+    struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+/// CLOCK_REALTIME in ns.
+static inline long long tt_realtime_ns(void) {
+    struct timespec ts; clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+int tt_memfd_create(const char *name, unsigned int flags);
