@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "ShmRing"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "FeederTests", dependencies: ["Feeder", "ShmRing", "Market"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Posix"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -91,6 +91,18 @@ public enum Layout {
     // RingHeader, after the control block. Each writer counter on its own cache line.
     public static let ringHeaderOffset = controlOffset + controlSize
     public static let ringHeaderSize = 4096
+    /// Words of the ring header, all written by the ring's single writer. Positions are byte
+    /// counts since the segment was formatted (index in the data = position & (capacity − 1)).
+    ///
+    /// ```
+    ///  0    tailIntent      where the writer will have written up to; stored before each record
+    ///  64   tail            end of the last complete record; stored after it
+    ///  128  latestSequence  sequence of the last complete record (0: none yet)
+    ///  192  epoch           bumped by each new writer (feeder start)
+    ///  256  writerPid
+    ///  320  recordsWritten  data records since the segment was formatted
+    ///  384  latestPosition  start of the last complete record (where a lapped reader rejoins)
+    /// ```
     public enum Ring {
         public static let tailIntent = 0
         public static let tail = 64
@@ -98,6 +110,7 @@ public enum Layout {
         public static let epoch = 192
         public static let writerPid = 256
         public static let recordsWritten = 320
+        public static let latestPosition = 384
     }
     public static let ringDataOffset = ringHeaderOffset + ringHeaderSize
 
@@ -112,6 +125,35 @@ public enum Layout {
 
     // State tables.
     public static let symbolEntrySize = 1024
+    /// One symbol's entry in the state tables, relative to the entry. Written by the feeder
+    /// only, under the seqlock (odd while writing); readers copy, then re-check the seqlock.
+    ///
+    /// ```
+    ///  0     +------------------------------------------+
+    ///        | seqlock      u64  odd while writing      |
+    ///  8     | name         16 B ASCII, NUL padded      |
+    ///  24    | marketFlags  u64  (TradeRecord.futures…)  |
+    ///  32    | tradeCount   u64  0: no trade yet        |
+    ///  40    | reserved     24 B                        |
+    ///  64    +------------------------------------------+
+    ///        | lastTrade    TradeRecord, 48 B           |
+    ///  112   | reserved     16 B                        |
+    ///  128   +------------------------------------------+
+    ///        | reserved for later: book ticker, mark    |
+    ///        | price and funding, 24 h ticker, candles  |
+    ///  1024  +------------------------------------------+
+    /// ```
+    public enum SymbolEntry {
+        public static let seqlock = 0
+        public static let name = 8
+        public static let nameCapacity = 16
+        public static let marketFlags = 24
+        public static let tradeCount = 32
+        public static let lastTrade = 64
+        public static let lastTradeSize = 48
+        /// First byte of the room kept for later sections.
+        public static let reserved = 128
+    }
 
     @inline(__always)
     public static func aligned(_ n: Int) -> Int { (n + recordAlignment - 1) & ~(recordAlignment - 1) }

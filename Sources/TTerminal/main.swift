@@ -1,1 +1,14 @@
-print("tterminal")
+import ArgumentParser
+import Glibc
+
+/// `tterminal`: argument parsing and dispatch only.
+struct TTerminal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tterminal",
+        abstract: "A market-data server for crypto trading terminals.",
+        subcommands: [Serve.self, Status.self, FeederRole.self, WorkerRole.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+TTerminal.main()

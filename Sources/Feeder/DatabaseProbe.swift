@@ -1,0 +1,48 @@
+import CLibPQ
+import Glibc
+import ShmRing
+
+/// Checks the database every few seconds on its own thread and publishes the answer in the
+/// control block, so the feeder's ring writer never waits on a network round trip.
+enum DatabaseProbe {
+    static func start(url: String?, control: ControlBlock, intervalSeconds: UInt32 = 5) {
+        let word = control.word(Layout.Control.databaseState)
+        let checked = control.word(Layout.Control.databaseCheckedRealtimeNs)
+        guard let url else {
+            word.storeRelaxed(DatabaseState.notConfigured.rawValue)
+            return
+        }
+        word.storeRelaxed(DatabaseState.unknown.rawValue)
+        let conninfo = url + (url.contains("?") ? "&" : "?") + "connect_timeout=2"
+        let body: @Sendable () -> Void = {
+            while true {
+                let ok = PQping(conninfo) == PQPING_OK
+                word.storeRelaxed(ok ? DatabaseState.healthy.rawValue : DatabaseState.unhealthy.rawValue)
+                var ts = timespec()
+                clock_gettime(CLOCK_REALTIME, &ts)
+                checked.storeRelaxed(UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec))
+                sleep(intervalSeconds)
+            }
+        }
+        Thread.detach(body)
+    }
+}
+
+/// A detached pthread running a `@Sendable` closure.
+enum Thread {
+    final class Box: @unchecked Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { arg in
+            let b = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
+            b.body()
+            return nil
+        }, box)
+        if rc == 0 { pthread_detach(thread) }
+    }
+}

@@ -1,0 +1,175 @@
+import Glibc
+
+extension Config {
+    /// Reads the process environment, then the `.env` file (`ENV_FILE`, default `./.env`)
+    /// for variables the environment does not set.
+    public static func load(environment: [String: String] = Config.processEnvironment()) throws(ConfigError) -> Config {
+        var merged = environment
+        let path = environment["ENV_FILE"] ?? ".env"
+        if let text = readFile(path) {
+            for (key, value) in parseDotEnv(text) where merged[key] == nil { merged[key] = value }
+        } else if environment["ENV_FILE"] != nil {
+            throw ConfigError(variable: "ENV_FILE", value: path, accepts: "a readable file")
+        }
+        return try parse(merged)
+    }
+
+    /// Builds a configuration from variables; unknown variables are ignored.
+    public static func parse(_ env: [String: String]) throws(ConfigError) -> Config {
+        var c = Config()
+        func value(_ key: String) -> String? {
+            guard let v = env[key]?.trimmingSpaces, !v.isEmpty else { return nil }
+            return v
+        }
+        if let v = value("PORT") {
+            guard let p = Int(v), (1...65535).contains(p) else { throw ConfigError(variable: "PORT", value: v, accepts: "an integer 1–65535") }
+            c.port = UInt16(p)
+        }
+        if let v = value("HOST") {
+            guard v == "localhost" || isIPv4(v) else { throw ConfigError(variable: "HOST", value: v, accepts: "an IPv4 address such as 0.0.0.0 or 127.0.0.1") }
+            c.host = v
+        }
+        if let v = value("WORKERS") {
+            guard let n = Int(v), (1...maxWorkers).contains(n) else { throw ConfigError(variable: "WORKERS", value: v, accepts: "an integer 1–\(maxWorkers)") }
+            c.workers = n
+        }
+        if let v = value("SYMBOLS") { c.symbols = try parseSymbols(v) }
+        if let v = value("DATABASE_URL") {
+            guard v.hasPrefix("postgres://") || v.hasPrefix("postgresql://") else {
+                throw ConfigError(variable: "DATABASE_URL", value: v, accepts: "a postgres:// or postgresql:// URL, or nothing")
+            }
+            c.databaseURL = v
+        }
+        if let v = value("REDIS_URL") {
+            guard v.hasPrefix("redis://") else { throw ConfigError(variable: "REDIS_URL", value: v, accepts: "a redis:// URL, or nothing") }
+            c.redisURL = v
+        }
+        if let v = value("LOG_LEVEL") {
+            guard let l = LogLevel(name: v) else {
+                throw ConfigError(variable: "LOG_LEVEL", value: v, accepts: LogLevel.allCases.map(\.name).joined(separator: ", "))
+            }
+            c.logLevel = l
+        }
+        c.logFile = value("LOG_FILE")
+        if let v = value("SHUTDOWN_TIMEOUT") {
+            guard let s = Double(v), s > 0, s <= 3600 else { throw ConfigError(variable: "SHUTDOWN_TIMEOUT", value: v, accepts: "seconds, a number > 0 and ≤ 3600") }
+            c.shutdownTimeoutSeconds = s
+        }
+        if let v = value("FEED_SOURCE") {
+            guard let s = FeedSource(rawValue: v) else { throw ConfigError(variable: "FEED_SOURCE", value: v, accepts: "replay") }
+            c.feedSource = s
+        }
+        if let v = value("REPLAY_FILE") { c.replayFile = v }
+        if let v = value("REPLAY_SPEED") {
+            guard let s = Double(v), s >= 0, s.isFinite else { throw ConfigError(variable: "REPLAY_SPEED", value: v, accepts: "a number ≥ 0 (0 = as fast as possible)") }
+            c.replaySpeed = s
+        }
+        if let v = value("HEARTBEAT_INTERVAL_MS") {
+            guard let n = Int(v), (10...60_000).contains(n) else { throw ConfigError(variable: "HEARTBEAT_INTERVAL_MS", value: v, accepts: "an integer 10–60000") }
+            c.heartbeatIntervalMs = n
+        }
+        if let v = value("RING_MB") {
+            guard let n = Int(v), n >= 1, n <= 4096, n & (n - 1) == 0 else { throw ConfigError(variable: "RING_MB", value: v, accepts: "a power of two 1–4096") }
+            c.ringMB = n
+        }
+        if let v = value("SHM_NAME") {
+            guard v.hasPrefix("/"), v.count > 1, !v.dropFirst().contains("/") else {
+                throw ConfigError(variable: "SHM_NAME", value: v, accepts: "a name like /tterminal-8080 (one leading slash)")
+            }
+            c.shmName = v
+        }
+        return c
+    }
+
+    static func parseSymbols(_ v: String) throws(ConfigError) -> [String] {
+        let list = v.split(separator: ",").map { String($0).trimmingSpaces.uppercased() }.filter { !$0.isEmpty }
+        let valid = list.allSatisfy { s in s.count >= 2 && s.count <= 16 && s.utf8.allSatisfy { (65...90).contains($0) || (48...57).contains($0) } }
+        guard !list.isEmpty, list.count <= maxSymbols, valid, Set(list).count == list.count else {
+            throw ConfigError(variable: "SYMBOLS", value: v, accepts: "a comma-separated list of 1–\(maxSymbols) distinct symbols like BTCUSDT (A–Z, 0–9, 2–16 characters)")
+        }
+        return list
+    }
+
+    /// The variables a child needs to rebuild exactly this configuration.
+    public var environment: [String: String] {
+        var e: [String: String] = [
+            "PORT": "\(port)", "HOST": host, "WORKERS": "\(workers)", "SYMBOLS": symbols.joined(separator: ","),
+            "LOG_LEVEL": logLevel.name, "SHUTDOWN_TIMEOUT": "\(shutdownTimeoutSeconds)",
+            "FEED_SOURCE": feedSource.rawValue, "REPLAY_FILE": replayFile, "REPLAY_SPEED": "\(replaySpeed)",
+            "HEARTBEAT_INTERVAL_MS": "\(heartbeatIntervalMs)", "RING_MB": "\(ringMB)", "SHM_NAME": segmentName,
+        ]
+        if let d = databaseURL { e["DATABASE_URL"] = d }
+        if let r = redisURL { e["REDIS_URL"] = r }
+        if let f = logFile { e["LOG_FILE"] = f }
+        return e
+    }
+
+    /// `KEY=value` lines; `#` comments, blank lines, `export ` prefixes and quotes allowed.
+    public static func parseDotEnv(_ text: String) -> [(String, String)] {
+        var result: [(String, String)] = []
+        for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            var line = String(raw).trimmingSpaces
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("export ") { line = String(line.dropFirst(7)).trimmingSpaces }
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            let key = String(line[..<eq]).trimmingSpaces
+            var value = String(line[line.index(after: eq)...]).trimmingSpaces
+            if value.count >= 2, let f = value.first, (f == "\"" || f == "'"), value.last == f {
+                value = String(value.dropFirst().dropLast())
+            } else if let hash = value.commentStart {
+                value = String(value[..<hash]).trimmingSpaces
+            }
+            if !key.isEmpty { result.append((key, value)) }
+        }
+        return result
+    }
+
+    public static func processEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { result[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return result
+    }
+
+    static func isIPv4(_ s: String) -> Bool {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { p in p.count <= 3 && Int(p).map { (0...255).contains($0) } ?? false }
+    }
+}
+
+/// Reads a whole small file, or nil.
+public func readFile(_ path: String) -> String? {
+    guard let f = fopen(path, "r") else { return nil }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n <= 0 { break }
+        bytes.append(contentsOf: buf[0..<n])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+extension String {
+    /// Where an unquoted ` #` comment starts, if any.
+    var commentStart: String.Index? {
+        var previous: Character = "x"
+        for i in indices {
+            if self[i] == "#" && (previous == " " || previous == "\t") { return index(before: i) }
+            previous = self[i]
+        }
+        return nil
+    }
+
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,87 @@
+/// What `RingReader.next(into:)` found.
+public enum ReadResult: Equatable, Sendable {
+    /// A record; its payload (`length` bytes) was copied into the caller's buffer.
+    case record(type: Int32, sequence: UInt64, length: Int)
+    /// A record whose payload did not fit the caller's buffer: skipped, nothing copied.
+    case tooLarge(type: Int32, sequence: UInt64, length: Int)
+    /// Nothing new.
+    case empty
+    /// The writer overwrote records before this reader got to them (`missed` of them). The
+    /// reader counted it and jumped to the latest record; resynchronise from the state tables.
+    case lapped(missed: UInt64)
+}
+
+/// One reader of the event ring (Agrona's `CopyBroadcastReceiver`): copy the record, then
+/// validate that the writer did not start overwriting it meanwhile. Never writes shared memory.
+public struct RingReader: @unchecked Sendable {
+    /// Where a new reader starts.
+    public enum Start: Sendable {
+        /// At the next record to be written.
+        case latest
+        /// At the oldest record that can be located safely: the start of the data if the ring
+        /// has not wrapped yet, else the start of the current lap's buffer (a record boundary;
+        /// the tail end of the previous lap is not reachable without walking overwritten bytes).
+        case oldest
+    }
+
+    @usableFromInline let segment: Segment
+    @usableFromInline let data: UnsafeMutableRawPointer
+    @usableFromInline let capacity: Int
+    @usableFromInline let mask: UInt64
+    @usableFromInline let tailIntentWord: SharedWord
+    @usableFromInline let tailWord: SharedWord
+    @usableFromInline let latestSequenceWord: SharedWord
+    @usableFromInline let latestPositionWord: SharedWord
+    @usableFromInline let epochWord: SharedWord
+    /// Where the next record starts, in bytes since the segment was formatted.
+    @usableFromInline var cursor: UInt64 = 0
+    /// The last `tail` seen: reloaded only when the cursor reaches it.
+    @usableFromInline var knownTail: UInt64 = 0
+
+    /// The sequence of the last record delivered or accounted for (skipped, missed).
+    public var lastSequence: UInt64 { sequenceSeen }
+    @usableFromInline var sequenceSeen: UInt64 = 0
+    /// How many times this reader was lapped.
+    public internal(set) var laps: UInt64 = 0
+    /// How many records it missed in all, over those laps.
+    public internal(set) var missed: UInt64 = 0
+
+    public init(segment: Segment, start: Start = .latest) {
+        let header = segment.ringHeader
+        self.segment = segment
+        data = segment.ringData
+        capacity = segment.ringCapacity
+        mask = UInt64(segment.ringCapacity - 1)
+        tailIntentWord = SharedWord(at: header + Layout.Ring.tailIntent)
+        tailWord = SharedWord(at: header + Layout.Ring.tail)
+        latestSequenceWord = SharedWord(at: header + Layout.Ring.latestSequence)
+        latestPositionWord = SharedWord(at: header + Layout.Ring.latestPosition)
+        epochWord = SharedWord(at: header + Layout.Ring.epoch)
+        switch start {
+        case .latest: joinAtLatest()
+        case .oldest: joinAtOldest()
+        }
+    }
+
+    /// The current epoch in the ring header.
+    public var epoch: UInt64 {
+        // Pairs with the storeReleasing of the epoch in `RingWriter.init`.
+        epochWord.loadAcquiring()
+    }
+
+    /// How many records the writer is ahead of this reader.
+    public func lag() -> UInt64 {
+        // Pairs with the storeReleasing of latestSequence in `RingWriter.commit`.
+        let latest = latestSequenceWord.loadAcquiring()
+        return latest > lastSequence ? latest - lastSequence : 0
+    }
+
+    /// The next record, copied into `buffer`. Padding records are skipped.
+    @inlinable
+    public mutating func next(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
+        while true {
+            let pending = beginRead(into: buffer)
+            if let result = finishRead(pending) { return result }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Glibc
+import Posix
+import Runtime
+import ShmRing
+
+/// What `tterminal status` shows, read from the segment's control block.
+public struct StatusReport: Sendable {
+    /// One child's line.
+    public struct Child: Sendable {
+        public var slot: Int
+        public var kind: ChildKind
+        public var state: SlotState
+        public var pid: Int32
+        public var uptimeSeconds: Double
+        public var restarts: UInt64
+        public var generation: UInt64
+        public var heartbeat: UInt64
+        public var ringSequence: UInt64
+        public var lag: UInt64
+        public var laps: UInt64
+        public var connections: UInt64
+        public var requests: UInt64
+    }
+
+    public var supervisorPid: Int32
+    public var supervisorAlive: Bool
+    public var uptimeSeconds: Double
+    public var workersWanted: Int
+    public var generation: UInt64
+    public var feedState: FeedState
+    public var epoch: UInt64
+    public var ringSequence: UInt64
+    public var ringCapacity: Int
+    public var recordsPublished: UInt64
+    public var lastRecordAgeMs: Int64?
+    public var database: DatabaseState
+    public var replayLoops: UInt64
+    public var children: [Child]
+
+    public init(segment: Segment) {
+        let c = segment.control
+        let now = Clock.realtimeNanos()
+        supervisorPid = c.supervisorPid
+        supervisorAlive = supervisorPid > 0 && kill(supervisorPid, 0) == 0
+        uptimeSeconds = Double(now - c.supervisorStartRealtimeNs) / 1e9
+        workersWanted = c.workersWanted
+        generation = c.reloadGeneration
+        feedState = c.feedState
+        epoch = SharedWord(at: segment.ringHeader + Layout.Ring.epoch).loadAcquiring()
+        ringSequence = SharedWord(at: segment.ringHeader + Layout.Ring.latestSequence).loadAcquiring()
+        ringCapacity = segment.ringCapacity
+        recordsPublished = c.feedRecordsPublished
+        let last = c.feedLastPublishRealtimeNs
+        lastRecordAgeMs = last > 0 ? (now - last) / 1_000_000 : nil
+        database = c.databaseState
+        replayLoops = c.feedReplayLoops
+        let latest = ringSequence
+        children = c.slots.filter { $0.state != .free }.map { s in
+            let seq = s.ringSequence
+            return Child(slot: s.index, kind: s.kind, state: s.state, pid: s.pid,
+                         uptimeSeconds: s.startRealtimeNs > 0 ? Double(now - s.startRealtimeNs) / 1e9 : 0,
+                         restarts: s.restarts, generation: s.generation, heartbeat: s.heartbeat,
+                         ringSequence: seq, lag: s.kind == .worker && latest > seq ? latest - seq : 0,
+                         laps: s.ringLaps, connections: s.connections, requests: s.requests)
+        }
+    }
+
+    /// The human table.
+    public func table() -> String {
+        var out = "supervisor pid \(supervisorPid)\(supervisorAlive ? "" : " (not running)")  up \(Self.duration(uptimeSeconds))"
+        out += "  workers \(children.filter { $0.kind == .worker && $0.state != .stopping }.count)/\(workersWanted)  generation \(generation)\n"
+        let age = lastRecordAgeMs.map { "\($0) ms ago" } ?? "never"
+        out += "feed \(feedState)  epoch \(epoch)  ring seq \(ringSequence)  records \(recordsPublished)  last record \(age)  database \(database)\n\n"
+        let header = ["SLOT", "KIND", "STATE", "PID", "UPTIME", "RESTARTS", "GEN", "RING SEQ", "LAG", "LAPS", "CONNS", "REQUESTS"]
+        var rows = [header]
+        for c in children {
+            rows.append(["\(c.slot)", "\(c.kind)", "\(c.state)", "\(c.pid)", Self.duration(c.uptimeSeconds), "\(c.restarts)",
+                         "\(c.generation)", c.kind == .worker ? "\(c.ringSequence)" : "-", c.kind == .worker ? "\(c.lag)" : "-",
+                         "\(c.laps)", "\(c.connections)", "\(c.requests)"])
+        }
+        let widths = header.indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
+        for r in rows {
+            out += r.enumerated().map { i, v in v + String(repeating: " ", count: widths[i] - v.count) }.joined(separator: "  ")
+            out += "\n"
+        }
+        return out
+    }
+
+    /// The same figures as JSON.
+    public func json() -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.beginObject("supervisor")
+        w.field("pid", Int(supervisorPid)); w.field("alive", supervisorAlive); w.field("uptime_s", uptimeSeconds)
+        w.field("workers_wanted", workersWanted); w.field("generation", generation)
+        w.endObject()
+        w.beginObject("feed")
+        w.field("state", feedState.description); w.field("epoch", epoch); w.field("records", recordsPublished)
+        if let a = lastRecordAgeMs { w.field("last_record_age_ms", a) } else { w.null("last_record_age_ms") }
+        w.field("replay_loops", replayLoops)
+        w.endObject()
+        w.beginObject("ring")
+        w.field("sequence", ringSequence); w.field("capacity_bytes", ringCapacity)
+        w.endObject()
+        w.field("database", database.description)
+        w.beginArray("children")
+        for c in children {
+            w.beginObject()
+            w.field("slot", c.slot); w.field("kind", c.kind.description); w.field("state", c.state.description)
+            w.field("pid", Int(c.pid)); w.field("uptime_s", c.uptimeSeconds); w.field("restarts", c.restarts)
+            w.field("generation", c.generation); w.field("heartbeat", c.heartbeat); w.field("ring_sequence", c.ringSequence)
+            w.field("lag", c.lag); w.field("laps", c.laps); w.field("connections", c.connections); w.field("requests", c.requests)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.text
+    }
+
+    static func duration(_ s: Double) -> String {
+        let t = Int(s)
+        if t < 60 { return "\(t)s" }
+        if t < 3600 { return "\(t / 60)m\(t % 60)s" }
+        return "\(t / 3600)h\((t % 3600) / 60)m"
+    }
+}

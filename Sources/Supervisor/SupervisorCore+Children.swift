@@ -1,0 +1,132 @@
+import Posix
+import ShmRing
+
+extension SupervisorCore {
+    mutating func onExit(pid: Int32, status: ExitStatus, now: Int64) -> [SupervisorAction] {
+        guard let slot = children.firstIndex(where: { $0.pid == pid && $0.state != .free }) else { return [] }
+        let child = children[slot]
+        let what = "\(child.kind) slot \(slot) pid \(pid) ended (\(status))"
+        if child.state == .stopping || phase != .running {
+            children[slot] = ChildRecord(slot: slot, kind: slot == SupervisorPolicy.feederSlot ? .feeder : .none,
+                                         restarts: child.restarts)
+            return [.log(.info, what)] + exitIfDone()
+        }
+        if status == .exited(ExitCodes.fatal) {
+            return [.log(.critical, "\(what): fatal, not restarting")] + beginStop(now: now, exitCode: ExitCodes.fatal, reason: "a child reported a fatal error")
+        }
+        let cause = child.killedForHang ? "hung (no heartbeat), killed" : "crashed"
+        return [.log(.warning, "\(what): \(cause)")] + failed(slot: slot, now: now)
+    }
+
+    /// A child died or could not start: count it, check restart intensity, schedule a restart.
+    mutating func failed(slot: Int, now: Int64) -> [SupervisorAction] {
+        let kind = children[slot].kind
+        var times = (restartTimes[kind] ?? []).filter { now - $0 < policy.intensityWindowNs }
+        times.append(now)
+        restartTimes[kind] = times
+        if times.count > policy.maxRestarts {
+            return beginStop(now: now, exitCode: ExitCodes.failure,
+                             reason: "\(kind) restarted \(times.count) times within \(policy.intensityWindowNs / 1_000_000_000) s")
+        }
+        var c = children[slot]
+        let ranLong = c.startedNs > 0 && now - c.startedNs >= policy.stableAfterNs
+        c.consecutiveFailures = ranLong ? 1 : c.consecutiveFailures + 1
+        c.restarts += 1
+        c.pid = 0
+        c.state = .backoff
+        let delay = policy.backoff(afterFailures: c.consecutiveFailures)
+        c.backoffUntilNs = now + delay
+        children[slot] = c
+        return [.log(.info, "restarting \(kind) slot \(slot) in \(delay / 1_000_000) ms")]
+    }
+
+    mutating func onTick(now: Int64, heartbeats: [Int: UInt64]) -> [SupervisorAction] {
+        var actions: [SupervisorAction] = []
+        if case .stopping(let deadline, let code, let killSent) = phase {
+            if now >= deadline && !killSent {
+                phase = .stopping(deadlineNs: deadline, exitCode: code, killSent: true)
+                for c in children where c.pid > 0 && c.state != .free {
+                    actions.append(.log(.warning, "\(c.kind) pid \(c.pid) still running after the shutdown timeout: KILL"))
+                    actions.append(.signal(pid: c.pid, .kill))
+                }
+            }
+            return actions
+        }
+        guard phase == .running else { return [] }
+        for c in children {
+            switch c.state {
+            case .backoff where now >= c.backoffUntilNs:
+                children[c.slot].state = .starting
+                children[c.slot].generation = c.kind == .worker ? generation : c.generation
+                actions.append(.spawn(slot: c.slot, kind: c.kind, generation: children[c.slot].generation))
+            case .starting, .running:
+                actions += checkHeartbeat(slot: c.slot, beat: heartbeats[c.slot] ?? 0, now: now)
+            default:
+                break
+            }
+        }
+        return actions + retireOldGeneration(now: now)
+    }
+
+    private mutating func checkHeartbeat(slot: Int, beat: UInt64, now: Int64) -> [SupervisorAction] {
+        var c = children[slot]
+        guard c.pid > 0, !c.killedForHang else { return [] }
+        if beat != c.lastHeartbeat {
+            c.lastHeartbeat = beat
+            c.lastBeatChangeNs = now
+            c.beaten = true
+            c.state = .running
+            children[slot] = c
+            return []
+        }
+        let allowed = c.beaten ? policy.heartbeatIntervalNs * policy.hangAfterBeats + policy.heartbeatIntervalNs : policy.startupGraceNs
+        guard now - c.lastBeatChangeNs > allowed else { return [] }
+        children[slot].killedForHang = true
+        return [.log(.warning, "\(c.kind) slot \(slot) pid \(c.pid) missed its heartbeats for \((now - c.lastBeatChangeNs) / 1_000_000) ms: KILL"),
+                .signal(pid: c.pid, .kill)]
+    }
+
+    mutating func onReloaded(workers: Int, now: Int64) -> [SupervisorAction] {
+        guard phase == .running else { return [] }
+        generation += 1
+        workersWanted = min(max(workers, 1), policy.maxWorkers)
+        reloadStartedNs = now
+        var actions: [SupervisorAction] = [.log(.info, "reload: starting \(workersWanted) workers of generation \(generation)")]
+        for _ in 0..<workersWanted { actions += launchWorkerForReload() }
+        return actions
+    }
+
+    private mutating func launchWorkerForReload() -> [SupervisorAction] {
+        guard let slot = children.firstIndex(where: { $0.slot != SupervisorPolicy.feederSlot && $0.state == .free }) else {
+            return [.log(.error, "no free slot for a new worker")]
+        }
+        children[slot] = ChildRecord(slot: slot, kind: .worker)
+        children[slot].state = .starting
+        children[slot].generation = generation
+        return [.spawn(slot: slot, kind: .worker, generation: generation)]
+    }
+
+    /// Old workers stop once every new one has beaten (or the grace ran out): no refused connection.
+    private mutating func retireOldGeneration(now: Int64) -> [SupervisorAction] {
+        guard let started = reloadStartedNs else { return [] }
+        let fresh = children.filter { $0.kind == .worker && $0.generation == generation && $0.state != .free }
+        let ready = !fresh.isEmpty && fresh.allSatisfy { $0.state == .running }
+        guard ready || now - started > policy.reloadGraceNs else { return [] }
+        reloadStartedNs = nil
+        var actions: [SupervisorAction] = [.log(.info, "reload: new workers ready, retiring generation \(generation - 1)")]
+        for c in children where c.kind == .worker && c.generation < generation && c.state != .free && c.state != .stopping {
+            actions += retireForReload(slot: c.slot)
+        }
+        return actions
+    }
+
+    private mutating func retireForReload(slot: Int) -> [SupervisorAction] {
+        let pid = children[slot].pid
+        guard pid > 0 else {
+            children[slot] = ChildRecord(slot: slot, kind: .none)
+            return []
+        }
+        children[slot].state = .stopping
+        return [.signal(pid: pid, .term)]
+    }
+}

@@ -1,0 +1,137 @@
+import Glibc
+import Posix
+import Runtime
+import ShmRing
+
+/// A resource problem at start-up.
+struct StartupError: Error, CustomStringConvertible {
+    let description: String
+}
+
+extension SupervisorProcess {
+    /// Segment, listening socket, eventfds, signalfd: everything that outlives a child.
+    func acquireResources() throws {
+        signalFD = try Signals.signalFD(Self.handledSignals)
+        try createSegment()
+        do {
+            listenFD = try Socket.listen(host: config.host, port: config.port)
+        } catch {
+            throw StartupError(description: "cannot listen on \(config.host):\(config.port): \(error)")
+        }
+        for _ in 0..<Layout.Control.slotCount { wakeFDs.append(try EventFD.make()) }
+        let highest = ([segmentFD, listenFD, signalFD] + wakeFDs).max() ?? 0
+        guard highest < ChildDescriptors.sourceLimit else {
+            throw StartupError(description: "descriptor \(highest) is too high to hand to children safely")
+        }
+    }
+
+    private func createSegment() throws {
+        let name = config.segmentName
+        if let existing = try? Segment.open(name: name) {
+            let pid = existing.control.supervisorPid
+            if pid > 0 && kill(pid, 0) == 0 && pid != getpid() {
+                throw StartupError(description: "segment \(name) belongs to a running supervisor (pid \(pid)); stop it first or set SHM_NAME/PORT")
+            }
+            log.warning("removing a stale segment left by pid \(pid)", ["segment": name])
+            SharedMemory.unlink(name: name)
+        } else {
+            SharedMemory.unlink(name: name) // a half-made segment without magic
+        }
+        let size = Layout.segmentSize(ringCapacity: config.ringCapacity, symbolCapacity: Config.maxSymbols)
+        segmentFD = try SharedMemory.create(name: name, size: size)
+        let seg = try Segment.format(fd: segmentFD, ringCapacity: config.ringCapacity, symbolCapacity: Config.maxSymbols)
+        let c = seg.control
+        c.word(Layout.Control.supervisorPid).storeRelaxed(UInt64(getpid()))
+        c.word(Layout.Control.supervisorStartRealtimeNs).storeReleasing(UInt64(Clock.realtimeNanos()))
+        c.word(Layout.Control.workersWanted).storeRelaxed(UInt64(config.workers))
+        segment = seg
+    }
+
+    func releaseResources() {
+        if listenFD >= 0 { close(listenFD); listenFD = -1 }
+        for fd in wakeFDs { close(fd) }
+        wakeFDs = []
+        if segmentFD >= 0 {
+            close(segmentFD)
+            segmentFD = -1
+            SharedMemory.unlink(name: config.segmentName)
+        }
+        segment = nil
+        if signalFD >= 0 { close(signalFD); signalFD = -1 }
+    }
+
+    func spawn(slot: Int, kind: ChildKind, generation: UInt64) {
+        let now = Clock.monotonicNanos()
+        var descriptors: [(source: Int32, target: Int32)] = [(segmentFD, ChildDescriptors.segment)]
+        var args: [String]
+        switch kind {
+        case .feeder:
+            args = ["feeder", "--slot", "\(slot)"]
+            for (i, fd) in wakeFDs.enumerated() { descriptors.append((fd, ChildDescriptors.wakeBase + Int32(i))) }
+        case .worker:
+            args = ["worker", "--slot", "\(slot)", "--generation", "\(generation)"]
+            descriptors.append((listenFD, ChildDescriptors.listen))
+            descriptors.append((wakeFDs[slot], ChildDescriptors.wake))
+        case .none:
+            return
+        }
+        segment?.control.slot(slot).resetChildLine()
+        var env = Config.processEnvironment()
+        for (k, v) in config.environment { env[k] = v }
+        let request = SpawnRequest(path: executable, arguments: args, environment: env.map { "\($0.key)=\($0.value)" },
+                                   descriptors: descriptors)
+        do {
+            let pid = try Spawn.start(request)
+            log.info("started \(kind)", ["slot": "\(slot)", "pid": "\(pid)", "generation": "\(generation)"])
+            _ = execute(core.handle(.spawned(slot: slot, pid: pid, now: now)))
+        } catch {
+            _ = execute(core.handle(.spawnFailed(slot: slot, reason: "\(error)", now: now)))
+        }
+    }
+
+    func reload() {
+        let fresh: Config
+        do {
+            fresh = try Config.load()
+        } catch {
+            _ = execute(core.handle(.reloadFailed(reason: "\(error)", now: Clock.monotonicNanos())))
+            return
+        }
+        if fresh.port != config.port || fresh.host != config.host || fresh.segmentName != config.segmentName || fresh.ringMB != config.ringMB {
+            log.warning("PORT, HOST, SHM_NAME and RING_MB changes take effect only after a restart")
+        }
+        var next = fresh
+        next.port = config.port
+        next.host = config.host
+        next.shmName = config.shmName
+        next.ringMB = config.ringMB
+        config = next
+        log.level = next.logLevel
+        segment?.control.word(Layout.Control.workersWanted).storeRelaxed(UInt64(next.workers))
+        _ = execute(core.handle(.reloaded(workers: next.workers, now: Clock.monotonicNanos())))
+    }
+
+    /// Mirrors the core's child table into the control block for `status` and health.
+    func publishTable() {
+        guard let seg = segment else { return }
+        let c = seg.control
+        c.word(Layout.Control.workersWanted).storeRelaxed(UInt64(core.workersWanted))
+        c.word(Layout.Control.reloadGeneration).storeRelaxed(core.generation)
+        var workerRestarts: UInt64 = 0
+        var feederRestarts: UInt64 = 0
+        for child in core.children {
+            let slot = c.slot(child.slot)
+            if child.kind == .worker { workerRestarts += child.restarts } else if child.kind == .feeder { feederRestarts += child.restarts }
+            if slot.state == child.state && slot.pid == child.pid && slot.restarts == child.restarts && slot.generation == child.generation { continue }
+            slot.publish(state: child.state, kind: child.state == .free ? .none : child.kind, pid: child.pid,
+                         startRealtimeNs: child.state == .free ? 0 : realtime(fromMonotonic: child.startedNs),
+                         restarts: child.restarts, generation: child.generation)
+        }
+        c.word(Layout.Control.workerRestartsTotal).storeRelaxed(workerRestarts)
+        c.word(Layout.Control.feederRestartsTotal).storeRelaxed(feederRestarts)
+    }
+
+    private func realtime(fromMonotonic ns: Int64) -> Int64 {
+        ns == 0 ? 0 : Clock.realtimeNanos() - (Clock.monotonicNanos() - ns)
+    }
+}

@@ -1,0 +1,143 @@
+/// One client connection in its slot: socket, parser, queued output and the times its timeouts
+/// are measured from. The object stays with the slot and serves the slot's next connection, so
+/// buffers keep their capacity and no connection costs an allocation once the table is warm.
+final class Connection {
+    /// The slot's life cycle.
+    enum Phase {
+        /// Unused, on the free list.
+        case free
+        /// A live socket.
+        case open
+        /// Socket closed; waiting for the receive and any send still in the kernel to complete.
+        case closing
+    }
+
+    /// Why a connection's time ran out.
+    enum Expiry: Equatable {
+        /// Silent for too long between requests (or from the start): close without a word.
+        case idle
+        /// A request started and did not finish in time: 408, then close.
+        case request
+        /// Queued output made no progress: drop.
+        case send
+    }
+
+    /// The timeouts, in nanoseconds.
+    struct Timeouts {
+        var header: Int64
+        var idle: Int64
+        var send: Int64
+    }
+
+    let slot: UInt32
+    private(set) var generation: UInt32 = 1
+    var phase = Phase.free
+    var fd: Int32 = -1
+    var parser: HTTPParser
+    var sends = SendQueue()
+    /// A multishot receive is armed in the kernel.
+    var receiveArmed = false
+    /// Close once everything queued has left.
+    var closeAfterSend = false
+    /// Waiting in the loop's list of connections to flush this turn.
+    var flushQueued = false
+    var requestsServed = 0
+    var lastActivity: Int64 = 0
+    var requestStartedAt: Int64?
+    var lastSendProgress: Int64 = 0
+
+    init(slot: UInt32, limits: HTTPLimits) {
+        self.slot = slot
+        parser = HTTPParser(limits: limits)
+    }
+
+    @inline(__always)
+    func tag(_ op: CompletionTag.Op) -> CompletionTag { CompletionTag(op: op, slot: slot, generation: generation) }
+
+    /// Nothing half-received, nothing queued, nothing in flight.
+    var isIdle: Bool { parser.isIdle && sends.isEmpty }
+
+    /// Takes the slot for a new socket.
+    func open(fd: Int32, now: Int64) {
+        precondition(phase == .free, "open of a busy slot")
+        self.fd = fd
+        phase = .open
+        lastActivity = now
+        lastSendProgress = now
+    }
+
+    /// Returns the slot to the free list's use: a new generation, so completions meant for this
+    /// connection no longer match.
+    func release() {
+        phase = .free
+        fd = -1
+        generation = CompletionTag.next(after: generation)
+        parser = HTTPParser(limits: parser.limits)
+        sends.reset()
+        receiveArmed = false
+        closeAfterSend = false
+        requestsServed = 0
+        requestStartedAt = nil
+    }
+
+    /// Whether, and why, this connection's time is up at `now`.
+    func expiry(now: Int64, timeouts: Timeouts) -> Expiry? {
+        if !sends.isEmpty || closeAfterSend {
+            return now - lastSendProgress > timeouts.send ? .send : nil
+        }
+        if !parser.isIdle, let started = requestStartedAt {
+            return now - started > timeouts.header ? .request : nil
+        }
+        let limit = requestsServed == 0 ? timeouts.header : timeouts.idle
+        return now - lastActivity > limit ? .idle : nil
+    }
+}
+
+/// The connection slots, indexed by the slot number in completion tags, with a free list. A
+/// completion finds its connection only while the slot's generation matches the tag's.
+final class ConnectionTable {
+    private(set) var slots: [Connection] = []
+    private var free: [UInt32] = []
+    let capacity: Int
+    let limits: HTTPLimits
+    /// Slots not free (open or closing).
+    private(set) var inUse = 0
+
+    init(capacity: Int, limits: HTTPLimits) {
+        self.capacity = capacity
+        self.limits = limits
+    }
+
+    /// A slot for `fd`, or nil when every slot is taken.
+    func open(fd: Int32, now: Int64) -> Connection? {
+        let connection: Connection
+        if let slot = free.popLast() {
+            connection = slots[Int(slot)]
+        } else if slots.count < capacity {
+            connection = Connection(slot: UInt32(slots.count), limits: limits)
+            slots.append(connection)
+        } else {
+            return nil
+        }
+        connection.open(fd: fd, now: now)
+        inUse += 1
+        return connection
+    }
+
+    /// The connection a completion is for; nil when the slot was released since (stale tag).
+    @inline(__always)
+    func lookup(_ tag: CompletionTag) -> Connection? {
+        let slot = Int(tag.slot)
+        guard slot < slots.count else { return nil }
+        let connection = slots[slot]
+        guard connection.phase != .free, connection.generation == tag.generation else { return nil }
+        return connection
+    }
+
+    func release(_ connection: Connection) {
+        precondition(connection.phase != .free, "double release of slot \(connection.slot)")
+        connection.release()
+        free.append(connection.slot)
+        inUse -= 1
+    }
+}

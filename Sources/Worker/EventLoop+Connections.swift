@@ -1,0 +1,99 @@
+import Glibc
+
+/// Accepting, receiving, sending and closing connections.
+extension EventLoop {
+    func armAccept() {
+        backend.armAccept(listenFD: fds.listen, tag: CompletionTag(op: .accept))
+        acceptArmed = true
+    }
+
+    func onAccept(_ completion: Completion) {
+        if !completion.more { acceptArmed = false }
+        if completion.result >= 0 {
+            admit(fd: completion.result)
+        } else if completion.result != -ECANCELED {
+            counters.acceptErrors += 1
+            // Out of descriptors or memory: retrying at once would spin; wait for the tick.
+            let scarce = [EMFILE, ENFILE, ENOMEM, ENOBUFS].contains(-completion.result)
+            if scarce && !completion.more { acceptRetryAtTick = true }
+        }
+        if !acceptArmed && !acceptRetryAtTick && !stopping { armAccept() }
+    }
+
+    private func admit(fd: Int32) {
+        counters.connectionsAccepted += 1
+        guard !stopping, let connection = table.open(fd: fd, now: now) else {
+            if !stopping { counters.connectionsRejected += 1 }
+            backend.closeSocket(fd: fd)
+            return
+        }
+        counters.connectionsOpen += 1
+        backend.configureAccepted(fd: fd)
+        armReceive(connection)
+    }
+
+    func armReceive(_ connection: Connection) {
+        backend.armReceive(fd: connection.fd, tag: connection.tag(.receive))
+        connection.receiveArmed = true
+    }
+
+    func onReceive(_ completion: Completion) {
+        guard let connection = table.lookup(completion.tag) else { return }
+        if !completion.more { connection.receiveArmed = false }
+        guard connection.phase == .open else { return releaseIfDone(connection) }
+        let result = completion.result
+        if result > 0, let id = completion.bufferID {
+            ingest(connection, backend.receivedBytes(bufferID: id, count: Int(result)))
+        } else if result == 0 {
+            peerClosed(connection)
+            return
+        } else if result != -ENOBUFS {
+            drop(connection)
+            return
+        }
+        // Out of provided buffers (they are back by the next submit), or the kernel ended the
+        // multishot: arm again.
+        if connection.phase == .open && !connection.receiveArmed { armReceive(connection) }
+    }
+
+    /// The client shut its side: finish what is queued, then close.
+    private func peerClosed(_ connection: Connection) {
+        if connection.sends.isEmpty {
+            close(connection)
+        } else {
+            connection.closeAfterSend = true
+        }
+    }
+
+    func onSend(_ completion: Completion) {
+        guard let connection = table.lookup(completion.tag) else { return }
+        connection.sends.sendCompleted(max(Int(completion.result), 0))
+        guard connection.phase == .open else { return releaseIfDone(connection) }
+        guard completion.result >= 0 else { return drop(connection) }
+        connection.lastSendProgress = now
+        if connection.sends.isEmpty { connection.lastActivity = now }
+        queueFlush(connection)
+    }
+
+    /// Closes the socket; the slot is released once the kernel holds nothing of it.
+    func close(_ connection: Connection) {
+        guard connection.phase == .open else { return }
+        backend.closeSocket(fd: connection.fd)
+        connection.phase = .closing
+        counters.connectionsOpen -= 1
+        if connection.receiveArmed { backend.cancel(connection.tag(.receive), tag: CompletionTag(op: .cancel)) }
+        releaseIfDone(connection)
+    }
+
+    /// Closes without finishing: errors, stalls, the shutdown deadline.
+    func drop(_ connection: Connection) {
+        counters.connectionsDropped += 1
+        close(connection)
+    }
+
+    func releaseIfDone(_ connection: Connection) {
+        if connection.phase == .closing && !connection.receiveArmed && !connection.sends.inFlight {
+            table.release(connection)
+        }
+    }
+}

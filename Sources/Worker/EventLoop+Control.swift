@@ -1,0 +1,98 @@
+import Glibc
+import Posix
+
+/// The loop's own events: the tick, the feeder's wake-up, signals, and stopping.
+extension EventLoop {
+    private var wakeArea: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(rebasing: readArea[0..<8]) }
+    private var stopArea: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(rebasing: readArea[8..<16]) }
+    private var signalArea: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(rebasing: readArea[16...]) }
+
+    func armTick() {
+        backend.armTimer(nanoseconds: options.tickInterval.nanoseconds, tag: CompletionTag(op: .tick))
+    }
+
+    func armWake() {
+        if let fd = fds.wake { backend.read(fd: fd, into: wakeArea, tag: CompletionTag(op: .wake)) }
+    }
+
+    func armStopRead() {
+        if let fd = fds.stop { backend.read(fd: fd, into: stopArea, tag: CompletionTag(op: .stop)) }
+    }
+
+    func armSignalRead() {
+        if let fd = fds.signal { backend.read(fd: fd, into: signalArea, tag: CompletionTag(op: .signal)) }
+    }
+
+    func onTick(_ completion: Completion) {
+        armTick()
+        sweepTimeouts()
+        if acceptRetryAtTick && !stopping {
+            acceptRetryAtTick = false
+            if !acceptArmed { armAccept() }
+        }
+        hooks.onTick(counters)
+    }
+
+    /// Closes what has been silent or stuck too long; answers 408 to half-sent requests.
+    func sweepTimeouts() {
+        for connection in table.slots where connection.phase == .open {
+            switch connection.expiry(now: now, timeouts: timeouts) {
+            case nil:
+                continue
+            case .idle:
+                counters.idleTimeouts += 1
+                close(connection)
+            case .request:
+                counters.requestTimeouts += 1
+                answerAndClose(connection, status: .requestTimeout)
+            case .send:
+                drop(connection)
+            }
+        }
+    }
+
+    func onWake(_ completion: Completion) {
+        // A failed read other than a retry would fail again at once: leave it unarmed.
+        if completion.result >= 0 || completion.result == -EAGAIN || completion.result == -EINTR { armWake() }
+        hooks.onWake()
+    }
+
+    func onSignal(_ completion: Completion) {
+        let result = Int(completion.result)
+        if result >= 0 || result == -Int(EAGAIN) || result == -Int(EINTR) { armSignalRead() }
+        guard result > 0 else { return }
+        let size = Signals.siginfoSize
+        for offset in stride(from: 0, to: result - size + 1, by: size) {
+            guard let signal = Signals.decode(UnsafeRawBufferPointer(rebasing: signalArea[offset..<(offset + size)])) else { continue }
+            switch signal {
+            case .term, .int, .quit: beginStop()
+            case .usr1: hooks.onReopenLogs()
+            default: break  // HUP and the rest: the supervisor's business
+            }
+        }
+    }
+
+    /// Stop accepting, let busy connections finish, close the idle ones.
+    func beginStop() {
+        guard !stopping else { return }
+        stopping = true
+        stopDeadline = now + options.shutdownTimeout.nanoseconds
+        acceptRetryAtTick = false
+        if acceptArmed { backend.cancel(CompletionTag(op: .accept), tag: CompletionTag(op: .cancel)) }
+        stopProgress()
+    }
+
+    /// While stopping: close what went idle; past the deadline drop the rest; finish when no
+    /// slot is held (or shortly after the deadline, whatever the kernel still holds).
+    func stopProgress() {
+        let pastDeadline = now >= stopDeadline
+        for connection in table.slots where connection.phase == .open {
+            if pastDeadline {
+                drop(connection)
+            } else if connection.isIdle {
+                close(connection)
+            }
+        }
+        finished = table.inUse == 0 || now >= stopDeadline + options.tickInterval.nanoseconds * 2
+    }
+}

@@ -1,0 +1,56 @@
+/// Requests in, responses out: parse what arrived, answer each request in order.
+extension EventLoop {
+    func ingest(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
+        var input = bytes
+        connection.lastActivity = now
+        parsing: while !connection.closeAfterSend {
+            switch connection.parser.parse(&input) {
+            case .needMoreData:
+                if !connection.parser.isIdle && connection.requestStartedAt == nil { connection.requestStartedAt = now }
+                break parsing
+            case .request(let request):
+                connection.requestStartedAt = nil
+                respond(connection, to: request)
+            case .error(let status):
+                counters.badRequests += 1
+                answerAndClose(connection, status: status)
+            }
+        }
+        if connection.sends.queuedBytes > options.maxQueuedOutput { return drop(connection) }
+        queueFlush(connection)
+    }
+
+    func respond(_ connection: Connection, to request: HTTPRequest) {
+        counters.requestsServed += 1
+        connection.requestsServed += 1
+        let keepAlive = request.keepAlive && !stopping
+        if !keepAlive { connection.closeAfterSend = true }
+        let header: ConnectionHeader = !keepAlive ? .close : request.version == .http10 ? .keepAlive : .none
+        let headOnly = request.method == .head
+        switch router.match(method: request.method, path: request.path) {
+        case .route(.health):
+            let answer = hooks.health()
+            write(connection, HTTPStatus(answer.status), answer.body, headOnly: headOnly, header: header)
+        case .notFound:
+            write(connection, .notFound, HTTPResponse.notFoundBody, headOnly: headOnly, header: header)
+        case .methodNotAllowed(let allow):
+            write(connection, .methodNotAllowed, HTTPResponse.methodNotAllowedBody, extra: allow,
+                  headOnly: headOnly, header: header)
+        }
+    }
+
+    /// Answers with `{"message": reason}` and closes once it has left.
+    func answerAndClose(_ connection: Connection, status: HTTPStatus) {
+        connection.closeAfterSend = true
+        write(connection, status, status.messageBody, headOnly: false, header: .close)
+        queueFlush(connection)
+    }
+
+    private func write(_ connection: Connection, _ status: HTTPStatus, _ body: [UInt8], extra: [UInt8] = [],
+                       headOnly: Bool, header: ConnectionHeader) {
+        connection.sends.withPending { out in
+            HTTPResponse.write(status: status, body: body, extraHeaders: extra, headOnly: headOnly,
+                               connection: header, date: dates, into: &out)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Glibc
+import Posix
+import Runtime
+import ShmRing
+
+/// `GET /api/v1/health`: the real state, from shared memory. The original answered
+/// `{"status":"healthy","database":"healthy"}`; those two keys keep their meaning.
+struct HealthDocument {
+    let segment: Segment
+    let slot: ChildSlot
+    let reader: RingReader
+
+    /// Status code and body: 503 when the supervisor is gone or a configured database is down;
+    /// "degraded" (200) when the feed is not live.
+    func render() -> (Int, String) {
+        let c = segment.control
+        let now = Clock.realtimeNanos()
+        let supervisorPid = c.supervisorPid
+        let supervisorAlive = supervisorPid > 0 && kill(supervisorPid, 0) == 0
+        let database = c.databaseState
+        let feed = c.feedState
+        let latest = SharedWord(at: segment.ringHeader + Layout.Ring.latestSequence).loadAcquiring()
+        let epoch = SharedWord(at: segment.ringHeader + Layout.Ring.epoch).loadAcquiring()
+        let unhealthy = !supervisorAlive || database == .unhealthy
+        let status = unhealthy ? "unhealthy" : (feed == .live ? "healthy" : "degraded")
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("status", status)
+        w.field("database", database.description)
+        w.beginObject("supervisor")
+        w.field("pid", Int(supervisorPid)); w.field("alive", supervisorAlive)
+        w.field("uptime_s", Double((now - c.supervisorStartRealtimeNs) / 1_000_000) / 1000)
+        w.field("workers", c.workersWanted)
+        w.endObject()
+        w.beginObject("feed")
+        w.field("state", feed.description); w.field("epoch", epoch); w.field("records", c.feedRecordsPublished)
+        let last = c.feedLastPublishRealtimeNs
+        if last > 0 { w.field("last_record_age_ms", (now - last) / 1_000_000) } else { w.null("last_record_age_ms") }
+        w.endObject()
+        w.beginObject("ring")
+        let mine = reader.lastSequence
+        w.field("sequence", latest); w.field("worker_sequence", mine)
+        w.field("lag", latest > mine ? latest - mine : 0); w.field("laps", reader.laps)
+        w.endObject()
+        w.beginObject("worker")
+        w.field("slot", slot.index); w.field("pid", Int(getpid()))
+        w.endObject()
+        w.field("timestamp", now / 1_000_000)
+        w.endObject()
+        return (unhealthy ? 503 : 200, w.text)
+    }
+}

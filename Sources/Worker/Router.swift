@@ -1,0 +1,44 @@
+/// The worker's routes: a path names a handler and the methods it answers; HEAD is answered
+/// wherever GET is.
+struct Router: Sendable {
+    /// The handlers the event loop knows how to run.
+    enum Route: Sendable, Equatable {
+        case health
+    }
+
+    /// What a method and path resolve to.
+    enum Match: Equatable {
+        case route(Route)
+        case notFound
+        /// The path exists; `allowHeader` is its rendered `Allow: ...\r\n` line.
+        case methodNotAllowed(allowHeader: [UInt8])
+    }
+
+    /// One path and what it accepts.
+    struct Entry: Sendable {
+        let path: String
+        let methods: [HTTPMethod]
+        let route: Route
+        let allowHeader: [UInt8]
+
+        init(path: String, methods: [HTTPMethod], route: Route) {
+            self.path = path
+            self.methods = methods.contains(.get) && !methods.contains(.head) ? methods + [.head] : methods
+            self.route = route
+            allowHeader = Array("Allow: \(self.methods.map(\.description).joined(separator: ", "))\r\n".utf8)
+        }
+    }
+
+    let entries: [Entry]
+
+    static let standard = Router(entries: [
+        Entry(path: "/api/v1/health", methods: [.get], route: .health),
+    ])
+
+    func match(method: HTTPMethod, path: Substring) -> Match {
+        for entry in entries where entry.path == path {
+            return entry.methods.contains(method) ? .route(entry.route) : .methodNotAllowed(allowHeader: entry.allowHeader)
+        }
+        return .notFound
+    }
+}

@@ -1,0 +1,40 @@
+/// Counts the worker keeps as it runs; read them in `onTick`.
+public struct WorkerCounters: Sendable, Equatable {
+    /// Connections open now.
+    public var connectionsOpen = 0
+    public var connectionsAccepted = 0
+    /// Accepted beyond `maxConnections` and closed at once.
+    public var connectionsRejected = 0
+    public var requestsServed = 0
+    /// Requests answered with a 4xx/5xx of the parser's (400, 413, 414, 431, 501, 505).
+    public var badRequests = 0
+    /// Requests answered with 408.
+    public var requestTimeouts = 0
+    /// Connections closed for being silent too long (idle keep-alive or never spoke).
+    public var idleTimeouts = 0
+    /// Connections dropped: send stalled, too much queued output, reset, shutdown timeout.
+    public var connectionsDropped = 0
+    /// Accept failures (descriptor limits and the like).
+    public var acceptErrors = 0
+
+    public init() {}
+}
+
+/// What the worker asks of the process around it. Every call comes on the worker's thread,
+/// from inside its loop, and must not block.
+public protocol WorkerHooks: AnyObject {
+    /// The answer to `GET /api/v1/health`: a status code and a JSON body.
+    func health() -> (status: Int, body: [UInt8])
+    /// The wake-up eventfd fired: new records wait in the ring.
+    func onWake()
+    /// The periodic timer fired (every `tickInterval`): bump the heartbeat here.
+    func onTick(_ counters: WorkerCounters)
+    /// SIGUSR1 arrived: reopen log files.
+    func onReopenLogs()
+}
+
+extension WorkerHooks {
+    public func onWake() {}
+    public func onTick(_ counters: WorkerCounters) {}
+    public func onReopenLogs() {}
+}

@@ -1,0 +1,40 @@
+import Posix
+
+/// How a worker runs: limits, timeouts, ring sizes and the signals it reads.
+public struct WorkerOptions: Sendable {
+    /// Connections beyond this many are accepted and closed at once (and counted).
+    public var maxConnections = 10_000
+    /// A request whose head (and body) has not fully arrived this long after its first byte
+    /// gets 408 and the connection closes; also how long a new connection may stay silent.
+    public var headerTimeout: Duration = .seconds(10)
+    /// A keep-alive connection with nothing to do closes after this long.
+    public var idleTimeout: Duration = .seconds(60)
+    /// A connection whose queued output makes no progress for this long is dropped.
+    public var sendTimeout: Duration = .seconds(30)
+    /// On stop, connections still busy after this long are dropped.
+    public var shutdownTimeout: Duration = .seconds(10)
+    /// The periodic timer: timeouts are checked and `onTick` runs at this pace.
+    public var tickInterval: Duration = .milliseconds(100)
+    public var limits = HTTPLimits()
+    /// More queued output than this for one connection (a client that sends and never reads)
+    /// drops it.
+    public var maxQueuedOutput = 4 << 20
+    /// Signals read through a signalfd; the worker blocks them in its thread. Empty: none.
+    public var signals: [Signal] = [.term, .int, .quit, .usr1, .hup]
+    /// Submission queue entries (completion queue: four times as many).
+    public var ringEntries: UInt32 = 1024
+    /// Provided receive buffers: a power of two, at most 32768.
+    public var receiveBufferCount = 512
+    public var receiveBufferSize = 4096
+
+    public init() {}
+}
+
+extension Duration {
+    /// Whole nanoseconds (saturating).
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : product &+ attoseconds / 1_000_000_000
+    }
+}

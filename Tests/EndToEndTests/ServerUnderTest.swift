@@ -1,0 +1,116 @@
+import Foundation
+import Glibc
+import Posix
+import ShmRing
+import Supervisor
+import Testing
+
+/// The repository root, from this file's path.
+let repositoryRoot: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()
+
+/// The `tterminal` binary under test: `TTERMINAL_BIN`, or the debug build beside the tests.
+let tterminalBinary: String = {
+    if let p = ProcessInfo.processInfo.environment["TTERMINAL_BIN"] { return p }
+    return repositoryRoot + "/.build/debug/tterminal"
+}()
+
+/// A free loopback port (bound and released).
+func freePort() -> UInt16 {
+    let fd = try! Socket.listen(host: "127.0.0.1", port: 0)
+    defer { close(fd) }
+    return Socket.localPort(fd)
+}
+
+/// A real `tterminal serve` with its own port, segment and log file; stopped at the end.
+final class ServerUnderTest {
+    let port: UInt16
+    let segmentName: String
+    let logPath: String
+    var env: [String: String]
+    private(set) var pid: pid_t = 0
+    private var exitStatus: ExitStatus?
+
+    init(workers: Int = 2, extra: [String: String] = [:]) {
+        port = freePort()
+        segmentName = "/tterminal-test-\(port)"
+        logPath = "/tmp/tterminal-test-\(port).log"
+        unlink(logPath)
+        env = [
+            "PATH": "/usr/bin:/bin", "PORT": "\(port)", "HOST": "127.0.0.1", "WORKERS": "\(workers)",
+            "SHM_NAME": segmentName, "LOG_FILE": logPath, "LOG_LEVEL": "debug", "RING_MB": "4",
+            "REPLAY_FILE": repositoryRoot + "/fixtures/binance/spot_btcusdt_20240808.gz", "REPLAY_SPEED": "20",
+            "HEARTBEAT_INTERVAL_MS": "200", "SHUTDOWN_TIMEOUT": "5", "ENV_FILE": "/dev/null",
+        ]
+        for (k, v) in extra { env[k] = v }
+    }
+
+    func start() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: tterminalBinary), "build tterminal first: \(tterminalBinary)")
+        pid = try Spawn.start(SpawnRequest(path: tterminalBinary, arguments: ["serve"], environment: env.map { "\($0.key)=\($0.value)" }))
+    }
+
+    /// Waits until health answers 200, or fails the test.
+    func waitHealthy(timeout: Double = 15) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let r = try? HTTP.get(port: port, path: "/api/v1/health"), r.status == 200 { return }
+            if let s = Wait.waitFor(pid, timeoutMillis: 0) { exitStatus = s; break }
+            usleep(50_000)
+        }
+        throw TestFailure("server on port \(port) never became healthy; log:\n\(log())")
+    }
+
+    func segment() throws -> Segment { try Segment.open(name: segmentName) }
+
+    func status() throws -> StatusReport { StatusReport(segment: try segment()) }
+
+    func workers() throws -> [StatusReport.Child] { try status().children.filter { $0.kind == .worker && $0.state == .running } }
+
+    func feeder() throws -> StatusReport.Child? { try status().children.first { $0.kind == .feeder } }
+
+    func signal(_ s: Signal) { _ = s.send(to: pid) }
+
+    /// Sends TERM and waits for the exit status.
+    func stop(timeoutMillis: Int = 15_000) -> ExitStatus? {
+        if let s = exitStatus { return s }
+        guard pid > 0 else { return nil }
+        signal(.term)
+        exitStatus = Wait.waitFor(pid, timeoutMillis: timeoutMillis)
+        if exitStatus == nil { Signal.kill.send(to: pid); _ = Wait.waitFor(pid, timeoutMillis: 2000) }
+        return exitStatus
+    }
+
+    func waitExit(timeoutMillis: Int) -> ExitStatus? {
+        if exitStatus == nil { exitStatus = Wait.waitFor(pid, timeoutMillis: timeoutMillis) }
+        return exitStatus
+    }
+
+    func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "(no log)" }
+
+    /// Polls `condition` every 20 ms until it holds or `timeout` passes.
+    func eventually(_ timeout: Double, _ what: String, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if (try? condition()) == true { return }
+            usleep(20_000)
+        }
+        throw TestFailure("timed out after \(timeout) s waiting for \(what); log tail:\n\(log().suffix(3000))")
+    }
+
+    deinit {
+        _ = stop()
+        SharedMemory.unlink(name: segmentName)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// Whether a process exists.
+func alive(_ pid: Int32) -> Bool { pid > 0 && kill(pid, 0) == 0 }

@@ -1,0 +1,85 @@
+import Glibc
+import Testing
+@testable import Runtime
+
+@Suite("Configuration")
+struct ConfigTests {
+    @Test("defaults apply when nothing is set")
+    func defaults() throws {
+        let c = try Config.parse([:])
+        #expect(c.port == 8080)
+        #expect(c.host == "0.0.0.0")
+        #expect(c.symbols == ["BTCUSDT", "ETHUSDT", "BNBUSDT", "ADAUSDT", "SOLUSDT"])
+        #expect(c.workers >= 1)
+        #expect(c.databaseURL == nil)
+        #expect(c.shutdownTimeoutSeconds == 10)
+        #expect(c.segmentName == "/tterminal-8080")
+    }
+
+    @Test("every variable is read", arguments: [
+        ("PORT", "9000"), ("HOST", "127.0.0.1"), ("WORKERS", "3"), ("SYMBOLS", "btcusdt, ethusdt"),
+        ("DATABASE_URL", "postgres://u@h/db"), ("REDIS_URL", "redis://h:1/0"), ("LOG_LEVEL", "DEBUG"),
+        ("SHUTDOWN_TIMEOUT", "2.5"), ("REPLAY_SPEED", "0"), ("RING_MB", "8"), ("SHM_NAME", "/x"),
+    ])
+    func reads(variable: String, value: String) throws {
+        let c = try Config.parse([variable: value])
+        #expect(c != Config(), "\(variable) had no effect")
+    }
+
+    @Test("symbols are upper-cased and trimmed")
+    func symbols() throws {
+        #expect(try Config.parse(["SYMBOLS": " btcusdt ,ethusdt"]).symbols == ["BTCUSDT", "ETHUSDT"])
+    }
+
+    @Test("a bad value names the variable and what it accepts", arguments: [
+        ("PORT", "abc"), ("PORT", "0"), ("PORT", "70000"), ("HOST", "example.com"), ("WORKERS", "0"),
+        ("WORKERS", "many"), ("SYMBOLS", "BTC-USDT"), ("SYMBOLS", "BTCUSDT,BTCUSDT"), ("DATABASE_URL", "mysql://x"),
+        ("REDIS_URL", "http://x"), ("LOG_LEVEL", "loud"), ("SHUTDOWN_TIMEOUT", "-1"), ("FEED_SOURCE", "kraken"),
+        ("REPLAY_SPEED", "-2"), ("HEARTBEAT_INTERVAL_MS", "1"), ("RING_MB", "3"), ("SHM_NAME", "noslash"),
+    ])
+    func rejects(variable: String, value: String) {
+        do {
+            _ = try Config.parse([variable: value])
+            Issue.record("\(variable)=\(value) was accepted")
+        } catch {
+            #expect(error.variable == variable)
+            #expect(error.description.contains(variable))
+            #expect(error.description.contains("expected"))
+        }
+    }
+
+    @Test("a .env file fills what the environment leaves unset")
+    func dotEnv() {
+        let pairs = Config.parseDotEnv("""
+        # comment
+        export PORT=9001
+        HOST = "127.0.0.1"
+        SYMBOLS=BTCUSDT # trailing comment
+        EMPTY=
+        """)
+        let dict = Dictionary(pairs, uniquingKeysWith: { a, _ in a })
+        #expect(dict["PORT"] == "9001")
+        #expect(dict["HOST"] == "127.0.0.1")
+        #expect(dict["SYMBOLS"] == "BTCUSDT")
+        #expect(dict["EMPTY"] == "")
+    }
+
+    @Test("the environment wins over the .env file, and a missing ENV_FILE is an error")
+    func precedence() throws {
+        let path = "/tmp/tterminal-config-test-\(UInt32.random(in: 0...UInt32.max)).env"
+        let f = fopen(path, "w")!
+        fputs("PORT=9002\nWORKERS=2\n", f)
+        fclose(f)
+        defer { unlink(path) }
+        let c = try Config.load(environment: ["ENV_FILE": path, "PORT": "9003"])
+        #expect(c.port == 9003)
+        #expect(c.workers == 2)
+        #expect(throws: ConfigError.self) { try Config.load(environment: ["ENV_FILE": path + ".missing"]) }
+    }
+
+    @Test("a child's environment rebuilds the same configuration")
+    func roundTrip() throws {
+        let c = try Config.parse(["PORT": "9100", "WORKERS": "3", "SYMBOLS": "BTCUSDT", "DATABASE_URL": "postgres://a@b/c", "LOG_FILE": "/tmp/x.log"])
+        #expect(try Config.parse(c.environment) == c)
+    }
+}

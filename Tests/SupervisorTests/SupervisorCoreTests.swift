@@ -1,0 +1,220 @@
+import Posix
+import ShmRing
+import Testing
+@testable import Supervisor
+
+/// Drives the pure core with events and reads its actions: no processes, no clock.
+struct Harness {
+    var core: SupervisorCore
+    var now: Int64 = 1_000_000_000
+    var nextPid: Int32 = 100
+    var pids: [Int: Int32] = [:]
+    var beats: [Int: UInt64] = [:]
+
+    init(workers: Int = 2, policy: SupervisorPolicy = SupervisorPolicy()) {
+        core = SupervisorCore(policy: policy, workers: workers)
+    }
+
+    /// Feeds an event and answers every spawn the way the shell would.
+    mutating func send(_ e: SupervisorEvent) -> [SupervisorAction] {
+        var actions = core.handle(e)
+        var i = 0
+        while i < actions.count {
+            if case .spawn(let slot, _, _) = actions[i] {
+                nextPid += 1
+                pids[slot] = nextPid
+                actions += core.handle(.spawned(slot: slot, pid: nextPid, now: now))
+            }
+            i += 1
+        }
+        return actions
+    }
+
+    mutating func advance(ms: Int64) { now += ms * 1_000_000 }
+
+    mutating func tick() -> [SupervisorAction] { send(.tick(now: now, heartbeats: beats)) }
+
+    /// Every live child beats once, then a tick.
+    mutating func beatAll() -> [SupervisorAction] {
+        for c in core.children where c.pid > 0 { beats[c.slot, default: 0] += 1 }
+        return tick()
+    }
+
+    func spawns(_ a: [SupervisorAction]) -> [Int] {
+        a.compactMap { if case .spawn(let s, _, _) = $0 { return s } else { return nil } }
+    }
+
+    func signals(_ a: [SupervisorAction]) -> [(Int32, Signal)] {
+        a.compactMap { if case .signal(let p, let s) = $0 { return (p, s) } else { return nil } }
+    }
+
+    func exitCode(_ a: [SupervisorAction]) -> Int32? {
+        a.compactMap { if case .exit(let c) = $0 { return c } else { return nil } }.first
+    }
+}
+
+@Suite("Supervisor core")
+struct SupervisorCoreTests {
+    @Test("start launches the feeder in slot 0 and the workers after it")
+    func start() {
+        var h = Harness(workers: 3)
+        let a = h.send(.start(now: h.now))
+        #expect(h.spawns(a) == [0, 1, 2, 3])
+        #expect(h.core.children[0].kind == .feeder)
+        #expect(h.core.activeWorkers.count == 3)
+    }
+
+    @Test("a crashed worker is restarted after a 100 ms backoff that doubles on repeated failures")
+    func restartBackoff() {
+        var h = Harness()
+        _ = h.send(.start(now: h.now))
+        let pid = h.pids[1]!
+        _ = h.send(.childExited(pid: pid, status: .signaled(9), now: h.now))
+        #expect(h.core.children[1].state == .backoff)
+        h.advance(ms: 50)
+        #expect(h.spawns(h.tick()).isEmpty)
+        h.advance(ms: 60)
+        #expect(h.spawns(h.tick()) == [1])
+        #expect(h.core.children[1].restarts == 1)
+        _ = h.send(.childExited(pid: h.pids[1]!, status: .exited(1), now: h.now))
+        h.advance(ms: 150)
+        #expect(h.spawns(h.tick()).isEmpty, "second failure waits 200 ms")
+        h.advance(ms: 60)
+        #expect(h.spawns(h.tick()) == [1])
+    }
+
+    @Test("exit code 2 from a child is fatal: everything stops with exit 2, nothing restarts")
+    func fatal() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        let a = h.send(.childExited(pid: h.pids[0]!, status: .exited(2), now: h.now))
+        #expect(h.signals(a).map(\.1) == [.term])
+        let b = h.send(.childExited(pid: h.pids[1]!, status: .exited(0), now: h.now))
+        #expect(h.exitCode(b) == 2)
+        h.advance(ms: 1000)
+        #expect(h.spawns(h.tick()).isEmpty)
+    }
+
+    @Test("too many restarts within the window stop the server")
+    func intensity() {
+        var p = SupervisorPolicy()
+        p.maxRestarts = 3
+        var h = Harness(workers: 1, policy: p)
+        _ = h.send(.start(now: h.now))
+        var last: [SupervisorAction] = []
+        for _ in 0..<4 {
+            last = h.send(.childExited(pid: h.pids[1]!, status: .signaled(11), now: h.now))
+            h.advance(ms: 6000)
+            _ = h.tick()
+        }
+        #expect(last.contains { if case .log(.critical, let m) = $0 { return m.contains("restarted") } else { return false } })
+        if case .stopping(_, let code, _) = h.core.phase { #expect(code == 1) } else { Issue.record("not stopping: \(h.core.phase)") }
+    }
+
+    @Test("a child that stops beating is killed, then restarted")
+    func hang() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        h.advance(ms: 250)
+        _ = h.beatAll()
+        #expect(h.core.children[1].state == .running)
+        h.advance(ms: 500)
+        #expect(h.signals(h.tick()).isEmpty, "two intervals of silence are still allowed")
+        h.advance(ms: 300)
+        let a = h.send(.tick(now: h.now, heartbeats: [0: h.beats[0]! + 1, 1: h.beats[1]!]))
+        #expect(h.signals(a).map(\.1) == [.kill])
+        #expect(h.signals(a).map(\.0) == [h.pids[1]!])
+        let b = h.send(.childExited(pid: h.pids[1]!, status: .signaled(9), now: h.now))
+        #expect(b.contains { if case .log(_, let m) = $0 { return m.contains("hung") } else { return false } })
+        h.advance(ms: 100)
+        #expect(h.spawns(h.tick()) == [1])
+    }
+
+    @Test("a child that never beats is killed after the startup grace")
+    func startupGrace() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        h.advance(ms: 4900)
+        #expect(h.signals(h.tick()).isEmpty)
+        h.advance(ms: 200)
+        #expect(h.signals(h.tick()).count == 2)
+    }
+
+    @Test("TERM stops every child and exits 0 when the last one is reaped; KILL after the timeout")
+    func gracefulStop() {
+        var h = Harness(workers: 2)
+        _ = h.send(.start(now: h.now))
+        let a = h.send(.signal(.term, now: h.now))
+        #expect(Set(h.signals(a).map(\.0)) == Set(h.pids.values))
+        _ = h.send(.childExited(pid: h.pids[0]!, status: .exited(0), now: h.now))
+        _ = h.send(.childExited(pid: h.pids[1]!, status: .exited(0), now: h.now))
+        h.advance(ms: 10_001)
+        let k = h.tick()
+        #expect(h.signals(k).map(\.1) == [.kill])
+        let done = h.send(.childExited(pid: h.pids[2]!, status: .signaled(9), now: h.now))
+        #expect(h.exitCode(done) == 0)
+        #expect(h.spawns(done).isEmpty)
+    }
+
+    @Test("TTIN adds a worker and TTOU retires the newest one without restarting it")
+    func scaling() {
+        var h = Harness(workers: 2)
+        _ = h.send(.start(now: h.now))
+        #expect(h.spawns(h.send(.signal(.ttin, now: h.now))) == [3])
+        #expect(h.core.workersWanted == 3)
+        let a = h.send(.signal(.ttou, now: h.now))
+        #expect(h.signals(a).map(\.0) == [h.pids[3]!])
+        _ = h.send(.childExited(pid: h.pids[3]!, status: .exited(0), now: h.now))
+        h.advance(ms: 1000)
+        #expect(h.spawns(h.tick()).isEmpty)
+        #expect(h.core.activeWorkers.count == 2)
+    }
+
+    @Test("TTOU keeps the last worker")
+    func lastWorker() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        #expect(h.signals(h.send(.signal(.ttou, now: h.now))).isEmpty)
+        #expect(h.core.workersWanted == 1)
+    }
+
+    @Test("reload starts new workers first and retires the old ones only once the new ones beat")
+    func reload() {
+        var h = Harness(workers: 2)
+        _ = h.send(.start(now: h.now))
+        h.advance(ms: 100)
+        _ = h.beatAll()
+        let old = [h.pids[1]!, h.pids[2]!]
+        let a = h.send(.signal(.hup, now: h.now))
+        #expect(a.contains(.reloadConfig))
+        let b = h.send(.reloaded(workers: 2, now: h.now))
+        #expect(h.spawns(b) == [3, 4])
+        #expect(h.signals(h.tick()).isEmpty, "old workers keep serving until the new ones beat")
+        h.advance(ms: 100)
+        let c = h.beatAll()
+        #expect(Set(h.signals(c).map(\.0)) == Set(old))
+        #expect(h.signals(c).allSatisfy { $0.1 == .term })
+        for p in old { _ = h.send(.childExited(pid: p, status: .exited(0), now: h.now)) }
+        h.advance(ms: 1000)
+        #expect(h.spawns(h.tick()).isEmpty)
+        #expect(h.core.activeWorkers.map(\.slot) == [3, 4])
+    }
+
+    @Test("USR1 reopens the logs and forwards the signal to every child")
+    func usr1() {
+        var h = Harness(workers: 2)
+        _ = h.send(.start(now: h.now))
+        let a = h.send(.signal(.usr1, now: h.now))
+        #expect(a.contains(.reopenLogs))
+        #expect(h.signals(a).count == 3)
+    }
+
+    @Test("backoff doubles from 100 ms and is capped")
+    func backoff() {
+        let p = SupervisorPolicy()
+        #expect(p.backoff(afterFailures: 1) == 100_000_000)
+        #expect(p.backoff(afterFailures: 2) == 200_000_000)
+        #expect(p.backoff(afterFailures: 4) == 800_000_000)
+        #expect(p.backoff(afterFailures: 40) == p.backoffCapNs)
+    }
+}

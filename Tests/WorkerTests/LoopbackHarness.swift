@@ -1,0 +1,87 @@
+import Foundation
+import Glibc
+import Posix
+import Synchronization
+import Testing
+@testable import Worker
+
+/// Hooks that record what the worker asked, readable from the test's thread.
+final class RecordingHooks: WorkerHooks, Sendable {
+    let body: [UInt8]
+    let wakes = Mutex(0)
+    let ticks = Mutex(0)
+    let reopens = Mutex(0)
+    let lastCounters = Mutex(WorkerCounters())
+
+    init(body: String = #"{"status":"ok"}"#) { self.body = Array(body.utf8) }
+
+    func health() -> (status: Int, body: [UInt8]) { (200, body) }
+    func onWake() { wakes.withLock { $0 += 1 } }
+    func onTick(_ counters: WorkerCounters) {
+        ticks.withLock { $0 += 1 }
+        lastCounters.withLock { $0 = counters }
+    }
+    func onReopenLogs() { reopens.withLock { $0 += 1 } }
+}
+
+/// A worker serving on 127.0.0.1 (an ephemeral port) in a thread of its own.
+final class RunningWorker: Sendable {
+    let server: WorkerServer
+    let port: UInt16
+    let listenFD: Int32
+    let hooks: RecordingHooks
+    let wakeFD: Int32
+    private let finished = DispatchSemaphore(value: 0)
+    private let thread = Mutex<pthread_t?>(nil)
+    let runError = Mutex<SystemError?>(nil)
+
+    init(options: WorkerOptions = .testing, hooks: RecordingHooks = RecordingHooks()) throws {
+        listenFD = try Socket.listen(host: "127.0.0.1", port: 0)
+        port = Socket.localPort(listenFD)
+        wakeFD = try EventFD.make()
+        self.hooks = hooks
+        server = try WorkerServer(listenFD: listenFD, wakeFD: wakeFD, options: options, hooks: hooks)
+        let started = DispatchSemaphore(value: 0)
+        Thread { [self] in
+            thread.withLock { $0 = pthread_self() }
+            started.signal()
+            do throws(SystemError) { try server.run() } catch { runError.withLock { $0 = error } }
+            finished.signal()
+        }.start()
+        started.wait()
+    }
+
+    /// Whether `run()` returned within `seconds`.
+    func waitForExit(seconds: Double = 5) -> Bool {
+        finished.wait(timeout: .now() + seconds) == .success
+    }
+
+    /// Sends a signal to the worker's thread alone (it blocks the signal and reads it).
+    func signal(_ signal: Signal) {
+        if let t = thread.withLock({ $0 }) { pthread_kill(t, signal.raw) }
+    }
+
+    /// Stops the worker and waits for it; closes the descriptors it used.
+    func stop() {
+        server.requestStop()
+        let exited = waitForExit()
+        #expect(exited, "worker did not stop")
+        if exited {
+            Glibc.close(listenFD)
+            Glibc.close(wakeFD)
+        }
+    }
+}
+
+extension WorkerOptions {
+    /// Defaults with short timeouts, so tests stay quick.
+    static var testing: WorkerOptions {
+        var options = WorkerOptions()
+        options.tickInterval = .milliseconds(20)
+        options.headerTimeout = .seconds(5)
+        options.idleTimeout = .seconds(5)
+        options.shutdownTimeout = .seconds(3)
+        options.receiveBufferCount = 64
+        return options
+    }
+}

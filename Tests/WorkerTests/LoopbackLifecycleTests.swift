@@ -1,0 +1,112 @@
+import Glibc
+import Posix
+import Testing
+@testable import Worker
+
+@Suite("Worker over loopback: timeouts, limits, hooks and stopping",
+       .enabled(if: IOUringSupport.isAvailable, "io_uring is unavailable here"), .timeLimit(.minutes(1)))
+struct LoopbackLifecycleTests {
+    @Test("a slowloris client gets 408 after the header timeout while another client is served")
+    func slowloris() throws {
+        var options = WorkerOptions.testing
+        options.headerTimeout = .milliseconds(400)
+        let worker = try RunningWorker(options: options)
+        defer { worker.stop() }
+        let slow = try TestClient(port: worker.port)
+        slow.send("GET /api/v1/health HTTP/1.1\r\nHost: t\r\nX-Wait")
+        let started = Clock.monotonicNanos()
+        let fast = try TestClient(port: worker.port)
+        for _ in 0..<20 {
+            #expect(fast.get("/api/v1/health")?.status == 200)
+        }
+        #expect(Clock.monotonicNanos() - started < 400_000_000, "the other client waited on the slow one")
+        let response = try #require(slow.readResponse())
+        #expect(response.status == 408)
+        #expect(Clock.monotonicNanos() - started >= 350_000_000)
+        #expect(slow.waitForClose())
+        #expect(fast.get("/api/v1/health")?.status == 200)
+    }
+
+    @Test("an idle keep-alive connection is closed after the idle timeout")
+    func idleTimeout() throws {
+        var options = WorkerOptions.testing
+        options.idleTimeout = .milliseconds(300)
+        let worker = try RunningWorker(options: options)
+        defer { worker.stop() }
+        let client = try TestClient(port: worker.port)
+        #expect(client.get("/api/v1/health")?.status == 200)
+        let started = Clock.monotonicNanos()
+        #expect(client.waitForClose())
+        #expect(Clock.monotonicNanos() - started >= 250_000_000)
+    }
+
+    @Test("connections beyond the limit are closed and counted")
+    func connectionLimit() throws {
+        var options = WorkerOptions.testing
+        options.maxConnections = 2
+        let worker = try RunningWorker(options: options)
+        defer { worker.stop() }
+        let a = try TestClient(port: worker.port)
+        let b = try TestClient(port: worker.port)
+        #expect(a.get("/api/v1/health")?.status == 200)
+        #expect(b.get("/api/v1/health")?.status == 200)
+        let c = try TestClient(port: worker.port)
+        #expect(c.get("/api/v1/health") == nil)
+        #expect(c.closedByPeer)
+        #expect(a.get("/api/v1/health")?.status == 200)
+        usleep(100_000)
+        #expect(worker.hooks.lastCounters.withLock { $0.connectionsRejected } == 1)
+    }
+
+    @Test("a graceful stop finishes the request in flight, then run() returns")
+    func gracefulStop() throws {
+        let worker = try RunningWorker()
+        let busy = try TestClient(port: worker.port)
+        let idle = try TestClient(port: worker.port)
+        #expect(idle.get("/api/v1/health")?.status == 200)
+        busy.send("GET /api/v1/health HTTP/1.1\r\nHost: t\r\n")
+        usleep(50_000)
+        worker.server.requestStop()
+        #expect(idle.waitForClose(), "an idle connection is closed at once")
+        busy.send("\r\n")
+        let response = try #require(busy.readResponse())
+        #expect(response.status == 200)
+        #expect(response.header("Connection") == "close")
+        #expect(busy.waitForClose())
+        #expect(worker.waitForExit())
+        #expect((try? TestClient(port: worker.port, timeoutMillis: 300))?.get("/api/v1/health") == nil, "no longer accepting")
+        Glibc.close(worker.listenFD)
+    }
+
+    @Test("SIGUSR1 reopens logs and SIGTERM stops the worker, through its signalfd")
+    func signals() throws {
+        let worker = try RunningWorker()
+        let client = try TestClient(port: worker.port)
+        #expect(client.get("/api/v1/health")?.status == 200)
+        worker.signal(.usr1)
+        try waitUntil { worker.hooks.reopens.withLock { $0 } == 1 }
+        worker.signal(.term)
+        #expect(worker.waitForExit())
+        #expect(client.waitForClose())
+        Glibc.close(worker.listenFD)
+    }
+
+    @Test("the feeder's eventfd calls onWake, and the tick calls onTick with the counters")
+    func wakeAndTick() throws {
+        let worker = try RunningWorker()
+        defer { worker.stop() }
+        EventFD.signal(worker.wakeFD)
+        try waitUntil { worker.hooks.wakes.withLock { $0 } >= 1 }
+        EventFD.signal(worker.wakeFD)
+        try waitUntil { worker.hooks.wakes.withLock { $0 } >= 2 }
+        let client = try TestClient(port: worker.port)
+        #expect(client.get("/api/v1/health")?.status == 200)
+        try waitUntil { worker.hooks.lastCounters.withLock { $0.requestsServed == 1 && $0.connectionsOpen == 1 } }
+    }
+
+    /// Polls `condition` for up to two seconds.
+    private func waitUntil(_ condition: () -> Bool) throws {
+        for _ in 0..<200 where !condition() { usleep(10_000) }
+        try #require(condition())
+    }
+}

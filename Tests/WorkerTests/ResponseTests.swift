@@ -1,0 +1,60 @@
+import Testing
+@testable import Worker
+
+@Suite("Responses, dates and routes")
+struct ResponseTests {
+    @Test("dates render as IMF-fixdate")
+    func imfFixdate() {
+        #expect(DateCache.imfFixdate(epochSeconds: 784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(DateCache.imfFixdate(epochSeconds: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(DateCache.imfFixdate(epochSeconds: 951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
+        #expect(DateCache.imfFixdate(epochSeconds: 4_102_444_799) == "Thu, 31 Dec 2099 23:59:59 GMT")
+    }
+
+    @Test("a response carries status, date, type, length, connection and body")
+    func rendering() {
+        var dates = DateCache()
+        dates.update(epochSeconds: 784_111_777)
+        var queue = SendQueue()
+        queue.withPending { out in
+            HTTPResponse.write(status: .notFound, body: Array("{}".utf8), connection: .close, date: dates, into: &out)
+        }
+        let bytes = queue.beginSend().map { Array($0) } ?? []
+        #expect(String(decoding: bytes, as: UTF8.self) == "HTTP/1.1 404 Not Found\r\n"
+            + "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nServer: tterminal\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 2\r\nConnection: close\r\n\r\n{}")
+        queue.sendCompleted(bytes.count)
+        let empty = queue.isEmpty
+        #expect(empty)
+    }
+
+    @Test("a send queue resends the rest of a short send, then what was appended meanwhile")
+    func partialSends() {
+        var queue = SendQueue()
+        queue.withPending { $0.append(Array("abcdef".utf8)) }
+        let first = queue.beginSend().map { Array($0) }
+        queue.withPending { $0.append(Array("gh".utf8)) }
+        let whileInFlight = queue.beginSend()
+        #expect(whileInFlight == nil)
+        queue.sendCompleted(4)
+        let rest = queue.beginSend().map { Array($0) }
+        #expect(rest == Array("ef".utf8))
+        queue.sendCompleted(2)
+        let appended = queue.beginSend().map { Array($0) }
+        #expect(appended == Array("gh".utf8))
+        queue.sendCompleted(2)
+        #expect(first == Array("abcdef".utf8))
+        let drained = queue.isEmpty && queue.queuedBytes == 0
+        #expect(drained)
+    }
+
+    @Test("the router tells a route from a wrong method and an unknown path")
+    func routing() {
+        let router = Router.standard
+        #expect(router.match(method: .get, path: "/api/v1/health") == .route(.health))
+        #expect(router.match(method: .head, path: "/api/v1/health") == .route(.health))
+        #expect(router.match(method: .post, path: "/api/v1/health")
+            == .methodNotAllowed(allowHeader: Array("Allow: GET, HEAD\r\n".utf8)))
+        #expect(router.match(method: .get, path: "/nope") == .notFound)
+    }
+}

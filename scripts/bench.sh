@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# bench.sh — the umbrella benchmark run by `make bench` (which builds the release binaries).
+#
+#   1. the shared-memory ring benchmark:  tterminal-bench ring --json
+#   2. tterminal serve on a free loopback port, then scripts/bench-http.sh against
+#      /api/v1/health, compared with nginx
+#   3. a summary in $RUN_DIR/bench-results.json
+#
+# Builds nothing. Bounded in time (BENCH_TIMEOUT, default 180 s) and cleans up on exit.
+#
+# Environment (defaults):
+#   BIN_DIR=.build/release  RUN_DIR=.run  BENCH_TIMEOUT=180  WORKERS=2  DURATION=10  ROUNDS=2
+#   HEALTH_WAIT=30 (s for the server to answer)  RING_TIMEOUT=60  STOP_WAIT=15 (s after SIGTERM)
+#   FEED_SOURCE=replay (no network here; anything tterminal serve reads passes through)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN_DIR=${BIN_DIR:-$ROOT/.build/release}
+RUN_DIR=${RUN_DIR:-$ROOT/.run}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-180}
+WORKERS=${WORKERS:-2}
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-2}
+HEALTH_WAIT=${HEALTH_WAIT:-30}
+RING_TIMEOUT=${RING_TIMEOUT:-60}
+STOP_WAIT=${STOP_WAIT:-15}
+export FEED_SOURCE=${FEED_SOURCE:-replay}
+
+DEADLINE=$(( SECONDS + BENCH_TIMEOUT ))
+remaining() { echo $(( DEADLINE - SECONDS )); }
+log() { echo "bench: $*" >&2; }
+
+mkdir -p "$RUN_DIR"
+RING_OUT=$RUN_DIR/bench-ring.txt
+HTTP_JSON=$RUN_DIR/bench-http.json
+SERVER_LOG=$RUN_DIR/bench-server.log
+RESULTS=$RUN_DIR/bench-results.json
+rm -f "$RING_OUT" "$RING_OUT.err" "$HTTP_JSON"
+
+SERVER_PID=
+CHILD=
+stop_server() {  # SIGTERM, wait up to STOP_WAIT, then SIGKILL the whole process group
+  [ -n "$SERVER_PID" ] || return 0
+  local t0=$SECONDS
+  SERVER_EXITED_ITSELF=1
+  if kill -0 "$SERVER_PID" 2>/dev/null; then
+    SERVER_EXITED_ITSELF=0
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 $(( STOP_WAIT * 10 ))); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+      log "server did not exit within ${STOP_WAIT}s of SIGTERM; killing its process group"
+      SERVER_KILLED=1
+      kill -KILL -- "-$SERVER_PID" 2>/dev/null || kill -KILL "$SERVER_PID" 2>/dev/null || true
+    fi
+  fi
+  SERVER_RC=0; wait "$SERVER_PID" 2>/dev/null || SERVER_RC=$?
+  SERVER_STOP_S=$(( SECONDS - t0 ))
+  # Children that outlived the supervisor (they share its process group).
+  kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+}
+cleanup() {
+  [ -n "$CHILD" ] && kill -TERM "$CHILD" 2>/dev/null && wait "$CHILD" 2>/dev/null || true
+  stop_server
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+
+# Runs a command bounded by min($1, time left), in the background so signals are handled
+# at once. Sets RC.
+run_bounded() {
+  local limit=$1; shift
+  local left; left=$(remaining)
+  [ "$left" -lt "$limit" ] && limit=$left
+  if [ "$limit" -le 0 ]; then log "no time left for: $*"; RC=124; return; fi
+  timeout -k 5 "$limit" "$@" &
+  CHILD=$!
+  RC=0; wait "$CHILD" || RC=$?
+  CHILD=
+}
+
+free_port() {
+  local p lo=20000 hi
+  read -r hi _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || hi=32768
+  [ "$hi" -gt $(( lo + 1000 )) ] || { lo=40000; hi=65000; }
+  for _ in $(seq 1 200); do
+    p=$(( lo + RANDOM % (hi - lo) ))
+    if ! ss -Htan "sport = :$p" | grep -q .; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+echo "== tterminal bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores, $(uname -r)"
+status=0
+
+# ---- 1. ring
+echo "== ring"
+RING_STATUS=missing
+if [ -x "$BIN_DIR/tterminal-bench" ]; then
+  run_bounded "$RING_TIMEOUT" "$BIN_DIR/tterminal-bench" ring --json > "$RING_OUT" 2>"$RING_OUT.err" || true
+  cat "$RING_OUT.err" "$RING_OUT"
+  if [ "$RC" = 0 ]; then RING_STATUS=ok
+  else RING_STATUS="failed (exit $RC)"; echo "ring bench failed (exit $RC)"; fi
+else
+  echo "ring bench missing ($BIN_DIR/tterminal-bench)"
+fi
+
+# ---- 2. HTTP: tterminal serve vs nginx
+echo "== http"
+HTTP_STATUS=skipped
+SERVER_RC=; SERVER_STOP_S=; SERVER_KILLED=0; SERVER_EXITED_ITSELF=0
+if [ ! -x "$BIN_DIR/tterminal" ]; then
+  echo "tterminal missing ($BIN_DIR/tterminal)"; HTTP_STATUS=missing; status=1
+else
+  PORT=$(free_port) || { log "no free port"; exit 1; }
+  URL="http://127.0.0.1:$PORT/api/v1/health"
+  log "starting tterminal serve on 127.0.0.1:$PORT with $WORKERS workers (log $SERVER_LOG)"
+  # setsid: the server leads its own process group, so a stuck tree can be killed whole.
+  PORT=$PORT HOST=127.0.0.1 WORKERS=$WORKERS setsid "$BIN_DIR/tterminal" serve > "$SERVER_LOG" 2>&1 &
+  SERVER_PID=$!
+  up=0
+  for _ in $(seq 1 $(( HEALTH_WAIT * 5 ))); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    code=$(curl -s --max-time 1 -o /dev/null -w '%{http_code}' "$URL" || true)
+    if [ "$code" = 200 ]; then up=1; break; fi
+    [ "$(remaining)" -gt 0 ] || break
+    sleep 0.2
+  done
+  if [ "$up" != 1 ]; then
+    echo "tterminal did not answer 200 on $URL within ${HEALTH_WAIT}s; last lines of its log:"
+    tail -n 30 "$SERVER_LOG" | sed 's/^/  /'
+    HTTP_STATUS=server-down; status=1
+  else
+    # Keep ~25 s for stopping the server and writing results; shrink the runs if needed.
+    budget=$(( $(remaining) - STOP_WAIT - 10 ))
+    per_run=$(( budget / (2 * ROUNDS) - 3 ))
+    if [ "$per_run" -lt "$DURATION" ]; then
+      [ "$per_run" -ge 2 ] || per_run=2
+      log "only ${budget}s left: wrk runs shortened to ${per_run}s"; DURATION=$per_run
+    fi
+    run_bounded "$budget" env URL="$URL" WORKERS="$WORKERS" DURATION="$DURATION" ROUNDS="$ROUNDS" \
+      JSON_OUT="$HTTP_JSON" "$ROOT/scripts/bench-http.sh"
+    if [ "$RC" = 0 ] && [ -s "$HTTP_JSON" ]; then HTTP_STATUS=ok; else HTTP_STATUS="failed (exit $RC)"; status=1; fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "tterminal exited during the benchmark; last lines of its log:"; tail -n 30 "$SERVER_LOG" | sed 's/^/  /'
+      status=1
+    fi
+  fi
+  stop_server
+  if [ "$SERVER_EXITED_ITSELF" = 1 ]; then
+    echo "server: had already exited by itself, exit code $SERVER_RC"
+  else
+    echo "server: exit code $SERVER_RC after SIGTERM, stopped in ${SERVER_STOP_S}s$([ "$SERVER_KILLED" = 1 ] && echo ', had to be killed')"
+  fi
+  if [ "$SERVER_KILLED" = 1 ]; then status=1; fi
+fi
+
+# ---- 3. summary
+RING_STATUS=$RING_STATUS HTTP_STATUS=$HTTP_STATUS SERVER_RC=$SERVER_RC SERVER_STOP_S=$SERVER_STOP_S \
+SERVER_KILLED=$SERVER_KILLED SERVER_EXITED_ITSELF=$SERVER_EXITED_ITSELF RING_OUT=$RING_OUT HTTP_JSON=$HTTP_JSON RESULTS=$RESULTS ROOT=$ROOT \
+WORKERS=$WORKERS python3 - <<'EOF'
+import json, os, subprocess, time
+
+def parse_json_text(text):
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    lines = []
+    for line in text.splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            pass
+    if lines:
+        return lines[0] if len(lines) == 1 else lines
+    return {"raw": text}
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+env = os.environ
+try:
+    commit = subprocess.run(["git", "-C", env["ROOT"], "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True, timeout=5).stdout.strip() or None
+except Exception:
+    commit = None
+num = lambda s: int(s) if s not in (None, "") else None
+result = {
+    "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    "git_commit": commit,
+    "cores": os.cpu_count(),
+    "workers": int(env["WORKERS"]),
+    "ring": {"status": env["RING_STATUS"], "result": parse_json_text(read(env["RING_OUT"]))},
+    "http": {"status": env["HTTP_STATUS"], "result": parse_json_text(read(env["HTTP_JSON"]))},
+    "server": {"exit_code": num(env.get("SERVER_RC")), "stop_seconds": num(env.get("SERVER_STOP_S")),
+               "killed": env.get("SERVER_KILLED") == "1",
+               "exited_by_itself": env.get("SERVER_EXITED_ITSELF") == "1"},
+}
+with open(env["RESULTS"], "w") as f:
+    json.dump(result, f, indent=2)
+    f.write("\n")
+EOF
+echo "== results: $RESULTS"
+exit "$status"
