@@ -201,7 +201,9 @@ test: deps build ## deps, build, services, swift test; services are always stopp
 	fi
 	export DATABASE_URL='$(DATABASE_URL)' REDIS_URL='$(REDIS_URL)' TTERMINAL_BIN='$(DEBUG_BIN)'
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
-	$(SWIFT) test $(SWIFT_FLAGS)
+	# Serial: the end-to-end tests start servers and judge heartbeats, which a
+	# concurrent CPU-heavy stress test on two cores would disturb.
+	$(SWIFT) test $(SWIFT_FLAGS) --no-parallel
 
 # run/demo: tterminal reads the environment, then .env (or the file ENV_FILE names) for what the environment
 # leaves unset. DATABASE_URL / REDIS_URL point at the private services started here unless the

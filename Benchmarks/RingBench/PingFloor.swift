@@ -10,7 +10,8 @@ struct PingFloor {
     let warmup: Int
     let intervalMicros: Int
 
-    func run() -> Percentiles {
+    /// The one-way samples (ns), warm-up dropped.
+    func run() -> [Int64] {
         let results = ResultsArea.create()
         let ping = Children.makeEventFD()
         let pong = Children.makeEventFD()
@@ -30,7 +31,7 @@ struct PingFloor {
         Children.reap([child])
         close(ping)
         close(pong)
-        return Percentiles(Array(results.child(0).copySamples().dropFirst(warmup)))
+        return Array(results.child(0).copySamples().dropFirst(warmup))
     }
 }
 

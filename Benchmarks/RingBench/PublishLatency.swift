@@ -11,11 +11,20 @@ struct PublishLatency {
     let intervalMicros: Int
     let readers: Int
 
-    /// All readers' samples, and per reader.
+    /// Each reader's samples (ns, warm-up dropped), and the laps they counted.
     struct Result {
-        let all: Percentiles
-        let perReader: [Percentiles]
-        let laps: UInt64
+        var perReader: [[Int64]]
+        var laps: UInt64
+
+        /// Several rounds' samples, reader by reader.
+        static func merged(_ rounds: [Result]) -> Result {
+            var all = Result(perReader: rounds.first.map { $0.perReader.map { _ in [] } } ?? [], laps: 0)
+            for round in rounds {
+                for (index, samples) in round.perReader.enumerated() { all.perReader[index] += samples }
+                all.laps += round.laps
+            }
+            return all
+        }
     }
 
     func run() -> Result {
@@ -45,6 +54,6 @@ struct PublishLatency {
         close(shared.fd)
         let perReader = (0..<readers).map { results.child($0).copySamples() }
         let laps = (0..<readers).reduce(UInt64(0)) { $0 + results.child($1).laps.loadRelaxed() }
-        return Result(all: Percentiles(perReader.flatMap { $0 }), perReader: perReader.map(Percentiles.init), laps: laps)
+        return Result(perReader: perReader, laps: laps)
     }
 }

@@ -2,12 +2,15 @@ import Glibc
 import Posix
 import ShmRing
 
-/// (2) Throughput: this process publishes `records` 64-byte records as fast as it can,
-/// waking two reader processes through their eventfds every `batch` records.
+/// (2) Throughput: this process publishes `records` 64-byte records as fast as it can
+/// (or at `rate` records/s), waking the reader processes through their eventfds every
+/// `batch` records.
 struct Throughput {
     let records: Int
     let ringCapacity: Int
     let readers: Int
+    /// Records per second to hold to; nil: flat out.
+    var rate: Int? = nil
     let batch = 1_024
 
     /// What one reader reported.
@@ -52,13 +55,22 @@ struct Throughput {
     /// The hot loop.
     func publishAll(_ writer: RingWriter, _ wakeups: [Int32]) {
         var payload = BenchPayload()
+        let start = Clock.monotonicNanos()
         for i in 0..<records {
             payload.index = Int64(writer.lastSequence &+ 1)
             writer.publish(type: .opaque, payload)
             if i & (batch - 1) == batch - 1 {
                 for fd in wakeups { EventFD.signal(fd) }
+                if let rate { pace(done: i + 1, rate: rate, since: start) }
             }
         }
+    }
+
+    /// Sleeps off any lead over `rate` (absolute schedule, so oversleeping is caught up).
+    func pace(done: Int, rate: Int, since start: Int64) {
+        let due = start + Int64(Double(done) / Double(rate) * 1e9)
+        let lead = due - Clock.monotonicNanos()
+        if lead > 20_000 { usleep(UInt32(lead / 1_000)) }
     }
 
     func figures(_ child: ChildFigures) -> ReaderFigures {

@@ -96,8 +96,9 @@ extension Config {
             "PORT": "\(port)", "HOST": host, "WORKERS": "\(workers)", "SYMBOLS": symbols.joined(separator: ","),
             "LOG_LEVEL": logLevel.name, "SHUTDOWN_TIMEOUT": "\(shutdownTimeoutSeconds)",
             "FEED_SOURCE": feedSource.rawValue, "REPLAY_FILE": replayFile, "REPLAY_SPEED": "\(replaySpeed)",
-            "HEARTBEAT_INTERVAL_MS": "\(heartbeatIntervalMs)", "RING_MB": "\(ringMB)", "SHM_NAME": segmentName,
+            "HEARTBEAT_INTERVAL_MS": "\(heartbeatIntervalMs)", "RING_MB": "\(ringMB)",
         ]
+        if let s = shmName { e["SHM_NAME"] = s }
         if let d = databaseURL { e["DATABASE_URL"] = d }
         if let r = redisURL { e["REDIS_URL"] = r }
         if let f = logFile { e["LOG_FILE"] = f }

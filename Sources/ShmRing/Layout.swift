@@ -19,6 +19,8 @@
 ///  0        4        8                16
 ///  | length | type   | sequence       | payload ...
 /// ```
+/// A padding record (type 0) fills the end of the buffer before a wrap: its `length` is the
+/// span it covers, and it may be as short as `length|type` (8 bytes, no sequence).
 public enum Layout {
     public static let magic: UInt64 = 0x314D_4853_4D52_5454 // "TTRMSHM1" little-endian
     public static let version: UInt64 = 1

@@ -1,4 +1,4 @@
-/// What `RingReader.next(into:)` found.
+/// What `RingReader.next(into:)` (or `drain`) found.
 public enum ReadResult: Equatable, Sendable {
     /// A record; its payload (`length` bytes) was copied into the caller's buffer.
     case record(type: Int32, sequence: UInt64, length: Int)
@@ -9,6 +9,16 @@ public enum ReadResult: Equatable, Sendable {
     /// The writer overwrote records before this reader got to them (`missed` of them). The
     /// reader counted it and jumped to the latest record; resynchronise from the state tables.
     case lapped(missed: UInt64)
+}
+
+extension ReadResult {
+    /// The type of a `.record` or `.tooLarge` result, if this binary knows it.
+    public var recordType: RecordType? {
+        switch self {
+        case .record(let type, _, _), .tooLarge(let type, _, _): return RecordType(rawValue: type)
+        case .empty, .lapped: return nil
+        }
+    }
 }
 
 /// One reader of the event ring (Agrona's `CopyBroadcastReceiver`): copy the record, then
@@ -76,7 +86,8 @@ public struct RingReader: @unchecked Sendable {
         return latest > lastSequence ? latest - lastSequence : 0
     }
 
-    /// The next record, copied into `buffer`. Padding records are skipped.
+    /// The next record, copied into `buffer`. Padding records are skipped. One record per
+    /// call, read straight from the ring; `drain` is the batched fast path.
     @inlinable
     public mutating func next(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
         while true {

@@ -12,6 +12,7 @@ extension SupervisorCore {
             return [.log(.info, what)] + exitIfDone()
         }
         if status == .exited(ExitCodes.fatal) {
+            children[slot] = ChildRecord(slot: slot, kind: child.kind, restarts: child.restarts)
             return [.log(.critical, "\(what): fatal, not restarting")] + beginStop(now: now, exitCode: ExitCodes.fatal, reason: "a child reported a fatal error")
         }
         let cause = child.killedForHang ? "hung (no heartbeat), killed" : "crashed"

@@ -32,7 +32,7 @@ final class ServerUnderTest {
     let logPath: String
     var env: [String: String]
     private(set) var pid: pid_t = 0
-    private var exitStatus: ExitStatus?
+    private var exitStatus: Posix.ExitStatus?
 
     init(workers: Int = 2, extra: [String: String] = [:]) {
         port = freePort()
@@ -75,7 +75,7 @@ final class ServerUnderTest {
     func signal(_ s: Signal) { _ = s.send(to: pid) }
 
     /// Sends TERM and waits for the exit status.
-    func stop(timeoutMillis: Int = 15_000) -> ExitStatus? {
+    func stop(timeoutMillis: Int = 15_000) -> Posix.ExitStatus? {
         if let s = exitStatus { return s }
         guard pid > 0 else { return nil }
         signal(.term)
@@ -84,7 +84,7 @@ final class ServerUnderTest {
         return exitStatus
     }
 
-    func waitExit(timeoutMillis: Int) -> ExitStatus? {
+    func waitExit(timeoutMillis: Int) -> Posix.ExitStatus? {
         if exitStatus == nil { exitStatus = Wait.waitFor(pid, timeoutMillis: timeoutMillis) }
         return exitStatus
     }
