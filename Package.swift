@@ -29,11 +29,12 @@ let package = Package(
         .target(name: "ShmRing", dependencies: [
             "Posix", .product(name: "Atomics", package: "swift-atomics"),
         ]),
-        .target(name: "Feeder", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "CZlib", "CLibPQ"]),
+        .target(name: "Store", dependencies: ["Posix", "CLibPQ"]),
+        .target(name: "Feeder", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "Store", "CZlib"]),
         .target(name: "Worker", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "CLibURing"]),
         .target(name: "Supervisor", dependencies: ["ShmRing", "Posix", "Runtime"]),
         .executableTarget(name: "TTerminal", dependencies: [
-            "Supervisor", "Feeder", "Worker", "ShmRing", "Runtime", "Posix",
+            "Supervisor", "Feeder", "Worker", "ShmRing", "Runtime", "Posix", "Store",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "RingBench", dependencies: ["ShmRing", "Posix"], path: "Benchmarks/RingBench"),
@@ -45,6 +46,7 @@ let package = Package(
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "ShmRing"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "FeederTests", dependencies: ["Feeder", "ShmRing", "Market"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,4 @@
-import CLibPQ
+import Store
 import Glibc
 import ShmRing
 
@@ -13,10 +13,9 @@ enum DatabaseProbe {
             return
         }
         word.storeRelaxed(DatabaseState.unknown.rawValue)
-        let conninfo = url + (url.contains("?") ? "&" : "?") + "connect_timeout=2"
         let body: @Sendable () -> Void = {
             while true {
-                let ok = PQping(conninfo) == PQPING_OK
+                let ok = Postgres.ping(url: url)
                 word.storeRelaxed(ok ? DatabaseState.healthy.rawValue : DatabaseState.unhealthy.rawValue)
                 var ts = timespec()
                 clock_gettime(CLOCK_REALTIME, &ts)

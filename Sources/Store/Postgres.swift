@@ -1,0 +1,106 @@
+import CLibPQ
+import Glibc
+
+/// A PostgreSQL error: what was being done and libpq's message.
+public struct PostgresError: Error, CustomStringConvertible, Equatable {
+    public let context: String
+    public let message: String
+    public var description: String { "\(context): \(message.trimmingTrailingNewlines)" }
+}
+
+/// One libpq connection, closed when the owner goes away. Blocking: use it off the hot path
+/// (the migration command, the feeder's persistence thread).
+public final class PostgresConnection {
+    private let conn: OpaquePointer
+
+    /// Connects to a `postgres://` URL; `connect_timeout` defaults to 5 s.
+    public init(url: String, connectTimeoutSeconds: Int = 5) throws(PostgresError) {
+        let conninfo = url.contains("connect_timeout") ? url : url + (url.contains("?") ? "&" : "?") + "connect_timeout=\(connectTimeoutSeconds)"
+        guard let c = PQconnectdb(conninfo) else { throw PostgresError(context: "connect", message: "out of memory") }
+        guard PQstatus(c) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(c))
+            PQfinish(c)
+            throw PostgresError(context: "connect to \(Postgres.redacted(url))", message: message)
+        }
+        conn = c
+        _ = try? execute("SET client_min_messages TO warning")
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// Runs one or more statements without parameters; returns the rows of the last one as text.
+    @discardableResult
+    public func execute(_ sql: String) throws(PostgresError) -> [[String?]] {
+        guard let result = PQexec(conn, sql) else { throw PostgresError(context: "exec", message: lastError) }
+        defer { PQclear(result) }
+        return try rows(result, sql: sql)
+    }
+
+    /// Runs one statement with text parameters.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> [[String?]] {
+        let cStrings = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { cStrings.forEach { free($0) } }
+        let pointers: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
+        guard let result = PQexecParams(conn, sql, Int32(parameters.count), nil, pointers, nil, nil, 0) else {
+            throw PostgresError(context: "exec", message: lastError)
+        }
+        defer { PQclear(result) }
+        return try rows(result, sql: sql)
+    }
+
+    private func rows(_ result: OpaquePointer, sql: String) throws(PostgresError) -> [[String?]] {
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            let first = sql.split(separator: "\n").first.map(String.init) ?? sql
+            throw PostgresError(context: "\(first.prefix(80))", message: String(cString: PQresultErrorMessage(result)))
+        }
+        var out: [[String?]] = []
+        for r in 0..<PQntuples(result) {
+            var row: [String?] = []
+            for c in 0..<PQnfields(result) {
+                row.append(PQgetisnull(result, r, c) == 1 ? nil : String(cString: PQgetvalue(result, r, c)))
+            }
+            out.append(row)
+        }
+        return out
+    }
+
+    private var lastError: String { String(cString: PQerrorMessage(conn)) }
+}
+
+/// Connection-free helpers.
+public enum Postgres {
+    /// Whether the server at `url` accepts connections (PQping: no authentication needed).
+    public static func ping(url: String, timeoutSeconds: Int = 2) -> Bool {
+        let conninfo = url + (url.contains("?") ? "&" : "?") + "connect_timeout=\(timeoutSeconds)"
+        return PQping(conninfo) == PQPING_OK
+    }
+
+    /// The URL with any password replaced, for logs.
+    public static func redacted(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].firstIndex(of: "@") else { return url }
+        let credentials = url[schemeEnd.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+}
+
+extension String {
+    var trimmingTrailingNewlines: String {
+        var s = Substring(self)
+        while let l = s.last, l == "\n" || l == "\r" || l == " " { s = s.dropLast() }
+        return String(s)
+    }
+
+    /// The range of the first occurrence of `needle` (no Foundation).
+    func range(of needle: String) -> Range<String.Index>? {
+        guard !needle.isEmpty else { return nil }
+        var i = startIndex
+        while i < endIndex {
+            if self[i...].hasPrefix(needle) { return i..<index(i, offsetBy: needle.count) }
+            i = index(after: i)
+        }
+        return nil
+    }
+}
