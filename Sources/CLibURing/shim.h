@@ -56,6 +56,10 @@ static inline void tt_prep_multishot_accept(struct io_uring_sqe *sqe, int fd, un
     io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, SOCK_CLOEXEC);
     io_uring_sqe_set_data64(sqe, tag);
 }
+static inline void tt_prep_accept(struct io_uring_sqe *sqe, int fd, unsigned long long tag) {
+    io_uring_prep_accept(sqe, fd, NULL, NULL, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, tag);
+}
 static inline void tt_prep_recv_multishot(struct io_uring_sqe *sqe, int fd, unsigned short group, unsigned long long tag) {
     io_uring_prep_recv_multishot(sqe, fd, NULL, 0, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;

@@ -1,6 +1,8 @@
 /// One client connection in its slot: socket, parser, queued output and the times its timeouts
 /// are measured from. The object stays with the slot and serves the slot's next connection, so
 /// buffers keep their capacity and no connection costs an allocation once the table is warm.
+/// Only the loop's thread touches it, so its state skips dynamic exclusivity checks (a few
+/// percent of the loop's time otherwise).
 final class Connection {
     /// The slot's life cycle.
     enum Phase {
@@ -30,21 +32,21 @@ final class Connection {
     }
 
     let slot: UInt32
-    private(set) var generation: UInt32 = 1
-    var phase = Phase.free
-    var fd: Int32 = -1
-    var parser: HTTPParser
-    var sends = SendQueue()
+    @exclusivity(unchecked) private(set) var generation: UInt32 = 1
+    @exclusivity(unchecked) var phase = Phase.free
+    @exclusivity(unchecked) var fd: Int32 = -1
+    @exclusivity(unchecked) var parser: HTTPParser
+    @exclusivity(unchecked) var sends = SendQueue()
     /// A multishot receive is armed in the kernel.
-    var receiveArmed = false
+    @exclusivity(unchecked) var receiveArmed = false
     /// Close once everything queued has left.
-    var closeAfterSend = false
+    @exclusivity(unchecked) var closeAfterSend = false
     /// Waiting in the loop's list of connections to flush this turn.
-    var flushQueued = false
-    var requestsServed = 0
-    var lastActivity: Int64 = 0
-    var requestStartedAt: Int64?
-    var lastSendProgress: Int64 = 0
+    @exclusivity(unchecked) var flushQueued = false
+    @exclusivity(unchecked) var requestsServed = 0
+    @exclusivity(unchecked) var lastActivity: Int64 = 0
+    @exclusivity(unchecked) var requestStartedAt: Int64?
+    @exclusivity(unchecked) var lastSendProgress: Int64 = 0
 
     init(slot: UInt32, limits: HTTPLimits) {
         self.slot = slot
@@ -94,14 +96,15 @@ final class Connection {
 }
 
 /// The connection slots, indexed by the slot number in completion tags, with a free list. A
-/// completion finds its connection only while the slot's generation matches the tag's.
+/// completion finds its connection only while the slot's generation matches the tag's. Loop
+/// thread only (unchecked exclusivity, like `Connection`).
 final class ConnectionTable {
-    private(set) var slots: [Connection] = []
-    private var free: [UInt32] = []
+    @exclusivity(unchecked) private(set) var slots: [Connection] = []
+    @exclusivity(unchecked) private var free: [UInt32] = []
     let capacity: Int
     let limits: HTTPLimits
     /// Slots not free (open or closing).
-    private(set) var inUse = 0
+    @exclusivity(unchecked) private(set) var inUse = 0
 
     init(capacity: Int, limits: HTTPLimits) {
         self.capacity = capacity

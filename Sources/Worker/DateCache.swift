@@ -1,15 +1,30 @@
-/// The `Date` header line, rendered at most once a second (IMF-fixdate, RFC 9110 §5.6.7).
+/// The `Date` header line, rendered at most once a second (IMF-fixdate, RFC 9110 §5.6.7), kept
+/// in fixed inline storage so handing it out costs no reference counting.
 struct DateCache {
-    /// `Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n`
-    private(set) var line: [UInt8] = []
+    /// `Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n` (37 bytes until the year 10000).
+    private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+    private var length = 0
     private var second: Int64 = .min
 
     /// Re-renders the line when the wall-clock second changed.
     mutating func update(epochSeconds: Int64) {
         guard epochSeconds != second else { return }
         second = epochSeconds
-        line = Array("Date: \(Self.imfFixdate(epochSeconds: epochSeconds))\r\n".utf8)
+        let text = Array("Date: \(Self.imfFixdate(epochSeconds: epochSeconds))\r\n".utf8)
+        length = withUnsafeMutableBytes(of: &storage) { raw in
+            let n = min(text.count, raw.count)
+            raw.copyBytes(from: text[..<n])
+            return n
+        }
     }
+
+    @inline(__always)
+    func withLine<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withUnsafeBytes(of: storage) { body(UnsafeRawBufferPointer(rebasing: $0[..<length])) }
+    }
+
+    /// The line as an array (tests).
+    var line: [UInt8] { withLine { Array($0) } }
 
     static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

@@ -16,8 +16,9 @@ struct Completion: Sendable {
 /// implementation; an epoll backend can take its place where io_uring is forbidden, and tests
 /// drive the loop with a scripted one.
 protocol EventBackend: AnyObject {
-    /// Accepts connections on `fd` until cancelled; each completion carries a new descriptor.
-    func armAccept(listenFD fd: Int32, tag: CompletionTag)
+    /// Accepts connections on `fd`: until cancelled when `multishot`, else one. Each completion
+    /// carries a new descriptor.
+    func armAccept(listenFD fd: Int32, multishot: Bool, tag: CompletionTag)
     /// Receives into provided buffers until the peer closes, an error, or buffers run out.
     func armReceive(fd: Int32, tag: CompletionTag)
     /// Sends `bytes`, which stay valid and untouched until the completion arrives.

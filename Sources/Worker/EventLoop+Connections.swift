@@ -3,27 +3,35 @@ import Glibc
 /// Accepting, receiving, sending and closing connections.
 extension EventLoop {
     func armAccept() {
-        backend.armAccept(listenFD: fds.listen, tag: CompletionTag(op: .accept))
+        backend.armAccept(listenFD: fds.listen, multishot: !options.sharedListener, tag: CompletionTag(op: .accept))
         acceptArmed = true
     }
 
     func onAccept(_ completion: Completion) {
         if !completion.more { acceptArmed = false }
-        if completion.result >= 0 {
-            admit(fd: completion.result)
-        } else if completion.result != -ECANCELED {
+        let result = completion.result
+        if result >= 0 {
+            admit(fd: result)
+        } else if result != -ECANCELED && !Self.transientAcceptErrors.contains(-result) {
+            // Out of descriptors or memory, or the socket itself is wrong: retrying at once
+            // would spin; try again at the tick.
             counters.acceptErrors += 1
-            // Out of descriptors or memory: retrying at once would spin; wait for the tick.
-            let scarce = [EMFILE, ENFILE, ENOMEM, ENOBUFS].contains(-completion.result)
-            if scarce && !completion.more { acceptRetryAtTick = true }
+            if !completion.more { acceptRetryAtTick = true }
         }
         if !acceptArmed && !acceptRetryAtTick && !stopping { armAccept() }
     }
 
+    /// Errors of one pending connection that accept(2) reports; the next accept may succeed.
+    static var transientAcceptErrors: [Int32] {
+        [EAGAIN, EINTR, ECONNABORTED, EPROTO, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH]
+    }
+
     private func admit(fd: Int32) {
         counters.connectionsAccepted += 1
-        guard !stopping, let connection = table.open(fd: fd, now: now) else {
-            if !stopping { counters.connectionsRejected += 1 }
+        // A connection accepted while stopping (the accept raced the cancel) is still served:
+        // its client is already waiting, and its response will carry `Connection: close`.
+        guard let connection = table.open(fd: fd, now: now) else {
+            counters.connectionsRejected += 1
             backend.closeSocket(fd: fd)
             return
         }
@@ -87,6 +95,7 @@ extension EventLoop {
 
     /// Closes without finishing: errors, stalls, the shutdown deadline.
     func drop(_ connection: Connection) {
+        guard connection.phase == .open else { return }
         counters.connectionsDropped += 1
         close(connection)
     }

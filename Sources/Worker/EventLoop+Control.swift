@@ -30,6 +30,10 @@ extension EventLoop {
             acceptRetryAtTick = false
             if !acceptArmed { armAccept() }
         }
+        if readRetryAtTick.wake { armWake() }
+        if readRetryAtTick.stop { armStopRead() }
+        if readRetryAtTick.signal { armSignalRead() }
+        readRetryAtTick = (false, false, false)
         hooks.onTick(counters)
     }
 
@@ -51,15 +55,22 @@ extension EventLoop {
         }
     }
 
+    // A failed read is tried again at the tick, not at once: a lasting error would spin.
+
     func onWake(_ completion: Completion) {
-        // A failed read other than a retry would fail again at once: leave it unarmed.
-        if completion.result >= 0 || completion.result == -EAGAIN || completion.result == -EINTR { armWake() }
+        guard completion.result >= 0 else { return readRetryAtTick.wake = true }
+        armWake()
         hooks.onWake()
+    }
+
+    func onStopRead(_ completion: Completion) {
+        guard completion.result >= 0 else { return readRetryAtTick.stop = true }
+        beginStop()
     }
 
     func onSignal(_ completion: Completion) {
         let result = Int(completion.result)
-        if result >= 0 || result == -Int(EAGAIN) || result == -Int(EINTR) { armSignalRead() }
+        if result >= 0 { armSignalRead() } else { readRetryAtTick.signal = true }
         guard result > 0 else { return }
         let size = Signals.siginfoSize
         for offset in stride(from: 0, to: result - size + 1, by: size) {
@@ -71,6 +82,11 @@ extension EventLoop {
             }
         }
     }
+
+    /// While stopping, a connection that has not sent its first request yet gets this long to do
+    /// so: its client connected moments ago and is about to ask (closing it would fail a request
+    /// during a reload), whereas an idle keep-alive connection is closed at once.
+    static var freshConnectionGraceNs: Int64 { 1_000_000_000 }
 
     /// Stop accepting, let busy connections finish, close the idle ones.
     func beginStop() {
@@ -89,7 +105,7 @@ extension EventLoop {
         for connection in table.slots where connection.phase == .open {
             if pastDeadline {
                 drop(connection)
-            } else if connection.isIdle {
+            } else if connection.isIdle && (connection.requestsServed > 0 || now - connection.lastActivity > Self.freshConnectionGraceNs) {
                 close(connection)
             }
         }

@@ -30,24 +30,28 @@ extension EventLoop {
         switch router.match(method: request.method, path: request.path) {
         case .route(.health):
             let answer = hooks.health()
-            write(connection, HTTPStatus(answer.status), answer.body, headOnly: headOnly, header: header)
+            answer.body.withUnsafeBytes {
+                write(connection, HTTPStatus(answer.status), $0, headOnly: headOnly, header: header)
+            }
         case .notFound:
-            write(connection, .notFound, HTTPResponse.notFoundBody, headOnly: headOnly, header: header)
+            write(connection, .notFound, HTTPResponse.notFoundBody.bytes, headOnly: headOnly, header: header)
         case .methodNotAllowed(let allow):
-            write(connection, .methodNotAllowed, HTTPResponse.methodNotAllowedBody, extra: allow,
-                  headOnly: headOnly, header: header)
+            allow.withUnsafeBytes {
+                write(connection, .methodNotAllowed, HTTPResponse.methodNotAllowedBody.bytes, extra: $0,
+                      headOnly: headOnly, header: header)
+            }
         }
     }
 
     /// Answers with `{"message": reason}` and closes once it has left.
     func answerAndClose(_ connection: Connection, status: HTTPStatus) {
         connection.closeAfterSend = true
-        write(connection, status, status.messageBody, headOnly: false, header: .close)
+        status.messageBody.withUnsafeBytes { write(connection, status, $0, headOnly: false, header: .close) }
         queueFlush(connection)
     }
 
-    private func write(_ connection: Connection, _ status: HTTPStatus, _ body: [UInt8], extra: [UInt8] = [],
-                       headOnly: Bool, header: ConnectionHeader) {
+    private func write(_ connection: Connection, _ status: HTTPStatus, _ body: UnsafeRawBufferPointer,
+                       extra: UnsafeRawBufferPointer? = nil, headOnly: Bool, header: ConnectionHeader) {
         connection.sends.withPending { out in
             HTTPResponse.write(status: status, body: body, extraHeaders: extra, headOnly: headOnly,
                                connection: header, date: dates, into: &out)

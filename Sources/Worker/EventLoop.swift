@@ -1,8 +1,18 @@
 import Posix
 
+/// Where the loop reads the time: the system clocks, or a test's.
+struct LoopClock: Sendable {
+    var monotonicNanos: @Sendable () -> Int64
+    var realtimeSeconds: @Sendable () -> Int64
+
+    static let system = LoopClock(monotonicNanos: { Clock.monotonicNanos() },
+                                  realtimeSeconds: { Clock.realtimeNanos() / 1_000_000_000 })
+}
+
 /// The worker's loop: submit-and-wait, drain the batch of completions, switch on each one's op
 /// into a small handler, then start the sends the batch produced. Generic over its backend so
-/// the io_uring one is specialised in, and a scripted one can drive it in tests.
+/// the io_uring one is specialised in, and a scripted one can drive it in tests. Its state
+/// belongs to the loop's one thread and skips dynamic exclusivity checks.
 final class EventLoop<Backend: EventBackend> {
     /// Descriptors the loop reads but does not own.
     struct Descriptors {
@@ -13,30 +23,35 @@ final class EventLoop<Backend: EventBackend> {
     }
 
     let backend: Backend
+    let clock: LoopClock
     let options: WorkerOptions
     let hooks: WorkerHooks
     let fds: Descriptors
     let router: Router
     let table: ConnectionTable
     let timeouts: Connection.Timeouts
-    var counters = WorkerCounters()
-    var dates = DateCache()
+    @exclusivity(unchecked) var counters = WorkerCounters()
+    @exclusivity(unchecked) var dates = DateCache()
     /// Monotonic time of this loop turn, in ns.
-    var now: Int64 = 0
+    @exclusivity(unchecked) var now: Int64 = 0
     /// Connections with something to send (or to close) at the end of this turn.
-    var flushList: [Connection] = []
-    var acceptArmed = false
+    @exclusivity(unchecked) var flushList: [Connection] = []
+    @exclusivity(unchecked) var acceptArmed = false
     /// Accepting failed for lack of resources; try again at the next tick.
-    var acceptRetryAtTick = false
-    var stopping = false
-    var stopDeadline: Int64 = .max
-    var finished = false
+    @exclusivity(unchecked) var acceptRetryAtTick = false
+    /// A wake-up, stop or signal read failed; arm it again at the next tick.
+    @exclusivity(unchecked) var readRetryAtTick = (wake: false, stop: false, signal: false)
+    @exclusivity(unchecked) var stopping = false
+    @exclusivity(unchecked) var stopDeadline: Int64 = .max
+    @exclusivity(unchecked) var finished = false
     /// Targets of the eventfd and signalfd reads; they live as long as the loop.
     let readArea: UnsafeMutableRawBufferPointer
     static var signalReadBytes: Int { Signals.siginfoSize * 4 }
 
-    init(backend: Backend, fds: Descriptors, options: WorkerOptions, hooks: WorkerHooks, router: Router = .standard) {
+    init(backend: Backend, fds: Descriptors, options: WorkerOptions, hooks: WorkerHooks,
+         router: Router = .standard, clock: LoopClock = .system) {
         self.backend = backend
+        self.clock = clock
         self.fds = fds
         self.options = options
         self.hooks = hooks
@@ -52,24 +67,32 @@ final class EventLoop<Backend: EventBackend> {
 
     /// Runs until a stop was requested and the connections drained (or the shutdown timeout).
     func run() throws(SystemError) {
+        start()
+        while !finished { try turn() }
+    }
+
+    /// Arms the standing operations: accept, tick, wake-up, stop and signal reads.
+    func start() {
         updateClock()
         armAccept()
         armTick()
         armWake()
         armStopRead()
         armSignalRead()
-        while !finished {
-            try backend.submitAndWait()
-            updateClock()
-            backend.drain { handle($0) }
-            flush()
-            if stopping { stopProgress() }
-        }
+    }
+
+    /// One turn: submit and wait, handle the batch, start the sends it produced.
+    func turn() throws(SystemError) {
+        try backend.submitAndWait()
+        updateClock()
+        backend.drain { handle($0) }
+        flush()
+        if stopping { stopProgress() }
     }
 
     func updateClock() {
-        now = Clock.monotonicNanos()
-        dates.update(epochSeconds: Clock.realtimeNanos() / 1_000_000_000)
+        now = clock.monotonicNanos()
+        dates.update(epochSeconds: clock.realtimeSeconds())
     }
 
     /// One completion into its handler; a provided buffer always goes back, whoever it was for.
@@ -83,7 +106,7 @@ final class EventLoop<Backend: EventBackend> {
         case .tick: onTick(completion)
         case .wake: onWake(completion)
         case .signal: onSignal(completion)
-        case .stop: beginStop()
+        case .stop: onStopRead(completion)
         case .cancel, nil: break
         }
     }

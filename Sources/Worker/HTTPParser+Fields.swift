@@ -1,19 +1,21 @@
+import Glibc
+
 /// The request line and header fields, checked byte by byte (RFC 9110 §5, RFC 9112 §3).
 extension HTTPParser {
     /// `METHOD SP target SP HTTP/1.x`; nil when it is acceptable.
     mutating func parseRequestLine(_ line: UnsafeRawBufferPointer) -> HTTPStatus? {
-        guard let sp1 = line.firstIndex(of: 0x20), sp1 > 0,
-              let sp2 = line[(sp1 + 1)...].firstIndex(of: 0x20), sp2 > sp1 + 1 else { return .badRequest }
+        guard let sp1 = HTTPBytes.index(of: 0x20, in: line, from: 0), sp1 > 0,
+              let sp2 = HTTPBytes.index(of: 0x20, in: line, from: sp1 + 1), sp2 > sp1 + 1 else { return .badRequest }
         let method = UnsafeRawBufferPointer(rebasing: line[..<sp1])
         let target = UnsafeRawBufferPointer(rebasing: line[(sp1 + 1)..<sp2])
         let version = UnsafeRawBufferPointer(rebasing: line[(sp2 + 1)...])
-        guard method.allSatisfy(HTTPBytes.isToken), let origin = Self.originTarget(target) else { return .badRequest }
+        guard method.allSatisfy(HTTPBytes.isToken), let origin = Self.originStart(target) else { return .badRequest }
         switch Self.version(version) {
         case .success(let v): head.version = v
         case .failure(let failure): return failure.status
         }
         head.method = HTTPMethod(method)
-        head.target = origin
+        head.setTarget(UnsafeRawBufferPointer(rebasing: target[origin...]))
         return nil
     }
 
@@ -22,7 +24,7 @@ extension HTTPParser {
         head.headerCount += 1
         if head.headerCount > limits.maxHeaderCount { return .headerFieldsTooLarge }
         // A line starting with whitespace is an obsolete continuation (RFC 9112 §5.2): refuse.
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0, !HTTPBytes.isSpace(line[0]) else {
+        guard let colon = HTTPBytes.index(of: UInt8(ascii: ":"), in: line, from: 0), colon > 0, !HTTPBytes.isSpace(line[0]) else {
             return .badRequest
         }
         let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
@@ -60,7 +62,8 @@ extension HTTPParser {
 
     /// `HTTP/1.1` or `HTTP/1.0`; another well-formed version is 505, anything else 400.
     static func version(_ bytes: UnsafeRawBufferPointer) -> Result<HTTPVersion, VersionFailure> {
-        guard bytes.count == 8, bytes.starts(with: "HTTP/".utf8), bytes[6] == UInt8(ascii: "."),
+        guard bytes.count == 8, bytes[0] == UInt8(ascii: "H"), bytes[1] == UInt8(ascii: "T"), bytes[2] == UInt8(ascii: "T"),
+              bytes[3] == UInt8(ascii: "P"), bytes[4] == UInt8(ascii: "/"), bytes[6] == UInt8(ascii: "."),
               HTTPBytes.isDigit(bytes[5]), HTTPBytes.isDigit(bytes[7]) else {
             return .failure(VersionFailure(status: .badRequest))
         }
@@ -71,17 +74,14 @@ extension HTTPParser {
         }
     }
 
-    /// The origin-form of a target: itself when it starts with `/` (or is `*`), the path of an
-    /// absolute-form `http(s)://host/path`; nil for anything else or any byte outside VCHAR.
-    static func originTarget(_ target: UnsafeRawBufferPointer) -> String? {
+    /// Where the origin-form path starts in a target: at 0 when it starts with `/` (or is `*`),
+    /// after the authority of an absolute-form `http(s)://host/path` (at the end when there is no
+    /// path); nil for anything else or any byte outside VCHAR.
+    static func originStart(_ target: UnsafeRawBufferPointer) -> Int? {
         guard !target.isEmpty, target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
-        if target[0] == UInt8(ascii: "/") || (target.count == 1 && target[0] == UInt8(ascii: "*")) {
-            return String(decoding: target, as: UTF8.self)
-        }
+        if target[0] == UInt8(ascii: "/") || (target.count == 1 && target[0] == UInt8(ascii: "*")) { return 0 }
         for scheme in ["http://", "https://"] where HTTPBytes.startsLowercased(target, scheme) {
-            let authority = target[scheme.utf8.count...]
-            guard let slash = authority.firstIndex(of: UInt8(ascii: "/")) else { return "/" }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: target[slash...]), as: UTF8.self)
+            return HTTPBytes.index(of: UInt8(ascii: "/"), in: target, from: scheme.utf8.count) ?? target.count
         }
         return nil
     }
@@ -89,6 +89,13 @@ extension HTTPParser {
 
 /// Byte classes and small scanners for HTTP text.
 enum HTTPBytes {
+    /// The index of the first `byte` in `bytes` at or after `start` (memchr).
+    @inline(__always) static func index(of byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard start < bytes.count, let base = bytes.baseAddress,
+              let found = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
     @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
     @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 

@@ -114,7 +114,7 @@ public struct HTTPParser: Sendable {
 
     private mutating func complete() -> HTTPParseResult {
         let keepAlive = head.version == .http11 ? !head.connectionClose : head.connectionKeepAlive && !head.connectionClose
-        let request = HTTPRequest(method: head.method, target: head.target, version: head.version,
+        let request = HTTPRequest(method: head.method, path: head.path, query: head.query, version: head.version,
                                   keepAlive: keepAlive, body: head.body)
         head = RequestHead()
         state = .requestLine
@@ -135,7 +135,8 @@ public struct HTTPParser: Sendable {
 /// The parts of a request gathered while its head is read.
 struct RequestHead: Sendable {
     var method = HTTPMethod.get
-    var target = ""
+    var path = ""
+    var query: String?
     var version = HTTPVersion.http11
     var headerBytes = 0
     var headerCount = 0
@@ -145,4 +146,12 @@ struct RequestHead: Sendable {
     var connectionClose = false
     var connectionKeepAlive = false
     var body: [UInt8] = []
+
+    /// Splits an origin-form target at its `?`; an empty path is `/`.
+    mutating func setTarget(_ target: UnsafeRawBufferPointer) {
+        guard !target.isEmpty else { return path = "/" }
+        let mark = HTTPBytes.index(of: UInt8(ascii: "?"), in: target, from: 0) ?? target.count
+        path = String(decoding: UnsafeRawBufferPointer(rebasing: target[..<mark]), as: UTF8.self)
+        query = mark < target.count ? String(decoding: UnsafeRawBufferPointer(rebasing: target[(mark + 1)...]), as: UTF8.self) : nil
+    }
 }

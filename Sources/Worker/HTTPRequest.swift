@@ -47,18 +47,28 @@ public enum HTTPVersion: Sendable, Equatable {
 /// Transfer-Encoding, Connection, Host) are interpreted; the rest are checked and skipped.
 public struct HTTPRequest: Sendable, Equatable {
     public var method: HTTPMethod
-    /// The request target as sent: path and query.
-    public var target: String
+    /// The target's path (origin-form, before any `?`).
+    public var path: String
+    /// What follows the `?`, if the target has one.
+    public var query: String?
     public var version: HTTPVersion
     /// Whether the connection stays open after the response (HTTP/1.1 unless `Connection:
     /// close`; HTTP/1.0 only with `Connection: keep-alive`).
     public var keepAlive: Bool
     public var body: [UInt8]
 
-    /// The target without its query.
-    public var path: Substring {
-        target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
+    public init(method: HTTPMethod, path: String, query: String? = nil, version: HTTPVersion = .http11,
+                keepAlive: Bool = true, body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.version = version
+        self.keepAlive = keepAlive
+        self.body = body
     }
+
+    /// The target in origin-form: path and query.
+    public var target: String { query.map { "\(path)?\($0)" } ?? path }
 }
 
 /// Bounds on what a client may send; beyond them the request is answered with an error and the

@@ -8,29 +8,29 @@ enum ConnectionHeader {
     case close
 }
 
-/// Renders JSON responses straight into a send queue: status line and fixed header block
-/// rendered once, the Date line from the per-second cache, then length, extras and body.
-/// Nothing is allocated per response.
+/// Renders JSON responses straight into a send queue: constant status line and header block,
+/// the Date line from the per-second cache, then length, extras and body. Nothing is allocated
+/// or reference-counted per response beyond the body the caller hands in.
 enum HTTPResponse {
-    static let fixedHeaders = Array("Server: tterminal\r\nContent-Type: application/json\r\nContent-Length: ".utf8)
-    static let crlf = Array("\r\n".utf8)
-    static let connectionClose = Array("Connection: close\r\n\r\n".utf8)
-    static let connectionKeepAlive = Array("Connection: keep-alive\r\n\r\n".utf8)
-    static let notFoundBody = HTTPStatus.notFound.messageBody
-    static let methodNotAllowedBody = HTTPStatus.methodNotAllowed.messageBody
+    static var fixedHeaders: StaticString { "Server: tterminal\r\nContent-Type: application/json\r\nContent-Length: " }
+    static var crlf: StaticString { "\r\n" }
+    static var connectionClose: StaticString { "Connection: close\r\n\r\n" }
+    static var connectionKeepAlive: StaticString { "Connection: keep-alive\r\n\r\n" }
+    static var notFoundBody: StaticString { #"{"message":"Not Found"}"# }
+    static var methodNotAllowedBody: StaticString { #"{"message":"Method Not Allowed"}"# }
 
     /// Appends one complete response. `extraHeaders` are whole lines, CRLF included; a HEAD
     /// answer carries the headers of the full answer and no body.
     static func write(
-        status: HTTPStatus, body: UnsafeRawBufferPointer, extraHeaders: [UInt8] = [],
+        status: HTTPStatus, body: UnsafeRawBufferPointer, extraHeaders: UnsafeRawBufferPointer? = nil,
         headOnly: Bool = false, connection: ConnectionHeader, date: DateCache, into out: inout RawBytes
     ) {
-        out.append(status.statusLine)
-        out.append(date.line)
+        if let line = status.statusLine { out.append(line) } else { out.append(status.renderedStatusLine) }
+        date.withLine { out.append($0) }
         out.append(fixedHeaders)
         out.appendDecimal(body.count)
         out.append(crlf)
-        out.append(extraHeaders)
+        if let extraHeaders { out.append(extraHeaders) }
         switch connection {
         case .none: out.append(crlf)
         case .keepAlive: out.append(connectionKeepAlive)
@@ -38,14 +38,16 @@ enum HTTPResponse {
         }
         if !headOnly { out.append(body) }
     }
+}
 
-    static func write(
-        status: HTTPStatus, body: [UInt8], extraHeaders: [UInt8] = [],
-        headOnly: Bool = false, connection: ConnectionHeader, date: DateCache, into out: inout RawBytes
-    ) {
-        body.withUnsafeBytes {
-            write(status: status, body: $0, extraHeaders: extraHeaders, headOnly: headOnly,
-                  connection: connection, date: date, into: &out)
-        }
+extension RawBytes {
+    @inline(__always)
+    mutating func append(_ text: StaticString) {
+        append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
+}
+
+extension StaticString {
+    /// The bytes of a constant string.
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: utf8Start, count: utf8CodeUnitCount) }
 }

@@ -40,27 +40,30 @@ public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(code) \(reason)" }
 
-    /// `HTTP/1.1 200 OK\r\n`, rendered once per status for the statuses the worker sends.
-    var statusLine: [UInt8] {
+    /// `HTTP/1.1 200 OK\r\n` as constant bytes, for the statuses the worker knows.
+    var statusLine: StaticString? {
         switch code {
-        case 200: StatusLines.ok
-        case 404: StatusLines.notFound
-        case 405: StatusLines.methodNotAllowed
-        default: Self.render(self)
+        case 200: "HTTP/1.1 200 OK\r\n"
+        case 204: "HTTP/1.1 204 No Content\r\n"
+        case 400: "HTTP/1.1 400 Bad Request\r\n"
+        case 404: "HTTP/1.1 404 Not Found\r\n"
+        case 405: "HTTP/1.1 405 Method Not Allowed\r\n"
+        case 408: "HTTP/1.1 408 Request Timeout\r\n"
+        case 413: "HTTP/1.1 413 Payload Too Large\r\n"
+        case 414: "HTTP/1.1 414 URI Too Long\r\n"
+        case 429: "HTTP/1.1 429 Too Many Requests\r\n"
+        case 431: "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+        case 500: "HTTP/1.1 500 Internal Server Error\r\n"
+        case 501: "HTTP/1.1 501 Not Implemented\r\n"
+        case 503: "HTTP/1.1 503 Service Unavailable\r\n"
+        case 505: "HTTP/1.1 505 HTTP Version Not Supported\r\n"
+        default: nil
         }
     }
 
-    static func render(_ status: HTTPStatus) -> [UInt8] {
-        Array("HTTP/1.1 \(status.code) \(status.reason)\r\n".utf8)
-    }
+    /// The status line of any status, rendered now (for codes without a constant line).
+    var renderedStatusLine: [UInt8] { Array("HTTP/1.1 \(code) \(reason)\r\n".utf8) }
 
     /// `{"message":"<reason>"}`: the body of every error the worker answers itself.
     var messageBody: [UInt8] { Array("{\"message\":\"\(reason)\"}".utf8) }
-}
-
-/// Status lines on the hot path, rendered once.
-private enum StatusLines {
-    static let ok = HTTPStatus.render(.ok)
-    static let notFound = HTTPStatus.render(.notFound)
-    static let methodNotAllowed = HTTPStatus.render(.methodNotAllowed)
 }

@@ -35,7 +35,7 @@ struct Router: Sendable {
         Entry(path: "/api/v1/health", methods: [.get], route: .health),
     ])
 
-    func match(method: HTTPMethod, path: Substring) -> Match {
+    func match(method: HTTPMethod, path: String) -> Match {
         for entry in entries where entry.path == path {
             return entry.methods.contains(method) ? .route(entry.route) : .methodNotAllowed(allowHeader: entry.allowHeader)
         }

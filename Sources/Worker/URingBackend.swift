@@ -6,7 +6,7 @@ import Posix
 /// pool of timespecs for timers.
 final class URingBackend: EventBackend {
     private let uring: URing
-    private var buffers: BufferRing
+    @exclusivity(unchecked) private var buffers: BufferRing
     /// Timeout submissions read their timespec at submit time; keep one per armed timer.
     private let timespec: UnsafeMutablePointer<__kernel_timespec>
 
@@ -23,8 +23,12 @@ final class URingBackend: EventBackend {
     /// Makes the calling thread the ring's single issuer; call on the loop's thread.
     func enable() throws(SystemError) { try uring.enable() }
 
-    func armAccept(listenFD fd: Int32, tag: CompletionTag) {
-        tt_prep_multishot_accept(uring.nextSQE(), fd, tag.raw)
+    func armAccept(listenFD fd: Int32, multishot: Bool, tag: CompletionTag) {
+        if multishot {
+            tt_prep_multishot_accept(uring.nextSQE(), fd, tag.raw)
+        } else {
+            tt_prep_accept(uring.nextSQE(), fd, tag.raw)
+        }
     }
 
     func armReceive(fd: Int32, tag: CompletionTag) {

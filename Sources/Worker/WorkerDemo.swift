@@ -18,6 +18,7 @@ public enum WorkerDemo {
         defer { Glibc.close(listenFD) }
         var options = WorkerOptions()
         options.signals = []
+        options.sharedListener = threads > 1
         let servers = try (0..<max(threads, 1)).map { _ in
             try WorkerServer(listenFD: listenFD, wakeFD: nil, options: options, hooks: StaticHealth())
         }
@@ -29,6 +30,10 @@ public enum WorkerDemo {
         while poll(&poller, 1, -1) != 1 {}
         servers.forEach { $0.requestStop() }
         for t in workerThreads { pthread_join(t, nil) }
+        for (i, server) in servers.enumerated() {
+            let c = server.counters
+            print("loop \(i): \(c.connectionsAccepted) connections, \(c.requestsServed) requests")
+        }
     }
 
     private static func spawn(_ server: WorkerServer) throws(SystemError) -> pthread_t {

@@ -19,6 +19,12 @@ public struct WorkerOptions: Sendable {
     /// More queued output than this for one connection (a client that sends and never reads)
     /// drops it.
     public var maxQueuedOutput = 4 << 20
+    /// Other workers accept on the same listening socket. A multishot accept keeps its place at
+    /// the head of the socket's wait queue and would take every connection from the workers
+    /// behind it; so with a shared socket each accept takes one connection and re-arms at the
+    /// tail, and connections go round the workers. With a socket of its own (SO_REUSEPORT) a
+    /// worker accepts multishot.
+    public var sharedListener = true
     /// Signals read through a signalfd; the worker blocks them in its thread. Empty: none.
     public var signals: [Signal] = [.term, .int, .quit, .usr1, .hup]
     /// Submission queue entries (completion queue: four times as many).

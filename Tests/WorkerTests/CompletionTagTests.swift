@@ -1,6 +1,7 @@
 import Testing
 @testable import Worker
 
+/// Tags round-trip and stale completions never reach a reused slot.
 @Suite("Completion tags")
 struct CompletionTagTests {
     @Test("a tag round-trips op, slot and generation through user_data")

@@ -1,6 +1,7 @@
 import Testing
 @testable import Worker
 
+/// Every limit and every malformed input gets its status.
 @Suite("HTTP parser: limits and errors")
 struct HTTPParserLimitTests {
     typealias H = ParserHarness

@@ -1,6 +1,7 @@
 import Testing
 @testable import Worker
 
+/// The parser frames requests the same way whatever the chunking, with HTTP/1.0 and 1.1 keep-alive rules.
 @Suite("HTTP parser: requests and keep-alive")
 struct HTTPParserTests {
     typealias H = ParserHarness
@@ -73,10 +74,12 @@ struct HTTPParserTests {
         #expect(H.outcome("GET https://example.com HTTP/1.1\r\nHost: h\r\n\r\n") == H.request(.get, "/"))
     }
 
-    @Test("the path drops the query")
-    func pathWithoutQuery() {
-        let request = HTTPRequest(method: .get, target: "/api/v1/klines?symbol=BTCUSDT", version: .http11, keepAlive: true, body: [])
-        #expect(request.path == "/api/v1/klines")
+    @Test("the target splits into path and query at the first question mark")
+    func pathAndQuery() {
+        #expect(H.outcome("GET /api/v1/klines?symbol=BTCUSDT&q=a?b HTTP/1.1\r\nHost: h\r\n\r\n")
+            == .request(HTTPRequest(method: .get, path: "/api/v1/klines", query: "symbol=BTCUSDT&q=a?b")))
+        #expect(H.outcome("GET /x? HTTP/1.1\r\nHost: h\r\n\r\n") == .request(HTTPRequest(method: .get, path: "/x", query: "")))
+        #expect(HTTPRequest(method: .get, path: "/a", query: "b=1").target == "/a?b=1")
     }
 
     @Test("a body split over many reads is gathered whole")

@@ -35,8 +35,9 @@ final class RunningWorker: Sendable {
     private let thread = Mutex<pthread_t?>(nil)
     let runError = Mutex<SystemError?>(nil)
 
-    init(options: WorkerOptions = .testing, hooks: RecordingHooks = RecordingHooks()) throws {
-        listenFD = try Socket.listen(host: "127.0.0.1", port: 0)
+    /// Serves on `listenFD` when given (shared with another worker), else on a new socket.
+    init(options: WorkerOptions = .testing, hooks: RecordingHooks = RecordingHooks(), listenFD shared: Int32? = nil) throws {
+        listenFD = try shared ?? Socket.listen(host: "127.0.0.1", port: 0)
         port = Socket.localPort(listenFD)
         wakeFD = try EventFD.make()
         self.hooks = hooks
@@ -61,13 +62,14 @@ final class RunningWorker: Sendable {
         if let t = thread.withLock({ $0 }) { pthread_kill(t, signal.raw) }
     }
 
-    /// Stops the worker and waits for it; closes the descriptors it used.
-    func stop() {
+    /// Stops the worker and waits for it; closes the descriptors it used (the listening socket
+    /// unless told it is shared).
+    func stop(closingListener: Bool = true) {
         server.requestStop()
         let exited = waitForExit()
         #expect(exited, "worker did not stop")
         if exited {
-            Glibc.close(listenFD)
+            if closingListener { Glibc.close(listenFD) }
             Glibc.close(wakeFD)
         }
     }

@@ -3,6 +3,7 @@ import Posix
 import Testing
 @testable import Worker
 
+/// A real worker over loopback sockets: timeouts, limits, hooks, sharing, stopping.
 @Suite("Worker over loopback: timeouts, limits, hooks and stopping",
        .enabled(if: IOUringSupport.isAvailable, "io_uring is unavailable here"), .timeLimit(.minutes(1)))
 struct LoopbackLifecycleTests {
@@ -102,6 +103,25 @@ struct LoopbackLifecycleTests {
         let client = try TestClient(port: worker.port)
         #expect(client.get("/api/v1/health")?.status == 200)
         try waitUntil { worker.hooks.lastCounters.withLock { $0.requestsServed == 1 && $0.connectionsOpen == 1 } }
+    }
+
+    @Test("two workers on one listening socket both get connections")
+    func sharedListener() throws {
+        let first = try RunningWorker()
+        let second = try RunningWorker(listenFD: first.listenFD)
+        defer {
+            second.stop(closingListener: false)
+            first.stop()
+        }
+        for _ in 0..<10 {
+            let client = try TestClient(port: first.port)
+            #expect(client.get("/api/v1/health")?.status == 200)
+        }
+        try waitUntil {
+            first.hooks.lastCounters.withLock { $0.connectionsAccepted } + second.hooks.lastCounters.withLock { $0.connectionsAccepted } == 10
+        }
+        #expect(first.hooks.lastCounters.withLock { $0.connectionsAccepted } > 0)
+        #expect(second.hooks.lastCounters.withLock { $0.connectionsAccepted } > 0)
     }
 
     /// Polls `condition` for up to two seconds.

@@ -3,6 +3,7 @@ import Posix
 import Testing
 @testable import Worker
 
+/// A real worker over loopback sockets: routes, keep-alive, pipelining, errors.
 @Suite("Worker over loopback sockets", .enabled(if: IOUringSupport.isAvailable, "io_uring is unavailable here"),
        .timeLimit(.minutes(1)))
 struct LoopbackTests {

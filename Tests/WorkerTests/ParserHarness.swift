@@ -65,6 +65,8 @@ enum ParserHarness {
 
     static func request(_ method: HTTPMethod = .get, _ target: String, _ version: HTTPVersion = .http11,
                         keepAlive: Bool = true, body: String = "") -> HTTPParseResult {
-        .request(HTTPRequest(method: method, target: target, version: version, keepAlive: keepAlive, body: Array(body.utf8)))
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        return .request(HTTPRequest(method: method, path: String(parts[0]), query: parts.count > 1 ? String(parts[1]) : nil,
+                                    version: version, keepAlive: keepAlive, body: Array(body.utf8)))
     }
 }

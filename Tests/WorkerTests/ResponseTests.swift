@@ -1,6 +1,7 @@
 import Testing
 @testable import Worker
 
+/// Response bytes, the Date cache, send queues and routing.
 @Suite("Responses, dates and routes")
 struct ResponseTests {
     @Test("dates render as IMF-fixdate")
@@ -17,7 +18,7 @@ struct ResponseTests {
         dates.update(epochSeconds: 784_111_777)
         var queue = SendQueue()
         queue.withPending { out in
-            HTTPResponse.write(status: .notFound, body: Array("{}".utf8), connection: .close, date: dates, into: &out)
+            HTTPResponse.write(status: .notFound, body: StaticString("{}").bytes, connection: .close, date: dates, into: &out)
         }
         let bytes = queue.beginSend().map { Array($0) } ?? []
         #expect(String(decoding: bytes, as: UTF8.self) == "HTTP/1.1 404 Not Found\r\n"
@@ -46,6 +47,15 @@ struct ResponseTests {
         #expect(first == Array("abcdef".utf8))
         let drained = queue.isEmpty && queue.queuedBytes == 0
         #expect(drained)
+    }
+
+    @Test("every status the worker sends has a constant status line matching its reason")
+    func statusLines() {
+        for code in [200, 204, 400, 404, 405, 408, 413, 414, 429, 431, 500, 501, 503, 505] {
+            let status = HTTPStatus(code)
+            #expect(status.statusLine.map { Array($0.bytes) } == status.renderedStatusLine)
+        }
+        #expect(HTTPStatus(299).statusLine == nil)
     }
 
     @Test("the router tells a route from a wrong method and an unknown path")
