@@ -9,7 +9,7 @@
 # Builds nothing. Bounded in time (BENCH_TIMEOUT, default 180 s) and cleans up on exit.
 #
 # Environment (defaults):
-#   BIN_DIR=.build/release  RUN_DIR=.run  BENCH_TIMEOUT=180  WORKERS=2  DURATION=10  ROUNDS=2
+#   BIN_DIR=.build/release  RUN_DIR=.run  BENCH_TIMEOUT=180  WORKERS=2  DURATION=5  ROUNDS=3
 #   HEALTH_WAIT=30 (s for the server to answer)  RING_TIMEOUT=60  STOP_WAIT=15 (s after SIGTERM)
 #   FEED_SOURCE=replay (no network here; anything tterminal serve reads passes through)
 set -euo pipefail
@@ -19,8 +19,8 @@ BIN_DIR=${BIN_DIR:-$ROOT/.build/release}
 RUN_DIR=${RUN_DIR:-$ROOT/.run}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-180}
 WORKERS=${WORKERS:-2}
-DURATION=${DURATION:-10}
-ROUNDS=${ROUNDS:-2}
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
 HEALTH_WAIT=${HEALTH_WAIT:-30}
 RING_TIMEOUT=${RING_TIMEOUT:-60}
 STOP_WAIT=${STOP_WAIT:-15}
