@@ -1,4 +1,5 @@
 import Glibc
+import Posix
 
 extension Config {
     /// Reads the process environment, then the `.env` file (`ENV_FILE`, default `./.env`)
@@ -6,7 +7,7 @@ extension Config {
     public static func load(environment: [String: String] = Config.processEnvironment()) throws(ConfigError) -> Config {
         var merged = environment
         let path = environment["ENV_FILE"] ?? ".env"
-        if let text = readFile(path) {
+        if let text = readTextFile(path) {
             for (key, value) in parseDotEnv(text) where merged[key] == nil { merged[key] = value }
         } else if environment["ENV_FILE"] != nil {
             throw ConfigError(variable: "ENV_FILE", value: path, accepts: "a readable file")
@@ -140,20 +141,6 @@ extension Config {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts.allSatisfy { p in p.count <= 3 && Int(p).map { (0...255).contains($0) } ?? false }
     }
-}
-
-/// Reads a whole small file, or nil.
-public func readFile(_ path: String) -> String? {
-    guard let f = fopen(path, "r") else { return nil }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = fread(&buf, 1, buf.count, f)
-        if n <= 0 { break }
-        bytes.append(contentsOf: buf[0..<n])
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 extension String {

@@ -44,7 +44,7 @@ extension RingReader {
     mutating func stage(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         if cursor >= knownTail {
             // Pairs with the storeReleasing of `tail` in `RingWriter.commit`.
-            knownTail = tailWord.loadAcquiring()
+            knownTail = words.tail.loadAcquiring()
             if cursor >= knownTail { return 0 }
         }
         let index = Int(cursor & mask)

@@ -33,7 +33,7 @@ extension RingReader {
     mutating func beginRead(into buffer: UnsafeMutableRawBufferPointer) -> Pending {
         if cursor >= knownTail {
             // Pairs with the storeReleasing of `tail` in `RingWriter.commit`.
-            knownTail = tailWord.loadAcquiring()
+            knownTail = words.tail.loadAcquiring()
             if cursor >= knownTail { return .empty }
         }
         let index = Int(cursor & mask)
@@ -80,7 +80,7 @@ extension RingReader {
         // The copy's loads happen before the load of tailIntent; pairs with the
         // storeReleasing + storeFence in `RingWriter.announce`.
         loadFence()
-        return tailIntentWord.loadRelaxed() <= position &+ UInt64(capacity)
+        return words.tailIntent.loadRelaxed() <= position &+ UInt64(capacity)
     }
 
     /// After a lap: count it, jump to the latest complete record (delivered next) and
@@ -114,13 +114,13 @@ extension RingReader {
     /// `.oldest`: the start of the data, or of the current lap once the ring has wrapped.
     mutating func joinAtOldest() {
         // Pairs with the storeReleasing of `tail` in `RingWriter.commit`.
-        let tail = tailWord.loadAcquiring()
+        let tail = words.tail.loadAcquiring()
         let capacity = UInt64(capacity)
         cursor = tail <= capacity ? 0 : (tail - capacity + capacity - 1) / capacity * capacity
         if cursor < tail, let first = record(at: cursor), first.sequence > 0 {
             sequenceSeen = first.sequence - 1
         } else {
-            sequenceSeen = latestSequenceWord.loadAcquiring()
+            sequenceSeen = words.latestSequence.loadAcquiring()
         }
     }
 
@@ -128,8 +128,8 @@ extension RingReader {
     mutating func joinAtTail() {
         // Pairs with the storeReleasing of latestSequence in `RingWriter.commit` (stored
         // before tail, so this sequence is never older than the record before the tail).
-        cursor = tailWord.loadAcquiring()
-        sequenceSeen = latestSequenceWord.loadAcquiring()
+        cursor = words.tail.loadAcquiring()
+        sequenceSeen = words.latestSequence.loadAcquiring()
     }
 
     /// The latest complete record's position and sequence, validated; nil when the ring is
@@ -138,9 +138,9 @@ extension RingReader {
     func latestRecord() -> (position: UInt64, sequence: UInt64, alignedLength: Int)? {
         for _ in 0..<64 {
             // Pairs with the storeReleasing of latestSequence in `RingWriter.commit`.
-            guard latestSequenceWord.loadAcquiring() > 0 else { return nil }
+            guard words.latestSequence.loadAcquiring() > 0 else { return nil }
             // Pairs with the storeReleasing of latestPosition, stored after the record.
-            let position = latestPositionWord.loadAcquiring()
+            let position = words.latestPosition.loadAcquiring()
             if let found = record(at: position) { return (position, found.sequence, found.alignedLength) }
         }
         return nil

@@ -38,11 +38,8 @@ public struct RingReader: @unchecked Sendable {
     @usableFromInline let data: UnsafeMutableRawPointer
     @usableFromInline let capacity: Int
     @usableFromInline let mask: UInt64
-    @usableFromInline let tailIntentWord: SharedWord
-    @usableFromInline let tailWord: SharedWord
-    @usableFromInline let latestSequenceWord: SharedWord
-    @usableFromInline let latestPositionWord: SharedWord
-    @usableFromInline let epochWord: SharedWord
+    /// The ring header\'s words.
+    @usableFromInline let words: RingHeaderWords
     /// Where the next record starts, in bytes since the segment was formatted.
     @usableFromInline var cursor: UInt64 = 0
     /// The last `tail` seen: reloaded only when the cursor reaches it.
@@ -57,16 +54,11 @@ public struct RingReader: @unchecked Sendable {
     public internal(set) var missed: UInt64 = 0
 
     public init(segment: Segment, start: Start = .latest) {
-        let header = segment.ringHeader
+        words = segment.ringWords
         self.segment = segment
         data = segment.ringData
         capacity = segment.ringCapacity
         mask = UInt64(segment.ringCapacity - 1)
-        tailIntentWord = SharedWord(at: header + Layout.Ring.tailIntent)
-        tailWord = SharedWord(at: header + Layout.Ring.tail)
-        latestSequenceWord = SharedWord(at: header + Layout.Ring.latestSequence)
-        latestPositionWord = SharedWord(at: header + Layout.Ring.latestPosition)
-        epochWord = SharedWord(at: header + Layout.Ring.epoch)
         switch start {
         case .latest: joinAtLatest()
         case .oldest: joinAtOldest()
@@ -76,13 +68,13 @@ public struct RingReader: @unchecked Sendable {
     /// The current epoch in the ring header.
     public var epoch: UInt64 {
         // Pairs with the storeReleasing of the epoch in `RingWriter.init`.
-        epochWord.loadAcquiring()
+        words.epoch.loadAcquiring()
     }
 
     /// How many records the writer is ahead of this reader.
     public func lag() -> UInt64 {
         // Pairs with the storeReleasing of latestSequence in `RingWriter.commit`.
-        let latest = latestSequenceWord.loadAcquiring()
+        let latest = words.latestSequence.loadAcquiring()
         return latest > lastSequence ? latest - lastSequence : 0
     }
 

@@ -14,11 +14,8 @@ public final class RingWriter {
     @usableFromInline let data: UnsafeMutableRawPointer
     @usableFromInline let capacity: Int
     @usableFromInline let mask: UInt64
-    @usableFromInline let tailIntentWord: SharedWord
-    @usableFromInline let tailWord: SharedWord
-    @usableFromInline let latestSequenceWord: SharedWord
-    @usableFromInline let latestPositionWord: SharedWord
-    @usableFromInline let recordsWrittenWord: SharedWord
+    /// The ring header\'s words.
+    @usableFromInline let words: RingHeaderWords
     /// The writer's own copy of `tail`: only this process moves it.
     @usableFromInline var tail: UInt64
     @usableFromInline var sequence: UInt64
@@ -36,25 +33,19 @@ public final class RingWriter {
     /// publishes an `.epochStart` record.
     public init(segment: Segment, epoch: UInt64? = nil) {
         precondition(segment.writable, "RingWriter needs a writable segment")
-        let header = segment.ringHeader
+        words = segment.ringWords
         self.segment = segment
         data = segment.ringData
         capacity = segment.ringCapacity
         mask = UInt64(segment.ringCapacity - 1)
-        tailIntentWord = SharedWord(at: header + Layout.Ring.tailIntent)
-        tailWord = SharedWord(at: header + Layout.Ring.tail)
-        latestSequenceWord = SharedWord(at: header + Layout.Ring.latestSequence)
-        latestPositionWord = SharedWord(at: header + Layout.Ring.latestPosition)
-        recordsWrittenWord = SharedWord(at: header + Layout.Ring.recordsWritten)
-        let epochWord = SharedWord(at: header + Layout.Ring.epoch)
-        self.epoch = epoch ?? epochWord.loadRelaxed() &+ 1
-        tail = tailWord.loadRelaxed()
-        sequence = latestSequenceWord.loadRelaxed()
-        recordsWritten = recordsWrittenWord.loadRelaxed()
+        self.epoch = epoch ?? words.epoch.loadRelaxed() &+ 1
+        tail = words.tail.loadRelaxed()
+        sequence = words.latestSequence.loadRelaxed()
+        recordsWritten = words.recordsWritten.loadRelaxed()
         repairAfterCrash()
         // Pairs with the loadAcquiring in `RingReader.epoch`.
-        epochWord.storeReleasing(self.epoch)
-        SharedWord(at: header + Layout.Ring.writerPid).storeRelaxed(UInt64(UInt32(bitPattern: getpid())))
+        words.epoch.storeReleasing(self.epoch)
+        words.writerPid.storeRelaxed(UInt64(UInt32(bitPattern: getpid())))
         let start = EpochStartRecord(epoch: self.epoch, writerPid: Int64(getpid()),
                                      startedRealtimeNs: Clock.realtimeNanos())
         publish(type: .epochStart, start)
@@ -63,7 +54,7 @@ public final class RingWriter {
     /// A writer that died between announcing and publishing a record left
     /// `tailIntent > tail`: cover [tail, tailIntent) with padding and publish it.
     private func repairAfterCrash() {
-        let intent = tailIntentWord.loadRelaxed()
+        let intent = words.tailIntent.loadRelaxed()
         guard intent != tail else { return }
         precondition(intent > tail && intent - tail <= UInt64(capacity),
                      "ring header corrupt: tail \(tail), tailIntent \(intent)")
@@ -77,7 +68,7 @@ public final class RingWriter {
         }
         tail = intent
         // Pairs with the loadAcquiring of `tail` in readers: the padding is complete.
-        tailWord.storeReleasing(tail)
+        words.tail.storeReleasing(tail)
     }
 
     /// Publishes one record and returns its sequence. Never waits; a payload longer than
@@ -118,7 +109,7 @@ public final class RingWriter {
     @inlinable @inline(__always)
     func announce(_ newTail: UInt64) {
         // Pairs with the loadFence + load of `tailIntent` in `RingReader.finishRead`.
-        tailIntentWord.storeReleasing(newTail)
+        words.tailIntent.storeReleasing(newTail)
         // The intent must be visible before any byte of the record it covers changes.
         storeFence()
     }
@@ -127,13 +118,13 @@ public final class RingWriter {
     @inlinable @inline(__always)
     func commit(start: UInt64, end: UInt64, sequence seq: UInt64) {
         // Each pairs with a loadAcquiring by readers: the record is complete before these move.
-        latestPositionWord.storeReleasing(start)
-        latestSequenceWord.storeReleasing(seq)
+        words.latestPosition.storeReleasing(start)
+        words.latestSequence.storeReleasing(seq)
         tail = end
         sequence = seq
         recordsWritten &+= 1
-        tailWord.storeReleasing(end)
-        recordsWrittenWord.storeRelaxed(recordsWritten)
+        words.tail.storeReleasing(end)
+        words.recordsWritten.storeRelaxed(recordsWritten)
     }
 
     /// A padding record: `length|type`, covering `length` bytes (at least 8, so it may have

@@ -1,4 +1,5 @@
 import Glibc
+import Posix
 
 /// One numbered migration: `NNNN_name.up.sql` and `NNNN_name.down.sql`.
 public struct Migration: Equatable, Sendable {
@@ -25,7 +26,7 @@ extension Migration {
             let file = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
             guard let (version, name, direction) = parse(file) else { continue }
             let path = directory + "/" + file
-            guard let sql = readText(path) else { throw MigrationError(description: "cannot read \(path)") }
+            guard let sql = readTextFile(path) else { throw MigrationError(description: "cannot read \(path)") }
             if direction == "up" {
                 if ups[version] != nil { throw MigrationError(description: "two up migrations numbered \(version)") }
                 ups[version] = (name, sql)
@@ -48,19 +49,6 @@ extension Migration {
         let stem = file.dropLast(direction == "up" ? 7 : 9)
         guard let underscore = stem.firstIndex(of: "_"), let v = Int(stem[..<underscore]), v > 0 else { return nil }
         return (v, String(stem[stem.index(after: underscore)...]), direction)
-    }
-
-    static func readText(_ path: String) -> String? {
-        guard let f = fopen(path, "r") else { return nil }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 8192)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n <= 0 { break }
-            bytes += buf[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

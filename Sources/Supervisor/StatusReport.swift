@@ -46,8 +46,9 @@ public struct StatusReport: Sendable {
         workersWanted = c.workersWanted
         generation = c.reloadGeneration
         feedState = c.feedState
-        epoch = SharedWord(at: segment.ringHeader + Layout.Ring.epoch).loadAcquiring()
-        ringSequence = SharedWord(at: segment.ringHeader + Layout.Ring.latestSequence).loadAcquiring()
+        let ring = segment.ringWords
+        epoch = ring.epoch.loadAcquiring()
+        ringSequence = ring.latestSequence.loadAcquiring()
         ringCapacity = segment.ringCapacity
         recordsPublished = c.feedRecordsPublished
         let last = c.feedLastPublishRealtimeNs

@@ -19,8 +19,9 @@ struct HealthDocument {
         let supervisorAlive = supervisorPid > 0 && kill(supervisorPid, 0) == 0
         let database = c.databaseState
         let feed = c.feedState
-        let latest = SharedWord(at: segment.ringHeader + Layout.Ring.latestSequence).loadAcquiring()
-        let epoch = SharedWord(at: segment.ringHeader + Layout.Ring.epoch).loadAcquiring()
+        let ring = segment.ringWords
+        let latest = ring.latestSequence.loadAcquiring()
+        let epoch = ring.epoch.loadAcquiring()
         let unhealthy = !supervisorAlive || database == .unhealthy
         let status = unhealthy ? "unhealthy" : (feed == .live ? "healthy" : "degraded")
         var w = JSONWriter()
