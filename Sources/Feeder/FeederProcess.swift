@@ -118,6 +118,7 @@ public final class FeederProcess {
                 stopping = true
             case .usr1:
                 log.reopen()
+                log.info("log file reopened")
             default:
                 log.debug("ignored signal", ["signal": "\(s)"])
             }

@@ -26,6 +26,8 @@ struct ServeTests {
         let b = try HTTP.get(port: s.port, path: "/api/v1/health").json()
         let seq2 = try #require((b["ring"] as? [String: Any])?["sequence"] as? Int)
         #expect(seq2 > seq1, "the ring moves: \(seq1) → \(seq2)")
+        let trade = try #require(StateTables(segment: try s.segment()).latestTrade(symbolIndex: 0), "no latest BTCUSDT trade in the state table")
+        #expect(trade.price > 50_000 * 100_000_000 && trade.price < 70_000 * 100_000_000, "recorded BTCUSDT price: \(trade.price)")
         #expect(s.stop() == .exited(0))
     }
 
@@ -218,5 +220,26 @@ struct ServeTests {
             return r.status == 503 && db == "unhealthy"
         }
         #expect(bad.stop() == .exited(0))
+    }
+
+    @Test("USR1 makes the supervisor and every child reopen the log file")
+    func reopenLogs() throws {
+        let s = ServerUnderTest(workers: 2)
+        try s.start()
+        try s.waitHealthy()
+        try s.eventually(5, "all children running") { try s.workers().count == 2 && s.feeder()?.state == .running }
+        let rotated = s.logPath + ".1"
+        unlink(rotated)
+        #expect(rename(s.logPath, rotated) == 0)
+        s.signal(.usr1)
+        try s.eventually(5, "three children and the supervisor writing the new file") {
+            let text = s.log()
+            return text.components(separatedBy: "log file reopened").count - 1 >= 3 && text.contains("supervisor[")
+        }
+        let pids = try s.status().children.map(\.pid)
+        for pid in pids where try s.status().children.first(where: { $0.pid == pid })?.kind == .worker {
+            #expect(s.log().contains("[\(pid)] log file reopened"))
+        }
+        unlink(rotated)
     }
 }
