@@ -30,6 +30,7 @@ let package = Package(
             "Posix", .product(name: "Atomics", package: "swift-atomics"),
         ]),
         .target(name: "Store", dependencies: ["Posix", "CLibPQ"]),
+        .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "Feeder", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "Store", "CZlib"]),
         .target(name: "Worker", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "CLibURing"]),
         .target(name: "Supervisor", dependencies: ["ShmRing", "Posix", "Runtime"]),
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "FeederTests", dependencies: ["Feeder", "ShmRing", "Market"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor"]),
     ],
     swiftLanguageModes: [.v6]
