@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "tterminal", targets: ["TTerminal"]),
         .executable(name: "tterminal-bench", targets: ["RingBench"]),
+        .executable(name: "tterminal-parse-bench", targets: ["ParseBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
@@ -32,13 +33,14 @@ let package = Package(
         .target(name: "Store", dependencies: ["Posix", "CLibPQ"]),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "Feeder", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "Store", "CZlib"]),
-        .target(name: "Worker", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "CLibURing"]),
+        .target(name: "Worker", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "Supervisor", "CLibURing"]),
         .target(name: "Supervisor", dependencies: ["ShmRing", "Posix", "Runtime"]),
         .executableTarget(name: "TTerminal", dependencies: [
             "Supervisor", "Feeder", "Worker", "ShmRing", "Runtime", "Posix", "Store",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "RingBench", dependencies: ["ShmRing", "Posix"], path: "Benchmarks/RingBench"),
+        .executableTarget(name: "ParseBench", dependencies: ["Market"], path: "Benchmarks/ParseBench"),
 
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "ShmRingTests", dependencies: ["ShmRing", "Posix"]),

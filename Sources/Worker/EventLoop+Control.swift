@@ -109,6 +109,8 @@ extension EventLoop {
                 close(connection)
             }
         }
-        finished = table.inUse == 0 || now >= stopDeadline + options.tickInterval.nanoseconds * 2
+        // The cancelled accept must report back first: exiting with it still in the kernel could
+        // take a connection off the listening socket and close it unanswered.
+        finished = (table.inUse == 0 && !acceptArmed) || now >= stopDeadline + options.tickInterval.nanoseconds * 2
     }
 }

@@ -28,8 +28,8 @@ extension EventLoop {
         let header: ConnectionHeader = !keepAlive ? .close : request.version == .http10 ? .keepAlive : .none
         let headOnly = request.method == .head
         switch router.match(method: request.method, path: request.path) {
-        case .route(.health):
-            let answer = hooks.health()
+        case .route(let route):
+            let answer = route == .health ? hooks.health() : hooks.systemStatus()
             answer.body.withUnsafeBytes {
                 write(connection, HTTPStatus(answer.status), $0, headOnly: headOnly, header: header)
             }

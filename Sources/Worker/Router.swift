@@ -4,6 +4,7 @@ struct Router: Sendable {
     /// The handlers the event loop knows how to run.
     enum Route: Sendable, Equatable {
         case health
+        case systemStatus
     }
 
     /// What a method and path resolve to.
@@ -33,6 +34,7 @@ struct Router: Sendable {
 
     static let standard = Router(entries: [
         Entry(path: "/api/v1/health", methods: [.get], route: .health),
+        Entry(path: "/api/v1/system/status", methods: [.get], route: .systemStatus),
     ])
 
     func match(method: HTTPMethod, path: String) -> Match {

@@ -25,6 +25,8 @@ public struct WorkerCounters: Sendable, Equatable {
 public protocol WorkerHooks: AnyObject {
     /// The answer to `GET /api/v1/health`: a status code and a JSON body.
     func health() -> (status: Int, body: [UInt8])
+    /// The answer to `GET /api/v1/system/status`: what `tterminal status --json` prints.
+    func systemStatus() -> (status: Int, body: [UInt8])
     /// The wake-up eventfd fired: new records wait in the ring.
     func onWake()
     /// The periodic timer fired (every `tickInterval`): bump the heartbeat here.
@@ -34,6 +36,7 @@ public protocol WorkerHooks: AnyObject {
 }
 
 extension WorkerHooks {
+    public func systemStatus() -> (status: Int, body: [UInt8]) { (404, Array(#"{"message":"Not Found"}"#.utf8)) }
     public func onWake() {}
     public func onTick(_ counters: WorkerCounters) {}
     public func onReopenLogs() {}

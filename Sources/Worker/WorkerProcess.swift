@@ -2,6 +2,7 @@ import Glibc
 import Posix
 import Runtime
 import ShmRing
+import Supervisor
 
 /// The worker process around `WorkerServer`: reads the ring when the feeder wakes it,
 /// beats its heartbeat, publishes its counters in its control-block slot, and answers
@@ -87,6 +88,11 @@ public final class WorkerProcess: WorkerHooks {
                 continue
             }
         }
+    }
+
+    public func systemStatus() -> (status: Int, body: [UInt8]) {
+        drainRing()
+        return (200, Array(StatusReport(segment: segment).json().utf8))
     }
 
     public func health() -> (status: Int, body: [UInt8]) {

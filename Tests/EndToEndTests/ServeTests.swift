@@ -121,15 +121,22 @@ struct ServeTests {
         var total = 0
         let start = Date()
         var rolled = false
+        var reasons: [String] = []
         while Date().timeIntervalSince(start) < 4.0 {
             total += 1
-            if (try? HTTP.get(port: s.port, path: "/api/v1/health"))?.status != 200 { failures += 1 }
+            do {
+                let r = try HTTP.get(port: s.port, path: "/api/v1/health")
+                if r.status != 200 { failures += 1; reasons.append("status \(r.status)") }
+            } catch {
+                failures += 1
+                reasons.append("\(error)")
+            }
             if !rolled, let w = try? s.workers(), w.count == 2, Set(w.map(\.pid)).isDisjoint(with: old), old.allSatisfy({ !alive($0) }) {
                 rolled = true
             }
         }
         #expect(rolled, "the old workers were not replaced")
-        #expect(failures == 0, "\(failures) of \(total) requests failed during the reload")
+        #expect(failures == 0, "\(failures) of \(total) requests failed during the reload: \(reasons)")
         #expect(try s.status().generation == 2)
     }
 
@@ -187,6 +194,9 @@ struct ServeTests {
             #expect(text.contains(word), "status lacks \(word):\n\(text)")
         }
         for w in try s.workers() { #expect(text.contains("\(w.pid)")) }
+        let json = try HTTP.get(port: s.port, path: "/api/v1/system/status").json()
+        #expect((json["supervisor"] as? [String: Any])?["pid"] as? Int == Int(s.pid))
+        #expect((json["children"] as? [[String: Any]])?.count == 3)
     }
 
     @Test("malformed HTTP gets 400 and the worker keeps serving")
