@@ -106,6 +106,22 @@ else
   echo "ring bench missing ($BIN_DIR/tterminal-bench)"
 fi
 
+# ---- 1b. Binance frame parsing (recorded frames from ../shared/binance-data when present, else the fixture)
+echo "== parse"
+PARSE_OUT=$RUN_DIR/bench-parse.txt
+PARSE_STATUS=missing
+if [ -x "$BIN_DIR/tterminal-parse-bench" ]; then
+  frames=("$ROOT"/../shared/binance-data/hftbacktest/*.gz)
+  [ -e "${frames[0]}" ] || frames=("$ROOT"/fixtures/binance/*.gz)
+  run_bounded "$RING_TIMEOUT" "$BIN_DIR/tterminal-parse-bench" --repeat 5 --json "${frames[@]}" > "$PARSE_OUT" 2>"$PARSE_OUT.err" || true
+  cat "$PARSE_OUT.err" "$PARSE_OUT"
+  if [ "$RC" = 0 ]; then PARSE_STATUS=ok
+  else PARSE_STATUS="failed (exit $RC)"; echo "parse bench failed (exit $RC)"; fi
+else
+  echo "parse bench missing ($BIN_DIR/tterminal-parse-bench)"
+fi
+export PARSE_OUT PARSE_STATUS
+
 # ---- 2. HTTP: tterminal serve vs nginx
 echo "== http"
 HTTP_STATUS=skipped
@@ -200,6 +216,7 @@ result = {
     "cores": os.cpu_count(),
     "workers": int(env["WORKERS"]),
     "ring": {"status": env["RING_STATUS"], "result": parse_json_text(read(env["RING_OUT"]))},
+    "parse": {"status": env["PARSE_STATUS"], "result": parse_json_text(read(env["PARSE_OUT"]))},
     "http": {"status": env["HTTP_STATUS"], "result": parse_json_text(read(env["HTTP_JSON"]))},
     "server": {"exit_code": num(env.get("SERVER_RC")), "stop_seconds": num(env.get("SERVER_STOP_S")),
                "killed": env.get("SERVER_KILLED") == "1",
