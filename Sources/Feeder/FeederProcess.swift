@@ -13,10 +13,8 @@ public final class FeederProcess {
     let writer: RingWriter
     let tables: StateTables
     let signalFD: Int32
-    let symbolIndex: [String: UInt32]
     var wake = WakeList()
     var published: UInt64 = 0
-    var skippedSymbols: UInt64 = 0
     var lastBeatNs: Int64 = 0
     var stopping = false
 
@@ -30,12 +28,7 @@ public final class FeederProcess {
         tables = StateTables(segment: segment)
         let repaired = tables.repairAfterCrash()
         if repaired > 0 { logger.warning("repaired state-table entries left half-written by a dead feeder", ["entries": "\(repaired)"]) }
-        var index: [String: UInt32] = [:]
-        for (i, s) in config.symbols.enumerated() {
-            tables.registerSymbol(index: i, name: s)
-            index[s] = UInt32(i)
-        }
-        symbolIndex = index
+        for (i, s) in config.symbols.enumerated() { tables.registerSymbol(index: i, name: s) }
         let c = segment.control
         c.word(Layout.Control.feedEpoch).storeReleasing(writer.epoch)
         c.word(Layout.Control.feedState).storeRelaxed(FeedState.connecting.rawValue)
@@ -46,7 +39,7 @@ public final class FeederProcess {
     public func run() -> Int32 {
         let source: ReplaySource
         do {
-            source = try ReplaySource(path: config.replayFile)
+            source = try ReplaySource(path: config.replayFile, symbols: config.symbols)
         } catch {
             log.critical("\(error)")
             return ProcessExit.fatal
@@ -72,16 +65,13 @@ public final class FeederProcess {
         }
         wakeWorkers()
         segment.control.word(Layout.Control.feedState).storeRelaxed(FeedState.down.rawValue)
-        log.info("feeder stopped", ["published": "\(published)", "malformed": "\(source.malformed)", "loops": "\(source.loops)"])
+        log.info("feeder stopped", ["published": "\(published)", "malformed": "\(source.malformed)",
+                                    "unknown_symbols": "\(source.unknownSymbols)", "loops": "\(source.loops)"])
         return ProcessExit.ok
     }
 
     private func publish(_ t: RecordedTrade, loops: UInt64) {
-        guard let index = symbolIndex[t.symbol] else {
-            skippedSymbols += 1
-            if skippedSymbols == 1 { log.warning("recorded symbol not in SYMBOLS; its trades are skipped", ["symbol": t.symbol]) }
-            return
-        }
+        let index = UInt32(t.symbolIndex)
         let now = Clock.realtimeNanos()
         let record = TradeRecord(symbolIndex: index, flags: t.buyerIsMaker ? TradeRecord.buyerIsMaker : 0,
                                  price: t.price, quantity: t.quantity, tradeId: t.tradeId,

@@ -1,3 +1,5 @@
+import Market
+
 /// Recorded trades, looped for as long as the feeder runs: each pass after the first shifts
 /// trade times and trade ids past the previous pass, so downstream sees one continuous market.
 public final class ReplaySource {
@@ -5,6 +7,9 @@ public final class ReplaySource {
     private var lines: GzipLines
     public private(set) var loops: UInt64 = 0
     public private(set) var malformed: UInt64 = 0
+    /// Trades of symbols outside the table.
+    public private(set) var unknownSymbols: UInt64 = 0
+    private var parser: BinanceParser
     /// The first pass's span, learned while reading it.
     private var firstTimeMs: Int64?
     private var lastTimeMs: Int64 = 0
@@ -16,32 +21,39 @@ public final class ReplaySource {
     public enum OpenError: Error, CustomStringConvertible {
         case unreadable(String)
         case noTrades(String)
+        case noTradesForSymbols(String)
         public var description: String {
             switch self {
             case .unreadable(let p): return "REPLAY_FILE \(p) cannot be opened"
             case .noTrades(let p): return "REPLAY_FILE \(p) holds no trade frames"
+            case .noTradesForSymbols(let p): return "REPLAY_FILE \(p) holds trades only of symbols outside SYMBOLS"
             }
         }
     }
 
-    public init(path: String) throws(OpenError) {
+    /// `symbols` in `SYMBOLS` order: a trade's `symbolIndex` is its position there.
+    public init(path: String, symbols: [String]) throws(OpenError) {
         guard let l = GzipLines(path: path) else { throw .unreadable(path) }
         self.path = path
         lines = l
+        parser = BinanceParser(symbols: BinanceSymbolTable(symbols))
     }
 
     /// The next trade, with `localNs` on one timeline across passes (for pacing).
     public func next() throws(OpenError) -> RecordedTrade? {
         while true {
             guard let line = lines.next() else {
-                guard firstId != nil else { throw .noTrades(path) }
+                guard firstId != nil else { throw unknownSymbols > 0 ? .noTradesForSymbols(path) : .noTrades(path) }
                 guard let again = GzipLines(path: path) else { throw .unreadable(path) }
                 lines = again
                 loops += 1
                 continue
             }
-            switch RecordedTrade.parse(line: line) {
+            switch RecordedTrade.parse(line: line, parser: &parser) {
             case .otherFrame: continue
+            case .unknownSymbol:
+                unknownSymbols += 1
+                continue
             case .malformed:
                 malformed += 1
                 continue
