@@ -52,17 +52,9 @@ public enum Fixed {
 
     /// `61837.63` for 6183763000000: trailing zeros trimmed, at least one integer digit.
     public static func format(_ v: Int64) -> String {
-        let negative = v < 0
-        let mag = v.magnitude
-        let integer = mag / UInt64(scale)
-        var fraction = mag % UInt64(scale)
-        var s = (negative ? "-" : "") + String(integer)
-        guard fraction != 0 else { return s }
-        var width = decimals
-        while fraction % 10 == 0 { fraction /= 10; width -= 1 }
-        let f = String(fraction)
-        s += "." + String(repeating: "0", count: width - f.count) + f
-        return s
+        var out = JSONBytes(capacity: 24)
+        out.fixed(v)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     /// The value as a Double, for JSON fields the contract types as numbers.

@@ -1,0 +1,102 @@
+/// The terminal protocol's server messages (API.md §2.3), encoded once per tick. Field names
+/// and JSON types are the contract the existing frontend reads; `seq` (the ring sequence) is
+/// added so a client can tell a gap, and `timestamp` is the server's receive time in ms.
+public enum TerminalMessages {
+    /// `trade_update`, from spot `trade` and futures `aggTrade`.
+    public static func tradeUpdate(_ out: inout JSONBytes, symbol: String, price: Int64, quantity: Int64,
+                                   buyerIsMaker: Bool, tradeTimeMs: Int64, timestampMs: Int64, sequence: UInt64?) {
+        begin(&out, "trade_update", symbol: symbol)
+        out.key("price"); out.fixed(price)
+        out.key("quantity"); out.fixed(quantity)
+        out.key("is_buyer_maker"); out.bool(buyerIsMaker)
+        out.key("trade_time"); out.integer(tradeTimeMs)
+        end(&out, timestampMs: timestampMs, sequence: sequence)
+    }
+
+    /// `price_update`, from the 24 h ticker: last price, absolute and percent change, base volume.
+    public static func priceUpdate(_ out: inout JSONBytes, symbol: String, price: Int64, change: Int64,
+                                   changePercent: Int64, volume: Int64, timestampMs: Int64, sequence: UInt64?) {
+        begin(&out, "price_update", symbol: symbol)
+        out.key("price"); out.fixed(price)
+        out.key("change"); out.fixed(change)
+        out.key("changePercent"); out.fixed(changePercent)
+        out.key("volume"); out.fixed(volume)
+        end(&out, timestampMs: timestampMs, sequence: sequence)
+    }
+
+    /// `depth_update`: levels as `[priceString, qtyString]`; a quantity of `"0"` removes a level.
+    public static func depthUpdate(_ out: inout JSONBytes, symbol: String, bids: UnsafeBufferPointer<PriceLevel>,
+                                   asks: UnsafeBufferPointer<PriceLevel>, timestampMs: Int64, sequence: UInt64?) {
+        begin(&out, "depth_update", symbol: symbol)
+        out.key("bids"); levels(&out, bids)
+        out.key("asks"); levels(&out, asks)
+        end(&out, timestampMs: timestampMs, sequence: sequence)
+    }
+
+    /// `kline_update`: the candle of `interval` so far, `is_closed` once it is final.
+    public static func klineUpdate(_ out: inout JSONBytes, symbol: String, interval: KlineInterval, bar: KlineBar,
+                                   closed: Bool, timestampMs: Int64, sequence: UInt64?) {
+        begin(&out, "kline_update", symbol: symbol)
+        out.key("interval"); out.asciiString(interval.name)
+        out.key("open"); out.fixed(bar.open)
+        out.key("high"); out.fixed(bar.high)
+        out.key("low"); out.fixed(bar.low)
+        out.key("close"); out.fixed(bar.close)
+        out.key("volume"); out.fixed(bar.volume)
+        out.key("is_closed"); out.bool(closed)
+        out.key("start_time"); out.integer(bar.openTime)
+        out.key("end_time"); out.integer(bar.closeTime)
+        end(&out, timestampMs: timestampMs, sequence: sequence)
+    }
+
+    /// `mark_price_update`, from futures markPrice.
+    public static func markPriceUpdate(_ out: inout JSONBytes, symbol: String, markPrice: Int64, fundingRate: Int64,
+                                       nextFundingTimeMs: Int64, timestampMs: Int64, sequence: UInt64?) {
+        begin(&out, "mark_price_update", symbol: symbol)
+        out.key("mark_price"); out.fixed(markPrice)
+        out.key("funding_rate"); out.fixed(fundingRate)
+        out.key("next_funding_time"); out.integer(nextFundingTimeMs)
+        end(&out, timestampMs: timestampMs, sequence: sequence)
+    }
+
+    /// `liquidation_update`, from futures forceOrder: `price` is the average fill price,
+    /// `order_price` the order's price as a string, `quantity` the original quantity.
+    public static func liquidationUpdate(_ out: inout JSONBytes, symbol: String, side: OrderSide, averagePrice: Int64,
+                                         orderPrice: Int64, quantity: Int64, tradeTimeMs: Int64, status: String,
+                                         timestampMs: Int64, sequence: UInt64?) {
+        begin(&out, "liquidation_update", symbol: symbol)
+        out.key("side"); side == .buy ? out.raw("\"BUY\"") : out.raw("\"SELL\"")
+        out.key("price"); out.fixed(averagePrice)
+        out.key("order_price"); out.fixedString(orderPrice)
+        out.key("quantity"); out.fixed(quantity)
+        out.key("trade_time"); out.integer(tradeTimeMs)
+        out.key("order_status"); out.asciiString(status)
+        end(&out, timestampMs: timestampMs, sequence: sequence)
+    }
+
+    private static func begin(_ out: inout JSONBytes, _ type: StaticString, symbol: String) {
+        out.raw("{")
+        out.key("type", first: true)
+        out.raw("\""); out.raw(type); out.raw("\"")
+        out.key("symbol"); out.asciiString(symbol)
+    }
+
+    private static func end(_ out: inout JSONBytes, timestampMs: Int64, sequence: UInt64?) {
+        out.key("timestamp"); out.integer(timestampMs)
+        if let s = sequence { out.key("seq"); out.integer(Int64(bitPattern: s)) }
+        out.raw("}")
+    }
+
+    private static func levels(_ out: inout JSONBytes, _ side: UnsafeBufferPointer<PriceLevel>) {
+        out.raw("[")
+        for (i, level) in side.enumerated() {
+            if i > 0 { out.raw(",") }
+            out.raw("[")
+            out.fixedString(level.price)
+            out.raw(",")
+            out.fixedString(level.quantity)
+            out.raw("]")
+        }
+        out.raw("]")
+    }
+}
