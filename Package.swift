@@ -26,6 +26,7 @@ let package = Package(
 
         .target(name: "Posix", dependencies: ["CPosix"]),
         .target(name: "Market"),
+        .target(name: "WebSocketCore"),
         .target(name: "Runtime", dependencies: ["Posix"]),
         .target(name: "ShmRing", dependencies: [
             "Posix", .product(name: "Atomics", package: "swift-atomics"),
@@ -45,6 +46,7 @@ let package = Package(
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "ShmRingTests", dependencies: ["ShmRing", "Posix"]),
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
+        .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "ShmRing"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
