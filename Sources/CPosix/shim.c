@@ -1,7 +1,12 @@
 #include "CPosix.h"
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 
 int tt_memfd_create(const char *name, unsigned int flags) {
     return (int)syscall(SYS_memfd_create, name, flags);
+}
+
+int tt_set_parent_death_signal(int sig) {
+    return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0);
 }

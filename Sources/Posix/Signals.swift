@@ -88,6 +88,13 @@ public enum Signals {
 
     public static var siginfoSize: Int { MemoryLayout<signalfd_siginfo>.size }
 
+    /// Asks the kernel to send `signal` to this process when its parent dies, then checks the
+    /// parent is still `expectedParent` (it may have died before the request). False: orphaned.
+    public static func followParent(_ expectedParent: pid_t, with signal: Signal) -> Bool {
+        _ = tt_set_parent_death_signal(signal.raw)
+        return getppid() == expectedParent
+    }
+
     /// Ignore SIGPIPE: a closed peer is an error return, not a death.
     public static func ignorePipe() { signal(SIGPIPE, SIG_IGN) }
 }

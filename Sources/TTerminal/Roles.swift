@@ -8,12 +8,20 @@ import Worker
 
 /// Attaches to the segment the supervisor handed over at a fixed descriptor, or exits fatally.
 func attachSegmentOrExit(role: String, log: Logger) -> Segment {
+    let segment: Segment
     do {
-        return try Segment.attach(fd: ChildDescriptors.segment, writable: true)
+        segment = try Segment.attach(fd: ChildDescriptors.segment, writable: true)
     } catch {
         log.critical("cannot attach the shared-memory segment (run `tterminal serve`, not the \(role) role directly): \(error)")
         Glibc.exit(ProcessExit.fatal)
     }
+    // A child never outlives its supervisor: a TERM (read through the signalfd, so it is a
+    // graceful stop) when the supervisor dies, and no start at all if it is already gone.
+    if !Signals.followParent(segment.control.supervisorPid, with: .term) {
+        log.error("the supervisor is gone; not starting")
+        Glibc.exit(ProcessExit.failure)
+    }
+    return segment
 }
 
 struct FeederRole: ParsableCommand {

@@ -252,4 +252,25 @@ struct ServeTests {
         }
         unlink(rotated)
     }
+
+    @Test("kill -9 of the supervisor takes its children down, and a new server on the same port replaces the stale segment")
+    func supervisorKill() throws {
+        let s = ServerUnderTest(workers: 2)
+        try s.start()
+        try s.waitHealthy()
+        try s.eventually(5, "all children running") { try s.workers().count == 2 && s.feeder()?.state == .running }
+        let children = try s.status().children.map(\.pid)
+        Signal.kill.send(to: s.pid)
+        #expect(s.waitExit(timeoutMillis: 5000) == .signaled(SIGKILL))
+        try s.eventually(10, "the orphaned children to stop") { children.filter(alive).isEmpty }
+        #expect(FileManager.default.fileExists(atPath: "/dev/shm" + s.segmentName), "the dead supervisor's segment stays behind")
+
+        let again = ServerUnderTest(workers: 1)
+        again.env["PORT"] = "\(s.port)"
+        again.env["SHM_NAME"] = s.segmentName
+        try again.startOnPort(s.port)
+        try again.waitHealthy()
+        #expect(again.log().contains("removing a stale segment"))
+        #expect(again.stop() == .exited(0))
+    }
 }

@@ -27,8 +27,8 @@ func freePort() -> UInt16 {
 
 /// A real `tterminal serve` with its own port, segment and log file; stopped at the end.
 final class ServerUnderTest {
-    let port: UInt16
-    let segmentName: String
+    private(set) var port: UInt16
+    private(set) var segmentName: String
     let logPath: String
     var env: [String: String]
     private(set) var pid: pid_t = 0
@@ -46,6 +46,13 @@ final class ServerUnderTest {
             "HEARTBEAT_INTERVAL_MS": "200", "SHUTDOWN_TIMEOUT": "5", "ENV_FILE": "/dev/null",
         ]
         for (k, v) in extra { env[k] = v }
+    }
+
+    /// Starts on another server's port and segment (after that one died).
+    func startOnPort(_ other: UInt16) throws {
+        port = other
+        segmentName = env["SHM_NAME"] ?? segmentName
+        try start()
     }
 
     func start() throws {

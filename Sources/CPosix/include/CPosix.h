@@ -34,3 +34,5 @@ static inline long long tt_realtime_ns(void) {
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 int tt_memfd_create(const char *name, unsigned int flags);
+/// prctl(PR_SET_PDEATHSIG, sig): the kernel sends `sig` when the parent dies.
+int tt_set_parent_death_signal(int sig);
