@@ -33,11 +33,16 @@ enum HTTP {
         try FD.writeAll(fd, raw)
         var all: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
+        let started = Date()
         while true {
             let n = read(fd, &buf, buf.count)
+            if n < 0 && all.isEmpty {
+                throw TestFailure("read failed after \(Int(Date().timeIntervalSince(started) * 1000)) ms: errno \(errno)")
+            }
             if n <= 0 { break }
             all += buf[0..<n]
         }
+        if all.isEmpty { throw TestFailure("closed with no response after \(Int(Date().timeIntervalSince(started) * 1000)) ms") }
         return all
     }
 
