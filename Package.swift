@@ -33,6 +33,7 @@ let package = Package(
         ]),
         .target(name: "Store", dependencies: ["Posix", "CLibPQ"]),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
+        .target(name: "Simulator", dependencies: ["Market"]),
         .target(name: "Feeder", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "Store", "CZlib"]),
         .target(name: "Worker", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "Supervisor", "CLibURing"]),
         .target(name: "Supervisor", dependencies: ["ShmRing", "Posix", "Runtime"]),
@@ -53,6 +54,7 @@ let package = Package(
         .testTarget(name: "FeederTests", dependencies: ["Feeder", "ShmRing", "Market"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Market"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor"]),
     ],
     swiftLanguageModes: [.v6]

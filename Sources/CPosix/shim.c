@@ -1,7 +1,9 @@
+#define _GNU_SOURCE 1
 #include "CPosix.h"
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 int tt_memfd_create(const char *name, unsigned int flags) {
     return (int)syscall(SYS_memfd_create, name, flags);
@@ -9,4 +11,8 @@ int tt_memfd_create(const char *name, unsigned int flags) {
 
 int tt_set_parent_death_signal(int sig) {
     return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0);
+}
+
+int tt_accept_cloexec(int fd) {
+    return accept4(fd, 0, 0, SOCK_CLOEXEC);
 }

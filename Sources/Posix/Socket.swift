@@ -33,6 +33,19 @@ public enum Socket {
         return fd
     }
 
+    /// Takes one pending connection from a non-blocking listening socket: the new descriptor
+    /// (close-on-exec), or `-errno` (`-EAGAIN` when none is waiting).
+    @inline(__always)
+    public static func acceptPending(_ listenFD: Int32) -> Int32 {
+        while true {
+            let fd = tt_accept_cloexec(listenFD)
+            if fd >= 0 { return fd }
+            let err = tt_errno()
+            if err == EINTR { continue }
+            return -err
+        }
+    }
+
     /// The port a socket is bound to (for port 0 in tests).
     public static func localPort(_ fd: Int32) -> UInt16 {
         var addr = sockaddr_in()

@@ -36,3 +36,5 @@ static inline long long tt_realtime_ns(void) {
 int tt_memfd_create(const char *name, unsigned int flags);
 /// prctl(PR_SET_PDEATHSIG, sig): the kernel sends `sig` when the parent dies.
 int tt_set_parent_death_signal(int sig);
+/// accept4(fd, NULL, NULL, SOCK_CLOEXEC).
+int tt_accept_cloexec(int fd);
