@@ -60,7 +60,7 @@ DEB_PACKAGES := liburing-dev libpq-dev libhiredis-dev libssl-dev zlib1g-dev \
 
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help deps build release services services-stop services-status migrate test run demo bench clean
+.PHONY: help deps build autobahn release services services-stop services-status migrate test run demo bench clean
 
 help: ## list the targets
 	@echo "tterminal targets:"
@@ -97,6 +97,9 @@ deps: ## install the Debian packages the project needs (quick when present)
 
 build: deps ## debug build (swift build with BUILD_FLAGS)
 	@$(SWIFT) build $(SWIFT_FLAGS)
+
+autobahn: deps ## Autobahn WebSocket conformance suite against one worker's echo route
+	@SCRATCH_PATH="$(SCRATCH_PATH)" BUILD_FLAGS="$(BUILD_FLAGS)" "$(CURDIR)/scripts/autobahn.sh"
 
 release: deps ## release build (swift build -c release)
 	@$(SWIFT) build -c release $(SWIFT_FLAGS)

@@ -26,6 +26,7 @@ let package = Package(
 
         .target(name: "Posix", dependencies: ["CPosix"]),
         .target(name: "Market"),
+        .target(name: "Simulator", dependencies: ["Market"]),
         .target(name: "WebSocketCore"),
         .target(name: "Runtime", dependencies: ["Posix"]),
         .target(name: "ShmRing", dependencies: [
@@ -33,9 +34,8 @@ let package = Package(
         ]),
         .target(name: "Store", dependencies: ["Posix", "CLibPQ"]),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
-        .target(name: "Simulator", dependencies: ["Market"]),
         .target(name: "Feeder", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "Store", "CZlib"]),
-        .target(name: "Worker", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "Supervisor", "CLibURing"]),
+        .target(name: "Worker", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "Supervisor", "CLibURing", "WebSocketCore"]),
         .target(name: "Supervisor", dependencies: ["ShmRing", "Posix", "Runtime"]),
         .executableTarget(name: "TTerminal", dependencies: [
             "Supervisor", "Feeder", "Worker", "ShmRing", "Runtime", "Posix", "Store",
@@ -47,14 +47,14 @@ let package = Package(
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "ShmRingTests", dependencies: ["ShmRing", "Posix"]),
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Market"]),
         .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "ShmRing"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "ShmRing", "WebSocketCore"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "FeederTests", dependencies: ["Feeder", "ShmRing", "Market"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Market"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor"]),
     ],
     swiftLanguageModes: [.v6]

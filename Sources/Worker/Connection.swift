@@ -47,6 +47,8 @@ final class Connection {
     @exclusivity(unchecked) var lastActivity: Int64 = 0
     @exclusivity(unchecked) var requestStartedAt: Int64?
     @exclusivity(unchecked) var lastSendProgress: Int64 = 0
+    /// Set once the connection switched to WebSocket frames.
+    @exclusivity(unchecked) var webSocket: WebSocketSession?
 
     init(slot: UInt32, limits: HTTPLimits) {
         self.slot = slot
@@ -57,7 +59,8 @@ final class Connection {
     func tag(_ op: CompletionTag.Op) -> CompletionTag { CompletionTag(op: op, slot: slot, generation: generation) }
 
     /// Nothing half-received, nothing queued, nothing in flight.
-    var isIdle: Bool { parser.isIdle && sends.isEmpty }
+    /// A WebSocket connection is never idle in this sense: it ends with a close handshake.
+    var isIdle: Bool { parser.isIdle && sends.isEmpty && webSocket == nil }
 
     /// Takes the slot for a new socket.
     func open(fd: Int32, now: Int64) {
@@ -80,6 +83,7 @@ final class Connection {
         closeAfterSend = false
         requestsServed = 0
         requestStartedAt = nil
+        webSocket = nil
     }
 
     /// Whether, and why, this connection's time is up at `now`.

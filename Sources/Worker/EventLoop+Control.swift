@@ -40,6 +40,10 @@ extension EventLoop {
     /// Closes what has been silent or stuck too long; answers 408 to half-sent requests.
     func sweepTimeouts() {
         for connection in table.slots where connection.phase == .open {
+            if connection.webSocket != nil {
+                sweepWebSocket(connection)
+                continue
+            }
             switch connection.expiry(now: now, timeouts: timeouts) {
             case nil:
                 continue
@@ -95,6 +99,7 @@ extension EventLoop {
         stopDeadline = now + options.shutdownTimeout.nanoseconds
         acceptRetryAtTick = false
         if acceptArmed { backend.cancel(CompletionTag(op: .accept), tag: CompletionTag(op: .cancel)) }
+        closeWebSocketsForStop()
         stopProgress()
     }
 

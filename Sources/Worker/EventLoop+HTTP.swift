@@ -4,6 +4,10 @@ extension EventLoop {
         var input = bytes
         connection.lastActivity = now
         parsing: while !connection.closeAfterSend {
+            if connection.webSocket != nil {
+                ingestFrames(connection, &input)
+                break parsing
+            }
             switch connection.parser.parse(&input) {
             case .needMoreData:
                 if !connection.parser.isIdle && connection.requestStartedAt == nil { connection.requestStartedAt = now }
@@ -16,7 +20,9 @@ extension EventLoop {
                 answerAndClose(connection, status: status)
             }
         }
-        if connection.sends.queuedBytes > options.maxQueuedOutput { return drop(connection) }
+        // A WebSocket echo may queue one whole message on top of the usual allowance.
+        let allowance = options.maxQueuedOutput + (connection.webSocket?.assembler.maxMessageSize ?? 0)
+        if connection.sends.queuedBytes > allowance { return drop(connection) }
         queueFlush(connection)
     }
 
@@ -29,6 +35,7 @@ extension EventLoop {
         let headOnly = request.method == .head
         switch router.match(method: request.method, path: request.path) {
         case .route(let route):
+            if let kind = route.webSocketKind { return respondWebSocket(connection, to: request, kind: kind, header: header) }
             let answer = route == .health ? hooks.health() : hooks.systemStatus()
             answer.body.withUnsafeBytes {
                 write(connection, HTTPStatus(answer.status), $0, headOnly: headOnly, header: header)
@@ -50,7 +57,7 @@ extension EventLoop {
         queueFlush(connection)
     }
 
-    private func write(_ connection: Connection, _ status: HTTPStatus, _ body: UnsafeRawBufferPointer,
+    func write(_ connection: Connection, _ status: HTTPStatus, _ body: UnsafeRawBufferPointer,
                        extra: UnsafeRawBufferPointer? = nil, headOnly: Bool, header: ConnectionHeader) {
         connection.sends.withPending { out in
             HTTPResponse.write(status: status, body: body, extraHeaders: extra, headOnly: headOnly,

@@ -4,6 +4,8 @@ import Posix
 struct LoopClock: Sendable {
     var monotonicNanos: @Sendable () -> Int64
     var realtimeSeconds: @Sendable () -> Int64
+    /// Wall-clock milliseconds, for the `timestamp` of WebSocket messages.
+    var realtimeMillis: @Sendable () -> Int64 = { Clock.realtimeNanos() / 1_000_000 }
 
     static let system = LoopClock(monotonicNanos: { Clock.monotonicNanos() },
                                   realtimeSeconds: { Clock.realtimeNanos() / 1_000_000_000 })

@@ -50,9 +50,24 @@ extension HTTPParser {
                 let token = HTTPBytes.trimmed(UnsafeRawBufferPointer(rebasing: option))
                 if HTTPBytes.equalsLowercased(token, "close") { head.connectionClose = true }
                 if HTTPBytes.equalsLowercased(token, "keep-alive") { head.connectionKeepAlive = true }
+                if HTTPBytes.equalsLowercased(token, "upgrade") { head.keep("Connection", token) }
             }
+        } else if name.count >= 7 {
+            interpretUpgrade(name: name, value: value)
         }
         return nil
+    }
+
+    /// The WebSocket handshake's fields; lengths are compared first, so other fields cost little.
+    private mutating func interpretUpgrade(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        if HTTPBytes.equalsLowercased(name, "upgrade") {
+            head.upgradeSeen = true
+            head.keep("Upgrade", value)
+        } else if HTTPBytes.equalsLowercased(name, "sec-websocket-key") {
+            head.keep("Sec-WebSocket-Key", value)
+        } else if HTTPBytes.equalsLowercased(name, "sec-websocket-version") {
+            head.keep("Sec-WebSocket-Version", value)
+        }
     }
 
     /// Why a version is refused.

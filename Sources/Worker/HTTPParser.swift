@@ -115,7 +115,8 @@ public struct HTTPParser: Sendable {
     private mutating func complete() -> HTTPParseResult {
         let keepAlive = head.version == .http11 ? !head.connectionClose : head.connectionKeepAlive && !head.connectionClose
         let request = HTTPRequest(method: head.method, path: head.path, query: head.query, version: head.version,
-                                  keepAlive: keepAlive, body: head.body)
+                                  keepAlive: keepAlive, body: head.body,
+                                  upgradeFields: head.upgradeSeen ? head.upgradeFields : [])
         head = RequestHead()
         state = .requestLine
         return .request(request)
@@ -146,6 +147,14 @@ struct RequestHead: Sendable {
     var connectionClose = false
     var connectionKeepAlive = false
     var body: [UInt8] = []
+    /// An `Upgrade` field arrived: `upgradeFields` goes into the request.
+    var upgradeSeen = false
+    /// Fields a WebSocket handshake needs, gathered whatever their order.
+    var upgradeFields: [HTTPHeaderField] = []
+
+    mutating func keep(_ name: StaticString, _ value: UnsafeRawBufferPointer) {
+        upgradeFields.append(HTTPHeaderField(name: name.description, value: String(decoding: value, as: UTF8.self)))
+    }
 
     /// Splits an origin-form target at its `?`; an empty path is `/`.
     mutating func setTarget(_ target: UnsafeRawBufferPointer) {

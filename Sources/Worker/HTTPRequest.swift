@@ -56,19 +56,38 @@ public struct HTTPRequest: Sendable, Equatable {
     /// close`; HTTP/1.0 only with `Connection: keep-alive`).
     public var keepAlive: Bool
     public var body: [UInt8]
+    /// The fields a WebSocket upgrade is judged on (`Upgrade`, `Connection: upgrade`,
+    /// `Sec-WebSocket-Key`, `Sec-WebSocket-Version`), kept only when the request carried an
+    /// `Upgrade` field; empty otherwise, so a plain request allocates nothing for them.
+    public var upgradeFields: [HTTPHeaderField]
 
     public init(method: HTTPMethod, path: String, query: String? = nil, version: HTTPVersion = .http11,
-                keepAlive: Bool = true, body: [UInt8] = []) {
+                keepAlive: Bool = true, body: [UInt8] = [], upgradeFields: [HTTPHeaderField] = []) {
         self.method = method
         self.path = path
         self.query = query
         self.version = version
         self.keepAlive = keepAlive
         self.body = body
+        self.upgradeFields = upgradeFields
     }
+
+    /// Whether the client asked to switch protocols.
+    public var wantsUpgrade: Bool { !upgradeFields.isEmpty }
 
     /// The target in origin-form: path and query.
     public var target: String { query.map { "\(path)?\($0)" } ?? path }
+}
+
+/// One header field as it arrived (value trimmed).
+public struct HTTPHeaderField: Sendable, Equatable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
 }
 
 /// Bounds on what a client may send; beyond them the request is answered with an error and the

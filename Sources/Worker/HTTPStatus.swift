@@ -12,6 +12,7 @@ public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
     public static let payloadTooLarge = HTTPStatus(413)
     public static let uriTooLong = HTTPStatus(414)
     public static let headerFieldsTooLarge = HTTPStatus(431)
+    public static let upgradeRequired = HTTPStatus(426)
     public static let tooManyRequests = HTTPStatus(429)
     public static let internalServerError = HTTPStatus(500)
     public static let notImplemented = HTTPStatus(501)
@@ -28,6 +29,7 @@ public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
         case 408: "Request Timeout"
         case 413: "Payload Too Large"
         case 414: "URI Too Long"
+        case 426: "Upgrade Required"
         case 429: "Too Many Requests"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"
@@ -51,6 +53,7 @@ public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
         case 408: "HTTP/1.1 408 Request Timeout\r\n"
         case 413: "HTTP/1.1 413 Payload Too Large\r\n"
         case 414: "HTTP/1.1 414 URI Too Long\r\n"
+        case 426: "HTTP/1.1 426 Upgrade Required\r\n"
         case 429: "HTTP/1.1 429 Too Many Requests\r\n"
         case 431: "HTTP/1.1 431 Request Header Fields Too Large\r\n"
         case 500: "HTTP/1.1 500 Internal Server Error\r\n"

@@ -5,6 +5,19 @@ struct Router: Sendable {
     enum Route: Sendable, Equatable {
         case health
         case systemStatus
+        /// WebSocket echo of every message (diagnostics, the Autobahn suite's target).
+        case webSocketEcho
+        /// The terminal's WebSocket protocol (API.md §2).
+        case webSocketConnect
+
+        /// The WebSocket protocol this route speaks, if any.
+        var webSocketKind: WebSocketRouteKind? {
+            switch self {
+            case .webSocketEcho: .echo
+            case .webSocketConnect: .terminal
+            case .health, .systemStatus: nil
+            }
+        }
     }
 
     /// What a method and path resolve to.
@@ -35,6 +48,8 @@ struct Router: Sendable {
     static let standard = Router(entries: [
         Entry(path: "/api/v1/health", methods: [.get], route: .health),
         Entry(path: "/api/v1/system/status", methods: [.get], route: .systemStatus),
+        Entry(path: "/api/v1/websocket/echo", methods: [.get], route: .webSocketEcho),
+        Entry(path: "/api/v1/websocket/connect", methods: [.get], route: .webSocketConnect),
     ])
 
     func match(method: HTTPMethod, path: String) -> Match {

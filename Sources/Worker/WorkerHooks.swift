@@ -16,6 +16,8 @@ public struct WorkerCounters: Sendable, Equatable {
     public var connectionsDropped = 0
     /// Accept failures (descriptor limits and the like).
     public var acceptErrors = 0
+    /// Connections switched to WebSocket.
+    public var webSocketsOpened = 0
 
     public init() {}
 }

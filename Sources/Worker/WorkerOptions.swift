@@ -32,6 +32,16 @@ public struct WorkerOptions: Sendable {
     /// Provided receive buffers: a power of two, at most 32768.
     public var receiveBufferCount = 512
     public var receiveBufferSize = 4096
+    /// A WebSocket connection is sent a ping this often.
+    public var wsPingInterval: Duration = .seconds(30)
+    /// A WebSocket connection that sent nothing (data or pong) for this long is closed.
+    public var wsIdleTimeout: Duration = .seconds(75)
+    /// After our close frame, the peer's close is awaited this long before TCP is closed.
+    public var wsCloseTimeout: Duration = .seconds(5)
+    /// Largest message (and frame) on the echo route; Autobahn's 9.* cases send 16 MiB.
+    public var wsEchoMaxMessage = 16 << 20
+    /// Largest client message on the terminal route.
+    public var wsTerminalMaxMessage = 64 << 10
 
     public init() {}
 }

@@ -63,7 +63,12 @@ final class ScriptedBackend: EventBackend {
 
     /// `text` arrives for `tag` in a provided buffer.
     func receive(_ text: String, for tag: CompletionTag, more: Bool = true) {
-        let bytes = Array(text.utf8)
+        receive(bytes: Array(text.utf8), for: tag, more: more)
+    }
+
+    /// `bytes` (at most `bufferSize`) arrive for `tag` in a provided buffer.
+    func receive(bytes: [UInt8], for tag: CompletionTag, more: Bool = true) {
+        precondition(bytes.count <= Self.bufferSize, "more than one provided buffer holds")
         let id = freeBuffers.removeFirst()
         bytes.withUnsafeBytes { (memory + Int(id) * Self.bufferSize).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         pending.append(Completion(tag: tag, result: Int32(bytes.count), more: more, bufferID: id))
@@ -75,6 +80,14 @@ final class ScriptedBackend: EventBackend {
     var sends: [(fd: Int32, text: String, tag: CompletionTag)] {
         operations.compactMap {
             if case .send(let fd, let bytes, let tag) = $0 { return (fd, String(decoding: bytes, as: UTF8.self), tag) }
+            return nil
+        }
+    }
+
+    /// The bytes of every send, in order.
+    var sentBytes: [(bytes: [UInt8], tag: CompletionTag)] {
+        operations.compactMap {
+            if case .send(_, let bytes, let tag) = $0 { return (bytes, tag) }
             return nil
         }
     }
