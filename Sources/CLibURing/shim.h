@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <liburing.h>
 
@@ -54,6 +55,12 @@ static inline int tt_register_buf_ring(struct io_uring *ring, void *br, unsigned
 
 static inline void tt_prep_multishot_accept(struct io_uring_sqe *sqe, int fd, unsigned long long tag) {
     io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, tag);
+}
+/// Multishot POLLIN on a (shared, non-blocking) listening socket: a plain, non-exclusive wait,
+/// so every worker hears of every connection.
+static inline void tt_prep_poll_readable_multishot(struct io_uring_sqe *sqe, int fd, unsigned long long tag) {
+    io_uring_prep_poll_multishot(sqe, fd, POLLIN);
     io_uring_sqe_set_data64(sqe, tag);
 }
 static inline void tt_prep_accept(struct io_uring_sqe *sqe, int fd, unsigned long long tag) {

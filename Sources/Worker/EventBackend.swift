@@ -19,6 +19,11 @@ protocol EventBackend: AnyObject {
     /// Accepts connections on `fd`: until cancelled when `multishot`, else one. Each completion
     /// carries a new descriptor.
     func armAccept(listenFD fd: Int32, multishot: Bool, tag: CompletionTag)
+    /// Waits, until cancelled, for a shared listening socket to become readable; each
+    /// completion says connections may be waiting (take them with `acceptPending`).
+    func armListenPoll(listenFD fd: Int32, tag: CompletionTag)
+    /// Takes one waiting connection now: a descriptor, or `-errno` (`-EAGAIN`: none left).
+    func acceptPending(listenFD fd: Int32) -> Int32
     /// Receives into provided buffers until the peer closes, an error, or buffers run out.
     func armReceive(fd: Int32, tag: CompletionTag)
     /// Sends `bytes`, which stay valid and untouched until the completion arrives.

@@ -3,11 +3,16 @@ import Glibc
 /// Accepting, receiving, sending and closing connections.
 extension EventLoop {
     func armAccept() {
-        backend.armAccept(listenFD: fds.listen, multishot: !options.sharedListener, tag: CompletionTag(op: .accept))
+        if options.sharedListener {
+            backend.armListenPoll(listenFD: fds.listen, tag: CompletionTag(op: .accept))
+        } else {
+            backend.armAccept(listenFD: fds.listen, multishot: true, tag: CompletionTag(op: .accept))
+        }
         acceptArmed = true
     }
 
     func onAccept(_ completion: Completion) {
+        if options.sharedListener { return onListenReadable(completion) }
         if !completion.more { acceptArmed = false }
         let result = completion.result
         if result >= 0 {
@@ -17,6 +22,32 @@ extension EventLoop {
             // would spin; try again at the tick.
             counters.acceptErrors += 1
             if !completion.more { acceptRetryAtTick = true }
+        }
+        if !acceptArmed && !acceptRetryAtTick && !stopping { armAccept() }
+    }
+
+    /// The shared listening socket is readable: take what waits. Every worker is told of every
+    /// connection (a plain poll, where io_uring's accept waits exclusively: a worker that
+    /// cancels its accept while stopping could swallow the only wake-up of a connection and
+    /// leave it in the backlog). The first to look takes it; the others find nothing.
+    private func onListenReadable(_ completion: Completion) {
+        if !completion.more { acceptArmed = false }
+        if completion.result >= 0 && !stopping {
+            accepting: while true {
+                let r = backend.acceptPending(listenFD: fds.listen)
+                if r >= 0 {
+                    admit(fd: r)
+                } else if r == -EAGAIN {
+                    break accepting
+                } else if !Self.transientAcceptErrors.contains(-r) {
+                    counters.acceptErrors += 1
+                    acceptRetryAtTick = true
+                    break accepting
+                }
+            }
+        } else if completion.result < 0 && completion.result != -ECANCELED {
+            counters.acceptErrors += 1
+            acceptRetryAtTick = true
         }
         if !acceptArmed && !acceptRetryAtTick && !stopping { armAccept() }
     }

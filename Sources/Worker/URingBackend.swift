@@ -31,6 +31,12 @@ final class URingBackend: EventBackend {
         }
     }
 
+    func armListenPoll(listenFD fd: Int32, tag: CompletionTag) {
+        tt_prep_poll_readable_multishot(uring.nextSQE(), fd, tag.raw)
+    }
+
+    func acceptPending(listenFD fd: Int32) -> Int32 { Socket.acceptPending(fd) }
+
     func armReceive(fd: Int32, tag: CompletionTag) {
         tt_prep_recv_multishot(uring.nextSQE(), fd, buffers.group, tag.raw)
     }

@@ -19,11 +19,13 @@ public struct WorkerOptions: Sendable {
     /// More queued output than this for one connection (a client that sends and never reads)
     /// drops it.
     public var maxQueuedOutput = 4 << 20
-    /// Other workers accept on the same listening socket. A multishot accept keeps its place at
-    /// the head of the socket's wait queue and would take every connection from the workers
-    /// behind it; so with a shared socket each accept takes one connection and re-arms at the
-    /// tail, and connections go round the workers. With a socket of its own (SO_REUSEPORT) a
-    /// worker accepts multishot.
+    /// Other workers accept on the same listening socket (the supervisor's). io_uring's accept
+    /// waits exclusively: a multishot accept at the head of the wait queue takes every
+    /// connection, and a worker that cancels its accept while stopping can swallow the only
+    /// wake-up of a connection, leaving it in the backlog until the next one arrives. So with
+    /// a shared socket each worker polls it (a plain wait: every worker hears of every
+    /// connection) and takes what waits with accept(2) on the non-blocking socket. With a
+    /// socket of its own (SO_REUSEPORT) a worker accepts multishot.
     public var sharedListener = true
     /// Signals read through a signalfd; the worker blocks them in its thread. Empty: none.
     public var signals: [Signal] = [.term, .int, .quit, .usr1, .hup]

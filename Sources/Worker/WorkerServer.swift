@@ -23,6 +23,9 @@ public final class WorkerServer: @unchecked Sendable {
         self.wakeFD = wakeFD
         self.options = options
         self.hooks = hooks
+        // A shared listening socket is polled and accepted from directly: it must not block
+        // (O_NONBLOCK belongs to the socket, so every worker sees the same setting).
+        if options.sharedListener { try FD.setNonBlocking(listenFD) }
         stopFD = OwnedFD(try EventFD.make())
         backend = try URingBackend(entries: options.ringEntries, bufferCount: options.receiveBufferCount,
                                    bufferSize: options.receiveBufferSize)

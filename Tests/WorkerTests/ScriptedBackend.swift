@@ -27,6 +27,11 @@ final class ScriptedBackend: EventBackend {
     deinit { memory.deallocate() }
 
     func armAccept(listenFD fd: Int32, multishot: Bool, tag: CompletionTag) { operations.append(.accept(fd: fd, tag: tag)) }
+    func armListenPoll(listenFD fd: Int32, tag: CompletionTag) { operations.append(.accept(fd: fd, tag: tag)) }
+    /// Connections waiting on the listening socket, taken by `acceptPending`; an errno entry
+    /// (negative) is answered once, as accept(2) would.
+    var pendingConnections: [Int32] = []
+    func acceptPending(listenFD fd: Int32) -> Int32 { pendingConnections.isEmpty ? -EAGAIN : pendingConnections.removeFirst() }
     func armReceive(fd: Int32, tag: CompletionTag) { operations.append(.receive(fd: fd, tag: tag)) }
     func send(fd: Int32, bytes: UnsafeRawBufferPointer, tag: CompletionTag) {
         operations.append(.send(fd: fd, bytes: Array(bytes), tag: tag))
@@ -131,7 +136,8 @@ final class ScriptedLoop {
 
     /// Accepts `fd` and returns the tag its receive was armed with.
     func accept(fd: Int32) -> CompletionTag? {
-        backend.complete(CompletionTag(op: .accept), result: fd, more: true)
+        backend.pendingConnections.append(fd)
+        backend.complete(CompletionTag(op: .accept), result: Int32(POLLIN), more: true)
         turn()
         return backend.receivesArmed.last
     }

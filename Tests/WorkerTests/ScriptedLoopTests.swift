@@ -53,17 +53,22 @@ struct ScriptedLoopTests {
         #expect(s.backend.closed.isEmpty)
     }
 
-    @Test("accept is armed again when it ends, but after EMFILE only at the next tick")
+    @Test("the listening poll is armed again when it ends; a connection aborted in the backlog is skipped, but after EMFILE accepting waits for the next tick")
     func rearmAccept() {
         let s = ScriptedLoop()
         s.backend.clearOperations()
-        s.backend.complete(CompletionTag(op: .accept), result: -ECONNABORTED)
+        s.backend.pendingConnections = [-ECONNABORTED, 11]
+        s.backend.complete(CompletionTag(op: .accept), result: Int32(POLLIN))
         s.turn()
         #expect(s.backend.acceptsArmed == 1)
+        #expect(s.backend.pendingConnections.isEmpty, "the connection behind the aborted one was taken")
+        #expect(s.loop.counters.connectionsAccepted == 1)
         s.backend.clearOperations()
-        s.backend.complete(CompletionTag(op: .accept), result: -EMFILE)
+        s.backend.pendingConnections = [-EMFILE, 12]
+        s.backend.complete(CompletionTag(op: .accept), result: Int32(POLLIN))
         s.turn()
         #expect(s.backend.acceptsArmed == 0)
+        #expect(s.loop.counters.acceptErrors == 1)
         s.backend.complete(CompletionTag(op: .tick), result: -ETIME)
         s.turn()
         #expect(s.backend.acceptsArmed == 1)
