@@ -51,18 +51,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# A port below the kernel's ephemeral range (so no outgoing connection holds it) that no
-# socket in any state uses.
-free_port() {
-  local p lo=20000 hi
-  read -r hi _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || hi=32768
-  [ "$hi" -gt $(( lo + 1000 )) ] || { lo=40000; hi=65000; }
-  for _ in $(seq 1 200); do
-    p=$(( lo + RANDOM % (hi - lo) ))
-    if ! ss -Htan "sport = :$p" | grep -q .; then echo "$p"; return 0; fi
-  done
-  die "no free port found"
-}
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---- 1. the body tterminal answers with, and an nginx body of exactly the same size
 code=$(curl -sS --max-time 5 -o "$TMP/body" -w '%{http_code}' "$URL") || die "cannot fetch $URL"
@@ -85,7 +75,7 @@ else
 fi
 
 # ---- 2. nginx, private prefix and config
-NGINX_PORT=$(free_port)
+NGINX_PORT=$(free_port) || die "no free port found"
 NGINX_URL="http://127.0.0.1:$NGINX_PORT$PATH_PART"
 mkdir -p "$TMP/logs"
 if [ "$(id -u)" = 0 ]; then USER_LINE="user root;"; else USER_LINE=""; fi

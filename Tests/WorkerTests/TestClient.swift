@@ -14,34 +14,24 @@ struct TestResponse {
 
 /// A blocking loopback client with a receive timeout, so no test waits forever.
 final class TestClient {
-    let fd: Int32
-    private var buffer: [UInt8] = []
-    private(set) var closedByPeer = false
+    let socket: LoopbackSocket
+    var fd: Int32 { socket.fd }
+    private var buffer: [UInt8] {
+        get { socket.buffer }
+        set { socket.buffer = newValue }
+    }
+    var closedByPeer: Bool { socket.closedByPeer }
 
     init(port: UInt16, timeoutMillis: Int = 3000) throws {
-        fd = try Socket.connect(host: "127.0.0.1", port: port)
-        Socket.setReceiveTimeout(fd, millis: timeoutMillis)
+        socket = try LoopbackSocket(port: port, timeoutMillis: timeoutMillis)
     }
-
-    deinit { Glibc.close(fd) }
 
     func send(_ text: String) {
         let bytes = Array(text.utf8)
         bytes.withUnsafeBytes { try? FD.writeAll(fd, $0) }
     }
 
-    /// Reads more bytes; false on EOF, error or timeout.
-    private func fill() -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        var n: Int
-        repeat {
-            n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        } while n < 0 && errno == EINTR
-        if n == 0 { closedByPeer = true }
-        guard n > 0 else { return false }
-        buffer.append(contentsOf: chunk[0..<n])
-        return true
-    }
+    private func fill() -> Bool { socket.fill() }
 
     /// The next response (with a Content-Length body), or nil on timeout or close.
     func readResponse(headOnly: Bool = false) -> TestResponse? {

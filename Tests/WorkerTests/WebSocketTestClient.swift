@@ -5,22 +5,23 @@ import WebSocketCore
 /// A blocking WebSocket client for loopback tests: WebSocketCore's client handshake and
 /// encoder on a socket with a receive timeout.
 final class WebSocketTestClient {
-    let fd: Int32
-    private var buffer: [UInt8] = []
+    let socket: LoopbackSocket
+    var fd: Int32 { socket.fd }
+    private var buffer: [UInt8] {
+        get { socket.buffer }
+        set { socket.buffer = newValue }
+    }
     private var decoder = WebSocketFrameDecoder(role: .client)
-    private(set) var closedByPeer = false
+    var closedByPeer: Bool { socket.closedByPeer }
 
     /// Connects and upgrades; throws when the server does not accept.
     init(port: UInt16, path: String, timeoutMillis: Int = 3000) throws {
-        fd = try Socket.connect(host: "127.0.0.1", port: port)
-        Socket.setReceiveTimeout(fd, millis: timeoutMillis)
+        socket = try LoopbackSocket(port: port, timeoutMillis: timeoutMillis)
         let handshake = WebSocketClientHandshake()
         write(handshake.request(host: "127.0.0.1:\(port)", path: path))
         let (status, headers) = try readHead()
         if case .rejected(let why) = handshake.validate(status: status, headers: headers) { throw Failure(description: why) }
     }
-
-    deinit { Glibc.close(fd) }
 
     /// Why a client step failed.
     struct Failure: Error, CustomStringConvertible {
@@ -67,21 +68,9 @@ final class WebSocketTestClient {
         return closedByPeer
     }
 
-    private func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { try? FD.writeAll(fd, $0) }
-    }
+    private func write(_ bytes: [UInt8]) { socket.write(bytes) }
 
-    private func fill() -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        var n: Int
-        repeat {
-            n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        } while n < 0 && errno == EINTR
-        if n == 0 { closedByPeer = true }
-        guard n > 0 else { return false }
-        buffer.append(contentsOf: chunk[0..<n])
-        return true
-    }
+    private func fill() -> Bool { socket.fill() }
 
     private func readHead() throws -> (Int, [(name: String, value: String)]) {
         let terminator = Array("\r\n\r\n".utf8)
