@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "FeederTests", dependencies: ["Feeder", "ShmRing", "Market"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor", "WebSocketCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -34,6 +34,8 @@ extension EventLoop {
         if readRetryAtTick.stop { armStopRead() }
         if readRetryAtTick.signal { armSignalRead() }
         readRetryAtTick = (false, false, false)
+        // A wake-up the feeder sent while the read was being re-armed is caught here.
+        hooks.onWake(broadcaster: self)
         hooks.onTick(counters)
     }
 
@@ -64,7 +66,7 @@ extension EventLoop {
     func onWake(_ completion: Completion) {
         guard completion.result >= 0 else { return readRetryAtTick.wake = true }
         armWake()
-        hooks.onWake()
+        hooks.onWake(broadcaster: self)
     }
 
     func onStopRead(_ completion: Completion) {

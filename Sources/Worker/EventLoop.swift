@@ -44,6 +44,9 @@ final class EventLoop<Backend: EventBackend> {
     /// A wake-up, stop or signal read failed; arm it again at the next tick.
     @exclusivity(unchecked) var readRetryAtTick = (wake: false, stop: false, signal: false)
     @exclusivity(unchecked) var stopping = false
+    /// One encoded broadcast frame, reused.
+    @exclusivity(unchecked) var frameScratch: [UInt8] = []
+    @exclusivity(unchecked) var broadcasts = BroadcastCounters()
     @exclusivity(unchecked) var stopDeadline: Int64 = .max
     @exclusivity(unchecked) var finished = false
     /// Targets of the eventfd and signalfd reads; they live as long as the loop.

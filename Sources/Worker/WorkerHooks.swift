@@ -31,6 +31,9 @@ public protocol WorkerHooks: AnyObject {
     func systemStatus() -> (status: Int, body: [UInt8])
     /// The wake-up eventfd fired: new records wait in the ring.
     func onWake()
+    /// The same, with the loop to fan records out through; also called on every tick. The
+    /// default calls `onWake()`.
+    func onWake(broadcaster: Broadcaster)
     /// The periodic timer fired (every `tickInterval`): bump the heartbeat here.
     func onTick(_ counters: WorkerCounters)
     /// SIGUSR1 arrived: reopen log files.
@@ -40,6 +43,7 @@ public protocol WorkerHooks: AnyObject {
 extension WorkerHooks {
     public func systemStatus() -> (status: Int, body: [UInt8]) { (404, Array(#"{"message":"Not Found"}"#.utf8)) }
     public func onWake() {}
+    public func onWake(broadcaster: Broadcaster) { onWake() }
     public func onTick(_ counters: WorkerCounters) {}
     public func onReopenLogs() {}
 }

@@ -1,4 +1,5 @@
 import Glibc
+import Market
 import Posix
 import Runtime
 import ShmRing
@@ -15,6 +16,9 @@ public final class WorkerProcess: WorkerHooks {
     var reader: RingReader
     let buffer: UnsafeMutableRawBufferPointer
     var recordsSeen: UInt64 = 0
+    /// Symbol names by state-table index, learned on first use.
+    var symbolNames: [Int: String] = [:]
+    var message = JSONBytes(capacity: 256)
     var lastLaps: UInt64 = 0
     var healthCache: (status: Int, body: [UInt8], madeNs: Int64) = (0, [], 0)
     /// Health is rebuilt at most this often; within it, the same bytes are served.
@@ -54,10 +58,9 @@ public final class WorkerProcess: WorkerHooks {
         slot.beat()
     }
 
-    public func onWake() { drainRing() }
+    public func onWake(broadcaster: Broadcaster) { drainRing(into: broadcaster) }
 
     public func onTick(_ counters: WorkerCounters) {
-        drainRing()
         slot.beat()
         slot.word(Layout.Slot.connections).storeRelaxed(UInt64(counters.connectionsOpen))
         slot.word(Layout.Slot.requests).storeRelaxed(UInt64(counters.requestsServed))
@@ -69,11 +72,16 @@ public final class WorkerProcess: WorkerHooks {
         log.info("log file reopened")
     }
 
-    /// Consumes every record waiting in the ring. Fan-out to clients hangs here later;
-    /// for now the worker tracks its position, lag and laps.
-    func drainRing() {
+    /// Consumes every record waiting in the ring, fanning trades out to their subscribers as
+    /// `trade_update` (encoded once per record), and tracks position, lag and laps.
+    func drainRing(into broadcaster: Broadcaster) {
         while true {
-            switch reader.next(into: buffer) {
+            let result = reader.next(into: buffer)
+            if case .record(let type, let sequence, let length) = result, type == RecordType.trade.rawValue,
+               length >= MemoryLayout<TradeRecord>.size {
+                fanOut(UnsafeRawBufferPointer(buffer).loadUnaligned(as: TradeRecord.self), sequence: sequence, to: broadcaster)
+            }
+            switch result {
             case .empty:
                 slot.word(Layout.Slot.ringSequence).storeRelaxed(reader.lastSequence)
                 if reader.laps != lastLaps {
@@ -91,8 +99,18 @@ public final class WorkerProcess: WorkerHooks {
     }
 
     public func systemStatus() -> (status: Int, body: [UInt8]) {
-        drainRing()
         return (200, Array(StatusReport(segment: segment).json().utf8))
+    }
+
+    private func fanOut(_ trade: TradeRecord, sequence: UInt64, to broadcaster: Broadcaster) {
+        let index = Int(trade.symbolIndex)
+        if symbolNames[index] == nil { symbolNames[index] = StateTables(segment: segment).symbolName(index: index) }
+        guard let symbol = symbolNames[index] else { return }
+        message.removeAll()
+        TerminalMessages.tradeUpdate(&message, symbol: symbol, price: trade.price, quantity: trade.quantity,
+                                     buyerIsMaker: trade.isBuyerMaker, tradeTimeMs: trade.tradeTimeMs,
+                                     timestampMs: trade.receivedNs / 1_000_000, sequence: sequence)
+        message.bytes.withUnsafeBytes { _ = broadcaster.broadcast(text: $0, toSubscribersOf: symbol) }
     }
 
     public func health() -> (status: Int, body: [UInt8]) {
@@ -100,7 +118,6 @@ public final class WorkerProcess: WorkerHooks {
         if now - healthCache.madeNs < Self.healthCacheNs && !healthCache.body.isEmpty {
             return (healthCache.status, healthCache.body)
         }
-        drainRing()
         let (status, body) = HealthDocument(segment: segment, slot: slot, reader: reader).render()
         healthCache = (status, Array(body.utf8), now)
         return (status, healthCache.body)
