@@ -13,6 +13,9 @@ public struct SpawnRequest: Sendable {
     public var descriptors: [(source: Int32, target: Int32)]
     /// Unblock every signal and reset handlers to default in the child.
     public var resetSignals: Bool = true
+    /// Start the child in a process group of its own, so a terminal's Ctrl-C (sent to the
+    /// foreground group) reaches only the parent, which then stops the child in order.
+    public var ownProcessGroup: Bool = false
 
     public init(path: String, arguments: [String], environment: [String]? = nil,
                 descriptors: [(source: Int32, target: Int32)] = []) {
@@ -44,13 +47,19 @@ public enum Spawn {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
+        var flags: Int32 = 0
         if req.resetSignals {
             var none = sigset_t(); sigemptyset(&none)
             var all = sigset_t(); sigfillset(&all)
             posix_spawnattr_setsigmask(&attr, &none)
             posix_spawnattr_setsigdefault(&attr, &all)
-            posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            flags |= Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
         }
+        if req.ownProcessGroup {
+            posix_spawnattr_setpgroup(&attr, 0)
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+        }
+        posix_spawnattr_setflags(&attr, Int16(flags))
         let argv = ([req.path] + req.arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let envStrings = req.environment ?? currentEnvironment()

@@ -78,8 +78,9 @@ extension SupervisorProcess {
         segment?.control.slot(slot).resetChildLine()
         var env = Config.processEnvironment()
         for (k, v) in config.environment { env[k] = v }
-        let request = SpawnRequest(path: executable, arguments: args, environment: env.map { "\($0.key)=\($0.value)" },
+        var request = SpawnRequest(path: executable, arguments: args, environment: env.map { "\($0.key)=\($0.value)" },
                                    descriptors: descriptors)
+        request.ownProcessGroup = true
         do {
             let pid = try Spawn.start(request)
             log.info("started \(kind)", ["slot": "\(slot)", "pid": "\(pid)", "generation": "\(generation)"])

@@ -273,4 +273,17 @@ struct ServeTests {
         #expect(again.log().contains("removing a stale segment"))
         #expect(again.stop() == .exited(0))
     }
+
+    @Test("Ctrl-C (INT to the whole foreground process group) stops everything once, without restarts")
+    func controlC() throws {
+        let s = ServerUnderTest(workers: 2)
+        try s.start()
+        try s.waitHealthy()
+        try s.eventually(5, "all children running") { try s.workers().count == 2 && s.feeder()?.state == .running }
+        let pids = try s.status().children.map(\.pid)
+        #expect(kill(-s.pid, SIGINT) == 0)
+        #expect(s.waitExit(timeoutMillis: 10_000) == .exited(0))
+        #expect(pids.filter(alive).isEmpty)
+        #expect(!s.log().contains("restarting"), "a child was restarted during the stop")
+    }
 }

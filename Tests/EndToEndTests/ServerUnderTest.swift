@@ -57,7 +57,10 @@ final class ServerUnderTest {
 
     func start() throws {
         #expect(FileManager.default.isExecutableFile(atPath: tterminalBinary), "build tterminal first: \(tterminalBinary)")
-        pid = try Spawn.start(SpawnRequest(path: tterminalBinary, arguments: ["serve"], environment: env.map { "\($0.key)=\($0.value)" }))
+        var request = SpawnRequest(path: tterminalBinary, arguments: ["serve"], environment: env.map { "\($0.key)=\($0.value)" })
+        // Its own process group, like a shell job: tests can send a terminal's Ctrl-C to it.
+        request.ownProcessGroup = true
+        pid = try Spawn.start(request)
     }
 
     /// Waits until health answers 200, or fails the test.

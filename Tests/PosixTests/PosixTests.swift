@@ -60,6 +60,16 @@ struct PosixTests {
         #expect(String(decoding: buf[0..<max(0, n)], as: UTF8.self) == "hello\n")
     }
 
+    @Test("a child can be started in a process group of its own")
+    func processGroup() throws {
+        var request = SpawnRequest(path: "/bin/sh", arguments: ["-c", "[ \"$(ps -o pgid= -p $$ | tr -d ' ')\" = \"$$\" ]"],
+                                   environment: ["PATH=/bin:/usr/bin"])
+        request.ownProcessGroup = true
+        #expect(Wait.waitFor(try Spawn.start(request), timeoutMillis: 5000) == .exited(0))
+        request.ownProcessGroup = false
+        #expect(Wait.waitFor(try Spawn.start(request), timeoutMillis: 5000) == .exited(1))
+    }
+
     @Test("a child killed by a signal reports the signal")
     func signaled() throws {
         let pid = try Spawn.start(SpawnRequest(path: "/bin/sh", arguments: ["-c", "kill -9 $$"], environment: []))
