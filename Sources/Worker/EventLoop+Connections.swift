@@ -133,6 +133,7 @@ extension EventLoop {
 
     func releaseIfDone(_ connection: Connection) {
         if connection.phase == .closing && !connection.receiveArmed && !connection.sends.inFlight {
+            unindexSubscriptions(of: connection)
             table.release(connection)
         }
     }

@@ -79,8 +79,10 @@ extension EventLoop {
             queueFrame(connection, isText ? .text : .binary, payload)
         case .terminal:
             guard isText else { return sendText(TerminalProtocol.error("binary messages are not supported"), to: connection) }
+            let before = connection.webSocket!.subscriptions
             let reply = TerminalProtocol.reply(to: payload, subscriptions: &connection.webSocket!.subscriptions,
                                                timestamp: clock.realtimeMillis(), stats: terminalStats)
+            index(connection, from: before, to: connection.webSocket!.subscriptions)
             sendText(reply, to: connection)
         }
     }
@@ -169,11 +171,31 @@ extension EventLoop {
         frame.withFrameBytes { queueEncodedFrame($0, to: connection) }
     }
 
-    /// Calls `body` for every open terminal-protocol connection subscribed to `symbol` (upper case).
+    /// Calls `body` for every open terminal-protocol connection subscribed to `symbol` (upper
+    /// case), from the subscription index: the cost is the subscribers', not the slots'.
     func forEachWebSocket(subscribedTo symbol: String, _ body: (Connection) -> Void) {
-        for connection in table.slots where connection.phase == .open {
-            guard let session = connection.webSocket, session.isOpen, session.subscriptions.contains(symbol) else { continue }
+        guard let slots = subscribers[symbol] else { return }
+        for slot in slots {
+            let connection = table.slots[Int(slot)]
+            guard connection.phase == .open, let session = connection.webSocket, session.isOpen else { continue }
             body(connection)
         }
+    }
+
+    /// Keeps the subscription index in step with a connection's subscriptions.
+    func index(_ connection: Connection, from before: Set<String>, to after: Set<String>) {
+        for symbol in after.subtracting(before) { subscribers[symbol, default: []].insert(connection.slot) }
+        for symbol in before.subtracting(after) { unindex(connection.slot, from: symbol) }
+    }
+
+    /// Drops a connection from the index before its slot is reused.
+    func unindexSubscriptions(of connection: Connection) {
+        guard let subscriptions = connection.webSocket?.subscriptions else { return }
+        for symbol in subscriptions { unindex(connection.slot, from: symbol) }
+    }
+
+    private func unindex(_ slot: UInt32, from symbol: String) {
+        subscribers[symbol]?.remove(slot)
+        if subscribers[symbol]?.isEmpty == true { subscribers[symbol] = nil }
     }
 }

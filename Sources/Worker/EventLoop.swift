@@ -44,6 +44,8 @@ final class EventLoop<Backend: EventBackend> {
     /// A wake-up, stop or signal read failed; arm it again at the next tick.
     @exclusivity(unchecked) var readRetryAtTick = (wake: false, stop: false, signal: false)
     @exclusivity(unchecked) var stopping = false
+    /// The subscription index: symbol → slots of terminal connections subscribed to it.
+    @exclusivity(unchecked) var subscribers: [String: Set<UInt32>] = [:]
     /// One encoded broadcast frame, reused.
     @exclusivity(unchecked) var frameScratch: [UInt8] = []
     @exclusivity(unchecked) var broadcasts = BroadcastCounters()

@@ -163,6 +163,42 @@ struct WebSocketScriptedTests {
         #expect(subscribers == [10])
     }
 
+    @Test("a broadcast reaches exactly the subscribers through the index, and unsubscribing removes the connection from it")
+    func broadcastIndex() throws {
+        let ws = try WebSocketScript(path: Self.connect)
+        _ = ws.texts()
+        let message = Array(#"{"type":"trade_update","symbol":"BTCUSDT"}"#.utf8)
+        #expect(message.withUnsafeBytes { ws.s.loop.broadcast(text: $0, toSubscribersOf: "BTCUSDT") } == 0)
+        ws.send(text: #"{"type":"subscribe","symbol":"btcusdt"}"#)
+        _ = ws.texts()
+        #expect(ws.s.loop.subscribers["BTCUSDT"]?.count == 1)
+        #expect(message.withUnsafeBytes { ws.s.loop.broadcast(text: $0, toSubscribersOf: "BTCUSDT") } == 1)
+        #expect(message.withUnsafeBytes { ws.s.loop.broadcast(text: $0, toSubscribersOf: "ETHUSDT") } == 0)
+        ws.s.loop.flush()
+        #expect(ws.texts() == [#"{"type":"trade_update","symbol":"BTCUSDT"}"#])
+        ws.send(text: #"{"type":"unsubscribe","symbol":"BTCUSDT"}"#)
+        _ = ws.texts()
+        #expect(ws.s.loop.subscribers.isEmpty)
+        #expect(message.withUnsafeBytes { ws.s.loop.broadcast(text: $0, toSubscribersOf: "BTCUSDT") } == 0)
+        #expect(ws.s.loop.broadcasts.deliveries == 1)
+    }
+
+    @Test("a subscriber that closes leaves the index when its slot is released")
+    func closeUnindexes() throws {
+        let ws = try WebSocketScript(path: Self.connect)
+        _ = ws.texts()
+        ws.send(text: #"{"type":"subscribe","symbol":"BTCUSDT"}"#)
+        _ = ws.texts()
+        #expect(ws.s.loop.subscribers["BTCUSDT"]?.count == 1)
+        ws.send(.close, WebSocketClosePayload.make(code: .normalClosure, reason: "bye"))
+        _ = ws.frames()
+        #expect(ws.closed)
+        ws.s.backend.complete(ws.tag, result: -ECANCELED)
+        ws.s.turn()
+        #expect(ws.s.loop.table.inUse == 0)
+        #expect(ws.s.loop.subscribers.isEmpty)
+    }
+
     @Test("an encoded frame queued through the fan-out API leaves with the connection's next send")
     func queueEncodedFrame() throws {
         let ws = try WebSocketScript(path: Self.connect)
