@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Market"),
         .target(name: "Simulator", dependencies: ["Market"]),
         .target(name: "WebSocketCore"),
-        .target(name: "Runtime", dependencies: ["Posix"]),
+        .target(name: "Runtime", dependencies: ["Posix", "Market"]),
         .target(name: "ShmRing", dependencies: [
             "Posix", .product(name: "Atomics", package: "swift-atomics"),
         ]),

@@ -128,11 +128,8 @@ extension Config {
 
     public static func processEnvironment() -> [String: String] {
         var result: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { result[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
+        for entry in Spawn.currentEnvironment() {
+            if let eq = entry.firstIndex(of: "=") { result[String(entry[..<eq])] = String(entry[entry.index(after: eq)...]) }
         }
         return result
     }

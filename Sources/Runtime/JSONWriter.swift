@@ -1,3 +1,5 @@
+import Market
+
 /// A small JSON object writer for status and health documents (not the data path:
 /// ticks are encoded by `Market` straight into bytes).
 public struct JSONWriter {
@@ -44,25 +46,10 @@ public struct JSONWriter {
         text += ":"
     }
 
-    /// A JSON string literal with the escapes RFC 8259 requires.
+    /// A JSON string literal with the escapes RFC 8259 requires (the data path's escaping).
     public static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
+        var out = JSONBytes(capacity: s.utf8.count + 2)
+        out.string(s)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 }

@@ -20,6 +20,11 @@ public struct ControlBlock: @unchecked Sendable {
 
     // Supervisor line.
     public var supervisorPid: Int32 { Int32(truncatingIfNeeded: word(Layout.Control.supervisorPid).loadRelaxed()) }
+    /// Whether the supervisor that wrote this block still runs.
+    public var supervisorAlive: Bool {
+        let pid = supervisorPid
+        return pid > 0 && kill(pid, 0) == 0
+    }
     public var supervisorStartRealtimeNs: Int64 { word(Layout.Control.supervisorStartRealtimeNs).loadSignedAcquiring() }
     public var workersWanted: Int { Int(word(Layout.Control.workersWanted).loadRelaxed()) }
     public var reloadGeneration: UInt64 { word(Layout.Control.reloadGeneration).loadRelaxed() }

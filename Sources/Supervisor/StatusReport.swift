@@ -41,7 +41,7 @@ public struct StatusReport: Sendable {
         let c = segment.control
         let now = Clock.realtimeNanos()
         supervisorPid = c.supervisorPid
-        supervisorAlive = supervisorPid > 0 && kill(supervisorPid, 0) == 0
+        supervisorAlive = c.supervisorAlive
         uptimeSeconds = Double(now - c.supervisorStartRealtimeNs) / 1e9
         workersWanted = c.workersWanted
         generation = c.reloadGeneration

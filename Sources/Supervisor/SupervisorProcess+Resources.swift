@@ -29,7 +29,7 @@ extension SupervisorProcess {
         let name = config.segmentName
         if let existing = try? Segment.open(name: name) {
             let pid = existing.control.supervisorPid
-            if pid > 0 && kill(pid, 0) == 0 && pid != getpid() {
+            if existing.control.supervisorAlive && pid != getpid() {
                 throw StartupError(description: "segment \(name) belongs to a running supervisor (pid \(pid)); stop it first or set SHM_NAME/PORT")
             }
             log.warning("removing a stale segment left by pid \(pid)", ["segment": name])

@@ -16,7 +16,7 @@ struct HealthDocument {
         let c = segment.control
         let now = Clock.realtimeNanos()
         let supervisorPid = c.supervisorPid
-        let supervisorAlive = supervisorPid > 0 && kill(supervisorPid, 0) == 0
+        let supervisorAlive = c.supervisorAlive
         let database = c.databaseState
         let feed = c.feedState
         let ring = segment.ringWords
