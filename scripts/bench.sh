@@ -98,13 +98,12 @@ else
   echo "ring bench missing ($BIN_DIR/tterminal-bench)"
 fi
 
-# ---- 1b. Binance frame parsing (recorded frames from ../shared/binance-data when present, else the fixture)
+# ---- 1b. Binance frame parsing (the recorded frames shipped in fixtures/binance/hftbacktest)
 echo "== parse"
 PARSE_OUT=$RUN_DIR/bench-parse.txt
 PARSE_STATUS=missing
 if [ -x "$BIN_DIR/tterminal-parse-bench" ]; then
-  frames=("$ROOT"/../shared/binance-data/hftbacktest/*.gz)
-  [ -e "${frames[0]}" ] || frames=("$ROOT"/fixtures/binance/*.gz)
+  frames=("$ROOT"/fixtures/binance/hftbacktest/*.gz)
   run_bounded "$RING_TIMEOUT" "$BIN_DIR/tterminal-parse-bench" --repeat 5 --json "${frames[@]}" > "$PARSE_OUT" 2>"$PARSE_OUT.err" || true
   cat "$PARSE_OUT.err" "$PARSE_OUT"
   if [ "$RC" = 0 ]; then PARSE_STATUS=ok

@@ -20,7 +20,7 @@ while let word = words.popFirst() {
     }
 }
 if paths.isEmpty {
-    let dir = "/work/shared/binance-data/hftbacktest/"
+    let dir = "fixtures/binance/hftbacktest/"
     paths = ["spot_btcusdt_20240808", "spot_btcusdt_20240809", "spot_ethusdt_20240808", "spot_ethusdt_20240809",
              "usdm_btcusdt_20240808", "usdm_ethusdt_20240808", "spot_btcusdt_20230405_legacy"].map { dir + $0 + ".gz" }
 }

@@ -28,7 +28,7 @@ public struct Config: Sendable, Equatable {
     public var logFile: String? = nil
     public var shutdownTimeoutSeconds: Double = 10
     public var feedSource: FeedSource = .replay
-    public var replayFile: String = "fixtures/binance/spot_btcusdt_20240808.gz"
+    public var replayFile: String = "fixtures/binance/hftbacktest/spot_btcusdt_20240808.gz"
     public var replaySpeed: Double = 1
     public var heartbeatIntervalMs: Int = 250
     public var ringMB: Int = 64

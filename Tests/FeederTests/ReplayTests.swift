@@ -6,7 +6,7 @@ import Market
 let fixtures: String = {
     var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
     parts.removeLast(3)
-    return parts.joined(separator: "/") + "/fixtures/binance"
+    return parts.joined(separator: "/") + "/fixtures/binance/hftbacktest"
 }()
 
 func parse(_ s: String) -> RecordedTrade.Outcome {

@@ -1,0 +1,2 @@
+/// SimulatorServer: `tterminal simulate`, a Binance-compatible exchange on loopback.
+public enum SimulatorServerModule {}
