@@ -56,11 +56,16 @@ endif
 
 DEB_PACKAGES := liburing-dev libpq-dev libhiredis-dev libssl-dev zlib1g-dev \
 	postgresql-15 postgresql-client-15 redis-server nginx-light wrk \
-	python3 python3-pip procps iproute2 curl ca-certificates
+	python3 python3-pip python3-venv procps iproute2 curl ca-certificates
+# Python clients from other ecosystems that tests point at tterminal (a real Binance client
+# library at the simulator, a real WebSocket client at the server), in a private venv.
+PY_PACKAGES  := binance-connector==3.13.0 websockets==15.0.1
+PY_VENV      ?= $(RUN_DIR)/venv
+PYTHON        = $(PY_VENV)/bin/python3
 
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help deps build autobahn release services services-stop services-status migrate test run demo bench clean
+.PHONY: help deps deps-debian deps-python build autobahn release services services-stop services-status migrate test run demo bench clean
 
 help: ## list the targets
 	@echo "tterminal targets:"
@@ -69,7 +74,20 @@ help: ## list the targets
 	echo "variables: SCRATCH_PATH=$(SCRATCH_PATH) BUILD_FLAGS='$(BUILD_FLAGS)'"
 	echo "           RUN_DIR=$(RUN_DIR) PG_PORT=$(PG_PORT) REDIS_PORT=$(REDIS_PORT) PG_DIR=$(PG_DIR)"
 
-deps: ## install the Debian packages the project needs (quick when present)
+deps: ## install the Debian and Python packages the project needs (quick when present)
+	@$(SUBMAKE) deps-debian
+	$(SUBMAKE) deps-python
+
+deps-python: ## the Python packages tests use, in RUN_DIR/venv
+	@if [ -x "$(PYTHON)" ] && "$(PYTHON)" -c 'import binance, websockets' 2>/dev/null; then
+	  echo "deps: python packages present ($(PY_VENV))"; exit 0
+	fi
+	mkdir -p "$(RUN_DIR)"
+	[ -x "$(PYTHON)" ] || /usr/bin/python3 -m venv "$(PY_VENV)"
+	"$(PYTHON)" -m pip install -q --disable-pip-version-check $(PY_PACKAGES)
+	echo "deps: python packages installed in $(PY_VENV)"
+
+deps-debian: ## the Debian packages (quick when present)
 	@missing=()
 	for p in $(DEB_PACKAGES); do
 	  st=$$(dpkg-query -W -f='$${db:Status-Status}' "$$p" 2>/dev/null || true)
@@ -202,7 +220,7 @@ test: deps build ## deps, build, services, swift test; services are always stopp
 	  redis-cli -h 127.0.0.1 -p $(REDIS_PORT) flushall >/dev/null
 	  echo "test: database $(PG_DB) recreated, redis flushed (FRESH_DB=0 keeps them)"
 	fi
-	export DATABASE_URL='$(DATABASE_URL)' REDIS_URL='$(REDIS_URL)' TTERMINAL_BIN='$(DEBUG_BIN)'
+	export DATABASE_URL='$(DATABASE_URL)' REDIS_URL='$(REDIS_URL)' TTERMINAL_BIN='$(DEBUG_BIN)' TTERMINAL_PYTHON='$(PYTHON)'
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	# Serial: the end-to-end tests start servers and judge heartbeats, which a
 	# concurrent CPU-heavy stress test on two cores would disturb.

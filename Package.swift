@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "NetTests", dependencies: ["Net", "TLS", "Posix", "WebSocketCore"]),
         .testTarget(name: "SimulatorServerTests", dependencies: ["SimulatorServer", "Simulator", "Net", "Posix", "WebSocketCore", "Market"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor", "WebSocketCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor", "WebSocketCore", "Market"]),
     ],
     swiftLanguageModes: [.v6]
 )

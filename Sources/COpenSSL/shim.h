@@ -16,3 +16,5 @@ static inline int tt_tls1_1_version(void) { return TLS1_1_VERSION; }
 static inline int tt_tls1_2_version(void) { return TLS1_2_VERSION; }
 /// An empty memory BIO reports "retry", not end of file: more bytes may come from the socket.
 static inline long tt_bio_set_mem_eof_return(BIO *b, long v) { return BIO_set_mem_eof_return(b, v); }
+/// EVP_EC_gen is a macro over the variadic EVP_PKEY_Q_keygen: a fresh P-256 key, or NULL.
+static inline EVP_PKEY *tt_ec_p256_keygen(void) { return EVP_EC_gen("P-256"); }

@@ -35,8 +35,34 @@ public final class FeederProcess {
         DatabaseProbe.start(url: config.databaseURL, control: c)
     }
 
-    /// Replays until TERM/INT/QUIT; returns the exit code.
+    /// Feeds the ring until TERM/INT/QUIT; returns the exit code.
     public func run() -> Int32 {
+        config.feedSource == .replay ? runReplay() : runLive()
+    }
+
+    /// Binance (or the simulator) over WebSocket and REST.
+    private func runLive() -> Int32 {
+        let waker = WorkerWaker()
+        let live: LiveFeed
+        do {
+            live = try LiveFeed(config: config, log: log, segment: segment, writer: writer, tables: tables, waker: waker)
+        } catch {
+            log.critical("live feed cannot start: \(error)")
+            return ProcessExit.fatal
+        }
+        beat(force: true)
+        live.run(signalFD: signalFD) {
+            handleSignals()
+            wake.refresh(control: segment.control, now: Clock.monotonicNanos())
+            waker.update(wake.fds)
+            return !stopping
+        }
+        log.info("feeder stopped", ["published": "\(live.publisher.publishedCount)"])
+        return ProcessExit.ok
+    }
+
+    /// Replays until TERM/INT/QUIT.
+    private func runReplay() -> Int32 {
         let source: ReplaySource
         do {
             source = try ReplaySource(path: config.replayFile, symbols: config.symbols)

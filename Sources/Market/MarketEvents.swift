@@ -100,7 +100,7 @@ public struct DepthSnapshotEvent: Sendable, Equatable {
 }
 
 /// One price level of a book side (`["price","qty"]`); quantity 0 removes the level.
-public struct PriceLevel: Sendable, Equatable {
+public struct PriceLevel: Sendable, Equatable, BitwiseCopyable {
     public var price: Int64
     public var quantity: Int64
 

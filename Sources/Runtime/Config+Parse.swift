@@ -1,4 +1,5 @@
 import Glibc
+import Market
 import Posix
 
 extension Config {
@@ -57,7 +58,9 @@ extension Config {
             c.shutdownTimeoutSeconds = s
         }
         if let v = value("FEED_SOURCE") {
-            guard let s = FeedSource(rawValue: v) else { throw ConfigError(variable: "FEED_SOURCE", value: v, accepts: "replay") }
+            guard let s = FeedSource(rawValue: v) else {
+                throw ConfigError(variable: "FEED_SOURCE", value: v, accepts: FeedSource.allCases.map(\.rawValue).joined(separator: ", "))
+            }
             c.feedSource = s
         }
         if let v = value("REPLAY_FILE") { c.replayFile = v }
@@ -79,7 +82,52 @@ extension Config {
             }
             c.shmName = v
         }
+        try parseFeed(value, into: &c)
         return c
+    }
+
+    /// The live feed's variables: intervals, endpoint lists, trust, stall and age limits.
+    static func parseFeed(_ value: (String) -> String?, into c: inout Config) throws(ConfigError) {
+        if let v = value("INTERVALS") {
+            let names = v.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+            let parsed = names.compactMap { n in KlineInterval.allCases.first { $0.name == n } }
+            guard !names.isEmpty, parsed.count == names.count, Set(parsed).count == parsed.count else {
+                throw ConfigError(variable: "INTERVALS", value: v,
+                                  accepts: "a comma-separated list of distinct Binance intervals: " + KlineInterval.allCases.map(\.name).joined(separator: ","))
+            }
+            c.intervals = parsed
+        }
+        for (key, schemes, path) in [("SPOT_WS_URLS", ["ws://", "wss://"], \Config.spotStreamURLs),
+                                     ("FUTURES_WS_URLS", ["ws://", "wss://"], \Config.futuresStreamURLs),
+                                     ("SPOT_REST_URLS", ["http://", "https://"], \Config.spotRESTURLs),
+                                     ("FUTURES_REST_URLS", ["http://", "https://"], \Config.futuresRESTURLs)] {
+            guard let v = value(key) else { continue }
+            let list = v.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+            guard !list.isEmpty, list.count <= 16, list.allSatisfy({ u in schemes.contains { u.hasPrefix($0) } && u.count > 8 }) else {
+                throw ConfigError(variable: key, value: v, accepts: "a comma-separated list of 1–16 \(schemes.joined(separator: " or ")) URLs")
+            }
+            c[keyPath: path] = list.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        }
+        if let v = value("TLS_TRUST_FILE") {
+            guard access(v, R_OK) == 0 else { throw ConfigError(variable: "TLS_TRUST_FILE", value: v, accepts: "a readable PEM file") }
+            c.tlsTrustFile = v
+        }
+        if let v = value("FEED_STALL_MS") {
+            guard let n = Int(v), (200...600_000).contains(n) else { throw ConfigError(variable: "FEED_STALL_MS", value: v, accepts: "an integer 200–600000") }
+            c.feedStallMs = n
+        }
+        if let v = value("FEED_MAX_CONNECTION_AGE") {
+            guard let n = Int(v), (1...86_000).contains(n) else {
+                throw ConfigError(variable: "FEED_MAX_CONNECTION_AGE", value: v, accepts: "seconds, an integer 1–86000 (Binance cuts at 86400)")
+            }
+            c.feedMaxConnectionAgeSeconds = n
+        }
+        if let v = value("FEED_STREAMS_PER_CONNECTION") {
+            guard let n = Int(v), (1...1024).contains(n) else {
+                throw ConfigError(variable: "FEED_STREAMS_PER_CONNECTION", value: v, accepts: "an integer 1–1024 (Binance's limit)")
+            }
+            c.feedStreamsPerConnection = n
+        }
     }
 
     static func parseSymbols(_ v: String) throws(ConfigError) -> [String] {
@@ -99,6 +147,15 @@ extension Config {
             "FEED_SOURCE": feedSource.rawValue, "REPLAY_FILE": replayFile, "REPLAY_SPEED": "\(replaySpeed)",
             "HEARTBEAT_INTERVAL_MS": "\(heartbeatIntervalMs)", "RING_MB": "\(ringMB)",
         ]
+        e["INTERVALS"] = intervals.map(\.name).joined(separator: ",")
+        e["SPOT_WS_URLS"] = spotStreamURLs.joined(separator: ",")
+        e["FUTURES_WS_URLS"] = futuresStreamURLs.joined(separator: ",")
+        e["SPOT_REST_URLS"] = spotRESTURLs.joined(separator: ",")
+        e["FUTURES_REST_URLS"] = futuresRESTURLs.joined(separator: ",")
+        e["FEED_STALL_MS"] = "\(feedStallMs)"
+        e["FEED_MAX_CONNECTION_AGE"] = "\(feedMaxConnectionAgeSeconds)"
+        e["FEED_STREAMS_PER_CONNECTION"] = "\(feedStreamsPerConnection)"
+        if let t = tlsTrustFile { e["TLS_TRUST_FILE"] = t }
         if let s = shmName { e["SHM_NAME"] = s }
         if let d = databaseURL { e["DATABASE_URL"] = d }
         if let r = redisURL { e["REDIS_URL"] = r }

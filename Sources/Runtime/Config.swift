@@ -1,4 +1,5 @@
 import Glibc
+import Market
 
 /// A configuration value that could not be accepted: names the variable and what it takes.
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
@@ -9,9 +10,11 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
     public var description: String { "\(variable)=\(value.isEmpty ? "(empty)" : value): expected \(accepts)" }
 }
 
-/// Where the feeder's data comes from.
-public enum FeedSource: String, Sendable, Equatable {
-    case replay
+/// Where the feeder's data comes from. `binance` and `simulator` run the same live code path
+/// (WebSocket streams plus REST); `simulator` only changes what health and status call the source.
+/// `replay` publishes a recorded file's trades without any network.
+public enum FeedSource: String, Sendable, Equatable, CaseIterable {
+    case binance, simulator, replay
 }
 
 /// The server's configuration, from the environment and an optional `.env` file
@@ -27,7 +30,23 @@ public struct Config: Sendable, Equatable {
     public var logLevel: LogLevel = .info
     public var logFile: String? = nil
     public var shutdownTimeoutSeconds: Double = 10
-    public var feedSource: FeedSource = .replay
+    public var feedSource: FeedSource = .binance
+    /// Kline intervals served and subscribed (`INTERVALS`).
+    public var intervals: [KlineInterval] = [.m1, .m5, .m15, .h1, .h4, .d1]
+    /// Endpoint lists, tried in order on failover (`SPOT_WS_URLS`, …).
+    public var spotStreamURLs: [String] = ["wss://stream.binance.com:9443", "wss://stream.binance.com:443",
+                                           "wss://data-stream.binance.vision"]
+    public var futuresStreamURLs: [String] = ["wss://fstream.binance.com"]
+    public var spotRESTURLs: [String] = ["https://api.binance.com", "https://data-api.binance.vision"]
+    public var futuresRESTURLs: [String] = ["https://fapi.binance.com"]
+    /// Extra trusted certificates (PEM), e.g. the simulator's self-signed one (`TLS_TRUST_FILE`).
+    public var tlsTrustFile: String? = nil
+    /// A connection with no frame at all for this long is stalled (`FEED_STALL_MS`).
+    public var feedStallMs: Int = 10_000
+    /// A connection is replaced (make-before-break) after this age, before Binance's 24 h cut.
+    public var feedMaxConnectionAgeSeconds: Int = 23 * 3600 + 30 * 60
+    /// Streams per connection; more are split over several connections (Binance allows 1024).
+    public var feedStreamsPerConnection: Int = 1024
     public var replayFile: String = "fixtures/binance/hftbacktest/spot_btcusdt_20240808.gz"
     public var replaySpeed: Double = 1
     public var heartbeatIntervalMs: Int = 250
@@ -50,6 +69,8 @@ public struct Config: Sendable, Equatable {
     public static let variables: [String] = [
         "PORT", "HOST", "WORKERS", "SYMBOLS", "DATABASE_URL", "REDIS_URL", "LOG_LEVEL", "LOG_FILE",
         "SHUTDOWN_TIMEOUT", "FEED_SOURCE", "REPLAY_FILE", "REPLAY_SPEED", "HEARTBEAT_INTERVAL_MS",
-        "RING_MB", "SHM_NAME",
+        "RING_MB", "SHM_NAME", "INTERVALS", "SPOT_WS_URLS", "FUTURES_WS_URLS", "SPOT_REST_URLS",
+        "FUTURES_REST_URLS", "TLS_TRUST_FILE", "FEED_STALL_MS", "FEED_MAX_CONNECTION_AGE",
+        "FEED_STREAMS_PER_CONNECTION",
     ]
 }

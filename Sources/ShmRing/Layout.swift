@@ -10,7 +10,7 @@
 ///  68 KiB   +--------------------------------+
 ///           | ring data   `ringCapacity` B   |  power of two, 8-byte aligned records
 ///           +--------------------------------+
-///           | StateTables  symbols × 1 KiB   |  one seqlocked entry per symbol
+///           | StateTables                    |  sized by StateGeometry (StateLayout)
 ///           +--------------------------------+
 /// ```
 ///
@@ -23,7 +23,7 @@
 /// span it covers, and it may be as short as `length|type` (8 bytes, no sequence).
 public enum Layout {
     public static let magic: UInt64 = 0x314D_4853_4D52_5454 // "TTRMSHM1" little-endian
-    public static let version: UInt64 = 1
+    public static let version: UInt64 = 2 // 2: per-market state tables sized by StateGeometry
     public static let cacheLine = 64
 
     // SegmentHeader, at 0.
@@ -39,6 +39,16 @@ public enum Layout {
         public static let symbolCapacity = 48
         public static let createdRealtimeNs = 56
         public static let supervisorPid = 64
+        // The state tables' geometry (StateGeometry), so readers attach without knowing it.
+        public static let intervalCount = 72
+        public static let candlesPerInterval = 80
+        public static let bookLevels = 88
+        public static let recentTrades = 96
+        public static let liquidations = 104
+        public static let stateSize = 112
+        /// `intervalCount` interval codes (`Market.KlineInterval.rawValue`), one byte each.
+        public static let intervalCodes = 128
+        public static let intervalCodesCapacity = 16
     }
 
     // ControlBlock, after the header.
@@ -125,36 +135,74 @@ public enum Layout {
         public static let sequence = 8
     }
 
-    // State tables.
-    public static let symbolEntrySize = 1024
-    /// One symbol's entry in the state tables, relative to the entry. Written by the feeder
-    /// only, under the seqlock (odd while writing); readers copy, then re-check the seqlock.
+    // State tables, after the ring data. Their sizes follow `StateGeometry` (see `StateLayout`).
+    //
+    //  stateOffset +----------------------------------------------+
+    //              | directory    symbols × 64 B                  |  name, market flags
+    //              +----------------------------------------------+
+    //              | market entries  symbols × 2 × entry size     |  (0, spot) (0, futures) (1, spot) …
+    //              +----------------------------------------------+
+    //
+    // Every directory entry and every section of a market entry starts with its own seqlock
+    // (odd while the feeder writes it); readers copy, then check the seqlock did not move.
+
+    /// One symbol's directory entry, relative to the entry.
     ///
     /// ```
-    ///  0     +------------------------------------------+
-    ///        | seqlock      u64  odd while writing      |
-    ///  8     | name         16 B ASCII, NUL padded      |
-    ///  24    | marketFlags  u64  (TradeRecord.futures…)  |
-    ///  32    | tradeCount   u64  0: no trade yet        |
-    ///  40    | reserved     24 B                        |
-    ///  64    +------------------------------------------+
-    ///        | lastTrade    TradeRecord, 48 B           |
-    ///  112   | reserved     16 B                        |
-    ///  128   +------------------------------------------+
-    ///        | reserved for later: book ticker, mark    |
-    ///        | price and funding, 24 h ticker, candles  |
-    ///  1024  +------------------------------------------+
+    ///  0   seqlock      u64
+    ///  8   name         16 B ASCII, NUL padded
+    ///  24  marketFlags  u64  (RecordFlags.futures …)
+    ///  32  reserved
+    ///  64
     /// ```
-    public enum SymbolEntry {
+    public enum Directory {
+        public static let entrySize = 64
         public static let seqlock = 0
         public static let name = 8
         public static let nameCapacity = 16
         public static let marketFlags = 24
-        public static let tradeCount = 32
-        public static let lastTrade = 64
-        public static let lastTradeSize = 48
-        /// First byte of the room kept for later sections.
-        public static let reserved = 128
+    }
+
+    /// One (symbol, market) entry, relative to the entry. Fixed sections first, then the
+    /// variable ones at offsets `StateLayout` computes; every section is 64-byte aligned.
+    ///
+    /// ```
+    ///  0     trade         seqlock | count   | TradeRecord 48 B                  64 B
+    ///  64    ticker        seqlock | count   | TickerRecord 96 B                128 B
+    ///  192   bookTicker    seqlock | count   | BookTickerRecord 72 B            128 B
+    ///  320   markPrice     seqlock | count   | MarkPriceRecord 64 B             128 B
+    ///  448   book          seqlock | updates | BookTop 48 B | bids[L] asks[L]   64 + 32 L
+    ///  …     recentTrades  seqlock | total   | pad | TradeRecord × cap          64 + 48 cap
+    ///  …     liquidations  seqlock | total   | pad | LiquidationRecord × cap    64 + 80 cap
+    ///  …     candles[i]    seqlock | total   | pad | Candle × cap, per interval 64 + 88 cap
+    /// ```
+    /// `count` is how many updates the section has seen (0: none yet); `total` how many items
+    /// a ring section has appended, the newest at index `(total − 1) % cap`.
+    public enum MarketEntry {
+        public static let trade = 0
+        public static let ticker = 64
+        public static let bookTicker = 192
+        public static let markPrice = 320
+        public static let book = 448
+        /// Where the variable sections begin.
+        public static let fixedSize = 512
+    }
+
+    /// Words at the start of every section, relative to the section.
+    public enum Section {
+        public static let seqlock = 0
+        public static let count = 8
+        /// A single-record section's record.
+        public static let record = 16
+        /// A ring section's first item.
+        public static let items = 64
+    }
+
+    /// The order book section, relative to the section: top `L` levels a side after each update.
+    public enum Book {
+        public static let top = 16
+        public static let levels = 64
+        public static let levelSize = 16
     }
 
     @inline(__always)
@@ -163,88 +211,70 @@ public enum Layout {
     /// The offset of the state tables for a ring of `ringCapacity` bytes.
     public static func stateOffset(ringCapacity: Int) -> Int { ringDataOffset + ringCapacity }
 
-    /// The whole segment's size.
+    /// The whole segment's size with the default state geometry for `symbolCapacity` symbols.
     public static func segmentSize(ringCapacity: Int, symbolCapacity: Int) -> Int {
-        let raw = stateOffset(ringCapacity: ringCapacity) + symbolCapacity * symbolEntrySize
+        segmentSize(ringCapacity: ringCapacity, geometry: StateGeometry(symbolCapacity: symbolCapacity))
+    }
+
+    /// The whole segment's size, rounded up to whole pages.
+    public static func segmentSize(ringCapacity: Int, geometry: StateGeometry) -> Int {
+        let raw = stateOffset(ringCapacity: ringCapacity) + StateLayout(geometry).size
         return (raw + 4095) & ~4095
     }
 }
 
-/// Types of ring records. Padding fills the end of the buffer before a wrap.
-public enum RecordType: Int32, Sendable {
-    case padding = 0
-    case trade = 1
-    case aggTrade = 2
-    /// Written by a feeder when it starts: the epoch changed, state may have moved.
-    case epochStart = 3
-    /// Test and benchmark records: the payload is opaque.
-    case opaque = 100
-}
 
-/// Child kinds in the control block.
-public enum ChildKind: UInt64, Sendable, CustomStringConvertible {
-    case none = 0
-    case feeder = 1
-    case worker = 2
+/// The state tables' offsets for one `StateGeometry` (see `Layout.MarketEntry`).
+public struct StateLayout: Sendable, Equatable {
+    public let geometry: StateGeometry
+    /// Offsets of the variable sections in a market entry, and their sizes.
+    public let bookSize: Int
+    public let recentTradesOffset: Int
+    public let recentTradesSize: Int
+    public let liquidationsOffset: Int
+    public let liquidationsSize: Int
+    public let candlesOffset: Int
+    public let candleRingSize: Int
+    /// One (symbol, market) entry.
+    public let marketEntrySize: Int
+    public let directorySize: Int
+    /// The whole state region.
+    public let size: Int
 
-    public var description: String {
-        switch self {
-        case .none: return "-"
-        case .feeder: return "feeder"
-        case .worker: return "worker"
-        }
+    public init(_ geometry: StateGeometry) {
+        self.geometry = geometry
+        bookSize = Self.line(Layout.Book.levels + 2 * geometry.bookLevels * Layout.Book.levelSize)
+        recentTradesOffset = Layout.MarketEntry.book + bookSize
+        recentTradesSize = Self.line(Layout.Section.items + geometry.recentTrades * MemoryLayout<TradeRecord>.size)
+        liquidationsOffset = recentTradesOffset + recentTradesSize
+        liquidationsSize = Self.line(Layout.Section.items + geometry.liquidations * MemoryLayout<LiquidationRecord>.size)
+        candlesOffset = liquidationsOffset + liquidationsSize
+        candleRingSize = Self.line(Layout.Section.items + geometry.candlesPerInterval * MemoryLayout<Candle>.size)
+        marketEntrySize = candlesOffset + geometry.intervals.count * candleRingSize
+        directorySize = geometry.symbolCapacity * Layout.Directory.entrySize
+        size = directorySize + geometry.symbolCapacity * MarketKind.allCases.count * marketEntrySize
     }
-}
 
-/// States of a child slot, as the supervisor sees it.
-public enum SlotState: UInt64, Sendable, CustomStringConvertible {
-    case free = 0
-    case starting = 1
-    case running = 2
-    case stopping = 3
-    case backoff = 4
+    /// The offset of a symbol's directory entry in the state region.
+    @inline(__always)
+    public func directoryEntry(_ symbol: Int) -> Int { symbol * Layout.Directory.entrySize }
 
-    public var description: String {
-        switch self {
-        case .free: return "free"
-        case .starting: return "starting"
-        case .running: return "running"
-        case .stopping: return "stopping"
-        case .backoff: return "backoff"
-        }
+    /// The offset of a (symbol, market) entry in the state region.
+    @inline(__always)
+    public func marketEntry(_ symbol: Int, _ market: MarketKind) -> Int {
+        directorySize + (symbol * MarketKind.allCases.count + Int(market.rawValue)) * marketEntrySize
     }
-}
 
-/// Feed states, as the feeder publishes them.
-public enum FeedState: UInt64, Sendable, CustomStringConvertible {
-    case down = 0
-    case connecting = 1
-    case live = 2
-    case stalled = 3
+    /// The offset of interval slot `slot`'s candle ring in a market entry.
+    @inline(__always)
+    public func candleRing(_ slot: Int) -> Int { candlesOffset + slot * candleRingSize }
 
-    public var description: String {
-        switch self {
-        case .down: return "down"
-        case .connecting: return "connecting"
-        case .live: return "live"
-        case .stalled: return "stalled"
-        }
+    /// The offset of every section of a market entry (what `repairAfterCrash` walks).
+    var sections: [Int] {
+        [Layout.MarketEntry.trade, Layout.MarketEntry.ticker, Layout.MarketEntry.bookTicker,
+         Layout.MarketEntry.markPrice, Layout.MarketEntry.book, recentTradesOffset, liquidationsOffset]
+            + (0..<geometry.intervals.count).map(candleRing)
     }
-}
 
-/// Database state, as the feeder last saw it.
-public enum DatabaseState: UInt64, Sendable, CustomStringConvertible {
-    case notConfigured = 0
-    case healthy = 1
-    case unhealthy = 2
-    case unknown = 3
-
-    public var description: String {
-        switch self {
-        case .notConfigured: return "not_configured"
-        case .healthy: return "healthy"
-        case .unhealthy: return "unhealthy"
-        case .unknown: return "unknown"
-        }
-    }
+    static func line(_ n: Int) -> Int { (n + Layout.cacheLine - 1) & ~(Layout.cacheLine - 1) }
 }

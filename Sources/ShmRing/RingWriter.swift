@@ -75,8 +75,22 @@ public final class RingWriter {
     /// `maxPayloadLength` is a programmer error.
     @inlinable @inline(__always) @discardableResult
     public func publish(type: RecordType, payload: UnsafeRawBufferPointer) -> UInt64 {
-        let length = Layout.recordHeaderSize &+ payload.count
-        precondition(payload.count <= maxPayloadLength, "record payload of \(payload.count) bytes is too long")
+        publish(type: type, payloadLength: payload.count) { destination in
+            if let source = payload.baseAddress, payload.count > 0 {
+                destination.baseAddress!.copyMemory(from: source, byteCount: payload.count)
+            }
+        }
+    }
+
+    /// Publishes one record of `payloadLength` bytes that `write` fills in place, in the ring
+    /// (so a record made of parts needs no staging copy), and returns its sequence. `write`
+    /// must fill every byte and must not publish.
+    @inlinable @inline(__always) @discardableResult
+    public func publish(type: RecordType, payloadLength: Int,
+                        _ write: (UnsafeMutableRawBufferPointer) -> Void) -> UInt64 {
+        let length = Layout.recordHeaderSize &+ payloadLength
+        precondition(payloadLength >= 0 && payloadLength <= maxPayloadLength,
+                     "record payload of \(payloadLength) bytes is too long")
         let aligned = Layout.aligned(length)
         var start = tail
         let toEnd = capacity &- Int(start & mask)
@@ -92,9 +106,7 @@ public final class RingWriter {
         record.storeBytes(of: Int32(truncatingIfNeeded: length), toByteOffset: Layout.Record.length, as: Int32.self)
         record.storeBytes(of: type.rawValue, toByteOffset: Layout.Record.type, as: Int32.self)
         record.storeBytes(of: seq, toByteOffset: Layout.Record.sequence, as: UInt64.self)
-        if let source = payload.baseAddress, payload.count > 0 {
-            (record + Layout.recordHeaderSize).copyMemory(from: source, byteCount: payload.count)
-        }
+        write(UnsafeMutableRawBufferPointer(start: record + Layout.recordHeaderSize, count: payloadLength))
         commit(start: start, end: start &+ UInt64(aligned), sequence: seq)
         return seq
     }

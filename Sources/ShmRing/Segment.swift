@@ -26,36 +26,47 @@ public final class Segment: @unchecked Sendable {
     public let ringCapacity: Int
     public let symbolCapacity: Int
     public let writable: Bool
+    /// The state tables' geometry and offsets, from the header.
+    public let stateLayout: StateLayout
+    public var geometry: StateGeometry { stateLayout.geometry }
 
-    private init(base: UnsafeMutableRawPointer, size: Int, ringCapacity: Int, symbolCapacity: Int, writable: Bool) {
+    private init(base: UnsafeMutableRawPointer, size: Int, ringCapacity: Int, geometry: StateGeometry, writable: Bool) {
         self.base = base
         self.size = size
         self.ringCapacity = ringCapacity
-        self.symbolCapacity = symbolCapacity
+        symbolCapacity = geometry.symbolCapacity
+        stateLayout = StateLayout(geometry)
         self.writable = writable
     }
 
     deinit { munmap(base, size) }
 
-    /// Lays out a fresh segment in the object behind `fd` (already sized by the caller, zeroed).
-    /// Magic and version are stored last, so nobody attaches to a half-made segment.
+    /// Lays out a fresh segment with the default state geometry for `symbolCapacity` symbols.
     public static func format(fd: Int32, ringCapacity: Int, symbolCapacity: Int) throws(SegmentError) -> Segment {
+        try format(fd: fd, ringCapacity: ringCapacity, geometry: StateGeometry(symbolCapacity: symbolCapacity))
+    }
+
+    /// Lays out a fresh segment in the object behind `fd` (sized by the caller or grown here,
+    /// zeroed). Magic and version are stored last, so nobody attaches to a half-made segment.
+    public static func format(fd: Int32, ringCapacity: Int, geometry: StateGeometry) throws(SegmentError) -> Segment {
         guard ringCapacity >= 4096, ringCapacity & (ringCapacity - 1) == 0 else {
             throw .badGeometry("ring capacity \(ringCapacity) is not a power of two ≥ 4096")
         }
-        let size = Layout.segmentSize(ringCapacity: ringCapacity, symbolCapacity: symbolCapacity)
+        if let problem = geometry.problem { throw .badGeometry(problem) }
+        let size = Layout.segmentSize(ringCapacity: ringCapacity, geometry: geometry)
         let mapping: Mapping
         do throws(SystemError) {
             let actual = try SharedMemory.size(of: fd)
             if actual < size { try sys("ftruncate") { ftruncate(fd, off_t(size)) } }
             mapping = try SharedMemory.map(fd: fd, size: size, writable: true)
         } catch { throw .system(error) }
-        let seg = Segment(adopting: mapping, ringCapacity: ringCapacity, symbolCapacity: symbolCapacity, writable: true)
+        let seg = Segment(adopting: mapping, ringCapacity: ringCapacity, geometry: geometry, writable: true)
         seg.headerWord(Layout.Header.segmentSize).storeRelaxed(UInt64(size))
         seg.headerWord(Layout.Header.ringCapacity).storeRelaxed(UInt64(ringCapacity))
         seg.headerWord(Layout.Header.ringDataOffset).storeRelaxed(UInt64(Layout.ringDataOffset))
         seg.headerWord(Layout.Header.stateOffset).storeRelaxed(UInt64(Layout.stateOffset(ringCapacity: ringCapacity)))
-        seg.headerWord(Layout.Header.symbolCapacity).storeRelaxed(UInt64(symbolCapacity))
+        seg.headerWord(Layout.Header.symbolCapacity).storeRelaxed(UInt64(geometry.symbolCapacity))
+        seg.writeGeometry(geometry)
         seg.headerWord(Layout.Header.createdRealtimeNs).storeRelaxed(UInt64(Clock.realtimeNanos()))
         seg.headerWord(Layout.Header.supervisorPid).storeRelaxed(UInt64(getpid()))
         seg.headerWord(Layout.Header.version).storeRelaxed(Layout.version)
@@ -79,11 +90,16 @@ public final class Segment: @unchecked Sendable {
         let version = SharedWord(at: header + Layout.Header.version).loadRelaxed()
         guard version == Layout.version else { throw .badVersion(version) }
         let ringCapacity = Int(SharedWord(at: header + Layout.Header.ringCapacity).loadRelaxed())
-        let symbols = Int(SharedWord(at: header + Layout.Header.symbolCapacity).loadRelaxed())
-        guard Layout.segmentSize(ringCapacity: ringCapacity, symbolCapacity: symbols) <= mapping.size else {
-            throw .badGeometry("header says ring \(ringCapacity) and \(symbols) symbols, mapping is \(mapping.size) bytes")
+        let geometry = readGeometry(header)
+        if let problem = geometry.problem { throw .badGeometry("header: \(problem)") }
+        let stateSize = Int(SharedWord(at: header + Layout.Header.stateSize).loadRelaxed())
+        guard stateSize == StateLayout(geometry).size else {
+            throw .badGeometry("header says the state tables take \(stateSize) bytes, this binary lays them out in \(StateLayout(geometry).size)")
         }
-        return Segment(adopting: mapping, ringCapacity: ringCapacity, symbolCapacity: symbols, writable: writable)
+        guard Layout.segmentSize(ringCapacity: ringCapacity, geometry: geometry) <= mapping.size else {
+            throw .badGeometry("header says ring \(ringCapacity) and \(geometry.symbolCapacity) symbols, mapping is \(mapping.size) bytes")
+        }
+        return Segment(adopting: mapping, ringCapacity: ringCapacity, geometry: geometry, writable: writable)
     }
 
     /// Opens a segment by its /dev/shm name (for `tterminal status` and tests).
@@ -94,10 +110,34 @@ public final class Segment: @unchecked Sendable {
         return try attach(fd: fd, writable: writable)
     }
 
-    private convenience init(adopting mapping: consuming Mapping, ringCapacity: Int, symbolCapacity: Int, writable: Bool) {
+    private convenience init(adopting mapping: consuming Mapping, ringCapacity: Int, geometry: StateGeometry, writable: Bool) {
         // The segment owns the mapping from here on and unmaps it in deinit.
         let (base, size) = mapping.release()
-        self.init(base: base, size: size, ringCapacity: ringCapacity, symbolCapacity: symbolCapacity, writable: writable)
+        self.init(base: base, size: size, ringCapacity: ringCapacity, geometry: geometry, writable: writable)
+    }
+
+    /// Stores the state geometry in the header (before the magic).
+    private func writeGeometry(_ g: StateGeometry) {
+        headerWord(Layout.Header.intervalCount).storeRelaxed(UInt64(g.intervals.count))
+        headerWord(Layout.Header.candlesPerInterval).storeRelaxed(UInt64(g.candlesPerInterval))
+        headerWord(Layout.Header.bookLevels).storeRelaxed(UInt64(g.bookLevels))
+        headerWord(Layout.Header.recentTrades).storeRelaxed(UInt64(g.recentTrades))
+        headerWord(Layout.Header.liquidations).storeRelaxed(UInt64(g.liquidations))
+        headerWord(Layout.Header.stateSize).storeRelaxed(UInt64(StateLayout(g).size))
+        let codes = base + Layout.headerOffset + Layout.Header.intervalCodes
+        codes.initializeMemory(as: UInt8.self, repeating: 0, count: Layout.Header.intervalCodesCapacity)
+        for (i, code) in g.intervals.enumerated() { codes.storeBytes(of: code, toByteOffset: i, as: UInt8.self) }
+    }
+
+    /// The state geometry a formatted header describes (the magic was already seen).
+    private static func readGeometry(_ header: UnsafeMutableRawPointer) -> StateGeometry {
+        func word(_ offset: Int) -> Int { Int(truncatingIfNeeded: SharedWord(at: header + offset).loadRelaxed()) }
+        let count = min(max(word(Layout.Header.intervalCount), 0), Layout.Header.intervalCodesCapacity)
+        let codes = (0..<count).map { header.load(fromByteOffset: Layout.Header.intervalCodes + $0, as: UInt8.self) }
+        return StateGeometry(symbolCapacity: word(Layout.Header.symbolCapacity), intervals: codes,
+                             candlesPerInterval: word(Layout.Header.candlesPerInterval),
+                             bookLevels: word(Layout.Header.bookLevels), recentTrades: word(Layout.Header.recentTrades),
+                             liquidations: word(Layout.Header.liquidations))
     }
 
     @inline(__always)

@@ -1,14 +1,17 @@
-import Glibc
-
-/// The latest view of each symbol (DESIGN.md §2): one `Layout.symbolEntrySize` entry per
-/// symbol index, laid out as `Layout.SymbolEntry` says. The feeder is the only writer;
-/// every entry is guarded by a seqlock (odd while the feeder writes it), so readers copy,
-/// then check the seqlock did not move, and retry (a bounded number of times) if it did.
+/// The latest view of each symbol (DESIGN.md §2), laid out as `Layout.Directory`,
+/// `Layout.MarketEntry` and `StateLayout` say: a directory entry per symbol (name, market
+/// flags), then one entry per symbol and market (spot, futures) with its latest trade,
+/// 24 h ticker, book ticker, mark price, order book top, recent trades, liquidations and a
+/// candle ring per served interval. The feeder is the only writer; every directory entry
+/// and every section has its own seqlock (`Seqlock`), so a reader copying one section never
+/// waits on another.
 public struct StateTables: @unchecked Sendable {
     /// Held so the mapping outlives this view.
     public let segment: Segment
     public let base: UnsafeMutableRawPointer
+    /// Symbols.
     public let capacity: Int
+    public let layout: StateLayout
     /// How many times a reader retries a torn copy before giving up.
     public static let readAttempts = 1_000
 
@@ -16,85 +19,67 @@ public struct StateTables: @unchecked Sendable {
         self.segment = segment
         base = segment.stateBase
         capacity = segment.symbolCapacity
+        layout = segment.stateLayout
     }
 
+    public var geometry: StateGeometry { layout.geometry }
+
     @inline(__always)
-    func entry(_ index: Int) -> UnsafeMutableRawPointer {
+    func directory(_ index: Int) -> UnsafeMutableRawPointer {
         precondition(index >= 0 && index < capacity, "symbol index \(index) out of range 0..<\(capacity)")
-        return base + index * Layout.symbolEntrySize
+        return base + layout.directoryEntry(index)
+    }
+
+    /// The section at `offset` of a (symbol, market) entry.
+    @inline(__always)
+    func section(_ symbol: Int, _ market: MarketKind, _ offset: Int) -> UnsafeMutableRawPointer {
+        precondition(symbol >= 0 && symbol < capacity, "symbol index \(symbol) out of range 0..<\(capacity)")
+        return base + layout.marketEntry(symbol, market) + offset
+    }
+
+    /// Writes a section (or directory entry) under its seqlock.
+    @inline(__always)
+    func write(_ section: UnsafeMutableRawPointer, _ body: () -> Void) {
+        Seqlock(at: section + Layout.Section.seqlock).write(body)
+    }
+
+    /// Copies from a section (or directory entry) under its seqlock; nil if it stayed torn.
+    @inline(__always)
+    func read<T>(_ section: UnsafeMutableRawPointer, _ body: () -> T) -> T? {
+        Seqlock(at: section + Layout.Section.seqlock).read(attempts: Self.readAttempts, body)
     }
 
     @inline(__always)
-    func seqlock(_ entry: UnsafeMutableRawPointer) -> SharedWord {
-        SharedWord(at: entry + Layout.SymbolEntry.seqlock)
+    static func count(_ section: UnsafeMutableRawPointer) -> UInt64 {
+        section.load(fromByteOffset: Layout.Section.count, as: UInt64.self)
     }
 
-    // MARK: Writer (the feeder)
+    @inline(__always)
+    static func setCount(_ section: UnsafeMutableRawPointer, _ n: UInt64) {
+        section.storeBytes(of: n, toByteOffset: Layout.Section.count, as: UInt64.self)
+    }
+
+    // MARK: Directory
 
     /// Names symbol `index` (up to 16 ASCII bytes) and sets its market flags.
     public func registerSymbol(index: Int, name: String, marketFlags: UInt64 = 0) {
         let bytes = Array(name.utf8)
-        precondition(!bytes.isEmpty && bytes.count <= Layout.SymbolEntry.nameCapacity && bytes.allSatisfy { $0 < 0x80 },
+        precondition(!bytes.isEmpty && bytes.count <= Layout.Directory.nameCapacity && bytes.allSatisfy { $0 < 0x80 },
                      "symbol name \(name) must be 1...16 ASCII bytes")
-        write(index) { entry in
-            let field = entry + Layout.SymbolEntry.name
-            field.initializeMemory(as: UInt8.self, repeating: 0, count: Layout.SymbolEntry.nameCapacity)
+        let entry = directory(index)
+        write(entry) {
+            let field = entry + Layout.Directory.name
+            field.initializeMemory(as: UInt8.self, repeating: 0, count: Layout.Directory.nameCapacity)
             bytes.withUnsafeBytes { field.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            entry.storeBytes(of: marketFlags, toByteOffset: Layout.SymbolEntry.marketFlags, as: UInt64.self)
+            entry.storeBytes(of: marketFlags, toByteOffset: Layout.Directory.marketFlags, as: UInt64.self)
         }
     }
-
-    /// Stores `trade` as its symbol's latest trade and counts it.
-    public func updateTrade(_ trade: TradeRecord) {
-        write(Int(trade.symbolIndex)) { entry in
-            entry.storeBytes(of: trade, toByteOffset: Layout.SymbolEntry.lastTrade, as: TradeRecord.self)
-            let count = entry.load(fromByteOffset: Layout.SymbolEntry.tradeCount, as: UInt64.self)
-            entry.storeBytes(of: count &+ 1, toByteOffset: Layout.SymbolEntry.tradeCount, as: UInt64.self)
-        }
-    }
-
-    /// A writer attaching after a dead one: an odd seqlock marks an entry it was writing.
-    /// Its trade may be torn, so it is cleared (the name is kept; the new feeder registers
-    /// its symbols again anyway) and the seqlock made even. Returns how many were repaired.
-    @discardableResult
-    public func repairAfterCrash() -> Int {
-        var repaired = 0
-        for index in 0..<capacity {
-            let entry = entry(index)
-            let lock = seqlock(entry)
-            let sequence = lock.loadRelaxed()
-            guard sequence & 1 == 1 else { continue }
-            (entry + Layout.SymbolEntry.lastTrade).initializeMemory(
-                as: UInt8.self, repeating: 0, count: Layout.SymbolEntry.lastTradeSize)
-            entry.storeBytes(of: UInt64(0), toByteOffset: Layout.SymbolEntry.tradeCount, as: UInt64.self)
-            // Pairs with the loadAcquiring in `read`.
-            lock.storeReleasing(sequence &+ 1)
-            repaired += 1
-        }
-        return repaired
-    }
-
-    /// The seqlock's write side: odd, fence, write, even.
-    @inline(__always)
-    func write(_ index: Int, _ body: (UnsafeMutableRawPointer) -> Void) {
-        let entry = entry(index)
-        let lock = seqlock(entry)
-        let sequence = lock.loadRelaxed()
-        precondition(sequence & 1 == 0, "symbol \(index) is being written twice (or needs repairAfterCrash)")
-        lock.storeRelaxed(sequence &+ 1)
-        // The odd value must be visible before any byte of the entry changes.
-        storeFence()
-        body(entry)
-        // Pairs with the loadAcquiring in `read`: the entry is whole again.
-        lock.storeReleasing(sequence &+ 2)
-    }
-
-    // MARK: Readers
 
     /// The name registered at `index`, or nil.
     public func symbolName(index: Int) -> String? {
-        read(index) { entry -> String? in
-            let field = UnsafeRawBufferPointer(start: entry + Layout.SymbolEntry.name, count: Layout.SymbolEntry.nameCapacity)
+        let entry = directory(index)
+        return read(entry) { () -> String? in
+            let field = UnsafeRawBufferPointer(start: entry + Layout.Directory.name, count: Layout.Directory.nameCapacity)
             let bytes = field.prefix { $0 != 0 }
             return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
         } ?? nil
@@ -102,9 +87,10 @@ public struct StateTables: @unchecked Sendable {
 
     /// The market flags of the symbol at `index`, or nil if none is registered there.
     public func marketFlags(index: Int) -> UInt64? {
-        read(index) { entry -> UInt64? in
-            guard entry.load(fromByteOffset: Layout.SymbolEntry.name, as: UInt8.self) != 0 else { return nil }
-            return entry.load(fromByteOffset: Layout.SymbolEntry.marketFlags, as: UInt64.self)
+        let entry = directory(index)
+        return read(entry) { () -> UInt64? in
+            guard entry.load(fromByteOffset: Layout.Directory.name, as: UInt8.self) != 0 else { return nil }
+            return entry.load(fromByteOffset: Layout.Directory.marketFlags, as: UInt64.self)
         } ?? nil
     }
 
@@ -113,36 +99,26 @@ public struct StateTables: @unchecked Sendable {
         (0..<capacity).first { symbolName(index: $0) == name }
     }
 
-    /// The latest trade of the symbol, or nil if it never traded (or the entry stayed
-    /// torn for `readAttempts` tries).
-    public func latestTrade(symbolIndex: Int) -> TradeRecord? {
-        read(symbolIndex) { entry -> TradeRecord? in
-            guard entry.load(fromByteOffset: Layout.SymbolEntry.tradeCount, as: UInt64.self) > 0 else { return nil }
-            return entry.load(fromByteOffset: Layout.SymbolEntry.lastTrade, as: TradeRecord.self)
-        } ?? nil
-    }
+    // MARK: Recovery
 
-    /// How many trades the symbol has seen since the entry was last cleared.
-    public func tradeCount(symbolIndex: Int) -> UInt64 {
-        read(symbolIndex) { $0.load(fromByteOffset: Layout.SymbolEntry.tradeCount, as: UInt64.self) } ?? 0
-    }
-
-    /// The seqlock's read side: copy with `body`, then check nothing moved; retry if it did.
-    @inline(__always)
-    func read<T>(_ index: Int, _ body: (UnsafeMutableRawPointer) -> T) -> T? {
-        let entry = entry(index)
-        let lock = seqlock(entry)
-        for attempt in 0..<Self.readAttempts {
-            // Pairs with the storeReleasing at the end of `write`.
-            let before = lock.loadAcquiring()
-            if before & 1 == 0 {
-                let value = body(entry)
-                // The copy's loads happen before the second look at the seqlock.
-                loadFence()
-                if lock.loadRelaxed() == before { return value }
+    /// A writer attaching after a dead one: an odd seqlock marks a directory entry or
+    /// section it was writing. A section's contents may be torn, so it is emptied (count 0;
+    /// the new feeder fills it again); a directory entry keeps its name (the new feeder
+    /// registers its symbols again anyway). Every seqlock is made even. Returns how many
+    /// were repaired.
+    @discardableResult
+    public func repairAfterCrash() -> Int {
+        var repaired = 0
+        let sections = layout.sections
+        for symbol in 0..<capacity {
+            if Seqlock(at: directory(symbol)).repair({}) { repaired += 1 }
+            for market in MarketKind.allCases {
+                for offset in sections {
+                    let s = section(symbol, market, offset)
+                    if Seqlock(at: s).repair({ Self.setCount(s, 0) }) { repaired += 1 }
+                }
             }
-            if attempt & 63 == 63 { sched_yield() }
         }
-        return nil
+        return repaired
     }
 }

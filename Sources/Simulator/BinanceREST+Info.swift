@@ -57,10 +57,17 @@ extension BinanceREST {
     /// `exchangeInfo` for every configured symbol, or just `symbol` (-1121 when unknown).
     public static func exchangeInfo(_ market: SimulatedMarket, venue: Venue, symbol: String? = nil,
                                     nowMs: Int64) -> RESTResponse {
+        exchangeInfo(market, venue: venue, symbols: symbol.map { [$0] }, nowMs: nowMs)
+    }
+
+    /// `exchangeInfo` for the listed symbols (every configured one when nil); -1121 when any
+    /// is unknown.
+    public static func exchangeInfo(_ market: SimulatedMarket, venue: Venue, symbols: [String]?,
+                                    nowMs: Int64) -> RESTResponse {
         var specs = market.config.symbols
-        if let symbol {
-            specs = specs.filter { $0.symbol == symbol }
-            if specs.isEmpty { return invalidSymbol() }
+        if let symbols {
+            specs = symbols.compactMap { s in market.config.symbols.first { $0.symbol == s } }
+            if specs.isEmpty || specs.count != symbols.count { return invalidSymbol() }
         }
         var out = JSONBytes(capacity: 1024 + 768 * specs.count)
         out.raw("{")

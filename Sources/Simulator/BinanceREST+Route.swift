@@ -50,7 +50,7 @@ extension BinanceREST {
     }
 
     /// -1102 MANDATORY_PARAM_EMPTY_OR_MALFORMED.
-    static func missingParameter(_ name: String) -> RESTResponse {
+    public static func missingParameter(_ name: String) -> RESTResponse {
         error(code: -1102, message: "Mandatory parameter '\(name)' was not sent, was empty/null, or malformed.")
     }
 }

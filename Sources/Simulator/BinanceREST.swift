@@ -46,8 +46,14 @@ public enum BinanceREST {
         guard let book = market.book(symbol: symbol, venue: venue),
               let id = market.lastUpdateId(symbol: symbol, venue: venue),
               let spec = market.spec(symbol: symbol) else { return invalidSymbol() }
+        return depthBody(book: book, lastUpdateId: id, venue: venue, contract: spec.contract(venue), limit: limit,
+                         nowMs: nowMs)
+    }
+
+    /// A depth snapshot of any book (a replayed one, say) at `lastUpdateId`.
+    public static func depthBody(book: SimOrderBook, lastUpdateId id: Int64, venue: Venue, contract c: SimContractSpec,
+                                 limit: Int?, nowMs: Int64) -> RESTResponse {
         let n = min(max(limit ?? (venue == .spot ? 100 : 500), 1), venue == .spot ? 5000 : 1000)
-        let c = spec.contract(venue)
         var out = JSONBytes(capacity: 64 + 64 * min(n, book.bids.count + book.asks.count))
         out.raw("{")
         out.member("lastUpdateId", id, first: true)
@@ -127,40 +133,13 @@ public enum BinanceREST {
         } else {
             rows = window(all, time: { $0.tradeTime }, start: startTime, end: endTime, limit: n)
         }
-        let c = spec.contract(venue)
-        var out = JSONBytes(capacity: 16 + 128 * rows.count)
-        out.raw("[")
-        for (k, a) in rows.enumerated() {
-            if k > 0 { out.raw(",") }
-            out.raw("{")
-            out.member("a", a.aggregateId, first: true)
-            BinanceFrames.aggTradeFields(a, c, &out)
-            out.raw("}")
-        }
-        out.raw("]")
-        return RESTResponse(status: 200, body: out.bytes)
+        return aggTradeRows(rows, contract: spec.contract(venue))
     }
 
     /// `trades`: the most recent `limit` (default 500, max 1000) trades.
     public static func trades(_ market: SimulatedMarket, symbol: String, venue: Venue, limit: Int?) -> RESTResponse {
         guard let spec = market.spec(symbol: symbol) else { return invalidSymbol() }
         let rows = market.recentTrades(symbol: symbol, venue: venue).suffix(min(max(limit ?? 500, 1), 1000))
-        let c = spec.contract(venue)
-        var out = JSONBytes(capacity: 16 + 160 * rows.count)
-        out.raw("[")
-        for (k, t) in rows.enumerated() {
-            if k > 0 { out.raw(",") }
-            out.raw("{")
-            out.member("id", t.tradeId, first: true)
-            out.member("price", decimal: t.price, places: c.priceDecimals)
-            out.member("qty", decimal: t.quantity, places: c.quantityDecimals)
-            out.member("quoteQty", decimal: t.quoteQuantity, places: venue == .spot ? 8 : 0)
-            out.member("time", t.tradeTime)
-            out.member("isBuyerMaker", t.buyerIsMaker)
-            if venue == .spot { out.member("isBestMatch", true) }
-            out.raw("}")
-        }
-        out.raw("]")
-        return RESTResponse(status: 200, body: out.bytes)
+        return tradeRows(rows, contract: spec.contract(venue), venue: venue)
     }
 }

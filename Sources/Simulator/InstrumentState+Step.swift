@@ -9,6 +9,10 @@ extension InstrumentState {
             out.append(.malformed(venue: venue, symbol: symbol, eventTime: now))
         }
         rollBars(now: now, config: config, out: &out)
+        if external {
+            emitPeriodic(now: now, config: config, rng: &rng, out: &out)
+            return
+        }
         let orders = Int(rng.int(0...Int64(max(0, config.maxTakerOrdersPerStep))))
         for _ in 0..<orders {
             _ = takerOrder(isBuy: rng.bool(), now: now, config: config, rng: &rng, out: &out)

@@ -24,6 +24,8 @@ struct InstrumentState: Sendable {
     var pendingTradeGap = 0
     var pendingMalformed = 0
     var pendingDroppedOrders = 0
+    /// Driven from outside (a replay): steps only roll bars and push the periodic streams.
+    var external = false
     var touchedBids: [Int64] = []
     var touchedAsks: [Int64] = []
 

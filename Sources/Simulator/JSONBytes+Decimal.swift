@@ -5,7 +5,7 @@ import Market
 extension JSONBytes {
     /// `v` as a JSON string with at least `places` decimals (more when `v` needs them, so the
     /// value always survives the round trip).
-    mutating func decimal(_ v: Int64, places: Int) {
+    public mutating func decimal(_ v: Int64, places: Int) {
         raw("\"")
         if v < 0 { raw("-") }
         let magnitude = v.magnitude
@@ -44,23 +44,23 @@ extension JSONBytes {
     }
 
     /// `"key":` followed by an integer.
-    mutating func member(_ k: StaticString, _ v: Int64, first: Bool = false) {
+    public mutating func member(_ k: StaticString, _ v: Int64, first: Bool = false) {
         key(k, first: first)
         integer(v)
     }
 
     /// `"key":"1.23000000"`.
-    mutating func member(_ k: StaticString, decimal v: Int64, places: Int) {
+    public mutating func member(_ k: StaticString, decimal v: Int64, places: Int) {
         key(k)
         decimal(v, places: places)
     }
 
-    mutating func member(_ k: StaticString, _ v: Bool) {
+    public mutating func member(_ k: StaticString, _ v: Bool) {
         key(k)
         bool(v)
     }
 
-    mutating func member(_ k: StaticString, ascii s: String, first: Bool = false) {
+    public mutating func member(_ k: StaticString, ascii s: String, first: Bool = false) {
         key(k, first: first)
         asciiString(s)
     }

@@ -12,6 +12,18 @@ public struct SimTrade: Sendable, Equatable {
     public var buyerIsMaker: Bool
     /// price × quantity, exact (ticks and lots keep it within 8 decimals).
     public var quoteQuantity: Int64 { fixedProduct(price, quantity) }
+
+    public init(venue: Venue, symbol: String, eventTime: Int64, tradeTime: Int64, tradeId: Int64, price: Int64,
+                quantity: Int64, buyerIsMaker: Bool) {
+        self.venue = venue
+        self.symbol = symbol
+        self.eventTime = eventTime
+        self.tradeTime = tradeTime
+        self.tradeId = tradeId
+        self.price = price
+        self.quantity = quantity
+        self.buyerIsMaker = buyerIsMaker
+    }
 }
 
 /// One taker order's fills at one price (`aggTrade` stream and REST `aggTrades`).
@@ -26,6 +38,20 @@ public struct SimAggTrade: Sendable, Equatable {
     public var price: Int64
     public var quantity: Int64
     public var buyerIsMaker: Bool
+
+    public init(venue: Venue, symbol: String, eventTime: Int64, tradeTime: Int64, aggregateId: Int64,
+                firstTradeId: Int64, lastTradeId: Int64, price: Int64, quantity: Int64, buyerIsMaker: Bool) {
+        self.venue = venue
+        self.symbol = symbol
+        self.eventTime = eventTime
+        self.tradeTime = tradeTime
+        self.aggregateId = aggregateId
+        self.firstTradeId = firstTradeId
+        self.lastTradeId = lastTradeId
+        self.price = price
+        self.quantity = quantity
+        self.buyerIsMaker = buyerIsMaker
+    }
 }
 
 /// A diff-depth event: absolute quantities, 0 removes; bids descending, asks ascending.
@@ -40,6 +66,19 @@ public struct SimDepthUpdate: Sendable, Equatable {
     public var previousFinalUpdateId: Int64
     public var bids: [PriceLevel]
     public var asks: [PriceLevel]
+
+    public init(venue: Venue, symbol: String, eventTime: Int64, transactionTime: Int64, firstUpdateId: Int64,
+                finalUpdateId: Int64, previousFinalUpdateId: Int64, bids: [PriceLevel], asks: [PriceLevel]) {
+        self.venue = venue
+        self.symbol = symbol
+        self.eventTime = eventTime
+        self.transactionTime = transactionTime
+        self.firstUpdateId = firstUpdateId
+        self.finalUpdateId = finalUpdateId
+        self.previousFinalUpdateId = previousFinalUpdateId
+        self.bids = bids
+        self.asks = asks
+    }
 }
 
 /// Best bid and ask; `updateId` is the book's update id at that moment.
@@ -53,6 +92,19 @@ public struct SimBookTicker: Sendable, Equatable {
     public var bidQuantity: Int64
     public var askPrice: Int64
     public var askQuantity: Int64
+
+    public init(venue: Venue, symbol: String, eventTime: Int64, transactionTime: Int64, updateId: Int64,
+                bidPrice: Int64, bidQuantity: Int64, askPrice: Int64, askQuantity: Int64) {
+        self.venue = venue
+        self.symbol = symbol
+        self.eventTime = eventTime
+        self.transactionTime = transactionTime
+        self.updateId = updateId
+        self.bidPrice = bidPrice
+        self.bidQuantity = bidQuantity
+        self.askPrice = askPrice
+        self.askQuantity = askQuantity
+    }
 }
 
 /// One candle; `firstTradeId`/`lastTradeId` are -1 while it has no trades.
@@ -162,6 +214,17 @@ public struct SimForceOrder: Sendable, Equatable {
     public var price: Int64
     public var averagePrice: Int64
     public var tradeTime: Int64
+
+    public init(symbol: String, eventTime: Int64, side: OrderSide, quantity: Int64, price: Int64,
+                averagePrice: Int64, tradeTime: Int64) {
+        self.symbol = symbol
+        self.eventTime = eventTime
+        self.side = side
+        self.quantity = quantity
+        self.price = price
+        self.averagePrice = averagePrice
+        self.tradeTime = tradeTime
+    }
 }
 
 /// Everything a step can produce, in the order Binance would send it.

@@ -36,6 +36,7 @@ public struct StatusReport: Sendable {
     public var database: DatabaseState
     public var replayLoops: UInt64
     public var children: [Child]
+    public var feed: FeedReport
 
     public init(segment: Segment) {
         let c = segment.control
@@ -55,6 +56,7 @@ public struct StatusReport: Sendable {
         lastRecordAgeMs = last > 0 ? (now - last) / 1_000_000 : nil
         database = c.databaseState
         replayLoops = c.feedReplayLoops
+        feed = FeedReport(segment: segment)
         let latest = ringSequence
         children = c.slots.filter { $0.state != .free }.map { s in
             let seq = s.ringSequence
@@ -84,6 +86,8 @@ public struct StatusReport: Sendable {
             out += r.enumerated().map { i, v in v + String(repeating: " ", count: widths[i] - v.count) }.joined(separator: "  ")
             out += "\n"
         }
+        let feedTable = feed.table()
+        if !feedTable.isEmpty { out += "\n" + feedTable }
         return out
     }
 
@@ -99,6 +103,7 @@ public struct StatusReport: Sendable {
         w.field("state", feedState.description); w.field("epoch", epoch); w.field("records", recordsPublished)
         if let a = lastRecordAgeMs { w.field("last_record_age_ms", a) } else { w.null("last_record_age_ms") }
         w.field("replay_loops", replayLoops)
+        feed.write(into: &w)
         w.endObject()
         w.beginObject("ring")
         w.field("sequence", ringSequence); w.field("capacity_bytes", ringCapacity)

@@ -39,7 +39,8 @@ extension SupervisorProcess {
         }
         let size = Layout.segmentSize(ringCapacity: config.ringCapacity, symbolCapacity: Config.maxSymbols)
         segmentFD = try SharedMemory.create(name: name, size: size)
-        let seg = try Segment.format(fd: segmentFD, ringCapacity: config.ringCapacity, symbolCapacity: Config.maxSymbols)
+        let geometry = StateGeometry(symbolCapacity: Config.maxSymbols, intervals: config.intervals.map(\.rawValue))
+        let seg = try Segment.format(fd: segmentFD, ringCapacity: config.ringCapacity, geometry: geometry)
         let c = seg.control
         c.word(Layout.Control.supervisorPid).storeRelaxed(UInt64(getpid()))
         c.word(Layout.Control.supervisorStartRealtimeNs).storeReleasing(UInt64(Clock.realtimeNanos()))

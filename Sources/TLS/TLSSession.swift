@@ -43,15 +43,26 @@ public final class TLSSession {
         self.context = context
         if context.role == .client {
             SSL_set_connect_state(s)
-            if let name = serverName {
-                guard tt_ssl_set_sni(s, name) == 1, SSL_set1_host(s, name) == 1 else { throw TLSError.fromQueue("server name \(name)") }
-            }
+            if let name = serverName { try Self.expect(name, on: s) }
         } else {
             SSL_set_accept_state(s)
         }
     }
 
     deinit { SSL_free(ssl) }
+
+    /// Names the server: a host name goes out as SNI and must match the certificate's DNS names;
+    /// an IP literal is never sent as SNI (RFC 6066 §3) and must match its IP addresses.
+    private static func expect(_ name: String, on ssl: OpaquePointer) throws(TLSError) {
+        if let ip = a2i_IPADDRESS(name) {
+            ASN1_OCTET_STRING_free(ip)
+            guard X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name) == 1 else {
+                throw TLSError.fromQueue("server address \(name)")
+            }
+            return
+        }
+        guard tt_ssl_set_sni(ssl, name) == 1, SSL_set1_host(ssl, name) == 1 else { throw TLSError.fromQueue("server name \(name)") }
+    }
 
     /// Ciphertext that arrived from the peer.
     public func feed(_ bytes: UnsafeRawBufferPointer) {

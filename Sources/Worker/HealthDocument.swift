@@ -2,6 +2,7 @@ import Glibc
 import Posix
 import Runtime
 import ShmRing
+import Supervisor
 
 /// `GET /api/v1/health`: the real state, from shared memory. The original answered
 /// `{"status":"healthy","database":"healthy"}`; those two keys keep their meaning.
@@ -37,6 +38,13 @@ struct HealthDocument {
         w.field("state", feed.description); w.field("epoch", epoch); w.field("records", c.feedRecordsPublished)
         let last = c.feedLastPublishRealtimeNs
         if last > 0 { w.field("last_record_age_ms", (now - last) / 1_000_000) } else { w.null("last_record_age_ms") }
+        let report = FeedReport(segment: segment)
+        w.field("source", report.source.description)
+        w.beginObject("gaps")
+        w.field("found", report.gapsFound); w.field("filled", report.gapsFilled); w.field("lost", report.gapsLost)
+        w.endObject()
+        w.field("live_connections", c.feedCounter(.liveConnections).loadRelaxed())
+        w.field("silent_connections", c.feedCounter(.silentConnections).loadRelaxed())
         w.endObject()
         w.beginObject("ring")
         let mine = reader.lastSequence

@@ -43,7 +43,7 @@ final class ServerUnderTest {
             "PATH": "/usr/bin:/bin", "PORT": "\(port)", "HOST": "127.0.0.1", "WORKERS": "\(workers)",
             "SHM_NAME": segmentName, "LOG_FILE": logPath, "LOG_LEVEL": "debug", "RING_MB": "4",
             "REPLAY_FILE": repositoryRoot + "/fixtures/binance/hftbacktest/spot_btcusdt_20240808.gz", "REPLAY_SPEED": "20",
-            "HEARTBEAT_INTERVAL_MS": "200", "SHUTDOWN_TIMEOUT": "5", "ENV_FILE": "/dev/null",
+            "HEARTBEAT_INTERVAL_MS": "200", "SHUTDOWN_TIMEOUT": "5", "ENV_FILE": "/dev/null", "FEED_SOURCE": "replay",
         ]
         for (k, v) in extra { env[k] = v }
     }

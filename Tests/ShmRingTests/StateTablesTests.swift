@@ -43,7 +43,7 @@ struct StateTablesTests {
         let tables = StateTables(segment: try TestSupport.segment(symbols: 4))
         tables.registerSymbol(index: 1, name: "BNBUSDT")
         tables.updateTrade(Self.trade(1, 5))
-        let lock = SharedWord(at: tables.base + 1 * Layout.symbolEntrySize + Layout.SymbolEntry.seqlock)
+        let lock = SharedWord(at: tables.base + tables.layout.marketEntry(1, .spot) + Layout.MarketEntry.trade)
         lock.storeReleasing(lock.loadRelaxed() + 1)
         #expect(tables.latestTrade(symbolIndex: 1) == nil)
         #expect(tables.repairAfterCrash() == 1)

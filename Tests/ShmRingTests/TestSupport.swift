@@ -18,6 +18,13 @@ enum TestSupport {
         return (try Segment.format(fd: fd, ringCapacity: ringCapacity, symbolCapacity: symbols), fd)
     }
 
+    /// A freshly formatted segment with the given state geometry; the descriptor is closed.
+    static func segment(ringCapacity: Int = 4096, geometry: StateGeometry) throws -> Segment {
+        let fd = try SharedMemory.anonymous(size: Layout.segmentSize(ringCapacity: ringCapacity, geometry: geometry))
+        defer { close(fd) }
+        return try Segment.format(fd: fd, ringCapacity: ringCapacity, geometry: geometry)
+    }
+
     /// Publishes `count` checked payloads of `length` bytes; returns the last sequence.
     @discardableResult
     static func publishChecked(_ writer: RingWriter, count: Int, length: Int) -> UInt64 {

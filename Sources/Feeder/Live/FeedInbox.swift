@@ -1,0 +1,38 @@
+import Posix
+import Runtime
+
+/// What connection threads (and the REST thread) tell the feeder's main loop.
+enum FeedEvent: Sendable {
+    case connected(id: Int, endpoint: String)
+    case firstData(id: Int)
+    case serverShutdown(id: Int)
+    case stalled(id: Int)
+    case silent(id: Int)
+    case failed(id: Int, reason: String)
+    case closed(id: Int)
+}
+
+/// A mutex-protected queue of events plus an eventfd the main loop polls.
+final class FeedInbox: @unchecked Sendable {
+    let wakeFD: Int32
+    private let lock = Mutex()
+    private var events: [FeedEvent] = []
+
+    init() throws {
+        wakeFD = try EventFD.make()
+    }
+
+    func post(_ event: FeedEvent) {
+        lock.withLock { events.append(event) }
+        EventFD.signal(wakeFD)
+    }
+
+    func drain() -> [FeedEvent] {
+        _ = EventFD.drain(wakeFD)
+        return lock.withLock {
+            let out = events
+            events.removeAll(keepingCapacity: true)
+            return out
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Glibc
+import Market
+import Net
+import Posix
+import Runtime
+import ShmRing
+import TLS
+
+/// What the feeder asks Binance's REST API for: book snapshots, candles (history at start and
+/// backfill after a drop) and the trades of a gap.
+enum RESTRequest: Sendable, Equatable {
+    case depth(symbol: SymbolID, market: MarketKind)
+    case klines(symbol: SymbolID, market: MarketKind, interval: KlineInterval, startTime: Int64?, limit: Int)
+    /// Trades with ids in `range` (spot: trade ids; futures: aggregate ids).
+    case trades(symbol: SymbolID, market: MarketKind, range: ClosedRange<Int64>)
+
+    var market: MarketKind {
+        switch self {
+        case .depth(_, let m), .klines(_, let m, _, _, _), .trades(_, let m, _): m
+        }
+    }
+}
+
+/// Counters of the REST side, read by the main loop for status.
+struct RESTCounters: Sendable, Equatable {
+    var requests: UInt64 = 0
+    var failures: UInt64 = 0
+    var rateLimited: UInt64 = 0
+    var banned: UInt64 = 0
+    var usedWeight: UInt64 = 0
+}
+
+/// One thread that performs REST requests in order, per market on its endpoint list with
+/// failover, keeping Binance's rules: a 429 or 418 stops every request to that market until
+/// its `Retry-After` has passed. Results go to the publisher, which may queue more.
+final class RESTWorker: @unchecked Sendable {
+    private let symbols: BinanceSymbolTable
+    private let endpoints: [MarketKind: [Endpoint]]
+    private let tls: TLSContext?
+    private let log: Logger
+    private let lock = Mutex()
+    private let wakeFD: Int32
+    private var queue: [RESTRequest] = []
+    private var counters = RESTCounters()
+    private var clients: [MarketKind: HTTPClient] = [:]
+    private var current: [MarketKind: Int] = [.spot: 0, .futures: 0]
+    private var pausedUntilNs: [MarketKind: Int64] = [:]
+    /// Where results go; set once before `start`.
+    var deliver: (@Sendable (RESTRequest, Result<[UInt8], NetError>) -> Void)?
+
+    static let timeoutNs: Int64 = 10_000_000_000
+    static let attempts = 3
+
+    init(symbols: BinanceSymbolTable, spot: [Endpoint], futures: [Endpoint], tls: TLSContext?, log: Logger) throws {
+        self.symbols = symbols
+        endpoints = [.spot: spot, .futures: futures]
+        self.tls = tls
+        self.log = log
+        wakeFD = try EventFD.make()
+    }
+
+    func start() {
+        let worker = self
+        Thread.detach { worker.run() }
+    }
+
+    func enqueue(_ request: RESTRequest) {
+        lock.withLock {
+            if !queue.contains(request) { queue.append(request) }
+        }
+        EventFD.signal(wakeFD)
+    }
+
+    var snapshot: (counters: RESTCounters, queued: Int) { lock.withLock { (counters, queue.count) } }
+
+    private func run() {
+        while true {
+            guard let request = lock.withLock({ queue.isEmpty ? nil : queue.removeFirst() }) else {
+                _ = EventFD.wait(wakeFD, timeoutMillis: 1000)
+                _ = EventFD.drain(wakeFD)
+                continue
+            }
+            let result = perform(request)
+            deliver?(request, result)
+        }
+    }
+
+    private func perform(_ request: RESTRequest) -> Result<[UInt8], NetError> {
+        let market = request.market
+        var lastError = NetError(.closed, "no attempt made")
+        for attempt in 0..<Self.attempts {
+            waitWhilePaused(market)
+            let path = self.path(request)
+            do {
+                let response = try client(market).get(path)
+                lock.withLock {
+                    counters.requests += 1
+                    if let w = response.header("x-mbx-used-weight-1m").flatMap({ UInt64($0) }) { counters.usedWeight = w }
+                }
+                switch response.status {
+                case 200:
+                    return .success(response.body)
+                case 429, 418:
+                    let seconds = response.header("retry-after").flatMap { Int64($0) } ?? 60
+                    lock.withLock {
+                        if response.status == 418 { counters.banned += 1 } else { counters.rateLimited += 1 }
+                        pausedUntilNs[market] = Clock.monotonicNanos() + max(1, seconds) * 1_000_000_000
+                    }
+                    log.warning("Binance REST rate limit: pausing \(market) requests", [
+                        "status": "\(response.status)", "retry_after_s": "\(seconds)", "path": path])
+                    lastError = NetError(.protocolViolation, "HTTP \(response.status) on \(path)")
+                case 500...599:
+                    lastError = NetError(.protocolViolation, "HTTP \(response.status) on \(path)")
+                    failover(market)
+                default:
+                    let text = String(decoding: response.body.prefix(200), as: UTF8.self)
+                    lock.withLock { counters.failures += 1 }
+                    return .failure(NetError(.protocolViolation, "HTTP \(response.status) on \(path): \(text)"))
+                }
+            } catch {
+                lastError = error
+                failover(market)
+            }
+            if attempt + 1 < Self.attempts { usleep(UInt32(200_000 << attempt)) }
+        }
+        lock.withLock { counters.failures += 1 }
+        log.warning("Binance REST request failed", ["path": path(request), "error": "\(lastError)"])
+        return .failure(lastError)
+    }
+
+    private func waitWhilePaused(_ market: MarketKind) {
+        while true {
+            let until = lock.withLock { pausedUntilNs[market] ?? 0 }
+            let left = until - Clock.monotonicNanos()
+            if left <= 0 { return }
+            usleep(UInt32(min(left / 1_000, 500_000)))
+        }
+    }
+
+    private func client(_ market: MarketKind) -> HTTPClient {
+        if let c = clients[market] { return c }
+        let list = endpoints[market] ?? []
+        let endpoint = list[(current[market] ?? 0) % max(1, list.count)]
+        let c = HTTPClient(base: endpoint, tls: endpoint.isSecure ? tls : nil, timeoutNs: Self.timeoutNs)
+        clients[market] = c
+        return c
+    }
+
+    /// Moves a market to its next REST endpoint (a fresh client on the next request).
+    private func failover(_ market: MarketKind) {
+        clients[market]?.close()
+        clients[market] = nil
+        current[market] = (current[market] ?? 0) + 1
+    }
+
+    private func path(_ request: RESTRequest) -> String {
+        switch request {
+        case .depth(let s, let m):
+            return (m == .spot ? "/api/v3/depth" : "/fapi/v1/depth") + "?symbol=\(symbols.name(s))&limit=1000"
+        case .klines(let s, let m, let interval, let start, let limit):
+            var p = (m == .spot ? "/api/v3/klines" : "/fapi/v1/klines") + "?symbol=\(symbols.name(s))&interval=\(interval.name)&limit=\(limit)"
+            if let start { p += "&startTime=\(start)" }
+            return p
+        case .trades(let s, let m, let range):
+            if m == .spot { return "/api/v3/trades?symbol=\(symbols.name(s))&limit=1000" }
+            return "/fapi/v1/aggTrades?symbol=\(symbols.name(s))&fromId=\(range.lowerBound)&limit=1000"
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import Glibc
+import Market
+import Net
+import Posix
+import Runtime
+import TLS
+
+/// One Binance WebSocket connection on its own thread: connect, subscribe, then receive,
+/// parse (outside any lock) and hand each event to the publisher. It watches its own health:
+/// no frame at all for the stall time is a stall (or, before any data, a silent connection, the
+/// failure mode of unrouted futures URLs); a `serverShutdown` event is reported at once.
+/// The main loop decides what to do about it; the thread only stops when told to or when the
+/// connection fails.
+final class StreamConnection: @unchecked Sendable {
+    let id: Int
+    let plan: ConnectionPlan
+    let base: Endpoint
+    let tls: TLSContext?
+    let startAtNs: Int64
+    let stallNs: Int64
+    let inbox: FeedInbox
+    let publisher: Publisher
+    let log: Logger
+
+    private let lock = Mutex()
+    private var client: WebSocketClient?
+    private var stopRequested = false
+
+    /// Connect and handshake must finish within this.
+    static let connectTimeoutNs: Int64 = 10_000_000_000
+
+    init(id: Int, plan: ConnectionPlan, base: Endpoint, tls: TLSContext?, startAtNs: Int64, stallNs: Int64,
+         inbox: FeedInbox, publisher: Publisher, log: Logger) {
+        self.id = id
+        self.plan = plan
+        self.base = base
+        self.tls = tls
+        self.startAtNs = startAtNs
+        self.stallNs = stallNs
+        self.inbox = inbox
+        self.publisher = publisher
+        self.log = log
+    }
+
+    func start() {
+        let connection = self
+        Thread.detach { connection.run() }
+    }
+
+    /// Asks the thread to close the connection and end; safe from any thread.
+    func stop() {
+        lock.withLock {
+            stopRequested = true
+            client?.interrupt()
+        }
+    }
+
+    private var stopping: Bool { lock.withLock { stopRequested } }
+
+    private func run() {
+        defer { inbox.post(.closed(id: id)) }
+        while Clock.monotonicNanos() < startAtNs {
+            if stopping { return }
+            usleep(UInt32(min(50_000, max(1_000, (startAtNs - Clock.monotonicNanos()) / 1_000))))
+        }
+        if stopping { return }
+        let endpoint = base.appending(path: plan.path(initialStreams: FeedPlan.streamsInURL))
+        let ws: WebSocketClient
+        do {
+            ws = try WebSocketClient.connect(endpoint, tls: tls, deadline: Clock.monotonicNanos() + Self.connectTimeoutNs)
+        } catch {
+            if !stopping { inbox.post(.failed(id: id, reason: "connecting to \(base): \(error)")) }
+            return
+        }
+        let abandoned: Bool = lock.withLock {
+            client = ws
+            return stopRequested
+        }
+        defer {
+            lock.withLock { client = nil }
+            ws.close(code: 1000, reason: "")
+        }
+        if abandoned { return }
+        inbox.post(.connected(id: id, endpoint: base.description))
+        do {
+            try subscribeRemaining(ws)
+            try receiveLoop(ws)
+        } catch {
+            if !stopping { inbox.post(.failed(id: id, reason: "\(base) \(plan.route): \(error)")) }
+        }
+    }
+
+    /// Streams beyond the URL's share go in SUBSCRIBE messages, within Binance's message rate
+    /// (one token kept back for pongs).
+    private func subscribeRemaining(_ ws: WebSocketClient) throws(NetError) {
+        var rest = plan.streams.dropFirst(FeedPlan.streamsInURL)
+        var bucket = TokenBucket(capacity: plan.route.market.controlMessagesPerSecond - 1,
+                                 perSecond: Double(plan.route.market.controlMessagesPerSecond - 1),
+                                 nowNs: Clock.monotonicNanos())
+        var requestID = 1
+        while !rest.isEmpty {
+            let wait = bucket.waitNs(nowNs: Clock.monotonicNanos())
+            if wait > 0 { usleep(UInt32(wait / 1_000 + 1)) }
+            guard bucket.take(nowNs: Clock.monotonicNanos()) else { continue }
+            let batch = rest.prefix(200)
+            rest = rest.dropFirst(batch.count)
+            let message = subscribeMessage(streams: batch, id: requestID)
+            requestID += 1
+            try ws.sendText(message, deadline: Clock.monotonicNanos() + Self.connectTimeoutNs)
+        }
+    }
+
+    private func receiveLoop(_ ws: WebSocketClient) throws(NetError) {
+        var parser = BinanceParser(symbols: publisher.symbolTable)
+        var sawData = false
+        var reportedStall = false
+        var reportedShutdown = false
+        var lastFrameNs = Clock.monotonicNanos()
+        let route = plan.route
+        while !stopping {
+            var verdict = Publisher.Verdict.ignored
+            let got = try ws.receive(deadline: lastFrameNs + stallNs) { event, payload in
+                switch event {
+                case .text:
+                    let receivedNs = Clock.realtimeNanos()
+                    let parsed = parser.parse(payload)
+                    verdict = publisher.publish(parsed, bids: parser.bids, asks: parser.asks, route: route,
+                                                receivedNs: receivedNs, payload: payload)
+                case .binary:
+                    verdict = .malformed
+                    publisher.countMalformed(route: route)
+                case .ping, .pong, .close:
+                    break
+                }
+            }
+            let now = Clock.monotonicNanos()
+            guard got else {
+                if !sawData {
+                    inbox.post(.silent(id: id))
+                    return
+                }
+                if !reportedStall {
+                    reportedStall = true
+                    inbox.post(.stalled(id: id))
+                }
+                lastFrameNs = now
+                continue
+            }
+            lastFrameNs = now
+            switch verdict {
+            case .data:
+                if !sawData {
+                    sawData = true
+                    inbox.post(.firstData(id: id))
+                }
+                reportedStall = false
+            case .serverShutdown:
+                if !reportedShutdown {
+                    reportedShutdown = true
+                    log.info("serverShutdown announced", ["connection": "\(id)", "route": "\(route)", "endpoint": base.description])
+                    inbox.post(.serverShutdown(id: id))
+                }
+            case .malformed, .ignored, .reply:
+                break
+            }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// SimulatorServer: `tterminal simulate`, a Binance-compatible exchange on loopback.
-public enum SimulatorServerModule {}
