@@ -243,11 +243,23 @@ run: deps release ## release build, services, then tterminal serve in the foregr
 	$(export_urls)
 	exec "$(RELEASE_BIN)" serve
 
-demo: deps release ## like run, with the replay feeder (FEED_SOURCE=replay)
+demo: deps release ## the server fed by the simulator (tterminal simulate) through the live Binance code path
 	@$(SUBMAKE) services
 	$(export_urls)
-	export FEED_SOURCE=replay
-	exec "$(RELEASE_BIN)" serve
+	mkdir -p "$(RUN_DIR)"
+	ready="$(RUN_DIR)/simulator.json"; rm -f "$$ready"
+	"$(RELEASE_BIN)" simulate --symbols "$${SYMBOLS:-BTCUSDT,ETHUSDT,BNBUSDT,ADAUSDT,SOLUSDT}" --rate "$${SIM_RATE:-50}" \
+	  --ready-file "$$ready" 2>"$(RUN_DIR)/simulator.log" &
+	sim=$$!
+	trap 'kill $$sim 2>/dev/null || true; wait $$sim 2>/dev/null || true' EXIT
+	for i in $$(seq 1 100); do [ -s "$$ready" ] && break; sleep 0.1; done
+	[ -s "$$ready" ] || { echo "demo: the simulator did not start; see $(RUN_DIR)/simulator.log" >&2; exit 1; }
+	field() { sed -E "s/.*\"$$1\":\"([^\"]*)\".*/\1/" "$$ready"; }
+	export FEED_SOURCE=simulator SPOT_WS_URLS=$$(field spot) FUTURES_WS_URLS=$$(field futures) \
+	  SPOT_REST_URLS=$$(field rest) FUTURES_REST_URLS=$$(field futuresRest)
+	export SYMBOLS="$${SYMBOLS:-BTCUSDT,ETHUSDT,BNBUSDT,ADAUSDT,SOLUSDT}"
+	echo "demo: simulator at $$SPOT_WS_URLS (spot) and $$FUTURES_WS_URLS (futures); control API $$(field control)"
+	"$(RELEASE_BIN)" serve
 
 bench: deps release ## ring + HTTP benchmarks; writes RUN_DIR/bench-results.json
 	@mkdir -p "$(RUN_DIR)"

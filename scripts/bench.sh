@@ -113,6 +113,10 @@ else
 fi
 export PARSE_OUT PARSE_STATUS
 
+# ---- 1c. the live feed: receive→ring-publish latency with the simulator
+echo "== feed"
+if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout 60 "$ROOT/scripts/bench-feed.sh"; then :; else echo "feed bench failed (exit $?)"; fi
+
 # ---- 2. HTTP: tterminal serve vs nginx
 echo "== http"
 HTTP_STATUS=skipped

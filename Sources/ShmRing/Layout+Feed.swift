@@ -58,6 +58,8 @@ public enum FeedCounter: Int, CaseIterable, Sendable {
     case connectionsOpened = 0, plannedSwitches, unplannedDrops, failovers, stalls, silentConnections
     case serverShutdowns, attemptsDelayed, malformedFrames, restRequests, restFailures, restRateLimited, restBanned
     case restUsedWeight, liveConnections
+    /// Receive→ring-publish latency of stream events, ns, since the feeder started.
+    case publishLatencyP50Ns, publishLatencyP99Ns, publishLatencyP999Ns, publishLatencyMaxNs, publishLatencyCount
 
     public var name: String {
         switch self {
@@ -76,6 +78,11 @@ public enum FeedCounter: Int, CaseIterable, Sendable {
         case .restBanned: "rest_banned"
         case .restUsedWeight: "rest_used_weight_1m"
         case .liveConnections: "live_connections"
+        case .publishLatencyP50Ns: "publish_latency_p50_ns"
+        case .publishLatencyP99Ns: "publish_latency_p99_ns"
+        case .publishLatencyP999Ns: "publish_latency_p999_ns"
+        case .publishLatencyMaxNs: "publish_latency_max_ns"
+        case .publishLatencyCount: "publish_latency_count"
         }
     }
 }

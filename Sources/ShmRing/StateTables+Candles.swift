@@ -102,7 +102,13 @@ struct CandleRing {
     var stored: Int { Int(min(total, UInt64(capacity))) }
 
     @inline(__always)
-    func physical(_ i: Int) -> Int { Int((total - UInt64(stored) + UInt64(i)) % UInt64(capacity)) }
+    func physical(_ i: Int) -> Int {
+        // One load of the count, wrapping arithmetic: under a racing writer a reader may see a
+        // torn state, which the seqlock then discards; it must never trap on it.
+        let t = total
+        let kept = min(t, UInt64(capacity))
+        return Int((t &- kept &+ UInt64(truncatingIfNeeded: i)) % UInt64(capacity))
+    }
 
     @inline(__always)
     func offset(_ physical: Int) -> Int { Layout.Section.items + physical * MemoryLayout<Candle>.stride }

@@ -43,6 +43,17 @@ final class Connection {
     private func httpLoop() {
         var parser = HTTPRequestParser()
         var idleSince = Clock.monotonicNanos()
+        // A request that arrived with the end of the TLS handshake already sits inside the
+        // session, not on the socket: read it before waiting for the socket.
+        if io.isSecure, (try? io.readAvailable({ parser.feed($0) })) != true { return }
+        // The request may have come with the end of the TLS handshake and wait inside the session.
+        if io.isSecure {
+            do {
+                guard try io.readAvailable({ parser.feed($0) }) else { return }
+            } catch {
+                return
+            }
+        }
         while true {
             switch parser.next() {
             case .error(let status, let reason):

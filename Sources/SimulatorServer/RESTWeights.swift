@@ -2,6 +2,13 @@ import Simulator
 
 /// Request weights per endpoint and parameters (binance-protocol.md §3.3, §3.4).
 enum RESTWeights {
+    /// The endpoints served per venue (anything else is 404).
+    static func endpoints(_ venue: Venue) -> Set<String> {
+        let common: Set<String> = ["ping", "time", "exchangeInfo", "depth", "trades", "historicalTrades", "aggTrades",
+                                   "klines", "ticker/24hr", "ticker/price", "ticker/bookTicker"]
+        return venue == .spot ? common.union(["uiKlines", "avgPrice"]) : common.union(["continuousKlines", "premiumIndex"])
+    }
+
     static func weight(venue: Venue, endpoint: String, request: HTTPRequest) -> Int {
         let limit = request.parameter("limit").flatMap { Int($0) }
         let hasSymbol = request.parameter("symbol") != nil

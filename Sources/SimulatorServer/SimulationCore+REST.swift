@@ -18,7 +18,7 @@ extension SimulationCore {
         } else {
             return Self.unknownPath()
         }
-        guard req.method == "GET" else { return Self.unknownPath() }
+        guard req.method == "GET", RESTWeights.endpoints(venue).contains(endpoint) else { return Self.unknownPath() }
         if let bad = Self.validate(req) { return bad }
         let nowMs = Clock.realtimeMillis()
         let weight = RESTWeights.weight(venue: venue, endpoint: endpoint, request: req)

@@ -131,3 +131,37 @@ struct FeedFaultTests {
         }
     }
 }
+
+@Suite("Live feed over TLS", .serialized)
+struct FeedTLSTests {
+    @Test("wss and https to the simulator's self-signed certificate: trusted, the feed goes live; untrusted, it never does and the log says why")
+    func tls() throws {
+        let dir = "/tmp/tterminal-sim-cert-\(getpid())"
+        let sim = try SimulatorUnderTest(extra: ["--tls", "--cert-dir", dir])
+        let cert = try #require(sim.ready["cert"] as? String)
+        #expect(sim.url("spot").hasPrefix("wss://") && sim.url("rest").hasPrefix("https://"))
+
+        var env = sim.feedEnvironment
+        env["SYMBOLS"] = "BTCUSDT"
+        env["TLS_TRUST_FILE"] = cert
+        let trusted = ServerUnderTest(workers: 1, extra: env)
+        try trusted.start()
+        try trusted.waitHealthy()
+        try trusted.eventually(15, "the feed to go live over TLS") { try trusted.status().feedState == .live }
+        var tap = RingTap(segment: try trusted.segment())
+        try trusted.eventually(10, "trades over TLS") {
+            tap.poll()
+            return tap.spotTrades.count > 5 && tap.futuresAggTrades.count > 5 && tap.snapshots >= 2
+        }
+        _ = trusted.stop()
+
+        env["TLS_TRUST_FILE"] = nil
+        let untrusted = ServerUnderTest(workers: 1, extra: env)
+        try untrusted.start()
+        try untrusted.waitHealthy()
+        try untrusted.eventually(10, "a certificate error in the log") { untrusted.log().contains("certificate") }
+        #expect(try untrusted.status().feedState != .live)
+        #expect(try untrusted.status().recordsPublished == 0)
+        _ = untrusted.stop()
+    }
+}

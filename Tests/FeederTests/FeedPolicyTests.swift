@@ -184,3 +184,18 @@ struct RESTJSONTests {
         #expect(RESTJSON.parse(Array("[1,2".utf8)) == nil && RESTJSON.parse(Array("{} x".utf8)) == nil)
     }
 }
+
+@Suite("Latency histogram")
+struct LatencyHistogramTests {
+    @Test("percentiles land within one bucket (12.5 %) of the true value")
+    func percentiles() {
+        var h = LatencyHistogram()
+        for v in 1...10_000 { h.record(Int64(v) * 100) }
+        let p50 = h.percentile(0.5), p99 = h.percentile(0.99)
+        #expect(p50 >= 500_000 && p50 <= 562_500)
+        #expect(p99 >= 990_000 && p99 <= 1_125_000)
+        #expect(h.max == 1_000_000 && h.total == 10_000)
+        h.reset()
+        #expect(h.percentile(0.5) == 0)
+    }
+}

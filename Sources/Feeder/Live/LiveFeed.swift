@@ -233,6 +233,12 @@ final class LiveFeed {
             (.restBanned, Int(r.banned)), (.restUsedWeight, Int(r.usedWeight)),
         ]
         for (counter, value) in figures { c.feedCounter(counter).storeRelaxed(UInt64(value)) }
+        let l = publisher.publishLatency
+        for (counter, value) in [(FeedCounter.publishLatencyP50Ns, l.p50), (.publishLatencyP99Ns, l.p99),
+                                 (.publishLatencyP999Ns, l.p999), (.publishLatencyMaxNs, l.max)] {
+            c.feedCounter(counter).storeRelaxed(UInt64(max(0, value)))
+        }
+        c.feedCounter(.publishLatencyCount).storeRelaxed(l.count)
         var live = 0
         for line in lines.values
         where c.feedConnectionWord(line, Layout.Feed.Connection.state).loadRelaxed() == FeedConnectionState.live.rawValue {

@@ -36,6 +36,8 @@ final class Publisher: @unchecked Sendable {
     private var gapIds: UInt64 = 0
     private var published: UInt64 = 0
     private var malformed: UInt64 = 0
+    /// Receive (frame decoded off the socket) to published in the ring, per stream event.
+    private var latency = LatencyHistogram()
     private var scratchBids: UnsafeMutableBufferPointer<PriceLevel>
     private var scratchAsks: UnsafeMutableBufferPointer<PriceLevel>
 
@@ -185,6 +187,7 @@ final class Publisher: @unchecked Sendable {
                 malformed += 1
                 return .malformed
             }
+            latency.record(Clock.realtimeNanos() - receivedNs)
             return .data
         }
         switch verdict {
@@ -535,5 +538,10 @@ final class Publisher: @unchecked Sendable {
     }
 
     var publishedCount: UInt64 { lock.withLock { published } }
+
+    /// Receive→publish latency since the feeder started: p50, p99, p99.9, max (ns), count.
+    var publishLatency: (p50: Int64, p99: Int64, p999: Int64, max: Int64, count: UInt64) {
+        lock.withLock { (latency.percentile(0.5), latency.percentile(0.99), latency.percentile(0.999), latency.max, latency.total) }
+    }
 }
 
