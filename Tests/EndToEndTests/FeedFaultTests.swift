@@ -12,7 +12,7 @@ import Testing
 @Suite("Live feed against the simulator, fault by fault", .serialized)
 struct FeedFaultTests {
     enum Fault: String, CaseIterable, CustomTestStringConvertible {
-        case none, drop, stall, malformed, serverShutdown, http429, skipDepth, skipTrade
+        case none, drop, stall, malformed, serverShutdown, http429, skipDepth, skipTrade, feederKilled, splitStreams
         var testDescription: String { rawValue }
     }
 
@@ -24,6 +24,8 @@ struct FeedFaultTests {
         env["INTERVALS"] = "1m,5m"
         env["FEED_STALL_MS"] = "1500"
         env["RING_MB"] = "16"
+        // Three streams a connection: six connections (2 spot, 1 futures/public, 3 futures/market) instead of three.
+        if fault == .splitStreams { env["FEED_STREAMS_PER_CONNECTION"] = "3" }
         let server = ServerUnderTest(workers: 1, extra: env)
         try server.start()
         try server.waitHealthy()
@@ -46,6 +48,13 @@ struct FeedFaultTests {
             try sim.fault("skipTrade", venue: "spot")
         case .skipDepth: try sim.fault("skipDepth", venue: "spot")
         case .skipTrade: try sim.fault("skipTrade", venue: "futures")
+        case .feederKilled:
+            let feeder = try #require(try server.feeder())
+            let epoch = try server.status().epoch
+            _ = Signal.kill.send(to: feeder.pid)
+            try server.eventually(10, "a new feeder with a new epoch") { try server.status().epoch > epoch }
+        case .splitStreams:
+            #expect(try server.status().feed.connections.count == 6)
         }
         // Let the fault play out and the feed recover, then compare against the truth.
         usleep(fault == .stall || fault == .http429 ? 6_000_000 : 3_000_000)
@@ -77,6 +86,12 @@ struct FeedFaultTests {
         case .skipDepth:
             #expect(spot.bookResyncs >= 1)
             #expect(tap.gaps.contains { $0.channel == .depth && $0.status == .filled })
+        case .feederKilled:
+            // The new feeder found the trades the old one never saw and filled them from REST.
+            #expect(spot.gapsFilled + futures.gapsFilled >= 1)
+            #expect(tap.gaps.contains { $0.status == .filled })
+        case .splitStreams:
+            #expect(counter["live_connections"] == 6 && feed.gapsFound == 0)
         case .skipTrade:
             #expect(futures.gapsFound >= 1 && futures.gapsFilled >= 1 && futures.idsRecovered >= 1)
             #expect(tap.gaps.contains { $0.channel == .aggTrade && $0.status == .filled })

@@ -110,19 +110,19 @@ struct FaultTests {
         let sim = try SimFixture()
         let spot = try sim.socket("/ws/btcusdt@depth@100ms")
         let futures = try sim.socket("/public/ws/btcusdt@depth@100ms", futures: true)
-        _ = try spot.nextJSON()
-        _ = try futures.nextJSON()
+        let spotBefore = try #require(try spot.nextJSON() as? [String: Any])
+        let futuresBefore = try #require(try futures.nextJSON() as? [String: Any])
         try sim.fault("kind=skipDepth&venue=spot&symbol=BTCUSDT&count=7")
         try sim.fault("kind=skipDepth&venue=futures&symbol=BTCUSDT&count=7")
         var spotGaps: [Int64] = []
-        var last: Int64?
+        var last = spotBefore.int("u")
         for d in try spot.collect(seconds: 1) {
             if let l = last, let u = d.int("U"), u != l + 1 { spotGaps.append(u - l - 1) }
             last = d.int("u")
         }
         #expect(spotGaps == [7])
         var futuresBreaks = 0
-        var lastU: Int64?
+        var lastU = futuresBefore.int("u")
         for d in try futures.collect(seconds: 1) {
             if let l = lastU, d.int("pu") != l { futuresBreaks += 1 }
             lastU = d.int("u")
@@ -138,9 +138,9 @@ struct FaultTests {
     func skipTrade() throws {
         let sim = try SimFixture()
         let ws = try sim.socket("/ws/btcusdt@trade")
-        _ = try ws.nextJSON()
+        let before = try #require(try ws.nextJSON() as? [String: Any])
         try sim.fault("kind=skipTrade&venue=spot&symbol=BTCUSDT&count=1")
-        var ids: [Int64] = []
+        var ids: [Int64] = [try #require(before.int("t"))]
         for d in try ws.collect(seconds: 1.2) { if let t = d.int("t") { ids.append(t) } }
         let missing = zip(ids, ids.dropFirst()).flatMap { a, b in (a + 1..<b).map { $0 } }
         #expect((1...3).contains(missing.count))

@@ -52,6 +52,7 @@ final class Publisher: @unchecked Sendable {
         var trades = IdSequencer<TradeRecord>()
         var aggTrades = IdSequencer<AggTradeRecord>()
         var fillBuffer: [(id: Int64, item: AggTradeRecord)] = []
+        var fillPages = 0
         var snapshotRequestedNs: Int64?
         var resyncing = false
         var lastKlineEventMs = [Int64](repeating: 0, count: 16)
@@ -84,6 +85,23 @@ final class Publisher: @unchecked Sendable {
         restParser = BinanceParser(symbols: symbolTable)
         scratchBids = .allocate(capacity: Self.snapshotLevels)
         scratchAsks = .allocate(capacity: Self.snapshotLevels)
+        resumeFromStateTables()
+    }
+
+    /// A feeder restarted by the supervisor continues where the last one stopped: trades go on
+    /// from the last id in the state tables (so the first new trade opens a gap that REST fills),
+    /// and every book waits for a fresh snapshot.
+    private func resumeFromStateTables() {
+        var resumed: [String] = []
+        for e in entries {
+            let index = Int(e.symbol)
+            if let last = tables.latestTrade(symbolIndex: index, market: e.market), last.tradeId > 0 {
+                if e.market == .spot { e.trades.resume(after: last.tradeId) } else { e.aggTrades.resume(after: last.tradeId) }
+                resumed.append("\(symbolTable.name(e.symbol))/\(e.market)@\(last.tradeId)")
+            }
+            tables.markBookUnsynced(symbolIndex: index, market: e.market)
+        }
+        if !resumed.isEmpty { log.info("resuming after the previous feeder", ["trades": resumed.joined(separator: ",")]) }
     }
 
     deinit {
@@ -263,6 +281,7 @@ final class Publisher: @unchecked Sendable {
             "to": "\(range.upperBound)"])
         gapRecord(e, channel: channel, reason: .sequenceBreak, status: .open, range: range)
         e.fillBuffer.removeAll()
+        e.fillPages = 0
         rest?.enqueue(.trades(symbol: e.symbol, market: e.market, range: range))
     }
 
@@ -492,14 +511,19 @@ final class Publisher: @unchecked Sendable {
                                                    lastTradeId: row["l"]?.int64 ?? 0, tradeTimeMs: t, eventTimeMs: t, receivedNs: now)))
             lastId = max(lastId, a)
         }
-        if rows.count >= 1000, lastId < range.upperBound, lastId >= range.lowerBound {
+        e.fillPages += 1
+        if rows.count >= 1000, lastId < range.upperBound, lastId >= range.lowerBound, e.fillPages < Self.maxFillPages {
             rest?.enqueue(.trades(symbol: e.symbol, market: e.market, range: (lastId + 1)...range.upperBound))
             return
         }
         let fill = e.fillBuffer
         e.fillBuffer.removeAll()
+        e.fillPages = 0
         finishFill(e, spot: [], futures: fill)
     }
+
+    /// A gap fill reads at most this many pages of 1000 aggregate trades; beyond, ids are lost.
+    static let maxFillPages = 50
 
     // MARK: - Housekeeping
 
