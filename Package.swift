@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Market"]),
         .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Market"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "ShmRing", "WebSocketCore"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "FeederTests", dependencies: ["Feeder", "ShmRing", "Market"]),

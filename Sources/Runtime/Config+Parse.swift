@@ -122,6 +122,13 @@ extension Config {
             }
             c.feedMaxConnectionAgeSeconds = n
         }
+        if let v = value("FUTURES_ROUTED") {
+            switch v.lowercased() {
+            case "1", "true", "yes", "on": c.futuresRouted = true
+            case "0", "false", "no", "off": c.futuresRouted = false
+            default: throw ConfigError(variable: "FUTURES_ROUTED", value: v, accepts: "true or false")
+            }
+        }
         if let v = value("FEED_STREAMS_PER_CONNECTION") {
             guard let n = Int(v), (1...1024).contains(n) else {
                 throw ConfigError(variable: "FEED_STREAMS_PER_CONNECTION", value: v, accepts: "an integer 1–1024 (Binance's limit)")
@@ -155,6 +162,7 @@ extension Config {
         e["FEED_STALL_MS"] = "\(feedStallMs)"
         e["FEED_MAX_CONNECTION_AGE"] = "\(feedMaxConnectionAgeSeconds)"
         e["FEED_STREAMS_PER_CONNECTION"] = "\(feedStreamsPerConnection)"
+        e["FUTURES_ROUTED"] = futuresRouted ? "true" : "false"
         if let t = tlsTrustFile { e["TLS_TRUST_FILE"] = t }
         if let s = shmName { e["SHM_NAME"] = s }
         if let d = databaseURL { e["DATABASE_URL"] = d }

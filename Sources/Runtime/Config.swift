@@ -37,6 +37,9 @@ public struct Config: Sendable, Equatable {
     public var spotStreamURLs: [String] = ["wss://stream.binance.com:9443", "wss://stream.binance.com:443",
                                            "wss://data-stream.binance.vision"]
     public var futuresStreamURLs: [String] = ["wss://fstream.binance.com"]
+    /// Futures streams on the routed paths `/public` and `/market` (Binance since 2026-04); off
+    /// only for a Binance-compatible server without them (`FUTURES_ROUTED`).
+    public var futuresRouted = true
     public var spotRESTURLs: [String] = ["https://api.binance.com", "https://data-api.binance.vision"]
     public var futuresRESTURLs: [String] = ["https://fapi.binance.com"]
     /// Extra trusted certificates (PEM), e.g. the simulator's self-signed one (`TLS_TRUST_FILE`).
@@ -71,6 +74,6 @@ public struct Config: Sendable, Equatable {
         "SHUTDOWN_TIMEOUT", "FEED_SOURCE", "REPLAY_FILE", "REPLAY_SPEED", "HEARTBEAT_INTERVAL_MS",
         "RING_MB", "SHM_NAME", "INTERVALS", "SPOT_WS_URLS", "FUTURES_WS_URLS", "SPOT_REST_URLS",
         "FUTURES_REST_URLS", "TLS_TRUST_FILE", "FEED_STALL_MS", "FEED_MAX_CONNECTION_AGE",
-        "FEED_STREAMS_PER_CONNECTION",
+        "FEED_STREAMS_PER_CONNECTION", "FUTURES_ROUTED",
     ]
 }

@@ -180,3 +180,31 @@ struct FeedTLSTests {
         _ = untrusted.stop()
     }
 }
+
+@Suite("Silent futures connections", .serialized)
+struct FeedSilentTests {
+    @Test("an unrouted futures URL connects and acknowledges but delivers nothing: reported silent, failed over, never live")
+    func silent() throws {
+        let sim = try SimulatorUnderTest()
+        var env = sim.feedEnvironment
+        env["SYMBOLS"] = "BTCUSDT"
+        env["FUTURES_ROUTED"] = "false"
+        env["FEED_STALL_MS"] = "1000"
+        let server = ServerUnderTest(workers: 1, extra: env)
+        try server.start()
+        try server.waitHealthy()
+        try server.eventually(15, "silent connections counted") {
+            try server.status().feed.counters.first { $0.name == "silent_connections" }?.value ?? 0 >= 2
+        }
+        let status = try server.status()
+        #expect(status.feedState != .live)
+        let health = try HTTP.get(port: server.port, path: "/api/v1/health").json()
+        let feed = try #require(health["feed"] as? [String: Any])
+        #expect((feed["silent_connections"] as? Int ?? 0) >= 2 && feed["state"] as? String != "live")
+        #expect(server.log().contains("delivers nothing it subscribed to"))
+        // Spot still flows: the silent futures connections do not take it down.
+        var tap = RingTap(segment: try server.segment())
+        try server.eventually(10, "spot trades") { tap.poll(); return tap.spotTrades.count > 5 && tap.futuresAggTrades.isEmpty }
+        _ = server.stop()
+    }
+}

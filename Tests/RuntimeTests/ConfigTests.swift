@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import Market
 @testable import Runtime
 
 @Suite("Configuration")
@@ -31,11 +32,24 @@ struct ConfigTests {
         #expect(try Config.parse(["SYMBOLS": " btcusdt ,ethusdt"]).symbols == ["BTCUSDT", "ETHUSDT"])
     }
 
+    @Test("the live feed's lists and limits parse")
+    func feed() throws {
+        let c = try Config.parse(["INTERVALS": "1m, 4h,1M", "SPOT_WS_URLS": "ws://127.0.0.1:9/, wss://a.example:443",
+                                  "FUTURES_ROUTED": "off", "FEED_STREAMS_PER_CONNECTION": "200", "FEED_SOURCE": "simulator"])
+        #expect(c.intervals == [.m1, .h4, .M1])
+        #expect(c.spotStreamURLs == ["ws://127.0.0.1:9", "wss://a.example:443"])
+        #expect(!c.futuresRouted && c.feedStreamsPerConnection == 200 && c.feedSource == .simulator)
+        #expect(Config().feedSource == .binance && Config().futuresRouted)
+    }
+
     @Test("a bad value names the variable and what it accepts", arguments: [
         ("PORT", "abc"), ("PORT", "0"), ("PORT", "70000"), ("HOST", "example.com"), ("WORKERS", "0"),
         ("WORKERS", "many"), ("SYMBOLS", "BTC-USDT"), ("SYMBOLS", "BTCUSDT,BTCUSDT"), ("DATABASE_URL", "mysql://x"),
         ("REDIS_URL", "http://x"), ("LOG_LEVEL", "loud"), ("SHUTDOWN_TIMEOUT", "-1"), ("FEED_SOURCE", "kraken"),
         ("REPLAY_SPEED", "-2"), ("HEARTBEAT_INTERVAL_MS", "1"), ("RING_MB", "3"), ("SHM_NAME", "noslash"),
+        ("INTERVALS", "1m,7m"), ("INTERVALS", "1m,1m"), ("SPOT_WS_URLS", "http://x.example"), ("FUTURES_REST_URLS", "wss://x.example"),
+        ("TLS_TRUST_FILE", "/nonexistent.pem"), ("FEED_STALL_MS", "5"), ("FEED_MAX_CONNECTION_AGE", "90000"),
+        ("FEED_STREAMS_PER_CONNECTION", "2000"), ("FUTURES_ROUTED", "maybe"),
     ])
     func rejects(variable: String, value: String) {
         do {

@@ -28,9 +28,9 @@ public struct ConnectionPlan: Sendable, Equatable, CustomStringConvertible {
 
     /// The combined-stream path for an endpoint base, e.g. `/market/stream?streams=a/b`.
     /// Long lists are subscribed after connecting instead (see `initialStreams`).
-    public func path(initialStreams: Int) -> String {
+    public func path(initialStreams: Int, routed: Bool = true) -> String {
         let first = streams.prefix(initialStreams)
-        let base = route.rawValue + "/stream"
+        let base = (routed ? route.rawValue : "") + "/stream"
         return first.isEmpty ? base : base + "?streams=" + first.joined(separator: "/")
     }
 }

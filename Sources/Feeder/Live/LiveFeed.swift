@@ -167,7 +167,8 @@ final class LiveFeed {
                 let list = p.route == .spot ? spotStreams : futuresStreams
                 let base = list[endpointIndex % list.count]
                 let conn = StreamConnection(id: id, plan: p, base: base, tls: base.isSecure ? tls : nil, startAtNs: atNs,
-                                            stallNs: Int64(config.feedStallMs) * 1_000_000, inbox: inbox,
+                                            stallNs: Int64(config.feedStallMs) * 1_000_000,
+                                            routed: config.futuresRouted, inbox: inbox,
                                             publisher: publisher, log: log)
                 connections[id] = conn
                 assignLine(id, route: p.route, part: p.part, endpoint: endpointIndex)

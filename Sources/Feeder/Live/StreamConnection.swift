@@ -18,6 +18,7 @@ final class StreamConnection: @unchecked Sendable {
     let tls: TLSContext?
     let startAtNs: Int64
     let stallNs: Int64
+    let routed: Bool
     let inbox: FeedInbox
     let publisher: Publisher
     let log: Logger
@@ -29,7 +30,7 @@ final class StreamConnection: @unchecked Sendable {
     /// Connect and handshake must finish within this.
     static let connectTimeoutNs: Int64 = 10_000_000_000
 
-    init(id: Int, plan: ConnectionPlan, base: Endpoint, tls: TLSContext?, startAtNs: Int64, stallNs: Int64,
+    init(id: Int, plan: ConnectionPlan, base: Endpoint, tls: TLSContext?, startAtNs: Int64, stallNs: Int64, routed: Bool,
          inbox: FeedInbox, publisher: Publisher, log: Logger) {
         self.id = id
         self.plan = plan
@@ -37,6 +38,7 @@ final class StreamConnection: @unchecked Sendable {
         self.tls = tls
         self.startAtNs = startAtNs
         self.stallNs = stallNs
+        self.routed = routed
         self.inbox = inbox
         self.publisher = publisher
         self.log = log
@@ -64,7 +66,7 @@ final class StreamConnection: @unchecked Sendable {
             usleep(UInt32(min(50_000, max(1_000, (startAtNs - Clock.monotonicNanos()) / 1_000))))
         }
         if stopping { return }
-        let endpoint = base.appending(path: plan.path(initialStreams: FeedPlan.streamsInURL))
+        let endpoint = base.appending(path: plan.path(initialStreams: FeedPlan.streamsInURL, routed: routed))
         let ws: WebSocketClient
         do {
             ws = try WebSocketClient.connect(endpoint, tls: tls, deadline: Clock.monotonicNanos() + Self.connectTimeoutNs)
