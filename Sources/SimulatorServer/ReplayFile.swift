@@ -28,8 +28,13 @@ struct ReplayFile {
         self.lines = lines
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let lower = name.lowercased()
+        // Futures-only payload fields give a file without a telling name away.
+        let futuresMarks = ["\"pu\":", "\"e\":\"forceOrder\"", "\"X\":\""].map { Array($0.utf8) }
+        let looksFutures = lines.prefix(50).contains { line in
+            futuresMarks.contains { ReplayRecording.find($0, in: line.json) != nil }
+        }
         venue = lower.contains("usdm") || lower.contains("futures") || header.contains("fstream")
-            || header.contains("/fapi/") ? .futures : .spot
+            || header.contains("/fapi/") || looksFutures ? .futures : .spot
     }
 
     /// The whole file; gzip files go through `gzip -dc` (SimulatorServer links no zlib).

@@ -71,7 +71,7 @@ enum ReplayGroupBuilder {
         if !hasDepth, let lo = bookTickerIds.min(), let hi = bookTickerIds.max() { depthShift = hi - lo + 1 }
         let localSpanMs = (lastTime - firstTime) / 1_000_000
         let eventSpanMs = (eventTimes.max() ?? 0) - (eventTimes.min() ?? 0)
-        let spanMs = max(localSpanMs, eventSpanMs) + 1
+        let spanMs = max(localSpanMs, eventSpanMs, 999) + 1  // a loop of a lone frame still takes a second
         if firstPrice == 0 { firstPrice = book.bestBid?.price ?? records.lazy.compactMap(bookTickerBid).first ?? 0 }
         return ReplayGroup(
             venue: draft.venue, symbol: draft.symbol, contract: contract,

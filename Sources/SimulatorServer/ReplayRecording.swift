@@ -19,16 +19,19 @@ public struct ReplayRecording: Sendable {
     public static func load(paths: [String]) throws(ReplayError) -> ReplayRecording {
         var drafts: [String: Draft] = [:]
         var order = 0
+        var clock: Int64 = 0
         for path in paths {
             let file = try ReplayFile(path: path)
-            read(file, into: &drafts, order: &order)
+            read(file, into: &drafts, order: &order, clock: &clock)
         }
         let groups = drafts.keys.sorted().compactMap { drafts[$0].flatMap { ReplayGroupBuilder.build($0) } }
         guard !groups.isEmpty else { throw ReplayError("no replayable frames in \(paths.joined(separator: ", "))") }
         return ReplayRecording(groups: groups)
     }
 
-    static func read(_ file: ReplayFile, into drafts: inout [String: Draft], order: inout Int) {
+    /// Lines without a receive time (plain JSON lines) are paced one a second after the last
+    /// time seen, and their event times follow that clock.
+    static func read(_ file: ReplayFile, into drafts: inout [String: Draft], order: inout Int, clock: inout Int64) {
         var table = BinanceSymbolTable()
         for line in file.lines {
             if let s = line.urlSymbol { _ = table.add(s) }
@@ -36,10 +39,10 @@ public struct ReplayRecording: Sendable {
         }
         let only: String? = table.count == 1 ? table.name(0) : nil
         var parser = BinanceParser(symbols: table, levelCapacity: 10_000)
-        var clock: Int64 = 0
         for line in file.lines {
             let event = line.json.withUnsafeBytes { parser.parse($0) }
             clock = line.localNanos ?? (clock + 1_000_000_000)
+            let untimed = line.localNanos == nil
             order += 1
             let venue = file.venue
             func draft(_ symbol: String) -> String {
@@ -58,7 +61,8 @@ public struct ReplayRecording: Sendable {
                 for l in parser.asks where l.quantity > 0 { book.set(bid: false, price: l.price, quantity: l.quantity) }
                 drafts[key]!.snapshot = (clock, s.lastUpdateId, book)
             default:
-                guard let (symbol, sim) = convert(event, venue: venue, table: table, parser: parser) else { continue }
+                guard let (symbol, recorded) = convert(event, venue: venue, table: table, parser: parser) else { continue }
+                let sim = untimed ? recorded.shiftedTimes(by: clock / 1_000_000 - recorded.eventTimeMs) : recorded
                 drafts[draft(symbol), default: Draft(venue: venue, symbol: symbol)].items.append((clock, order, sim))
             }
         }

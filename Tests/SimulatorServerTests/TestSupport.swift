@@ -97,7 +97,8 @@ final class TestSocket {
 
     let transport: Transport
     private var decoder = WebSocketFrameDecoder(role: .client)
-    private var pending: [UInt8] = []
+    /// Bytes received and not yet decoded.
+    var pending: [UInt8] = []
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
     var autoPong = true
     var pingsSeen = 0

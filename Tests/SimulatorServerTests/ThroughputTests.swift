@@ -34,7 +34,8 @@ extension TestSocket {
         var frames = 0
         var bytes = 0
         var skip = 0  // payload bytes of the current frame still to come
-        var carry: [UInt8] = []
+        var carry = pending
+        pending = []
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         let start = Clock.monotonicNanos()
         let end = start + Int64(seconds * 1e9)
@@ -51,7 +52,7 @@ extension TestSocket {
             carry = []
             var i = 0
             chunk.withUnsafeMutableBytes { p in
-                while i < n + 0 || i < p.count {
+                while i < p.count {
                     if skip > 0 {
                         let take = min(skip, p.count - i)
                         skip -= take

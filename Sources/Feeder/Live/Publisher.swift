@@ -235,43 +235,38 @@ final class Publisher: @unchecked Sendable {
     // MARK: - Trades
 
     private func offerTrade(_ r: TradeRecord, _ e: Entry) {
-        switch e.trades.offer(id: r.tradeId, item: r, nowNs: Clock.monotonicNanos()) {
-        case .publish:
-            emit(r)
-        case .duplicate:
-            count(e, Layout.Feed.Symbol.duplicatesDropped)
-        case .held:
-            break
-        case .gap(let range):
-            openGap(e, channel: .trade, range: range)
-        }
+        let verdict = e.trades.offer(id: r.tradeId, item: r, nowNs: Clock.monotonicNanos())
+        if verdict == .publish { emit(r) } else { sequenced(verdict, e, channel: .trade) }
     }
 
     private func offerAggTrade(_ r: AggTradeRecord, _ e: Entry) {
-        switch e.aggTrades.offer(id: r.aggregateId, item: r, nowNs: Clock.monotonicNanos()) {
-        case .publish:
-            emit(r)
-        case .duplicate:
-            count(e, Layout.Feed.Symbol.duplicatesDropped)
-        case .held:
-            break
-        case .gap(let range):
-            openGap(e, channel: .aggTrade, range: range)
+        let verdict = e.aggTrades.offer(id: r.aggregateId, item: r, nowNs: Clock.monotonicNanos())
+        if verdict == .publish { emit(r) } else { sequenced(verdict, e, channel: .aggTrade) }
+    }
+
+    /// What a sequencer said other than "publish": a duplicate is counted, a gap is filled.
+    private func sequenced<Item>(_ verdict: IdSequencer<Item>.Verdict, _ e: Entry, channel: FeedChannel) {
+        switch verdict {
+        case .duplicate: count(e, Layout.Feed.Symbol.duplicatesDropped)
+        case .gap(let range): openGap(e, channel: channel, range: range)
+        case .held, .publish: break
         }
     }
 
     private func emit(_ r: TradeRecord) {
-        writer.publish(r)
+        emitted(r, market: .spot)
         tables.updateTrade(r)
-        published += 1
-        count(entry(SymbolID(r.symbolIndex), .spot), Layout.Feed.Symbol.published)
     }
 
     private func emit(_ r: AggTradeRecord) {
-        writer.publish(r)
+        emitted(r, market: .futures)
         tables.updateTrade(r)
+    }
+
+    private func emitted<R: MarketRecord>(_ r: R, market: MarketKind) {
+        writer.publish(r)
         published += 1
-        count(entry(SymbolID(r.symbolIndex), .futures), Layout.Feed.Symbol.published)
+        count(entry(SymbolID(r.symbolIndex), market), Layout.Feed.Symbol.published)
     }
 
     private func openGap(_ e: Entry, channel: FeedChannel, range: ClosedRange<Int64>) {
