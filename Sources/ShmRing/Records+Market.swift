@@ -71,7 +71,7 @@ public struct Candle: Equatable, Sendable, BitwiseCopyable {
         self.tradeCount = tradeCount
     }
 
-    public var closeTimeMs: Int64 { openTimeMs + Int64(closeOffsetMs) }
+    public var closeTimeMs: Int64 { openTimeMs &+ Int64(closeOffsetMs) }
 
     /// Whether this is the candle's final update.
     public var isClosed: Bool {

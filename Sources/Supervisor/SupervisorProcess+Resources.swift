@@ -37,9 +37,8 @@ extension SupervisorProcess {
         } else {
             SharedMemory.unlink(name: name) // a half-made segment without magic
         }
-        let size = Layout.segmentSize(ringCapacity: config.ringCapacity, symbolCapacity: Config.maxSymbols)
-        segmentFD = try SharedMemory.create(name: name, size: size)
         let geometry = StateGeometry(symbolCapacity: Config.maxSymbols, intervals: config.intervals.map(\.rawValue))
+        segmentFD = try SharedMemory.create(name: name, size: Layout.segmentSize(ringCapacity: config.ringCapacity, geometry: geometry))
         let seg = try Segment.format(fd: segmentFD, ringCapacity: config.ringCapacity, geometry: geometry)
         let c = seg.control
         c.word(Layout.Control.supervisorPid).storeRelaxed(UInt64(getpid()))
