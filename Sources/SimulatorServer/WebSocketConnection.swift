@@ -40,7 +40,6 @@ final class WebSocketConnection {
     func run(leftover: [UInt8]) {
         ServerStats.bump(stats.webSocketsOpened)
         ServerStats.bump(stats.webSocketsOpen)
-        connection.server.hub.update(id: connection.id, subscriber: subscriber, session: session)
         SimLog.debug("stream connection opened", ["peer": io.peer, "route": session.route.rawValue,
                                                   "streams": session.streams.joined(separator: ",")])
         defer { ServerStats.bump(stats.webSocketsOpen, by: -1) }
@@ -228,26 +227,5 @@ final class WebSocketConnection {
         SimLog.debug("stream connection closed", ["peer": io.peer, "why": why])
         finished = true
         io.close()
-    }
-}
-
-/// The junk the `malformed` fault sends, in turn: truncated JSON, bad JSON, a binary frame,
-/// and valid JSON with numbers no Binance parser accepts.
-enum JunkFrames {
-    static func frame(_ k: Int, combined: Bool, symbol: String) -> [UInt8] {
-        let upper = symbol.uppercased()
-        func wrap(_ s: String) -> String { combined ? "{\"stream\":\"\(symbol)@trade\",\"data\":\(s)}" : s }
-        switch k % 4 {
-        case 0:
-            return WireFrame(payload: Array(wrap("{\"e\":\"trade\",\"E\":1723161255343,\"s\":\"\(upper)\",\"t\":37356").utf8)).bytes
-        case 1:
-            return WireFrame(payload: Array(wrap("{\"e\":\"trade\",,\"E\":}").utf8)).bytes
-        case 2:
-            return WireFrame(opcode: .binary, payload: [0x00, 0xFF, 0x7B, 0x22, 0x65, 0x22, 0x3A, 0x10, 0x80]).bytes
-        default:
-            let text = "{\"e\":\"trade\",\"E\":1723161255343,\"s\":\"\(upper)\",\"t\":-1.5e400,\"p\":\"6.1.8\","
-                + "\"q\":\"NaN\",\"T\":\"soon\",\"m\":true,\"M\":true}"
-            return WireFrame(payload: Array(wrap(text).utf8)).bytes
-        }
     }
 }

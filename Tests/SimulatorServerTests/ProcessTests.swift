@@ -69,61 +69,68 @@ func startSimulator(_ arguments: [String]) throws -> (Child, [String: Any]) {
     return (child, ready)
 }
 
+/// The Python with binance-connector: `TTERMINAL_PYTHON` (`make test` sets it to the venv
+/// `make deps` fills), else `python3` on the PATH.
+let pythonForTests: String? = ProcessInfo.processInfo.environment["TTERMINAL_PYTHON"] ?? onPath("python3")
+
 let pythonWithBinance: Bool = {
-    guard let python = onPath("python3"), let child = try? Child(python, ["-c", "import binance"], name: "probe") else {
+    if ProcessInfo.processInfo.environment["TTERMINAL_PYTHON"] != nil { return true }  // must run: a failure is a failure
+    guard let python = pythonForTests, let child = try? Child(python, ["-c", "import binance"], name: "probe") else {
         return false
     }
     return child.wait(seconds: 30) == .exited(0)
 }()
 
-@Suite("The tterminal simulate process", .serialized)
-struct ProcessTests {
-    @Test("simulate prints its URLs, serves, writes the ready file and stops cleanly on TERM")
-    func lifecycle() throws {
-        let readyFile = "/tmp/tterminal-simtest-ready-\(getpid()).json"
-        unlink(readyFile)
-        let (child, ready) = try startSimulator(["--rate", "50", "--ready-file", readyFile])
-        let rest = try #require(ready["rest"] as? String)
-        #expect((ready["spot"] as? String)?.hasPrefix("ws://127.0.0.1:") == true)
-        #expect((ready["futures"] as? String)?.hasPrefix("ws://127.0.0.1:") == true)
-        #expect(ready["cert"] is NSNull)
-        let fileLine = try String(contentsOfFile: readyFile, encoding: .utf8)
-        #expect(fileLine.trimmingCharacters(in: .whitespacesAndNewlines) == child.stdout.split(separator: "\n").first.map(String.init))
-        let http = HTTPClient(base: try Endpoint(parsing: rest), tls: nil, timeoutNs: 5_000_000_000)
-        #expect(try http.get("/sim/state").status == 200)
-        let ws = try TestSocket.open(port: try Endpoint(parsing: ready["spot"] as! String).port, path: "/ws/btcusdt@trade")
-        _ = try ws.nextJSON()
-        http.close()
-        let started = Date()
-        #expect(child.terminate() == .exited(0))
-        #expect(Date().timeIntervalSince(started) < 6)
-        #expect(ws.ending(timeout: 3) == .closeFrame(1001))
-        #expect(child.stderr.contains("simulator stopped"))
-    }
+extension LoopbackTests {
+    @Suite("The tterminal simulate process")
+    struct ProcessTests {
+        @Test("simulate prints its URLs, serves, writes the ready file and stops cleanly on TERM")
+        func lifecycle() throws {
+            let readyFile = "/tmp/tterminal-simtest-ready-\(getpid()).json"
+            unlink(readyFile)
+            let (child, ready) = try startSimulator(["--rate", "50", "--ready-file", readyFile])
+            let rest = try #require(ready["rest"] as? String)
+            #expect((ready["spot"] as? String)?.hasPrefix("ws://127.0.0.1:") == true)
+            #expect((ready["futures"] as? String)?.hasPrefix("ws://127.0.0.1:") == true)
+            #expect(ready["cert"] is NSNull)
+            let fileLine = try String(contentsOfFile: readyFile, encoding: .utf8)
+            #expect(fileLine.trimmingCharacters(in: .whitespacesAndNewlines) == child.stdout.split(separator: "\n").first.map(String.init))
+            let http = HTTPClient(base: try Endpoint(parsing: rest), tls: nil, timeoutNs: 5_000_000_000)
+            #expect(try http.get("/sim/state").status == 200)
+            let ws = try TestSocket.open(port: try Endpoint(parsing: ready["spot"] as! String).port, path: "/ws/btcusdt@trade")
+            _ = try ws.nextJSON()
+            http.close()
+            let started = Date()
+            #expect(child.terminate() == .exited(0))
+            #expect(Date().timeIntervalSince(started) < 6)
+            #expect(ws.ending(timeout: 3) == .closeFrame(1001))
+            #expect(child.stderr.contains("simulator stopped"))
+        }
 
-    @Test("bad arguments exit 64 with a message; a busy port exits 2")
-    func badArguments() throws {
-        let bad = try Child(tterminalBinary, ["simulate", "--ping-interval", "soon"], name: "bad")
-        #expect(bad.wait(seconds: 10) == .exited(64))
-        #expect(bad.stderr.contains("--ping-interval"))
-        let listener = try Listener(host: "127.0.0.1", port: 0)
-        let busy = try Child(tterminalBinary, ["simulate", "--port", "\(listener.port)"], name: "busy")
-        #expect(busy.wait(seconds: 10) == .exited(2))
-        #expect(busy.stderr.contains("\(listener.port)"))
-    }
+        @Test("bad arguments exit 64 with a message; a busy port exits 2")
+        func badArguments() throws {
+            let bad = try Child(tterminalBinary, ["simulate", "--ping-interval", "soon"], name: "bad")
+            #expect(bad.wait(seconds: 10) == .exited(64))
+            #expect(bad.stderr.contains("--ping-interval"))
+            let listener = try Listener(host: "127.0.0.1", port: 0)
+            let busy = try Child(tterminalBinary, ["simulate", "--port", "\(listener.port)"], name: "busy")
+            #expect(busy.wait(seconds: 10) == .exited(2))
+            #expect(busy.stderr.contains("\(listener.port)"))
+        }
 
-    @Test("Binance's own Python client (binance-connector 3.13.0) works unchanged against the simulator",
-          .enabled(if: pythonWithBinance, "skipped: the binance package is not importable; pip install binance-connector==3.13.0"),
-          .timeLimit(.minutes(3)))
-    func pythonClient() throws {
-        let readyFile = "/tmp/tterminal-simtest-python-\(getpid()).json"
-        let (simulator, _) = try startSimulator(["--rate", "100", "--ready-file", readyFile])
-        let python = try #require(onPath("python3"))
-        let check = try Child(python, [repositoryRoot + "/scripts/sim-python-check.py", "--ready-file", readyFile],
-                              name: "python")
-        let status = check.wait(seconds: 150)
-        print(check.stdout)
-        #expect(status == .exited(0), "sim-python-check.py: \(String(describing: status))\n\(check.stdout)\n\(check.stderr)")
-        #expect(simulator.terminate() == .exited(0))
+        @Test("Binance's own Python client (binance-connector 3.13.0) works unchanged against the simulator",
+              .enabled(if: pythonWithBinance, "skipped: the binance package is not importable; pip install binance-connector==3.13.0"),
+              .timeLimit(.minutes(3)))
+        func pythonClient() throws {
+            let readyFile = "/tmp/tterminal-simtest-python-\(getpid()).json"
+            let (simulator, _) = try startSimulator(["--rate", "100", "--ready-file", readyFile])
+            let python = try #require(pythonForTests)
+            let check = try Child(python, [repositoryRoot + "/scripts/sim-python-check.py", "--ready-file", readyFile],
+                                  name: "python")
+            let status = check.wait(seconds: 150)
+            print(check.stdout)
+            #expect(status == .exited(0), "sim-python-check.py: \(String(describing: status))\n\(check.stdout)\n\(check.stderr)")
+            #expect(simulator.terminate() == .exited(0))
+        }
     }
 }

@@ -263,3 +263,8 @@ extension Dictionary where Key == String, Value == Any {
     var stream: String? { self["stream"] as? String }
     func int(_ k: String) -> Int64? { (self[k] as? NSNumber)?.int64Value }
 }
+
+/// Every test that opens sockets or processes, one at a time: on two cores, a throughput run or
+/// a replay at speed beside a ping-timing test would make the timing flaky.
+@Suite("Loopback (servers, sockets, processes)", .serialized)
+struct LoopbackTests {}

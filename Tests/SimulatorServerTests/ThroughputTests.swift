@@ -4,27 +4,29 @@ import Posix
 @testable import SimulatorServer
 import Testing
 
-@Suite("Throughput", .serialized)
-struct ThroughputTests {
-    /// Prints frames/s one reader receives with the generator unpaced; no timing assertions.
-    /// For the real figure run it in release: `swift test -c release -Xswiftc -enable-testing
-    /// --filter ThroughputTests`.
-    @Test("one reader subscribed to every spot stream of two symbols: frames per second (printed)")
-    func throughput() throws {
-        let sim = try SimFixture { $0.rate = 50_000_000 }
-        let streams = ["btcusdt", "ethusdt"].flatMap { s in ["@trade", "@aggTrade", "@depth@100ms", "@bookTicker"].map { s + $0 } }
-        let ws = try sim.socket("/stream?streams=" + streams.joined(separator: "/"))
-        _ = try ws.countFrames(seconds: 0.5)
-        let before = try sim.state()
-        let measured = try ws.countFrames(seconds: 3)
-        let after = try sim.state()
-        let events = (after["eventsProduced"] as? Int ?? 0) - (before["eventsProduced"] as? Int ?? 0)
-        let totals = after["totals"] as? [String: Any] ?? [:]
-        let fps = Double(measured.frames) / measured.seconds
-        print(String(format: "THROUGHPUT frames/s=%.0f MB/s=%.1f generatorEvents/s=%.0f slowClosed=%@", fps,
-                     Double(measured.bytes) / measured.seconds / 1e6, Double(events) / measured.seconds,
-                     "\(totals["slowConsumersClosed"] ?? "?")"))
-        #expect(measured.frames > 0)
+extension LoopbackTests {
+    @Suite("Throughput")
+    struct ThroughputTests {
+        /// Prints frames/s one reader receives with the generator unpaced; no timing assertions.
+        /// For the real figure run it in release: `swift test -c release -Xswiftc -enable-testing
+        /// --filter ThroughputTests`.
+        @Test("one reader subscribed to every spot stream of two symbols: frames per second (printed)")
+        func throughput() throws {
+            let sim = try SimFixture { $0.rate = 50_000_000 }
+            let streams = ["btcusdt", "ethusdt"].flatMap { s in ["@trade", "@aggTrade", "@depth@100ms", "@bookTicker"].map { s + $0 } }
+            let ws = try sim.socket("/stream?streams=" + streams.joined(separator: "/"))
+            _ = try ws.countFrames(seconds: 0.5)
+            let before = try sim.state()
+            let measured = try ws.countFrames(seconds: 3)
+            let after = try sim.state()
+            let events = (after["eventsProduced"] as? Int ?? 0) - (before["eventsProduced"] as? Int ?? 0)
+            let totals = after["totals"] as? [String: Any] ?? [:]
+            let fps = Double(measured.frames) / measured.seconds
+            print(String(format: "THROUGHPUT frames/s=%.0f MB/s=%.1f generatorEvents/s=%.0f slowClosed=%@", fps,
+                         Double(measured.bytes) / measured.seconds / 1e6, Double(events) / measured.seconds,
+                         "\(totals["slowConsumersClosed"] ?? "?")"))
+            #expect(measured.frames > 0)
+        }
     }
 }
 
