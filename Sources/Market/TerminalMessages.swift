@@ -2,14 +2,17 @@
 /// and JSON types are the contract the existing frontend reads; `seq` (the ring sequence) is
 /// added so a client can tell a gap, and `timestamp` is the server's receive time in ms.
 public enum TerminalMessages {
-    /// `trade_update`, from spot `trade` and futures `aggTrade`.
-    public static func tradeUpdate(_ out: inout JSONBytes, symbol: String, price: Int64, quantity: Int64,
-                                   buyerIsMaker: Bool, tradeTimeMs: Int64, timestampMs: Int64, sequence: UInt64?) {
+    /// `trade_update`, from spot `trade` and futures `aggTrade`; `tradeId` (spot trade id,
+    /// futures aggregate id) goes out as the extra field `id`.
+    public static func tradeUpdate(_ out: inout JSONBytes, symbol: String, tradeId: Int64? = nil, price: Int64,
+                                   quantity: Int64, buyerIsMaker: Bool, tradeTimeMs: Int64, timestampMs: Int64,
+                                   sequence: UInt64?) {
         begin(&out, "trade_update", symbol: symbol)
         out.key("price"); out.fixed(price)
         out.key("quantity"); out.fixed(quantity)
         out.key("is_buyer_maker"); out.bool(buyerIsMaker)
         out.key("trade_time"); out.integer(tradeTimeMs)
+        if let tradeId { out.key("id"); out.integer(tradeId) }
         end(&out, timestampMs: timestampMs, sequence: sequence)
     }
 
@@ -33,19 +36,32 @@ public enum TerminalMessages {
         end(&out, timestampMs: timestampMs, sequence: sequence)
     }
 
-    /// `kline_update`: the candle of `interval` so far, `is_closed` once it is final.
+    /// `kline_update`: the candle of `interval` so far, `is_closed` once it is final; the taker
+    /// volumes are extra fields.
     public static func klineUpdate(_ out: inout JSONBytes, symbol: String, interval: KlineInterval, bar: KlineBar,
                                    closed: Bool, timestampMs: Int64, sequence: UInt64?) {
+        klineUpdate(&out, symbol: symbol, interval: interval, openTimeMs: bar.openTime, closeTimeMs: bar.closeTime,
+                    open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume,
+                    takerBuyVolume: bar.takerBuyBase, closed: closed, timestampMs: timestampMs, sequence: sequence)
+    }
+
+    /// `kline_update` from the candle's numbers (fixed point) and times (ms).
+    public static func klineUpdate(_ out: inout JSONBytes, symbol: String, interval: KlineInterval, openTimeMs: Int64,
+                                   closeTimeMs: Int64, open: Int64, high: Int64, low: Int64, close: Int64, volume: Int64,
+                                   takerBuyVolume: Int64, closed: Bool, timestampMs: Int64, sequence: UInt64?) {
         begin(&out, "kline_update", symbol: symbol)
         out.key("interval"); out.asciiString(interval.name)
-        out.key("open"); out.fixed(bar.open)
-        out.key("high"); out.fixed(bar.high)
-        out.key("low"); out.fixed(bar.low)
-        out.key("close"); out.fixed(bar.close)
-        out.key("volume"); out.fixed(bar.volume)
+        out.key("open"); out.fixed(open)
+        out.key("high"); out.fixed(high)
+        out.key("low"); out.fixed(low)
+        out.key("close"); out.fixed(close)
+        out.key("volume"); out.fixed(volume)
         out.key("is_closed"); out.bool(closed)
-        out.key("start_time"); out.integer(bar.openTime)
-        out.key("end_time"); out.integer(bar.closeTime)
+        out.key("start_time"); out.integer(openTimeMs)
+        out.key("end_time"); out.integer(closeTimeMs)
+        // Listed in the original's API document but never sent by it (API.md §6.3 item 4).
+        out.key("taker_buy_volume"); out.fixed(takerBuyVolume)
+        out.key("taker_sell_volume"); out.fixed(volume - takerBuyVolume)
         end(&out, timestampMs: timestampMs, sequence: sequence)
     }
 
@@ -74,14 +90,14 @@ public enum TerminalMessages {
         end(&out, timestampMs: timestampMs, sequence: sequence)
     }
 
-    private static func begin(_ out: inout JSONBytes, _ type: StaticString, symbol: String) {
+    static func begin(_ out: inout JSONBytes, _ type: StaticString, symbol: String) {
         out.raw("{")
         out.key("type", first: true)
         out.raw("\""); out.raw(type); out.raw("\"")
         out.key("symbol"); out.asciiString(symbol)
     }
 
-    private static func end(_ out: inout JSONBytes, timestampMs: Int64, sequence: UInt64?) {
+    static func end(_ out: inout JSONBytes, timestampMs: Int64, sequence: UInt64?) {
         out.key("timestamp"); out.integer(timestampMs)
         if let s = sequence { out.key("seq"); out.integer(Int64(bitPattern: s)) }
         out.raw("}")

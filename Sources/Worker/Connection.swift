@@ -58,6 +58,9 @@ final class Connection {
     @inline(__always)
     func tag(_ op: CompletionTag.Op) -> CompletionTag { CompletionTag(op: op, slot: slot, generation: generation) }
 
+    /// This connection as a subscriber: messages addressed to it never reach the slot's next user.
+    var subscriberID: SubscriberID { SubscriberID(slot: slot, generation: generation) }
+
     /// Nothing half-received, nothing queued, nothing in flight.
     /// A WebSocket connection is never idle in this sense: it ends with a close handshake.
     var isIdle: Bool { parser.isIdle && sends.isEmpty && webSocket == nil }
@@ -138,6 +141,15 @@ final class ConnectionTable {
         guard slot < slots.count else { return nil }
         let connection = slots[slot]
         guard connection.phase != .free, connection.generation == tag.generation else { return nil }
+        return connection
+    }
+
+    /// The connection in `slot` while its generation is `generation`.
+    @inline(__always)
+    func lookup(slot: UInt32, generation: UInt32) -> Connection? {
+        guard Int(slot) < slots.count else { return nil }
+        let connection = slots[Int(slot)]
+        guard connection.phase != .free, connection.generation == generation else { return nil }
         return connection
     }
 

@@ -79,11 +79,7 @@ extension EventLoop {
             queueFrame(connection, isText ? .text : .binary, payload)
         case .terminal:
             guard isText else { return sendText(TerminalProtocol.error("binary messages are not supported"), to: connection) }
-            let before = connection.webSocket!.subscriptions
-            let reply = TerminalProtocol.reply(to: payload, subscriptions: &connection.webSocket!.subscriptions,
-                                               timestamp: clock.realtimeMillis(), stats: terminalStats)
-            index(connection, from: before, to: connection.webSocket!.subscriptions)
-            sendText(reply, to: connection)
+            terminalMessage(connection, payload)
         }
     }
 
@@ -138,18 +134,6 @@ extension EventLoop {
         }
     }
 
-    /// This worker's terminal clients and how many subscribe to each symbol (a walk of the table:
-    /// `getStats` is rare).
-    func terminalStats() -> TerminalProtocol.Stats {
-        var stats = TerminalProtocol.Stats()
-        for connection in table.slots where connection.phase == .open {
-            guard let session = connection.webSocket, session.kind == .terminal else { continue }
-            stats.clientCount += 1
-            for symbol in session.subscriptions { stats.subscribers[symbol, default: 0] += 1 }
-        }
-        return stats
-    }
-
     // MARK: API for fan-out
 
     /// Queues an already-encoded frame (header and payload, e.g. a `WebSocketOutboundFrame`'s
@@ -169,33 +153,5 @@ extension EventLoop {
     @discardableResult
     func queue(_ frame: WebSocketOutboundFrame, to connection: Connection) -> Bool {
         frame.withFrameBytes { queueEncodedFrame($0, to: connection) }
-    }
-
-    /// Calls `body` for every open terminal-protocol connection subscribed to `symbol` (upper
-    /// case), from the subscription index: the cost is the subscribers', not the slots'.
-    func forEachWebSocket(subscribedTo symbol: String, _ body: (Connection) -> Void) {
-        guard let slots = subscribers[symbol] else { return }
-        for slot in slots {
-            let connection = table.slots[Int(slot)]
-            guard connection.phase == .open, let session = connection.webSocket, session.isOpen else { continue }
-            body(connection)
-        }
-    }
-
-    /// Keeps the subscription index in step with a connection's subscriptions.
-    func index(_ connection: Connection, from before: Set<String>, to after: Set<String>) {
-        for symbol in after.subtracting(before) { subscribers[symbol, default: []].insert(connection.slot) }
-        for symbol in before.subtracting(after) { unindex(connection.slot, from: symbol) }
-    }
-
-    /// Drops a connection from the index before its slot is reused.
-    func unindexSubscriptions(of connection: Connection) {
-        guard let subscriptions = connection.webSocket?.subscriptions else { return }
-        for symbol in subscriptions { unindex(connection.slot, from: symbol) }
-    }
-
-    private func unindex(_ slot: UInt32, from symbol: String) {
-        subscribers[symbol]?.remove(slot)
-        if subscribers[symbol]?.isEmpty == true { subscribers[symbol] = nil }
     }
 }

@@ -44,8 +44,10 @@ final class EventLoop<Backend: EventBackend> {
     /// A wake-up, stop or signal read failed; arm it again at the next tick.
     @exclusivity(unchecked) var readRetryAtTick = (wake: false, stop: false, signal: false)
     @exclusivity(unchecked) var stopping = false
-    /// The subscription index: symbol → slots of terminal connections subscribed to it.
-    @exclusivity(unchecked) var subscribers: [String: Set<UInt32>] = [:]
+    /// The subscription index: (symbol, market) → slots of terminal connections subscribed to it.
+    @exclusivity(unchecked) var subscriptionIndex = SubscriptionIndex()
+    /// The symbols the terminal route serves.
+    let directory: SymbolDirectory
     /// One encoded broadcast frame, reused.
     @exclusivity(unchecked) var frameScratch: [UInt8] = []
     @exclusivity(unchecked) var broadcasts = BroadcastCounters()
@@ -63,6 +65,7 @@ final class EventLoop<Backend: EventBackend> {
         self.options = options
         self.hooks = hooks
         self.router = router
+        directory = hooks.symbolDirectory ?? OpenSymbolDirectory()
         table = ConnectionTable(capacity: options.maxConnections, limits: options.limits)
         timeouts = Connection.Timeouts(header: options.headerTimeout.nanoseconds, idle: options.idleTimeout.nanoseconds,
                                        send: options.sendTimeout.nanoseconds)

@@ -4,6 +4,8 @@
 struct JSONFieldScanner {
     private let bytes: [UInt8]
     private var index = 0
+    /// Top-level keys whose value is not a string.
+    private var otherKeys: Set<String> = []
     /// Nesting allowed in skipped values.
     static let maxDepth = 32
 
@@ -11,11 +13,17 @@ struct JSONFieldScanner {
 
     /// The object's string-valued fields, or nil when the text is not one JSON object.
     static func topLevelStrings(_ bytes: [UInt8]) -> [String: String]? {
+        topLevelFields(bytes)?.strings
+    }
+
+    /// The object's string-valued fields and the names of its other fields (numbers, objects,
+    /// `null`…), or nil when the text is not one JSON object.
+    static func topLevelFields(_ bytes: [UInt8]) -> (strings: [String: String], others: Set<String>)? {
         var scanner = JSONFieldScanner(bytes)
         var fields: [String: String] = [:]
         guard scanner.object(depth: 0, fields: &fields) else { return nil }
         scanner.skipSpace()
-        return scanner.index == bytes.count ? fields : nil
+        return scanner.index == bytes.count ? (fields, scanner.otherKeys) : nil
     }
 
     private var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
@@ -42,8 +50,9 @@ struct JSONFieldScanner {
             if peek == UInt8(ascii: "\"") {
                 guard let value = string() else { return false }
                 if depth == 0 { fields[key] = value }
-            } else if !value(depth: depth + 1) {
-                return false
+            } else {
+                guard value(depth: depth + 1) else { return false }
+                if depth == 0 { otherKeys.insert(key) }
             }
         } while take(UInt8(ascii: ","))
         return take(UInt8(ascii: "}"))

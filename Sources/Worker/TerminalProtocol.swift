@@ -1,6 +1,17 @@
+import ShmRing
+
 /// The terminal's client messages (API.md §2.2) and the server's replies (§2.3), as text.
 /// Unlike the original, a message it does not understand is answered with an `error`.
 enum TerminalProtocol {
+    /// A client message understood.
+    enum Request: Equatable {
+        case ping
+        /// `market` defaults to futures, the market the terminal's candles come from.
+        case subscribe(symbol: String, market: MarketKind)
+        case unsubscribe(symbol: String)
+        case getStats
+    }
+
     /// What `getStats` reports: this worker's terminal clients and their subscriptions.
     struct Stats {
         var clientCount = 0
@@ -10,6 +21,66 @@ enum TerminalProtocol {
     /// Symbols longer than this are refused.
     static let maxSymbolLength = 32
 
+    /// The market a subscription gets when the client names none.
+    static let defaultMarket = MarketKind.futures
+
+    /// The request in one client text message, or the error to answer it with.
+    static func parse(_ message: [UInt8]) -> Result<Request, ProtocolError> {
+        guard let (fields, others) = JSONFieldScanner.topLevelFields(message) else { return .failure(.init("invalid JSON")) }
+        switch fields["type"] {
+        case "ping":
+            return .success(.ping)
+        case "subscribe":
+            guard let symbol = symbol(fields["symbol"]) else {
+                return .failure(.init("subscribe needs a symbol of letters and digits"))
+            }
+            var market = defaultMarket
+            if let name = fields["market"] {
+                guard let named = MarketKind(wireName: name) else { return .failure(.badMarket(symbol: symbol)) }
+                market = named
+            } else if others.contains("market") {
+                return .failure(.badMarket(symbol: symbol))
+            }
+            return .success(.subscribe(symbol: symbol, market: market))
+        case "unsubscribe":
+            guard let symbol = symbol(fields["symbol"]) else {
+                return .failure(.init("unsubscribe needs a symbol of letters and digits"))
+            }
+            return .success(.unsubscribe(symbol: symbol))
+        case "getStats":
+            return .success(.getStats)
+        case nil:
+            return .failure(.init("message has no string field \"type\""))
+        default:
+            return .failure(.init("unknown message type"))
+        }
+    }
+
+    /// Why a client message was refused: an `error` reply.
+    struct ProtocolError: Error, Equatable {
+        let message: String
+        var symbol: String?
+
+        init(_ message: String, symbol: String? = nil) {
+            self.message = message
+            self.symbol = symbol
+        }
+
+        static func badMarket(symbol: String) -> ProtocolError {
+            ProtocolError(#"market must be \"spot\" or \"futures\""#, symbol: symbol)
+        }
+
+        static func unknownSymbol(_ symbol: String, served: [String]) -> ProtocolError {
+            ProtocolError("unknown symbol \(symbol): this server streams \(served.joined(separator: ", "))", symbol: symbol)
+        }
+
+        /// `{"type":"error","message":"…"}`, with the symbol it is about when there is one.
+        var reply: String {
+            guard let symbol else { return TerminalProtocol.error(message) }
+            return #"{"type":"error","message":"\#(message)","symbol":"\#(symbol)"}"#
+        }
+    }
+
     static func connected(clientID: String, timestamp: Int64) -> String {
         #"{"type":"connected","message":"WebSocket connection established","clientId":"\#(clientID)","timestamp":\#(timestamp)}"#
     }
@@ -18,34 +89,25 @@ enum TerminalProtocol {
         #"{"type":"error","message":"\#(message)"}"#
     }
 
-    /// The reply to one client text message; subscriptions are recorded in `subscriptions`.
-    static func reply(to message: [UInt8], subscriptions: inout Set<String>, timestamp: Int64, stats: () -> Stats) -> String {
-        guard let fields = JSONFieldScanner.topLevelStrings(message) else { return error("invalid JSON") }
-        switch fields["type"] {
-        case "ping":
-            return #"{"type":"pong","timestamp":\#(timestamp)}"#
-        case "subscribe":
-            guard let symbol = symbol(fields["symbol"]) else { return error("subscribe needs a symbol of letters and digits") }
-            subscriptions.insert(symbol)
-            return #"{"type":"subscribed","symbol":"\#(symbol)","message":"Successfully subscribed to \#(symbol)","timestamp":\#(timestamp)}"#
-        case "unsubscribe":
-            guard let symbol = symbol(fields["symbol"]) else { return error("unsubscribe needs a symbol of letters and digits") }
-            subscriptions.remove(symbol)
-            return #"{"type":"unsubscribed","symbol":"\#(symbol)","message":"Successfully unsubscribed from \#(symbol)","timestamp":\#(timestamp)}"#
-        case "getStats":
-            return statsReply(stats(), yours: subscriptions, timestamp: timestamp)
-        case nil:
-            return error("message has no string field \"type\"")
-        default:
-            return error("unknown message type")
-        }
+    static func pong(timestamp: Int64) -> String { #"{"type":"pong","timestamp":\#(timestamp)}"# }
+
+    static func subscribed(_ symbol: String, market: MarketKind, timestamp: Int64) -> String {
+        #"{"type":"subscribed","symbol":"\#(symbol)","message":"Successfully subscribed to \#(symbol)","timestamp":\#(timestamp),"market":"\#(market.wireName)"}"#
     }
 
-    /// `{"type":"stats",...}`; symbols are sorted so the reply is stable.
-    static func statsReply(_ stats: Stats, yours: Set<String>, timestamp: Int64) -> String {
+    /// `market` is the market the client was subscribed to, if it was.
+    static func unsubscribed(_ symbol: String, market: MarketKind?, timestamp: Int64) -> String {
+        let extra = market.map { #","market":"\#($0.wireName)""# } ?? ""
+        return #"{"type":"unsubscribed","symbol":"\#(symbol)","message":"Successfully unsubscribed from \#(symbol)","timestamp":\#(timestamp)\#(extra)}"#
+    }
+
+    /// `{"type":"stats",...}`; symbols are sorted so the reply is stable. `yourMarkets` is extra.
+    static func statsReply(_ stats: Stats, yours: [String: SubscriptionKey], timestamp: Int64) -> String {
         let counts = stats.subscribers.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
-        let mine = yours.sorted().map { "\"\($0)\"" }.joined(separator: ",")
-        return #"{"type":"stats","clientCount":\#(stats.clientCount),"subscriptions":{\#(counts)},"yourSymbols":[\#(mine)],"timestamp":\#(timestamp)}"#
+        let mine = yours.keys.sorted()
+        let symbols = mine.map { "\"\($0)\"" }.joined(separator: ",")
+        let markets = mine.map { "\"\($0)\":\"\(yours[$0]!.market.wireName)\"" }.joined(separator: ",")
+        return #"{"type":"stats","clientCount":\#(stats.clientCount),"subscriptions":{\#(counts)},"yourSymbols":[\#(symbols)],"timestamp":\#(timestamp),"yourMarkets":{\#(markets)}}"#
     }
 
     /// The symbol upper-cased, when it is 1–32 ASCII letters and digits (nothing to escape).

@@ -36,8 +36,9 @@ struct WebSocketSession {
     var machine = WebSocketStateMachine(role: .server)
     /// Eight hex digits, told to the client in `connected`.
     let clientID: String
-    /// Upper-cased symbols the client subscribed to (terminal route).
-    var subscriptions: Set<String> = []
+    /// The client's subscriptions (terminal route): upper-cased symbol → its key. One market
+    /// per symbol, so a client never receives two markets' messages under one symbol name.
+    var subscriptions: [String: SubscriptionKey] = [:]
     /// When the peer last sent any bytes.
     var lastHeard: Int64
     /// When we last sent a ping (or opened).

@@ -38,6 +38,17 @@ public protocol WorkerHooks: AnyObject {
     func onTick(_ counters: WorkerCounters)
     /// SIGUSR1 arrived: reopen log files.
     func onReopenLogs()
+    /// The symbols the terminal route serves. Nil (the default): any well-formed symbol is
+    /// taken, for a worker with no market data behind it.
+    var symbolDirectory: SymbolDirectory? { get }
+    /// A terminal connection subscribed to `key` (again, or instead of `replacing`, the other
+    /// market of the same symbol): queue what it must see first, e.g. the book's snapshot.
+    /// It is in `key`'s subscribers already, and still in `replacing`'s.
+    func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, replacing: SubscriptionKey?,
+                      broadcaster: Broadcaster)
+    /// A connection left `key`'s subscribers (unsubscribed, switched market, or closed);
+    /// `remaining` are left.
+    func onUnsubscribed(_ key: SubscriptionKey, remaining: Int)
 }
 
 extension WorkerHooks {
@@ -46,4 +57,8 @@ extension WorkerHooks {
     public func onWake(broadcaster: Broadcaster) { onWake() }
     public func onTick(_ counters: WorkerCounters) {}
     public func onReopenLogs() {}
+    public var symbolDirectory: SymbolDirectory? { nil }
+    public func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, replacing: SubscriptionKey?,
+                             broadcaster: Broadcaster) {}
+    public func onUnsubscribed(_ key: SubscriptionKey, remaining: Int) {}
 }

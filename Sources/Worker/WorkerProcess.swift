@@ -1,5 +1,4 @@
 import Glibc
-import Market
 import Posix
 import Runtime
 import ShmRing
@@ -16,10 +15,14 @@ public final class WorkerProcess: WorkerHooks {
     var reader: RingReader
     let buffer: UnsafeMutableRawBufferPointer
     var recordsSeen: UInt64 = 0
-    /// Symbol names by state-table index, learned on first use.
-    var symbolNames: [Int: String] = [:]
-    var message = JSONBytes(capacity: 256)
+    /// Records too large for the read buffer (none are written today).
+    var recordsTooLarge: UInt64 = 0
+    let directory: StateTableDirectory
+    /// Ring records → terminal messages, and the books of subscribed symbols.
+    var feed: TerminalFeed
     var lastLaps: UInt64 = 0
+    /// A tick passed since the feed's last tick.
+    var tickDue = false
     var healthCache: (status: Int, body: [UInt8], madeNs: Int64) = (0, [], 0)
     /// Health is rebuilt at most this often; within it, the same bytes are served.
     static let healthCacheNs: Int64 = 5_000_000
@@ -31,6 +34,10 @@ public final class WorkerProcess: WorkerHooks {
         self.slot = segment.control.slot(slot)
         reader = RingReader(segment: segment, start: .latest)
         buffer = .allocate(byteCount: 64 * 1024, alignment: 8)
+        let tables = StateTables(segment: segment)
+        directory = StateTableDirectory(tables: tables, configured: config.symbols)
+        feed = TerminalFeed(directory: directory, bookSource: StateTableBooks(tables: tables),
+                            nowMillis: { Clock.realtimeNanos() / 1_000_000 })
     }
 
     deinit { buffer.deallocate() }
@@ -61,6 +68,7 @@ public final class WorkerProcess: WorkerHooks {
     public func onWake(broadcaster: Broadcaster) { drainRing(into: broadcaster) }
 
     public func onTick(_ counters: WorkerCounters) {
+        tickDue = true
         slot.beat()
         slot.word(Layout.Slot.connections).storeRelaxed(UInt64(counters.connectionsOpen))
         slot.word(Layout.Slot.requests).storeRelaxed(UInt64(counters.requestsServed))
@@ -72,45 +80,49 @@ public final class WorkerProcess: WorkerHooks {
         log.info("log file reopened")
     }
 
-    /// Consumes every record waiting in the ring, fanning trades out to their subscribers as
-    /// `trade_update` (encoded once per record), and tracks position, lag and laps.
+    /// Consumes every record waiting in the ring (the batched read), handing each to the
+    /// terminal feed, which encodes it once for its subscribers; tracks position, lag and laps.
     func drainRing(into broadcaster: Broadcaster) {
-        while true {
-            let result = reader.next(into: buffer)
-            if case .record(let type, let sequence, let length) = result, type == RecordType.trade.rawValue,
-               length >= MemoryLayout<TradeRecord>.size {
-                fanOut(UnsafeRawBufferPointer(buffer).loadUnaligned(as: TradeRecord.self), sequence: sequence, to: broadcaster)
-            }
+        reader.drain(into: buffer) { result, payload in
             switch result {
-            case .empty:
-                slot.word(Layout.Slot.ringSequence).storeRelaxed(reader.lastSequence)
-                if reader.laps != lastLaps {
-                    lastLaps = reader.laps
-                    slot.word(Layout.Slot.ringLaps).storeRelaxed(reader.laps)
-                    log.warning("lapped by the feeder; resynchronised at the latest record", ["laps": "\(reader.laps)"])
-                }
-                return
-            case .record:
+            case .record(let type, let sequence, _):
                 recordsSeen += 1
-            default:
-                continue
+                feed.handle(RingEvent(type: type, payload: payload), sequence: sequence, via: broadcaster)
+            case .lapped(let missed):
+                feed.lapped(missed: missed, via: broadcaster)
+            case .tooLarge:
+                recordsTooLarge += 1
+            case .empty:
+                break
             }
         }
+        if tickDue {
+            // Books waiting for a snapshot look at the state tables again, once a tick.
+            tickDue = false
+            feed.tick(via: broadcaster)
+        }
+        slot.word(Layout.Slot.ringSequence).storeRelaxed(reader.lastSequence)
+        if reader.laps != lastLaps {
+            lastLaps = reader.laps
+            slot.word(Layout.Slot.ringLaps).storeRelaxed(reader.laps)
+            log.warning("lapped by the feeder; resynchronised at the latest record and from the state tables",
+                        ["laps": "\(reader.laps)", "missed": "\(reader.missed)"])
+        }
+    }
+
+    public var symbolDirectory: SymbolDirectory? { directory }
+
+    public func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, replacing: SubscriptionKey?,
+                             broadcaster: Broadcaster) {
+        feed.subscribed(key, subscriber: subscriber, replacing: replacing, via: broadcaster)
+    }
+
+    public func onUnsubscribed(_ key: SubscriptionKey, remaining: Int) {
+        feed.unsubscribed(key, remaining: remaining)
     }
 
     public func systemStatus() -> (status: Int, body: [UInt8]) {
         return (200, Array(StatusReport(segment: segment).json().utf8))
-    }
-
-    private func fanOut(_ trade: TradeRecord, sequence: UInt64, to broadcaster: Broadcaster) {
-        let index = Int(trade.symbolIndex)
-        if symbolNames[index] == nil { symbolNames[index] = StateTables(segment: segment).symbolName(index: index) }
-        guard let symbol = symbolNames[index] else { return }
-        message.removeAll()
-        TerminalMessages.tradeUpdate(&message, symbol: symbol, price: trade.price, quantity: trade.quantity,
-                                     buyerIsMaker: trade.isBuyerMaker, tradeTimeMs: trade.tradeTimeMs,
-                                     timestampMs: trade.receivedNs / 1_000_000, sequence: sequence)
-        message.bytes.withUnsafeBytes { _ = broadcaster.broadcast(text: $0, toSubscribersOf: symbol) }
     }
 
     public func health() -> (status: Int, body: [UInt8]) {
@@ -121,5 +133,16 @@ public final class WorkerProcess: WorkerHooks {
         let (status, body) = HealthDocument(segment: segment, slot: slot, reader: reader).render()
         healthCache = (status, Array(body.utf8), now)
         return (status, healthCache.body)
+    }
+}
+
+/// The state tables as the terminal feed's source of books.
+struct StateTableBooks: BookSource {
+    let tables: StateTables
+
+    func book(_ key: SubscriptionKey, bids: UnsafeMutableBufferPointer<BookLevel>,
+              asks: UnsafeMutableBufferPointer<BookLevel>) -> BookTop? {
+        guard Int(key.symbol) < tables.capacity else { return nil }
+        return tables.book(symbolIndex: Int(key.symbol), market: key.market, bids: bids, asks: asks)
     }
 }

@@ -12,7 +12,8 @@ struct StreamingTests {
         try s.waitHealthy()
         let ws = try WebSocketClient(port: s.port, path: "/api/v1/websocket/connect")
         #expect(try ws.nextJSON()["type"] as? String == "connected")
-        try ws.sendText(#"{"type":"subscribe","symbol":"btcusdt"}"#)
+        // The replay publishes spot trades; a subscription is to futures unless it names a market.
+        try ws.sendText(#"{"type":"subscribe","symbol":"btcusdt","market":"spot"}"#)
         var subscribed = false
         var trades: [[String: Any]] = []
         while trades.count < 200 {
@@ -48,8 +49,28 @@ struct StreamingTests {
         try s.waitHealthy()
         let ws = try WebSocketClient(port: s.port, path: "/api/v1/websocket/connect", timeoutMillis: 1500)
         _ = try ws.nextJSON()
-        try ws.sendText(#"{"type":"subscribe","symbol":"ETHUSDT"}"#)
+        try ws.sendText(#"{"type":"subscribe","symbol":"ETHUSDT","market":"spot"}"#)
         #expect(try ws.nextJSON()["type"] as? String == "subscribed")
+        do {
+            let m = try ws.nextJSON()
+            Issue.record("unexpected message: \(m)")
+        } catch {
+            #expect("\(error)".contains("receive failed"), "\(error)")
+        }
+    }
+}
+
+extension StreamingTests {
+    @Test("a subscription that names no market is to futures, so the replay's spot trades never reach it")
+    func defaultMarketIsFutures() throws {
+        let s = ServerUnderTest(workers: 1, extra: ["REPLAY_SPEED": "50"])
+        try s.start()
+        try s.waitHealthy()
+        let ws = try WebSocketClient(port: s.port, path: "/api/v1/websocket/connect", timeoutMillis: 1500)
+        _ = try ws.nextJSON()
+        try ws.sendText(#"{"type":"subscribe","symbol":"BTCUSDT"}"#)
+        let reply = try ws.nextJSON()
+        #expect(reply["type"] as? String == "subscribed" && reply["market"] as? String == "futures", "\(reply)")
         do {
             let m = try ws.nextJSON()
             Issue.record("unexpected message: \(m)")

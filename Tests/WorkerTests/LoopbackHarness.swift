@@ -13,7 +13,34 @@ final class RecordingHooks: WorkerHooks, Sendable {
     let reopens = Mutex(0)
     let lastCounters = Mutex(WorkerCounters())
 
-    init(body: String = #"{"status":"ok"}"#) { self.body = Array(body.utf8) }
+    /// The symbols the terminal route serves; nil: any.
+    let symbols: [String]?
+    /// Subscription hooks as they came: "+key", "+key(-replaced)", "-key=remaining".
+    let subscriptionEvents = Mutex<[String]>([])
+
+    /// Whether `onSubscribed` sends the subscriber a marker message.
+    let markers: Bool
+
+    init(body: String = #"{"status":"ok"}"#, symbols: [String]? = nil, markers: Bool = false) {
+        self.body = Array(body.utf8)
+        self.symbols = symbols
+        self.markers = markers
+    }
+
+    var symbolDirectory: SymbolDirectory? { symbols.map { FixedSymbolDirectory($0) } }
+
+    /// Records the event and sends the subscriber a marker, as a snapshot would be sent.
+    func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, replacing: SubscriptionKey?, broadcaster: Broadcaster) {
+        let event = "+\(key)" + (replacing.map { "(-\($0))" } ?? "")
+        subscriptionEvents.withLock { $0.append(event) }
+        guard markers else { return }
+        var marker = #"{"type":"marker","key":"\#(key)"}"#
+        marker.withUTF8 { _ = broadcaster.send(text: UnsafeRawBufferPointer($0), to: subscriber) }
+    }
+
+    func onUnsubscribed(_ key: SubscriptionKey, remaining: Int) {
+        subscriptionEvents.withLock { $0.append("-\(key)=\(remaining)") }
+    }
 
     func health() -> (status: Int, body: [UInt8]) { (200, body) }
     func onWake() { wakes.withLock { $0 += 1 } }

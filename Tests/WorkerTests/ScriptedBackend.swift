@@ -121,11 +121,12 @@ final class ManualClock: Sendable {
 final class ScriptedLoop {
     let backend = ScriptedBackend()
     let clock = ManualClock()
-    let hooks = RecordingHooks()
+    let hooks: RecordingHooks
     let loop: EventLoop<ScriptedBackend>
     static let listenFD: Int32 = 3
 
-    init(options: WorkerOptions = .testing) {
+    init(options: WorkerOptions = .testing, hooks: RecordingHooks = RecordingHooks()) {
+        self.hooks = hooks
         loop = EventLoop(backend: backend, fds: .init(listen: Self.listenFD), options: options, hooks: hooks,
                          clock: clock.loopClock)
         loop.start()

@@ -17,8 +17,9 @@ final class WebSocketScript {
     let handshake = WebSocketClientHandshake(key: "dGhlIHNhbXBsZSBub25jZQ==")
 
     /// Accepts `fd`, sends the upgrade for `path` (followed by `trailing` bytes in the same receive).
-    init(path: String, options: WorkerOptions = .testing, fd: Int32 = 10, trailing: [UInt8] = []) throws {
-        s = ScriptedLoop(options: options)
+    init(path: String, options: WorkerOptions = .testing, hooks: RecordingHooks = RecordingHooks(), fd: Int32 = 10,
+         trailing: [UInt8] = []) throws {
+        s = ScriptedLoop(options: options, hooks: hooks)
         self.fd = fd
         tag = try #require(s.accept(fd: fd))
         s.backend.receive(bytes: handshake.request(host: "t", path: path) + trailing, for: tag)

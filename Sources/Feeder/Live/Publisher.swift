@@ -53,6 +53,9 @@ final class Publisher: @unchecked Sendable {
         var aggTrades = IdSequencer<AggTradeRecord>()
         var fillBuffer: [(id: Int64, item: AggTradeRecord)] = []
         var fillPages = 0
+        /// The open gap's id, shared by its `open` record and its `filled`/`lost` record.
+        var tradeGapId: UInt64 = 0
+        var bookGapId: UInt64 = 0
         var snapshotRequestedNs: Int64?
         var resyncing = false
         var lastKlineEventMs = [Int64](repeating: 0, count: 16)
@@ -274,17 +277,22 @@ final class Publisher: @unchecked Sendable {
         log.warning("trade ids skipped: filling from REST", [
             "symbol": symbolTable.name(e.symbol), "market": "\(e.market)", "from": "\(range.lowerBound)",
             "to": "\(range.upperBound)"])
-        gapRecord(e, channel: channel, reason: .sequenceBreak, status: .open, range: range)
+        e.tradeGapId = nextGapId()
+        gapRecord(e, channel: channel, reason: .sequenceBreak, status: .open, range: range, gapId: e.tradeGapId)
         e.fillBuffer.removeAll()
         e.fillPages = 0
         rest?.enqueue(.trades(symbol: e.symbol, market: e.market, range: range))
     }
 
-    private func gapRecord(_ e: Entry, channel: FeedChannel, reason: GapReason, status: GapStatus,
-                           range: ClosedRange<Int64>, interval: UInt8 = 0) {
+    private func nextGapId() -> UInt64 {
         gapIds += 1
+        return gapIds
+    }
+
+    private func gapRecord(_ e: Entry, channel: FeedChannel, reason: GapReason, status: GapStatus,
+                           range: ClosedRange<Int64>, gapId: UInt64, interval: UInt8 = 0) {
         writer.publish(FeedGapRecord(symbolIndex: UInt32(e.symbol), flags: e.market.flag, channel: channel, reason: reason,
-                                     status: status, interval: interval, gapId: gapIds, fromId: range.lowerBound,
+                                     status: status, interval: interval, gapId: gapId, fromId: range.lowerBound,
                                      toId: range.upperBound, fromTimeMs: 0, toTimeMs: 0, receivedNs: Clock.realtimeNanos()))
     }
 
@@ -310,11 +318,11 @@ final class Publisher: @unchecked Sendable {
         count(e, Layout.Feed.Symbol.idsRecovered, by: UInt64(recovered))
         if outcome.missing == 0 {
             count(e, Layout.Feed.Symbol.gapsFilled)
-            gapRecord(e, channel: channel, reason: .sequenceBreak, status: .filled, range: range)
+            gapRecord(e, channel: channel, reason: .sequenceBreak, status: .filled, range: range, gapId: e.tradeGapId)
         } else {
             count(e, Layout.Feed.Symbol.gapsLost)
             count(e, Layout.Feed.Symbol.idsMissing, by: UInt64(outcome.missing))
-            gapRecord(e, channel: channel, reason: .sequenceBreak, status: .lost, range: range)
+            gapRecord(e, channel: channel, reason: .sequenceBreak, status: .lost, range: range, gapId: e.tradeGapId)
             log.warning("trade gap not fully filled", ["symbol": symbolTable.name(e.symbol), "market": "\(e.market)",
                                                        "missing": "\(outcome.missing)", "recovered": "\(recovered)"])
         }
@@ -376,7 +384,9 @@ final class Publisher: @unchecked Sendable {
             log.warning("order book broke its update chain: resynchronising", [
                 "symbol": symbolTable.name(d.symbol), "market": "\(market)", "result": "\(result)"])
             tables.markBookUnsynced(symbolIndex: Int(d.symbol), market: market)
-            gapRecord(e, channel: .depth, reason: .resync, status: .open, range: e.book.lastUpdateId...max(e.book.lastUpdateId, d.firstUpdateId))
+            if !e.resyncing { e.bookGapId = nextGapId() }
+            gapRecord(e, channel: .depth, reason: .resync, status: .open,
+                      range: e.book.lastUpdateId...max(e.book.lastUpdateId, d.firstUpdateId), gapId: e.bookGapId)
             e.resyncing = true  // the book keeps the breaking diff buffered for the coming snapshot
             e.snapshotRequestedNs = nil
             requestSnapshot(e)
@@ -446,7 +456,8 @@ final class Publisher: @unchecked Sendable {
             publishSnapshot(e, receivedNs: Clock.realtimeNanos())
             if wasResync {
                 count(e, Layout.Feed.Symbol.gapsFilled)
-                gapRecord(e, channel: .depth, reason: .resync, status: .filled, range: snap.lastUpdateId...snap.lastUpdateId)
+                gapRecord(e, channel: .depth, reason: .resync, status: .filled, range: snap.lastUpdateId...snap.lastUpdateId,
+                          gapId: e.bookGapId)
             }
             e.resyncing = false
         case .resync(let why):

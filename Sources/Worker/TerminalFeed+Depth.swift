@@ -1,0 +1,133 @@
+import Market
+import ShmRing
+
+/// Order books: a snapshot first, then the diffs that continue it, and a new snapshot (which
+/// removes the levels the client holds that the new book lacks) whenever the chain breaks.
+extension TerminalFeed {
+    /// A diff from the ring: applied to the subscribed book and sent on when it continues it.
+    mutating func diff(_ d: DepthDiffView, sequence: UInt64, via b: Broadcaster) {
+        let h = d.header
+        let key = h.key
+        guard books[key] != nil else { return }
+        var result = books[key]!.apply(firstUpdateId: h.firstUpdateId, finalUpdateId: h.finalUpdateId,
+                                       previousFinalUpdateId: h.previousFinalUpdateId, bids: d.bids, asks: d.asks)
+        if result == .gap {
+            counters.bookGaps += 1
+            // The tables may hold the book at this diff or just before it (this worker saw the
+            // ring before the feeder updated them): take it, then try the diff again.
+            let continued = adopt(key, via: b) { top in
+                top.isSynced && (top.lastUpdateId >= h.firstUpdateId &- 1
+                    || (h.previousFinalUpdateId != 0 && top.lastUpdateId == h.previousFinalUpdateId))
+            }
+            if continued {
+                result = books[key]!.apply(firstUpdateId: h.firstUpdateId, finalUpdateId: h.finalUpdateId,
+                                           previousFinalUpdateId: h.previousFinalUpdateId, bids: d.bids, asks: d.asks)
+            }
+        }
+        switch result {
+        case .applied:
+            let timestamp = depthTimestamp(h.symbolIndex, h.receivedNs / 1_000_000)
+            send(key, via: b) { out, symbol in
+                let ids = TerminalMessages.DepthIDs(snapshot: false, firstUpdateId: h.firstUpdateId, updateId: h.finalUpdateId,
+                                                    previousUpdateId: h.previousFinalUpdateId != 0 ? h.previousFinalUpdateId : nil)
+                TerminalMessages.depthUpdate(&out, symbol: symbol, bids: d.bids.bytes, asks: d.asks.bytes, ids: ids,
+                                             timestampMs: timestamp, sequence: sequence)
+            }
+        case .waiting:
+            retry(key, via: b)
+        case .stale, .gap:
+            break
+        }
+    }
+
+    /// A book the feeder (re)synchronised: it replaces the subscribed book, and every
+    /// subscriber gets it whole.
+    mutating func snapshot(_ s: BookSnapshotView, via b: Broadcaster) {
+        let h = s.header
+        guard books[h.key] != nil else { return }
+        replaceAndBroadcast(h.key, lastUpdateId: h.lastUpdateId, bids: s.bids, asks: s.asks,
+                            timestampMs: h.receivedNs / 1_000_000, via: b)
+    }
+
+    /// At the tick: books waiting for a snapshot try the state tables again.
+    mutating func tick(via b: Broadcaster) {
+        guard books.values.contains(where: { !$0.synced }) else { return }
+        for key in books.keys where !books[key]!.synced { retry(key, via: b) }
+    }
+
+    /// A waiting book takes the tables' book once it is synced and not older than the diffs
+    /// seen meanwhile.
+    private mutating func retry(_ key: SubscriptionKey, via b: Broadcaster) {
+        let newest = books[key]!.newestSeenUpdateId
+        _ = adopt(key, via: b) { $0.isSynced && $0.lastUpdateId >= newest }
+    }
+
+    /// This worker was lapped: every subscribed book is taken again from the state tables
+    /// (or waits for them) and sent whole.
+    mutating func resynchroniseBooks(via b: Broadcaster) {
+        for key in Array(books.keys) {
+            books[key]!.unsync()
+            _ = adopt(key, via: b) { $0.isSynced }
+        }
+    }
+
+    /// Takes `key`'s book from the state tables when `accept` says it will do, and (with a
+    /// broadcaster) sends it to the key's subscribers. True if taken.
+    mutating func adopt(_ key: SubscriptionKey, via b: Broadcaster?, accept: (BookTop) -> Bool) -> Bool {
+        let source = bookSource
+        let found = seedBids.withUnsafeMutableBufferPointer { bids in
+            seedAsks.withUnsafeMutableBufferPointer { asks in source.book(key, bids: bids, asks: asks) }
+        }
+        guard let top = found, accept(top) else { return false }
+        let bids = seedBids[..<Int(top.bidCount)]
+        let asks = seedAsks[..<Int(top.askCount)]
+        if let b {
+            replaceAndBroadcast(key, lastUpdateId: top.lastUpdateId, bids: bids, asks: asks, timestampMs: nowMillis(), via: b)
+        } else {
+            books[key]!.replace(lastUpdateId: top.lastUpdateId, bids: bids, asks: asks)
+        }
+        return true
+    }
+
+    /// Replaces `key`'s book and sends its subscribers the new book, with a zero quantity for
+    /// each level of the old one (what they hold) that the new one lacks.
+    private mutating func replaceAndBroadcast<B: Sequence, A: Sequence>(
+        _ key: SubscriptionKey, lastUpdateId: Int64, bids: B, asks: A, timestampMs: Int64, via b: Broadcaster
+    ) where B.Element == BookLevel, A.Element == BookLevel {
+        oldBids.removeAll(keepingCapacity: true)
+        oldAsks.removeAll(keepingCapacity: true)
+        oldBids.append(contentsOf: books[key]!.bids)
+        oldAsks.append(contentsOf: books[key]!.asks)
+        books[key]!.replace(lastUpdateId: lastUpdateId, bids: bids, asks: asks)
+        guard b.hasSubscribers(key), let symbol = directory.name(of: key.symbol) else { return }
+        encodeSnapshot(key, symbol: symbol, timestampMs: timestampMs)
+        message.bytes.withUnsafeBytes { _ = b.broadcast(text: $0, to: key) }
+    }
+
+    /// `key`'s book as a snapshot `depth_update` in `message`, merged with the removals of
+    /// `oldBids`/`oldAsks`.
+    mutating func encodeSnapshot(_ key: SubscriptionKey, symbol: String, timestampMs: Int64) {
+        let book = books[key]!
+        LocalBook.merge(new: book.bids, old: oldBids, better: >, into: &outBids)
+        LocalBook.merge(new: book.asks, old: oldAsks, better: <, into: &outAsks)
+        let ids = TerminalMessages.DepthIDs(snapshot: true, firstUpdateId: nil, updateId: book.lastUpdateId, previousUpdateId: nil)
+        let timestamp = depthTimestamp(key.symbol, timestampMs)
+        message.removeAll()
+        outBids.withUnsafeBytes { bids in
+            outAsks.withUnsafeBytes { asks in
+                TerminalMessages.depthUpdate(&message, symbol: symbol, bids: bids, asks: asks, ids: ids,
+                                             timestampMs: timestamp, sequence: lastSequence)
+            }
+        }
+        counters.encoded += 1
+        counters.snapshots += 1
+    }
+
+    /// The next `depth_update` timestamp of `symbol`: `ms`, or one past the last one sent
+    /// (the frontend drops a depth message whose timestamp is not past the previous one).
+    mutating func depthTimestamp(_ symbol: UInt32, _ ms: Int64) -> Int64 {
+        let t = max(ms, (depthClock[symbol] ?? 0) &+ 1)
+        depthClock[symbol] = t
+        return t
+    }
+}

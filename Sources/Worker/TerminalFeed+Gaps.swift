@@ -1,0 +1,95 @@
+import Market
+import ShmRing
+
+/// Gap notices: whatever a subscriber misses, upstream (a `FeedGapRecord`) or here (a lap),
+/// it is told, so no message is ever dropped without the client being able to know.
+extension TerminalFeed {
+    typealias Notice = TerminalMessages.GapNotice
+
+    /// A feed gap: its subscribers (every subscribed symbol of the market when the gap hit a
+    /// whole connection's symbols) get a `gap` notice naming the channel, ids and status.
+    mutating func gap(_ g: FeedGapRecord, sequence: UInt64, via b: Broadcaster) {
+        guard let channel = g.channel, let reason = g.reason, let status = g.status,
+              let name = Self.channelName(channel) else { return }
+        var interval: String?
+        if channel == .kline {
+            guard let i = KlineInterval(rawValue: g.interval), Self.klineIntervals.contains(i) else { return }
+            interval = i.name
+        }
+        let notice = Notice(market: Self.marketName(g.market), channel: name, interval: interval, reason: Self.reasonName(reason),
+                            status: Self.statusName(status), gapId: g.gapId, fromId: g.fromId, toId: g.toId,
+                            message: Self.message(status))
+        let timestamp = g.receivedNs / 1_000_000
+        if g.symbolIndex == FeedGapRecord.allSymbols {
+            for key in b.subscribedKeys() where key.market == g.market {
+                sendNotice(notice, to: key, timestampMs: timestamp, sequence: sequence, via: b)
+            }
+        } else {
+            sendNotice(notice, to: g.key, timestampMs: timestamp, sequence: sequence, via: b)
+        }
+    }
+
+    /// This worker's reader was lapped (`missed` records overwritten before it read them):
+    /// every subscription is told, then gets its book again from the state tables.
+    mutating func lapped(missed: UInt64, via b: Broadcaster) {
+        let missedRange = missed > 0 ? (lastSequence &+ 1)...(lastSequence &+ missed) : nil
+        lastSequence &+= missed
+        let timestamp = nowMillis()
+        for key in b.subscribedKeys() {
+            let notice = Notice(market: Self.marketName(key.market), channel: "all", reason: "worker_lapped", status: "lost",
+                                missedSequences: missedRange,
+                                message: "this server fell behind the feed and lost messages; the order book follows as a new snapshot")
+            sendNotice(notice, to: key, timestampMs: timestamp, sequence: nil, via: b)
+        }
+        resynchroniseBooks(via: b)
+    }
+
+    private mutating func sendNotice(_ notice: Notice, to key: SubscriptionKey, timestampMs: Int64, sequence: UInt64?,
+                                     via b: Broadcaster) {
+        guard b.hasSubscribers(key) else { return }
+        counters.gapNotices += 1
+        send(key, via: b) { out, symbol in
+            TerminalMessages.gap(&out, symbol: symbol, notice: notice, timestampMs: timestampMs, sequence: sequence)
+        }
+    }
+
+    /// The terminal message type a feed channel feeds; nil for one it does not serve.
+    static func channelName(_ channel: FeedChannel) -> StaticStringValue? {
+        switch channel {
+        case .connection: "all"
+        case .trade, .aggTrade: "trade_update"
+        case .kline: "kline_update"
+        case .depth: "depth_update"
+        case .ticker: "price_update"
+        case .markPrice: "mark_price_update"
+        case .liquidation: "liquidation_update"
+        case .bookTicker: nil
+        }
+    }
+
+    static func marketName(_ market: MarketKind) -> StaticStringValue { market == .futures ? "futures" : "spot" }
+
+    static func reasonName(_ reason: GapReason) -> StaticStringValue {
+        switch reason {
+        case .connectionLost: "connection_lost"
+        case .sequenceBreak: "sequence_break"
+        case .resync: "resync"
+        }
+    }
+
+    static func statusName(_ status: GapStatus) -> StaticStringValue {
+        switch status {
+        case .open: "open"
+        case .filled: "filled"
+        case .lost: "lost"
+        }
+    }
+
+    static func message(_ status: GapStatus) -> StaticStringValue {
+        switch status {
+        case .open: "the exchange feed missed messages of this channel; the server is recovering them"
+        case .filled: "the gap was filled: the missing messages were sent"
+        case .lost: "messages of this channel were lost"
+        }
+    }
+}
