@@ -1,11 +1,10 @@
-import WebSocketCore
-
-/// Finds whole server-to-client frames in received bytes without copying them: the payload of an
-/// unmasked frame is already in the receive buffer, so the client hands it out in place. Stateless:
-/// a header split across reads is simply scanned again once more bytes arrived (at most 10 bytes).
-enum WebSocketFrameScanner {
+/// The client side of the frame codec: finds whole server-to-client frames in received bytes
+/// without copying them (the payload of an unmasked frame is already in the receive buffer, so
+/// the client hands it out in place). Stateless: a header split across reads is simply scanned
+/// again once more bytes arrived (at most 10 bytes).
+public enum WebSocketFrameScanner {
     /// What the front of the buffer holds.
-    enum Scan: Equatable {
+    public enum Scan: Equatable {
         /// The frame (or its header) is incomplete; `total` is how many bytes the whole frame
         /// needs from the front of the buffer, as far as is known yet.
         case needMore(total: Int)
@@ -17,7 +16,7 @@ enum WebSocketFrameScanner {
 
     /// Scans a frame sent by a server (never masked) from the front of `bytes`; frames longer than
     /// `maxPayload` are refused with 1009.
-    static func scan(_ bytes: UnsafeRawBufferPointer, maxPayload: Int) -> Scan {
+    public static func scan(_ bytes: UnsafeRawBufferPointer, maxPayload: Int) -> Scan {
         guard bytes.count >= 2 else { return .needMore(total: 2) }
         let first = bytes[0], second = bytes[1]
         guard first & 0x70 == 0 else { return .error(.protocolError, "reserved bits set without an extension") }
