@@ -1,4 +1,5 @@
-/// A parsed JSON document, small and strict, for control messages: members keep their order
+/// A parsed JSON document, small and strict, for cold paths (control messages, REST bodies):
+/// allocation is fine here; stream frames go through `BinanceParser`. Members keep their order
 /// and where their value ended, so replies can cite a position the way Binance's serde-based
 /// parser does ("… at line 1 column 28").
 public indirect enum JSONValue: Sendable, Equatable {
@@ -224,5 +225,34 @@ public struct JSONReader {
             if b == UInt8(ascii: "}") { return .object(members) }
             guard b == UInt8(ascii: ",") else { throw error("expected `,` or `}`", at: i - 1) }
         }
+    }
+}
+
+/// Reading REST bodies: Binance sends numbers both bare and as strings.
+extension JSONValue {
+    public var array: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
+    /// An integer, from a number or a numeric string.
+    public var int64: Int64? {
+        switch self {
+        case .number(let text), .string(let text): Int64(text)
+        default: nil
+        }
+    }
+
+    /// A fixed-point value (8 decimals), from a number or a decimal string.
+    public var fixed: Int64? {
+        switch self {
+        case .number(let text), .string(let text): Fixed.parse(text)
+        default: nil
+        }
+    }
+
+    public var bool: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
     }
 }

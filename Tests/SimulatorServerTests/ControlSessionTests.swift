@@ -1,4 +1,5 @@
 import Foundation
+import Market
 import Simulator
 @testable import SimulatorServer
 import Testing
