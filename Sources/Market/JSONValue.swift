@@ -157,25 +157,8 @@ public struct JSONReader {
 
     mutating func escape(into out: inout [UInt8]) throws(JSONParseError) {
         guard i < bytes.count else { throw error("EOF while parsing a string", at: i - 1) }
-        let b = bytes[i]
-        i += 1
-        switch b {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(b)
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0C)
-        case UInt8(ascii: "n"): out.append(0x0A)
-        case UInt8(ascii: "r"): out.append(0x0D)
-        case UInt8(ascii: "t"): out.append(0x09)
-        case UInt8(ascii: "u"):
-            guard i + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[i..<i + 4], as: UTF8.self), radix: 16) else {
-                throw error("invalid escape", at: i)
-            }
-            i += 4
-            // Lone surrogates become U+FFFD: control messages never need them.
-            let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
-            out.append(contentsOf: String(Character(scalar)).utf8)
-        default: throw error("invalid escape", at: i - 1)
-        }
+        let ok = bytes.withUnsafeBytes { JSONEscape.decode($0, at: &i, into: &out) }
+        if !ok { throw error("invalid escape", at: i) }
     }
 
     mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -254,5 +237,35 @@ extension JSONValue {
     public var bool: Bool? {
         if case .bool(let b) = self { return b }
         return nil
+    }
+}
+
+/// JSON string escapes, shared by every reader of JSON text here.
+public enum JSONEscape {
+    /// Decodes the escape whose letter is at `bytes[index]` (just after the backslash) into
+    /// `out` and moves `index` past it; false for an invalid escape (`index` then points at the
+    /// offending byte). A lone surrogate half becomes U+FFFD.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, at index: inout Int, into out: inout [UInt8]) -> Bool {
+        guard index < bytes.count else { return false }
+        let e = bytes[index]
+        index += 1
+        switch e {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "u"):
+            guard index + 4 <= bytes.count,
+                  let code = UInt32(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[index..<index + 4]), as: UTF8.self), radix: 16)
+            else { return false }
+            index += 4
+            UTF8.encode(Unicode.Scalar(code) ?? "\u{FFFD}") { out.append($0) }
+        default:
+            index -= 1
+            return false
+        }
+        return true
     }
 }

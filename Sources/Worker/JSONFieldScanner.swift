@@ -1,3 +1,4 @@
+import Market
 /// A small JSON reader for the terminal's client messages: checks that the text is one JSON
 /// object and returns its top-level string fields. Other values are checked for shape and
 /// skipped; numbers and literals are accepted loosely (their characters, not their grammar).
@@ -103,24 +104,6 @@ struct JSONFieldScanner {
     }
 
     private mutating func escape(into out: inout [UInt8]) -> Bool {
-        guard let e = peek else { return false }
-        index += 1
-        switch e {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0C)
-        case UInt8(ascii: "n"): out.append(0x0A)
-        case UInt8(ascii: "r"): out.append(0x0D)
-        case UInt8(ascii: "t"): out.append(0x09)
-        case UInt8(ascii: "u"):
-            guard index + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16) else {
-                return false
-            }
-            index += 4
-            // A lone surrogate half becomes U+FFFD: these messages only carry ASCII that matters.
-            UTF8.encode(Unicode.Scalar(code) ?? "\u{FFFD}") { out.append($0) }
-        default: return false
-        }
-        return true
+        bytes.withUnsafeBytes { JSONEscape.decode($0, at: &index, into: &out) }
     }
 }
