@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C boundaries: small shims over libc and the Debian libraries.
@@ -39,8 +40,11 @@ let package = Package(
         .target(name: "Feeder", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "Store", "CZlib", "Net", "TLS"]),
         .target(name: "Worker", dependencies: ["ShmRing", "Market", "Posix", "Runtime", "Supervisor", "CLibURing", "WebSocketCore"]),
         .target(name: "Supervisor", dependencies: ["ShmRing", "Posix", "Runtime"]),
+        .target(name: "Loadtest", dependencies: [
+            "Posix", "WebSocketCore", "Market", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         .executableTarget(name: "TTerminal", dependencies: [
-            "Supervisor", "Feeder", "Worker", "ShmRing", "Runtime", "Posix", "Store", "SimulatorServer",
+            "Supervisor", "Feeder", "Worker", "ShmRing", "Runtime", "Posix", "Store", "SimulatorServer", "Loadtest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "RingBench", dependencies: ["ShmRing", "Posix"], path: "Benchmarks/RingBench"),
@@ -59,6 +63,7 @@ let package = Package(
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "NetTests", dependencies: ["Net", "TLS", "Posix", "WebSocketCore"]),
         .testTarget(name: "SimulatorServerTests", dependencies: ["SimulatorServer", "Simulator", "Net", "Posix", "WebSocketCore", "Market"]),
+        .testTarget(name: "LoadtestTests", dependencies: ["Loadtest", "Posix"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor", "WebSocketCore", "Market"]),
     ],
     swiftLanguageModes: [.v6]

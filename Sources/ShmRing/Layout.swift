@@ -95,9 +95,68 @@ public enum Layout {
         public static let requests = 96
         public static let badRequests = 104
         public static let childPid = 112
-        // Child-written counters, spare room for later issues.
+        // Child-written counters: a worker's are `WorkerCounter`s.
         public static let counters = 128
         public static let counterCount = 16
+    }
+
+    /// A worker's counters in its slot's counter words (`ChildSlot.counter(_:)`), written at
+    /// each tick from the loop's `WorkerCounters`; status and `/metrics` read them.
+    public enum WorkerCounter: Int, CaseIterable, Sendable {
+        /// Open WebSocket connections (terminal and echo), a gauge.
+        case webSocketsOpen = 0
+        /// Messages framed for fan-out (once each, whatever the number of subscribers).
+        case wsMessages
+        /// Messages queued to connections.
+        case wsDeliveries
+        /// Messages not delivered to a client that fell behind (it was sent a gap notice).
+        case wsDropped
+        /// Conflatable values (ticker, book ticker, mark price) replaced by a newer one unsent.
+        case wsConflated
+        /// Connections closed for falling behind.
+        case wsSlowClosed
+        /// Gap notices sent to clients that fell behind.
+        case wsGapNotices
+        /// Resumes answered by replaying from the ring.
+        case wsRecovered
+        /// Resumes refused (epoch changed, too old).
+        case wsRecoveryRefused
+        /// Messages replayed to resuming clients.
+        case wsReplayed
+        /// Client messages answered with an `error`.
+        case wsProtocolErrors
+        /// Connections refused: over the per-address limit.
+        case refusedPerAddress
+        /// Connections refused: the worker is full.
+        case refusedFull
+        /// Connections dropped (send stalled, reset, shutdown timeout).
+        case connectionsDropped
+        /// Connections closed for silence (HTTP idle, WebSocket pings unanswered).
+        case idleTimeouts
+        /// Accept failures (descriptor limits and the like).
+        case acceptErrors
+
+        /// The Prometheus-style name, `tterminal_worker_<name>`.
+        public var name: String {
+            switch self {
+            case .webSocketsOpen: "websockets_open"
+            case .wsMessages: "ws_messages_total"
+            case .wsDeliveries: "ws_deliveries_total"
+            case .wsDropped: "ws_dropped_total"
+            case .wsConflated: "ws_conflated_total"
+            case .wsSlowClosed: "ws_slow_closed_total"
+            case .wsGapNotices: "ws_gap_notices_total"
+            case .wsRecovered: "ws_recovered_total"
+            case .wsRecoveryRefused: "ws_recovery_refused_total"
+            case .wsReplayed: "ws_replayed_total"
+            case .wsProtocolErrors: "ws_protocol_errors_total"
+            case .refusedPerAddress: "connections_refused_per_address_total"
+            case .refusedFull: "connections_refused_full_total"
+            case .connectionsDropped: "connections_dropped_total"
+            case .idleTimeouts: "idle_timeouts_total"
+            case .acceptErrors: "accept_errors_total"
+            }
+        }
     }
 
     // RingHeader, after the control block. Each writer counter on its own cache line.

@@ -24,16 +24,6 @@ public protocol Broadcaster: AnyObject {
     func subscribedKeys() -> [SubscriptionKey]
 }
 
-/// Counts of the fan-out, per worker.
-public struct BroadcastCounters: Sendable, Equatable {
-    /// Messages framed (once each, whatever the number of subscribers).
-    public var messages = 0
-    /// Messages queued to connections.
-    public var deliveries = 0
-    public var slowClientsClosed = 0
-    public init() {}
-}
-
 extension EventLoop: Broadcaster {
     func hasSubscribers(_ key: SubscriptionKey) -> Bool { subscriptionIndex.count(of: key) > 0 }
 
@@ -50,7 +40,7 @@ extension EventLoop: Broadcaster {
                 if deliverFrame(frame, to: connection) { delivered += 1 }
             }
         }
-        broadcasts.deliveries += delivered
+        counters.wsDeliveries += delivered
         return delivered
     }
 
@@ -60,7 +50,7 @@ extension EventLoop: Broadcaster {
               connection.phase == .open, connection.webSocket?.isOpen == true else { return false }
         frame(text)
         let delivered = frameScratch.withUnsafeBytes { deliverFrame($0, to: connection) }
-        if delivered { broadcasts.deliveries += 1 }
+        if delivered { counters.wsDeliveries += 1 }
         return delivered
     }
 
@@ -75,14 +65,14 @@ extension EventLoop: Broadcaster {
             frameScratch.append(contentsOf: h[0..<size])
         }
         frameScratch.append(contentsOf: text)
-        broadcasts.messages += 1
+        counters.wsMessages += 1
     }
 
     /// Queues a framed message; a connection too far behind is closed instead.
     private func deliverFrame(_ frame: UnsafeRawBufferPointer, to connection: Connection) -> Bool {
         if queueEncodedFrame(frame, to: connection) { return true }
         if !connection.closeAfterSend && connection.sends.queuedBytes > options.maxQueuedOutput {
-            broadcasts.slowClientsClosed += 1
+            counters.slowClientsClosed += 1
             closeWebSocket(connection, code: .policyViolation, reason: "client too slow: messages dropped")
         }
         return false

@@ -120,6 +120,7 @@ extension EventLoop {
         backend.closeSocket(fd: connection.fd)
         connection.phase = .closing
         counters.connectionsOpen -= 1
+        if connection.webSocket != nil { counters.webSocketsOpen -= 1 }
         if connection.receiveArmed { backend.cancel(connection.tag(.receive), tag: CompletionTag(op: .cancel)) }
         releaseIfDone(connection)
     }

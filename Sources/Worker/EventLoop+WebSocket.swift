@@ -38,6 +38,7 @@ extension EventLoop {
         let limit = kind == .echo ? options.wsEchoMaxMessage : options.wsTerminalMaxMessage
         connection.webSocket = WebSocketSession(kind: kind, maxMessage: limit, clientID: WebSocketSession.makeClientID(), now: now)
         counters.webSocketsOpened += 1
+        counters.webSocketsOpen += 1
         if kind == .terminal {
             sendText(TerminalProtocol.connected(clientID: connection.webSocket!.clientID, timestamp: clock.realtimeMillis()), to: connection)
         }

@@ -50,7 +50,6 @@ final class EventLoop<Backend: EventBackend> {
     let directory: SymbolDirectory
     /// One encoded broadcast frame, reused.
     @exclusivity(unchecked) var frameScratch: [UInt8] = []
-    @exclusivity(unchecked) var broadcasts = BroadcastCounters()
     @exclusivity(unchecked) var stopDeadline: Int64 = .max
     @exclusivity(unchecked) var finished = false
     /// Targets of the eventfd and signalfd reads; they live as long as the loop.

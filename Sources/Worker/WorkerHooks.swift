@@ -1,3 +1,5 @@
+import ShmRing
+
 /// Counts the worker keeps as it runs; read them in `onTick`.
 public struct WorkerCounters: Sendable, Equatable {
     /// Connections open now.
@@ -18,8 +20,54 @@ public struct WorkerCounters: Sendable, Equatable {
     public var acceptErrors = 0
     /// Connections switched to WebSocket.
     public var webSocketsOpened = 0
+    /// WebSocket connections open now.
+    public var webSocketsOpen = 0
+    /// Connections refused over the per-address limit.
+    public var refusedPerAddress = 0
+    /// Fan-out: messages framed (once each, whatever the number of subscribers).
+    public var wsMessages = 0
+    /// Fan-out: messages queued to connections.
+    public var wsDeliveries = 0
+    /// Messages not delivered to a client that fell behind (it is sent a gap notice).
+    public var wsDropped = 0
+    /// Conflatable values replaced by a newer one before they left.
+    public var wsConflated = 0
+    /// Connections closed for falling behind.
+    public var slowClientsClosed = 0
+    /// Gap notices sent to clients that fell behind.
+    public var wsGapNotices = 0
+    /// Resumes answered from the ring, resumes refused, messages replayed.
+    public var wsRecovered = 0
+    public var wsRecoveryRefused = 0
+    public var wsReplayed = 0
+    /// Client messages answered with an `error`.
+    public var wsProtocolErrors = 0
 
     public init() {}
+}
+
+extension WorkerCounters {
+    /// The value published in the slot's counter word for `counter`.
+    public subscript(counter: Layout.WorkerCounter) -> Int {
+        switch counter {
+        case .webSocketsOpen: webSocketsOpen
+        case .wsMessages: wsMessages
+        case .wsDeliveries: wsDeliveries
+        case .wsDropped: wsDropped
+        case .wsConflated: wsConflated
+        case .wsSlowClosed: slowClientsClosed
+        case .wsGapNotices: wsGapNotices
+        case .wsRecovered: wsRecovered
+        case .wsRecoveryRefused: wsRecoveryRefused
+        case .wsReplayed: wsReplayed
+        case .wsProtocolErrors: wsProtocolErrors
+        case .refusedPerAddress: refusedPerAddress
+        case .refusedFull: connectionsRejected
+        case .connectionsDropped: connectionsDropped
+        case .idleTimeouts: idleTimeouts
+        case .acceptErrors: acceptErrors
+        }
+    }
 }
 
 /// What the worker asks of the process around it. Every call comes on the worker's thread,

@@ -73,6 +73,9 @@ public final class WorkerProcess: WorkerHooks {
         slot.word(Layout.Slot.connections).storeRelaxed(UInt64(counters.connectionsOpen))
         slot.word(Layout.Slot.requests).storeRelaxed(UInt64(counters.requestsServed))
         slot.word(Layout.Slot.badRequests).storeRelaxed(UInt64(counters.badRequests + counters.requestTimeouts))
+        for counter in Layout.WorkerCounter.allCases {
+            slot.counter(counter.rawValue).storeRelaxed(UInt64(max(0, counters[counter])))
+        }
     }
 
     public func onReopenLogs() {

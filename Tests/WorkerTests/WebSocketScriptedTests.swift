@@ -182,7 +182,7 @@ struct WebSocketScriptedTests {
         _ = ws.texts()
         #expect(ws.s.loop.subscriptionIndex.isEmpty)
         #expect(message.withUnsafeBytes { ws.s.loop.broadcast(text: $0, to: Self.btc) } == 0)
-        #expect(ws.s.loop.broadcasts.deliveries == 1)
+        #expect(ws.s.loop.counters.wsDeliveries == 1)
     }
 
     @Test("a subscriber that closes leaves the index when its slot is released")
