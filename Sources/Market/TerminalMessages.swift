@@ -3,16 +3,18 @@
 /// added so a client can tell a gap, and `timestamp` is the server's receive time in ms.
 public enum TerminalMessages {
     /// `trade_update`, from spot `trade` and futures `aggTrade`; `tradeId` (spot trade id,
-    /// futures aggregate id) goes out as the extra field `id`.
+    /// futures aggregate id) goes out as the extra field `id`; `receivedUs`, the feeder's
+    /// receive time in µs, as `recv_us` (what end-to-end latency is measured from).
     public static func tradeUpdate(_ out: inout JSONBytes, symbol: String, tradeId: Int64? = nil, price: Int64,
                                    quantity: Int64, buyerIsMaker: Bool, tradeTimeMs: Int64, timestampMs: Int64,
-                                   sequence: UInt64?) {
+                                   receivedUs: Int64? = nil, sequence: UInt64?) {
         begin(&out, "trade_update", symbol: symbol)
         out.key("price"); out.fixed(price)
         out.key("quantity"); out.fixed(quantity)
         out.key("is_buyer_maker"); out.bool(buyerIsMaker)
         out.key("trade_time"); out.integer(tradeTimeMs)
         if let tradeId { out.key("id"); out.integer(tradeId) }
+        if let receivedUs { out.key("recv_us"); out.integer(receivedUs) }
         end(&out, timestampMs: timestampMs, sequence: sequence)
     }
 

@@ -119,7 +119,8 @@ struct TerminalFeed {
         send(key, via: b) { out, symbol in
             TerminalMessages.tradeUpdate(&out, symbol: symbol, tradeId: id, price: price, quantity: quantity,
                                          buyerIsMaker: buyerIsMaker, tradeTimeMs: tradeTimeMs,
-                                         timestampMs: receivedNs / 1_000_000, sequence: sequence)
+                                         timestampMs: receivedNs / 1_000_000, receivedUs: receivedNs / 1_000,
+                                         sequence: sequence)
         }
     }
 
