@@ -77,6 +77,10 @@ static inline void tt_prep_send(struct io_uring_sqe *sqe, int fd, const void *bu
     io_uring_prep_send(sqe, fd, buf, len, MSG_NOSIGNAL);
     io_uring_sqe_set_data64(sqe, tag);
 }
+static inline void tt_prep_sendmsg(struct io_uring_sqe *sqe, int fd, const struct msghdr *msg, unsigned long long tag) {
+    io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, tag);
+}
 static inline void tt_prep_read(struct io_uring_sqe *sqe, int fd, void *buf, unsigned len, unsigned long long tag) {
     io_uring_prep_read(sqe, fd, buf, len, (__u64)-1);
     io_uring_sqe_set_data64(sqe, tag);

@@ -52,6 +52,20 @@ extension TerminalMessages {
         end(&out, timestampMs: timestampMs, sequence: sequence)
     }
 
+    /// `book_ticker_update` (extended protocol's `bookTicker` channel): the best bid and ask
+    /// and the book update id they are from.
+    public static func bookTickerUpdate(_ out: inout JSONBytes, symbol: String, bidPrice: Int64, bidQuantity: Int64,
+                                        askPrice: Int64, askQuantity: Int64, updateId: Int64, timestampMs: Int64,
+                                        sequence: UInt64?) {
+        begin(&out, "book_ticker_update", symbol: symbol)
+        out.key("bid_price"); out.fixed(bidPrice)
+        out.key("bid_qty"); out.fixed(bidQuantity)
+        out.key("ask_price"); out.fixed(askPrice)
+        out.key("ask_qty"); out.fixed(askQuantity)
+        out.key("update_id"); out.integer(updateId)
+        end(&out, timestampMs: timestampMs, sequence: sequence)
+    }
+
     /// What a `gap` notice says: part of a channel was lost upstream or by this server.
     public struct GapNotice: Sendable, Equatable {
         /// `"spot"` or `"futures"`.

@@ -135,6 +135,28 @@ extension Config {
             }
             c.feedStreamsPerConnection = n
         }
+        try parseWebSocket(&c, value)
+    }
+
+    static func parseWebSocket(_ c: inout Config, _ value: (String) -> String?) throws(ConfigError) {
+        func integer(_ name: String, _ range: ClosedRange<Int>, _ accepts: String) throws(ConfigError) -> Int? {
+            guard let v = value(name) else { return nil }
+            guard let n = Int(v), range.contains(n) else { throw ConfigError(variable: name, value: v, accepts: accepts) }
+            return n
+        }
+        if let n = try integer("WS_MAX_CONNECTIONS", 1...19_000, "an integer 1–19000 (a process holds at most 20000 descriptors)") {
+            c.wsMaxConnections = n
+        }
+        if let n = try integer("MAX_CONNECTIONS_PER_ADDRESS", 1...1_000_000, "an integer 1–1000000") { c.maxConnectionsPerAddress = n }
+        if let n = try integer("WS_QUEUE_BYTES", 4096...(64 << 20), "bytes, 4096–67108864") { c.wsQueueBytes = n }
+        if let n = try integer("WS_REPLAY_MAX", 0...100_000, "an integer 0–100000") { c.wsReplayMax = n }
+        if let v = value("WS_SLOW_CLIENT") {
+            switch v.lowercased() {
+            case "gap": c.wsSlowClientClose = false
+            case "close": c.wsSlowClientClose = true
+            default: throw ConfigError(variable: "WS_SLOW_CLIENT", value: v, accepts: "gap or close")
+            }
+        }
     }
 
     static func parseSymbols(_ v: String) throws(ConfigError) -> [String] {
@@ -163,6 +185,11 @@ extension Config {
         e["FEED_MAX_CONNECTION_AGE"] = "\(feedMaxConnectionAgeSeconds)"
         e["FEED_STREAMS_PER_CONNECTION"] = "\(feedStreamsPerConnection)"
         e["FUTURES_ROUTED"] = futuresRouted ? "true" : "false"
+        e["WS_MAX_CONNECTIONS"] = "\(wsMaxConnections)"
+        e["MAX_CONNECTIONS_PER_ADDRESS"] = "\(maxConnectionsPerAddress)"
+        e["WS_QUEUE_BYTES"] = "\(wsQueueBytes)"
+        e["WS_SLOW_CLIENT"] = wsSlowClientClose ? "close" : "gap"
+        e["WS_REPLAY_MAX"] = "\(wsReplayMax)"
         if let t = tlsTrustFile { e["TLS_TRUST_FILE"] = t }
         if let s = shmName { e["SHM_NAME"] = s }
         if let d = databaseURL { e["DATABASE_URL"] = d }

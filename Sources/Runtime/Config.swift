@@ -50,6 +50,16 @@ public struct Config: Sendable, Equatable {
     public var feedMaxConnectionAgeSeconds: Int = 23 * 3600 + 30 * 60
     /// Streams per connection; more are split over several connections (Binance allows 1024).
     public var feedStreamsPerConnection: Int = 1024
+    /// Connections one worker takes (`WS_MAX_CONNECTIONS`); past it, 503.
+    public var wsMaxConnections: Int = 10_000
+    /// Connections one worker takes from one client address (`MAX_CONNECTIONS_PER_ADDRESS`).
+    public var maxConnectionsPerAddress: Int = 5_000
+    /// A WebSocket client's queue bound in bytes (`WS_QUEUE_BYTES`).
+    public var wsQueueBytes: Int = 256 << 10
+    /// `WS_SLOW_CLIENT=close`: a client past its bound is closed, not sent a gap notice.
+    public var wsSlowClientClose = false
+    /// At most this many messages replayed to a resuming client (`WS_REPLAY_MAX`).
+    public var wsReplayMax: Int = 10_000
     public var replayFile: String = "fixtures/binance/hftbacktest/spot_btcusdt_20240808.gz"
     public var replaySpeed: Double = 1
     public var heartbeatIntervalMs: Int = 250
@@ -74,6 +84,7 @@ public struct Config: Sendable, Equatable {
         "SHUTDOWN_TIMEOUT", "FEED_SOURCE", "REPLAY_FILE", "REPLAY_SPEED", "HEARTBEAT_INTERVAL_MS",
         "RING_MB", "SHM_NAME", "INTERVALS", "SPOT_WS_URLS", "FUTURES_WS_URLS", "SPOT_REST_URLS",
         "FUTURES_REST_URLS", "TLS_TRUST_FILE", "FEED_STALL_MS", "FEED_MAX_CONNECTION_AGE",
-        "FEED_STREAMS_PER_CONNECTION", "FUTURES_ROUTED",
+        "FEED_STREAMS_PER_CONNECTION", "FUTURES_ROUTED", "WS_MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_ADDRESS",
+        "WS_QUEUE_BYTES", "WS_SLOW_CLIENT", "WS_REPLAY_MAX",
     ]
 }

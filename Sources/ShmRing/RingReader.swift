@@ -65,6 +65,22 @@ public struct RingReader: @unchecked Sendable {
         }
     }
 
+    /// A reader at `position`, a record boundary some reader stood at (its `position`) right
+    /// after the record of sequence `sequence`: a replay from a remembered place. If the
+    /// writer has overwritten it since, the first read says `.lapped`.
+    public init(segment: Segment, position: UInt64, after sequence: UInt64) {
+        words = segment.ringWords
+        self.segment = segment
+        data = segment.ringData
+        capacity = segment.ringCapacity
+        mask = UInt64(segment.ringCapacity - 1)
+        cursor = position
+        sequenceSeen = sequence
+    }
+
+    /// Where the next record starts (a record boundary), in bytes since the segment was formatted.
+    public var position: UInt64 { cursor }
+
     /// The current epoch in the ring header.
     public var epoch: UInt64 {
         // Pairs with the storeReleasing of the epoch in `RingWriter.init`.

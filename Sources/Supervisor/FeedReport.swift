@@ -80,11 +80,7 @@ public struct FeedReport: Sendable {
             rows.append([s.symbol, "\(s.market)", "\(s.published)", "\(s.gapsFound)", "\(s.gapsFilled)", "\(s.gapsLost)",
                          "\(s.idsRecovered)", "\(s.idsMissing)", "\(s.bookResyncs)", "\(s.duplicatesDropped)"])
         }
-        let widths = header.indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
-        for r in rows {
-            out += r.enumerated().map { i, v in v + String(repeating: " ", count: widths[i] - v.count) }.joined(separator: "  ") + "\n"
-        }
-        return out
+        return out + StatusReport.columns(rows)
     }
 
     /// The feed's fields inside the `feed` object of the status JSON.

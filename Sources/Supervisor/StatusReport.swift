@@ -20,6 +20,11 @@ public struct StatusReport: Sendable {
         public var laps: UInt64
         public var connections: UInt64
         public var requests: UInt64
+        public var badRequests: UInt64
+        /// A worker's `Layout.WorkerCounter` values, by raw value (zeros for the feeder).
+        public var counters: [UInt64]
+
+        public func counter(_ c: Layout.WorkerCounter) -> UInt64 { counters[c.rawValue] }
     }
 
     public var supervisorPid: Int32
@@ -31,6 +36,7 @@ public struct StatusReport: Sendable {
     public var epoch: UInt64
     public var ringSequence: UInt64
     public var ringCapacity: Int
+    public var ringRecordsWritten: UInt64
     public var recordsPublished: UInt64
     public var lastRecordAgeMs: Int64?
     public var database: DatabaseState
@@ -51,6 +57,7 @@ public struct StatusReport: Sendable {
         epoch = ring.epoch.loadAcquiring()
         ringSequence = ring.latestSequence.loadAcquiring()
         ringCapacity = segment.ringCapacity
+        ringRecordsWritten = ring.recordsWritten.loadRelaxed()
         recordsPublished = c.feedRecordsPublished
         let last = c.feedLastPublishRealtimeNs
         lastRecordAgeMs = last > 0 ? (now - last) / 1_000_000 : nil
@@ -64,7 +71,8 @@ public struct StatusReport: Sendable {
                          uptimeSeconds: s.startRealtimeNs > 0 ? Double(now - s.startRealtimeNs) / 1e9 : 0,
                          restarts: s.restarts, generation: s.generation, heartbeat: s.heartbeat,
                          ringSequence: seq, lag: s.kind == .worker && latest > seq ? latest - seq : 0,
-                         laps: s.ringLaps, connections: s.connections, requests: s.requests)
+                         laps: s.ringLaps, connections: s.connections, requests: s.requests, badRequests: s.badRequests,
+                         counters: Layout.WorkerCounter.allCases.map { s.counter($0.rawValue).loadRelaxed() })
         }
     }
 
@@ -81,14 +89,34 @@ public struct StatusReport: Sendable {
                          "\(c.generation)", c.kind == .worker ? "\(c.ringSequence)" : "-", c.kind == .worker ? "\(c.lag)" : "-",
                          "\(c.laps)", "\(c.connections)", "\(c.requests)"])
         }
-        let widths = header.indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
-        for r in rows {
-            out += r.enumerated().map { i, v in v + String(repeating: " ", count: widths[i] - v.count) }.joined(separator: "  ")
-            out += "\n"
-        }
+        out += Self.columns(rows)
+        out += workerCounterTable()
         let feedTable = feed.table()
         if !feedTable.isEmpty { out += "\n" + feedTable }
         return out
+    }
+
+    /// The workers' fan-out and connection counters, one line each; empty without workers.
+    func workerCounterTable() -> String {
+        let workers = children.filter { $0.kind == .worker }
+        guard !workers.isEmpty else { return "" }
+        var rows = [["SLOT", "WS OPEN", "DELIVERIES", "DROPPED", "CONFLATED", "SLOW CLOSED", "GAP NOTICES",
+                     "RECOVERED/REFUSED", "REFUSED CONNS"]]
+        for c in workers {
+            rows.append(["\(c.slot)", "\(c.counter(.webSocketsOpen))", "\(c.counter(.wsDeliveries))", "\(c.counter(.wsDropped))",
+                         "\(c.counter(.wsConflated))", "\(c.counter(.wsSlowClosed))", "\(c.counter(.wsGapNotices))",
+                         "\(c.counter(.wsRecovered))/\(c.counter(.wsRecoveryRefused))",
+                         "\(c.counter(.refusedPerAddress) + c.counter(.refusedFull))"])
+        }
+        return "\n" + Self.columns(rows)
+    }
+
+    /// Rows as left-aligned columns two spaces apart, one line each.
+    static func columns(_ rows: [[String]]) -> String {
+        let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
+        return rows.map { r in
+            r.enumerated().map { i, v in v + String(repeating: " ", count: widths[i] - v.count) }.joined(separator: "  ") + "\n"
+        }.joined()
     }
 
     /// The same figures as JSON.
@@ -106,7 +134,7 @@ public struct StatusReport: Sendable {
         feed.write(into: &w)
         w.endObject()
         w.beginObject("ring")
-        w.field("sequence", ringSequence); w.field("capacity_bytes", ringCapacity)
+        w.field("sequence", ringSequence); w.field("capacity_bytes", ringCapacity); w.field("records_written", ringRecordsWritten)
         w.endObject()
         w.field("database", database.description)
         w.beginArray("children")
@@ -116,11 +144,20 @@ public struct StatusReport: Sendable {
             w.field("pid", Int(c.pid)); w.field("uptime_s", c.uptimeSeconds); w.field("restarts", c.restarts)
             w.field("generation", c.generation); w.field("heartbeat", c.heartbeat); w.field("ring_sequence", c.ringSequence)
             w.field("lag", c.lag); w.field("laps", c.laps); w.field("connections", c.connections); w.field("requests", c.requests)
+            if c.kind == .worker { writeCounters(of: c, into: &w) }
             w.endObject()
         }
         w.endArray()
         w.endObject()
         return w.text
+    }
+
+    /// A worker's `bad_requests` and `counters` object, keyed by `Layout.WorkerCounter.name`.
+    private func writeCounters(of c: Child, into w: inout JSONWriter) {
+        w.field("bad_requests", c.badRequests)
+        w.beginObject("counters")
+        for counter in Layout.WorkerCounter.allCases { w.field(counter.name, c.counter(counter)) }
+        w.endObject()
     }
 
     static func duration(_ s: Double) -> String {

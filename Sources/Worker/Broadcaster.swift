@@ -1,3 +1,4 @@
+import Market
 import WebSocketCore
 
 /// Fan-out from a hook: the loop hands itself to `WorkerHooks.onWake(broadcaster:)` (and the
@@ -5,18 +6,19 @@ import WebSocketCore
 /// without owning any connection. A message queued here leaves with the connection's next
 /// send, at the end of the loop turn, together with everything else queued for it.
 public protocol Broadcaster: AnyObject {
-    /// Whether any open connection subscribes to `key`: ask before encoding a record.
-    func hasSubscribers(_ key: SubscriptionKey) -> Bool
+    /// Whether any open connection subscribes to a channel of `channels` of `key`: ask
+    /// before encoding a record.
+    func hasSubscribers(_ key: SubscriptionKey, _ channels: ChannelSet) -> Bool
 
-    /// Frames `text` once as a WebSocket text message and queues it to every open
-    /// terminal-protocol connection subscribed to `key`. A connection whose queue is over its
-    /// bound is closed with 1008 and counted as a slow client. Returns how many connections
-    /// it was queued to.
+    /// Frames `text` once as a WebSocket text message and queues it to every connection
+    /// subscribed to a channel of `channel` of `key`, within each one's queue bound (see
+    /// `EventLoop.deliver`). `sequence` is the record's, for gap notices. Returns how many
+    /// connections it was queued to.
     @discardableResult
-    func broadcast(text: UnsafeRawBufferPointer, to key: SubscriptionKey) -> Int
+    func broadcast(text: UnsafeRawBufferPointer, to key: SubscriptionKey, channel: ChannelSet, sequence: UInt64) -> Int
 
-    /// Queues `text` to one connection (what a new subscriber must see first). False when the
-    /// connection is gone, or was closed for being too slow.
+    /// Queues `text` to one connection (what a new subscriber must see first, a replay), past
+    /// the soft queue bound. False when the connection is gone, or was closed for being too slow.
     @discardableResult
     func send(text: UnsafeRawBufferPointer, to subscriber: SubscriberID) -> Bool
 
@@ -25,20 +27,19 @@ public protocol Broadcaster: AnyObject {
 }
 
 extension EventLoop: Broadcaster {
-    func hasSubscribers(_ key: SubscriptionKey) -> Bool { subscriptionIndex.count(of: key) > 0 }
+    func hasSubscribers(_ key: SubscriptionKey, _ channels: ChannelSet) -> Bool {
+        subscriptionIndex.wants(key, channels)
+    }
 
     @discardableResult
-    func broadcast(text: UnsafeRawBufferPointer, to key: SubscriptionKey) -> Int {
-        let slots = subscriptionIndex.subscribers(of: key)
-        guard !slots.isEmpty else { return 0 }
-        frame(text)
+    func broadcast(text: UnsafeRawBufferPointer, to key: SubscriptionKey, channel: ChannelSet, sequence: UInt64) -> Int {
+        guard let entry = subscriptionIndex.entry(of: key), !entry.union.isDisjoint(with: channel) else { return 0 }
+        let frame = SharedFrame.text(text)
+        counters.wsMessages += 1
         var delivered = 0
-        frameScratch.withUnsafeBytes { frame in
-            for slot in slots {
-                let connection = table.slots[Int(slot)]
-                guard connection.phase == .open, connection.webSocket?.isOpen == true else { continue }
-                if deliverFrame(frame, to: connection) { delivered += 1 }
-            }
+        for i in entry.slots.indices where !entry.channels[i].isDisjoint(with: channel) {
+            let connection = table.slots[Int(entry.slots[i])]
+            if deliver(frame, to: connection, key: key, channel: channel, sequence: sequence) { delivered += 1 }
         }
         counters.wsDeliveries += delivered
         return delivered
@@ -46,10 +47,13 @@ extension EventLoop: Broadcaster {
 
     @discardableResult
     func send(text: UnsafeRawBufferPointer, to subscriber: SubscriberID) -> Bool {
-        guard let connection = table.lookup(slot: subscriber.slot, generation: subscriber.generation),
-              connection.phase == .open, connection.webSocket?.isOpen == true else { return false }
+        guard let connection = table.lookup(slot: subscriber.slot, generation: subscriber.generation) else { return false }
         frame(text)
-        let delivered = frameScratch.withUnsafeBytes { deliverFrame($0, to: connection) }
+        let delivered = frameScratch.withUnsafeBytes { frame in
+            if queueEncodedFrame(frame, to: connection) { return true }
+            closeIfOverHardBound(connection)
+            return false
+        }
         if delivered { counters.wsDeliveries += 1 }
         return delivered
     }
@@ -65,16 +69,98 @@ extension EventLoop: Broadcaster {
             frameScratch.append(contentsOf: h[0..<size])
         }
         frameScratch.append(contentsOf: text)
-        counters.wsMessages += 1
     }
 
-    /// Queues a framed message; a connection too far behind is closed instead.
-    private func deliverFrame(_ frame: UnsafeRawBufferPointer, to connection: Connection) -> Bool {
-        if queueEncodedFrame(frame, to: connection) { return true }
-        if !connection.closeAfterSend && connection.sends.queuedBytes > options.maxQueuedOutput {
+    /// Queues a broadcast frame within the connection's bound (`wsQueueBytes`). Past it, a
+    /// conflatable channel's frame is held (only the latest per key and channel); any other
+    /// is dropped and remembered for a gap notice, or the client is closed (`slowClientPolicy`).
+    /// While a gap is open every non-conflatable frame is dropped, so the range the notice
+    /// names is whole.
+    private func deliver(_ frame: SharedFrame, to connection: Connection, key: SubscriptionKey,
+                         channel: ChannelSet, sequence: UInt64) -> Bool {
+        guard connection.phase == .open, !connection.closeAfterSend, connection.webSocket?.isOpen == true else { return false }
+        let fits = connection.sends.queuedBytes + frame.bytes.count <= options.wsQueueBytes
+        if channel.isSubset(of: .conflatable) {
+            if fits && connection.webSocket!.held.isEmpty { return append(frame, to: connection) }
+            hold(frame, for: connection, key: key, channel: channel)
+            return false
+        }
+        if connection.webSocket!.dropped != nil { caughtUp(connection) }
+        if fits && connection.webSocket!.dropped == nil { return append(frame, to: connection) }
+        switch options.slowClientPolicy {
+        case .close:
             counters.slowClientsClosed += 1
-            closeWebSocket(connection, code: .policyViolation, reason: "client too slow: messages dropped")
+            closeWebSocket(connection, code: .policyViolation, reason: "client too slow: messages would be lost")
+        case .gapNotice:
+            counters.wsDropped += 1
+            let first = connection.webSocket!.dropped?.lowerBound ?? sequence
+            connection.webSocket!.dropped = first...max(first, sequence)
         }
         return false
+    }
+
+    @inline(__always)
+    private func append(_ frame: SharedFrame, to connection: Connection) -> Bool {
+        connection.sends.append(frame)
+        queueFlush(connection)
+        return true
+    }
+
+    /// Keeps `frame` as the latest of its key and channel, replacing an older one unsent.
+    private func hold(_ frame: SharedFrame, for connection: Connection, key: SubscriptionKey, channel: ChannelSet) {
+        if let i = connection.webSocket!.held.firstIndex(where: { $0.key == key && $0.channel == channel }) {
+            connection.webSocket!.held[i].frame = frame
+            counters.wsConflated += 1
+        } else {
+            connection.webSocket!.held.append(.init(key: key, channel: channel, frame: frame))
+        }
+    }
+
+    /// After a send completed: once the queue has drained to half its bound, the held latest
+    /// values go out, and a client that lost messages is told which (a `gap` notice per
+    /// subscription it can resume from) and gets its books again.
+    func caughtUp(_ connection: Connection) {
+        guard connection.phase == .open, let session = connection.webSocket, session.isOpen,
+              !session.held.isEmpty || session.dropped != nil,
+              connection.sends.queuedBytes <= options.wsQueueBytes / 2 else { return }
+        for held in session.held { _ = append(held.frame, to: connection) }
+        connection.webSocket!.held.removeAll()
+        guard let dropped = session.dropped else { return }
+        connection.webSocket!.dropped = nil
+        let timestamp = clock.realtimeMillis()
+        var out = JSONBytes(capacity: 512)
+        for (symbol, subscription) in session.subscriptions.sorted(by: { $0.key < $1.key }) {
+            let notice = TerminalMessages.GapNotice(
+                market: TerminalFeed.marketName(subscription.key.market), channel: "all", reason: "slow_client", status: "lost",
+                missedSequences: dropped,
+                message: "this client fell behind and messages were dropped; resume from from_seq - 1 to get them")
+            out.removeAll()
+            TerminalMessages.gap(&out, symbol: symbol, notice: notice, timestampMs: timestamp, sequence: nil)
+            out.bytes.withUnsafeBytes { queueFrame(connection, .text, $0) }
+            counters.wsGapNotices += 1
+            if subscription.channels.contains(.depth) {
+                hooks.onResnapshot(subscription.key, subscriber: connection.subscriberID, broadcaster: self)
+            }
+        }
+    }
+
+    /// A connection over the hard bound (`maxQueuedOutput`) is closed: it is not reading.
+    private func closeIfOverHardBound(_ connection: Connection) {
+        guard connection.phase == .open, !connection.closeAfterSend, connection.webSocket?.isOpen == true,
+              connection.sends.queuedBytes > options.maxQueuedOutput else { return }
+        counters.slowClientsClosed += 1
+        closeWebSocket(connection, code: .policyViolation, reason: "client too slow: messages dropped")
+    }
+}
+
+extension SharedFrame {
+    /// `text` as one final, unmasked text frame.
+    static func text(_ text: UnsafeRawBufferPointer) -> SharedFrame {
+        let header = WebSocketFrameEncoder.headerSize(payloadLength: text.count, masked: false)
+        let frame = SharedFrame(count: header + text.count)
+        _ = WebSocketFrameEncoder.writeHeader(into: UnsafeMutableRawBufferPointer(rebasing: frame.bytes[..<header]),
+                                              opcode: .text, payloadLength: text.count)
+        if let source = text.baseAddress { (frame.bytes.baseAddress! + header).copyMemory(from: source, byteCount: text.count) }
+        return frame
     }
 }

@@ -49,6 +49,10 @@ final class Connection {
     @exclusivity(unchecked) var lastSendProgress: Int64 = 0
     /// Set once the connection switched to WebSocket frames.
     @exclusivity(unchecked) var webSocket: WebSocketSession?
+    /// The client's address, counted against the per-address limit while open.
+    @exclusivity(unchecked) var peer: PeerAddress?
+    /// Admitted over a limit: its first request is answered 503, then it closes.
+    @exclusivity(unchecked) var refusal: ConnectionRefusal?
 
     init(slot: UInt32, limits: HTTPLimits) {
         self.slot = slot
@@ -87,6 +91,8 @@ final class Connection {
         requestsServed = 0
         requestStartedAt = nil
         webSocket = nil
+        peer = nil
+        refusal = nil
     }
 
     /// Whether, and why, this connection's time is up at `now`.

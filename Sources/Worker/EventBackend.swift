@@ -1,3 +1,4 @@
+import Glibc
 import Posix
 
 /// One finished operation, as the loop sees it whatever the backend.
@@ -28,6 +29,8 @@ protocol EventBackend: AnyObject {
     func armReceive(fd: Int32, tag: CompletionTag)
     /// Sends `bytes`, which stay valid and untouched until the completion arrives.
     func send(fd: Int32, bytes: UnsafeRawBufferPointer, tag: CompletionTag)
+    /// Sends the runs `message` describes (sendmsg); it and they stay valid until the completion.
+    func sendMessage(fd: Int32, message: UnsafeMutablePointer<msghdr>, tag: CompletionTag)
     /// One read into `buffer` (eventfd, signalfd), which stays valid until the completion.
     func read(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, tag: CompletionTag)
     /// Completes once after `nanoseconds` (with `-ETIME`).
@@ -48,4 +51,10 @@ protocol EventBackend: AnyObject {
     func receivedBytes(bufferID: UInt16, count: Int) -> UnsafeRawBufferPointer
     /// Gives a provided buffer back to the kernel.
     func recycle(bufferID: UInt16)
+    /// The client address of an accepted socket, for the per-address limit; nil if unknown.
+    func peerAddress(fd: Int32) -> PeerAddress?
+}
+
+extension EventBackend {
+    func peerAddress(fd: Int32) -> PeerAddress? { nil }
 }

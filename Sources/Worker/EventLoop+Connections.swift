@@ -68,6 +68,10 @@ extension EventLoop {
         }
         counters.connectionsOpen += 1
         backend.configureAccepted(fd: fd)
+        if let refusal = checkLimits(connection, fd: fd) {
+            connection.refusal = refusal
+            if refusal == .full { counters.connectionsRejected += 1 } else { counters.refusedPerAddress += 1 }
+        }
         armReceive(connection)
     }
 
@@ -111,6 +115,7 @@ extension EventLoop {
         guard completion.result >= 0 else { return drop(connection) }
         connection.lastSendProgress = now
         if connection.sends.isEmpty { connection.lastActivity = now }
+        if connection.webSocket != nil { caughtUp(connection) }
         queueFlush(connection)
     }
 
@@ -121,6 +126,7 @@ extension EventLoop {
         connection.phase = .closing
         counters.connectionsOpen -= 1
         if connection.webSocket != nil { counters.webSocketsOpen -= 1 }
+        forgetPeer(connection)
         if connection.receiveArmed { backend.cancel(connection.tag(.receive), tag: CompletionTag(op: .cancel)) }
         releaseIfDone(connection)
     }

@@ -27,6 +27,7 @@ extension EventLoop {
     }
 
     func respond(_ connection: Connection, to request: HTTPRequest) {
+        if let refusal = connection.refusal { return refuse(connection, refusal, headOnly: request.method == .head) }
         counters.requestsServed += 1
         connection.requestsServed += 1
         let keepAlive = request.keepAlive && !stopping
@@ -36,7 +37,12 @@ extension EventLoop {
         switch router.match(method: request.method, path: request.path) {
         case .route(let route):
             if let kind = route.webSocketKind { return respondWebSocket(connection, to: request, kind: kind, header: header) }
-            let answer = route == .health ? hooks.health() : hooks.systemStatus()
+            let answer = route == .metrics ? hooks.metrics() : route == .health ? hooks.health() : hooks.systemStatus()
+            if route == .metrics && answer.status == 200 {
+                return answer.body.withUnsafeBytes {
+                    write(connection, .ok, $0, headOnly: headOnly, header: header, headers: HTTPResponse.prometheusHeaders)
+                }
+            }
             answer.body.withUnsafeBytes {
                 write(connection, HTTPStatus(answer.status), $0, headOnly: headOnly, header: header)
             }
@@ -58,10 +64,11 @@ extension EventLoop {
     }
 
     func write(_ connection: Connection, _ status: HTTPStatus, _ body: UnsafeRawBufferPointer,
-                       extra: UnsafeRawBufferPointer? = nil, headOnly: Bool, header: ConnectionHeader) {
+               extra: UnsafeRawBufferPointer? = nil, headOnly: Bool, header: ConnectionHeader,
+               headers: StaticString = HTTPResponse.fixedHeaders) {
         connection.sends.withPending { out in
             HTTPResponse.write(status: status, body: body, extraHeaders: extra, headOnly: headOnly,
-                               connection: header, date: dates, into: &out)
+                               connection: header, date: dates, into: &out, headers: headers)
         }
     }
 }

@@ -8,35 +8,65 @@ extension EventLoop {
         let timestamp = clock.realtimeMillis()
         switch TerminalProtocol.parse(payload) {
         case .failure(let error):
-            sendText(error.reply, to: connection)
+            refuse(connection, error)
         case .success(.ping):
             sendText(TerminalProtocol.pong(timestamp: timestamp), to: connection)
         case .success(.getStats):
-            sendText(TerminalProtocol.statsReply(terminalStats(), yours: connection.webSocket!.subscriptions, timestamp: timestamp),
-                     to: connection)
+            let yours = connection.webSocket!.subscriptions.mapValues(\.key)
+            sendText(TerminalProtocol.statsReply(terminalStats(), yours: yours, timestamp: timestamp), to: connection)
         case .success(.subscribe(let symbol, let market)):
-            subscribe(connection, symbol: symbol, market: market, timestamp: timestamp)
+            subscribe(connection, .init(symbol: symbol, market: market), timestamp: timestamp)
+        case .success(.subscribeChannels(let request)):
+            subscribe(connection, request, timestamp: timestamp)
         case .success(.unsubscribe(let symbol)):
-            let key = connection.webSocket!.subscriptions.removeValue(forKey: symbol)
-            sendText(TerminalProtocol.unsubscribed(symbol, market: key?.market, timestamp: timestamp), to: connection)
-            if let key { leave(connection.slot, key) }
+            let subscription = connection.webSocket!.subscriptions.removeValue(forKey: symbol)
+            sendText(TerminalProtocol.unsubscribed(symbol, market: subscription?.key.market, timestamp: timestamp), to: connection)
+            if let subscription { leave(connection.slot, subscription.key) }
         }
     }
 
-    /// Subscribes to one market of a served symbol; the other market of the same symbol, if
-    /// the client had it, is left once the new one's first messages are queued (so a hook can
-    /// compare the two books).
-    private func subscribe(_ connection: Connection, symbol: String, market: MarketKind, timestamp: Int64) {
+    private func refuse(_ connection: Connection, _ error: TerminalProtocol.ProtocolError) {
+        counters.wsProtocolErrors += 1
+        sendText(error.reply, to: connection)
+    }
+
+    /// Subscribes to channels of one market of a served symbol; the other market of the same
+    /// symbol, if the client had it, is left once the new one's first messages are queued (so
+    /// a hook can compare the two books). The reply comes first, then what the hook queues:
+    /// a replay and its `recovery` message when resuming, the book's snapshot.
+    private func subscribe(_ connection: Connection, _ request: TerminalProtocol.Subscribe, timestamp: Int64) {
+        let symbol = request.symbol
         guard let index = directory.index(of: symbol) else {
-            let error = TerminalProtocol.ProtocolError.unknownSymbol(symbol, served: directory.servedNames)
-            return sendText(error.reply, to: connection)
+            return refuse(connection, .unknownSymbol(symbol, served: directory.servedNames))
         }
-        let key = SubscriptionKey(symbol: index, market: market)
-        let previous = connection.webSocket!.subscriptions.updateValue(key, forKey: symbol)
-        subscriptionIndex.add(connection.slot, to: key)
-        sendText(TerminalProtocol.subscribed(symbol, market: market, timestamp: timestamp), to: connection)
-        let replaced = previous == key ? nil : previous
-        hooks.onSubscribed(key, subscriber: connection.subscriberID, replacing: replaced, broadcaster: self)
+        var channels = ChannelSet.legacy(request.market)
+        if let names = request.channels {
+            let available = ChannelSet.available(request.market, intervals: options.klineIntervals)
+            channels = []
+            for name in names {
+                guard let channel = ChannelSet.named(name), channel.isSubset(of: available) else {
+                    return refuse(connection, .unknownChannel(name, symbol: symbol, market: request.market,
+                                                              available: available.wireNames))
+                }
+                channels.formUnion(channel)
+            }
+        }
+        // A resume replays up to the newest record: read the ring first, so nothing read
+        // later reaches this client before its replay.
+        if request.resume != nil { hooks.onWake(broadcaster: self) }
+        let key = SubscriptionKey(symbol: index, market: request.market)
+        let previous = connection.webSocket!.subscriptions.updateValue(.init(key: key, channels: channels), forKey: symbol)
+        subscriptionIndex.add(connection.slot, to: key, channels: channels)
+        if request.channels != nil || request.resume != nil {
+            let position = hooks.ringPosition
+            sendText(TerminalProtocol.subscribed(symbol, market: request.market, channels: channels, epoch: position.epoch,
+                                                 sequence: position.sequence, timestamp: timestamp), to: connection)
+        } else {
+            sendText(TerminalProtocol.subscribed(symbol, market: request.market, timestamp: timestamp), to: connection)
+        }
+        let replaced = previous?.key == key ? nil : previous?.key
+        hooks.onSubscribed(key, subscriber: connection.subscriberID, channels: channels, replacing: replaced,
+                           resume: request.resume, broadcaster: self)
         if let replaced { leave(connection.slot, replaced) }
     }
 
@@ -47,7 +77,7 @@ extension EventLoop {
     /// Drops a connection from the index before its slot is reused.
     func unindexSubscriptions(of connection: Connection) {
         guard let subscriptions = connection.webSocket?.subscriptions else { return }
-        for key in subscriptions.values { leave(connection.slot, key) }
+        for subscription in subscriptions.values { leave(connection.slot, subscription.key) }
         connection.webSocket?.subscriptions = [:]
     }
 

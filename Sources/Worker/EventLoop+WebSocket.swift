@@ -2,6 +2,9 @@ import WebSocketCore
 
 /// WebSocket connections: the upgrade, frames in, frames out, the close handshake and timers.
 extension EventLoop {
+    /// Send buffers of a WebSocket connection idle this long are freed (memory per idle connection).
+    static var idleBufferNs: Int64 { 1_000_000_000 }
+
     static var upgradeRequiredHeaders: StaticString { "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" }
 
     var webSocketTimers: WebSocketSession.Timers {
@@ -115,6 +118,8 @@ extension EventLoop {
     /// The tick's work for a WebSocket connection: stalled output, close timeout, idle, pings.
     func sweepWebSocket(_ connection: Connection) {
         if !connection.sends.isEmpty && now - connection.lastSendProgress > timeouts.send { return drop(connection) }
+        // A connection that sent nothing for a while gives its send buffers back.
+        if now - connection.lastSendProgress > Self.idleBufferNs { connection.sends.releaseIdleMemory() }
         switch connection.webSocket!.check(now: now, timers: webSocketTimers) {
         case .none:
             break

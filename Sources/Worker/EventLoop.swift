@@ -44,6 +44,8 @@ final class EventLoop<Backend: EventBackend> {
     /// A wake-up, stop or signal read failed; arm it again at the next tick.
     @exclusivity(unchecked) var readRetryAtTick = (wake: false, stop: false, signal: false)
     @exclusivity(unchecked) var stopping = false
+    /// Open connections per client address (the per-address limit).
+    @exclusivity(unchecked) var connectionsPerAddress: [PeerAddress: Int] = [:]
     /// The subscription index: (symbol, market) → slots of terminal connections subscribed to it.
     @exclusivity(unchecked) var subscriptionIndex = SubscriptionIndex()
     /// The symbols the terminal route serves.
@@ -65,7 +67,7 @@ final class EventLoop<Backend: EventBackend> {
         self.hooks = hooks
         self.router = router
         directory = hooks.symbolDirectory ?? OpenSymbolDirectory()
-        table = ConnectionTable(capacity: options.maxConnections, limits: options.limits)
+        table = ConnectionTable(capacity: options.maxConnections + Self.refusalReserve, limits: options.limits)
         timeouts = Connection.Timeouts(header: options.headerTimeout.nanoseconds, idle: options.idleTimeout.nanoseconds,
                                        send: options.sendTimeout.nanoseconds)
         readArea = .allocate(byteCount: 16 + Self.signalReadBytes, alignment: 16)
@@ -134,9 +136,12 @@ final class EventLoop<Backend: EventBackend> {
         for connection in flushList {
             connection.flushQueued = false
             guard connection.phase == .open else { continue }
-            if let bytes = connection.sends.beginSend() {
+            if let out = connection.sends.beginSend() {
                 connection.lastSendProgress = now
-                backend.send(fd: connection.fd, bytes: bytes, tag: connection.tag(.send))
+                switch out {
+                case .contiguous(let bytes): backend.send(fd: connection.fd, bytes: bytes, tag: connection.tag(.send))
+                case .vector(let message): backend.sendMessage(fd: connection.fd, message: message, tag: connection.tag(.send))
+                }
             } else if connection.sends.isEmpty {
                 flushed(connection)
             }

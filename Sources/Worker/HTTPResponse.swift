@@ -13,6 +13,10 @@ enum ConnectionHeader {
 /// or reference-counted per response beyond the body the caller hands in.
 enum HTTPResponse {
     static var fixedHeaders: StaticString { "Server: tterminal\r\nContent-Type: application/json\r\nContent-Length: " }
+    /// The same with Prometheus's text format (`/metrics`).
+    static var prometheusHeaders: StaticString {
+        "Server: tterminal\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: "
+    }
     static var crlf: StaticString { "\r\n" }
     static var connectionClose: StaticString { "Connection: close\r\n\r\n" }
     static var connectionKeepAlive: StaticString { "Connection: keep-alive\r\n\r\n" }
@@ -23,11 +27,12 @@ enum HTTPResponse {
     /// answer carries the headers of the full answer and no body.
     static func write(
         status: HTTPStatus, body: UnsafeRawBufferPointer, extraHeaders: UnsafeRawBufferPointer? = nil,
-        headOnly: Bool = false, connection: ConnectionHeader, date: DateCache, into out: inout RawBytes
+        headOnly: Bool = false, connection: ConnectionHeader, date: DateCache, into out: inout RawBytes,
+        headers: StaticString = fixedHeaders
     ) {
         if let line = status.statusLine { out.append(line) } else { out.append(status.renderedStatusLine) }
         date.withLine { out.append($0) }
-        out.append(fixedHeaders)
+        out.append(headers)
         out.appendDecimal(body.count)
         out.append(crlf)
         if let extraHeaders { out.append(extraHeaders) }

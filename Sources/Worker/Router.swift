@@ -5,6 +5,8 @@ struct Router: Sendable {
     enum Route: Sendable, Equatable {
         case health
         case systemStatus
+        /// Prometheus text exposition of the whole server's figures.
+        case metrics
         /// WebSocket echo of every message (diagnostics, the Autobahn suite's target).
         case webSocketEcho
         /// The terminal's WebSocket protocol (API.md §2).
@@ -15,7 +17,7 @@ struct Router: Sendable {
             switch self {
             case .webSocketEcho: .echo
             case .webSocketConnect: .terminal
-            case .health, .systemStatus: nil
+            case .health, .systemStatus, .metrics: nil
             }
         }
     }
@@ -48,6 +50,7 @@ struct Router: Sendable {
     static let standard = Router(entries: [
         Entry(path: "/api/v1/health", methods: [.get], route: .health),
         Entry(path: "/api/v1/system/status", methods: [.get], route: .systemStatus),
+        Entry(path: "/metrics", methods: [.get], route: .metrics),
         Entry(path: "/api/v1/websocket/echo", methods: [.get], route: .webSocketEcho),
         Entry(path: "/api/v1/websocket/connect", methods: [.get], route: .webSocketConnect),
     ])

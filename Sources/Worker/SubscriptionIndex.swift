@@ -35,38 +35,69 @@ extension MarketKind {
     }
 }
 
-/// The subscription index: (symbol, market) → the slots of the connections subscribed to it.
-/// A value type with no I/O; the loop keeps it in step with the sessions. A record's fan-out
-/// costs one lookup and a walk over its subscribers, never over all connections.
+/// The subscription index: (symbol, market) → the slots of the connections subscribed to it,
+/// each with its channels. A value type with no I/O; the loop keeps it in step with the
+/// sessions. A record's fan-out costs one lookup and a walk over its subscribers, never over
+/// all connections; a record of a channel nobody on the key wants is not even encoded.
 struct SubscriptionIndex {
-    private(set) var slots: [SubscriptionKey: [UInt32]] = [:]
+    /// One key's subscribers: slots and their channels side by side, and the union.
+    struct Subscribers {
+        var slots: [UInt32] = []
+        var channels: [ChannelSet] = []
+        var union: ChannelSet = []
+    }
 
-    /// Adds `slot` under `key`; false if it was there already.
+    private(set) var entries: [SubscriptionKey: Subscribers] = [:]
+
+    /// Adds `slot` under `key` with `channels` (or sets its channels); false if it was there.
     @discardableResult
-    mutating func add(_ slot: UInt32, to key: SubscriptionKey) -> Bool {
-        if slots[key]?.contains(slot) == true { return false }
-        slots[key, default: []].append(slot)
+    mutating func add(_ slot: UInt32, to key: SubscriptionKey, channels: ChannelSet = .all) -> Bool {
+        var entry = entries.removeValue(forKey: key) ?? Subscribers()
+        defer { entries[key] = entry }
+        if let i = entry.slots.firstIndex(of: slot) {
+            entry.channels[i] = channels
+            entry.union = entry.channels.reduce([]) { $0.union($1) }
+            return false
+        }
+        entry.slots.append(slot)
+        entry.channels.append(channels)
+        entry.union.formUnion(channels)
         return true
     }
 
     /// Removes `slot` from `key`; returns how many subscribers the key has left.
     @discardableResult
     mutating func remove(_ slot: UInt32, from key: SubscriptionKey) -> Int {
-        guard var list = slots.removeValue(forKey: key) else { return 0 }
-        if let i = list.firstIndex(of: slot) { list.swapAt(i, list.count - 1); list.removeLast() }
-        if !list.isEmpty { slots[key] = list }
-        return list.count
+        guard var entry = entries.removeValue(forKey: key) else { return 0 }
+        if let i = entry.slots.firstIndex(of: slot) {
+            entry.slots.swapAt(i, entry.slots.count - 1)
+            entry.slots.removeLast()
+            entry.channels.swapAt(i, entry.channels.count - 1)
+            entry.channels.removeLast()
+            entry.union = entry.channels.reduce([]) { $0.union($1) }
+        }
+        if !entry.slots.isEmpty { entries[key] = entry }
+        return entry.slots.count
     }
 
     /// The slots subscribed to `key` (empty if none).
-    @inline(__always)
-    func subscribers(of key: SubscriptionKey) -> [UInt32] { slots[key] ?? [] }
+    func subscribers(of key: SubscriptionKey) -> [UInt32] { entries[key]?.slots ?? [] }
 
+    /// `key`'s subscribers with their channels.
     @inline(__always)
-    func count(of key: SubscriptionKey) -> Int { slots[key]?.count ?? 0 }
+    func entry(of key: SubscriptionKey) -> Subscribers? { entries[key] }
+
+    /// Whether any subscriber of `key` wants a channel of `channels`.
+    @inline(__always)
+    func wants(_ key: SubscriptionKey, _ channels: ChannelSet) -> Bool {
+        guard let union = entries[key]?.union else { return false }
+        return !union.isDisjoint(with: channels)
+    }
+
+    func count(of key: SubscriptionKey) -> Int { entries[key]?.slots.count ?? 0 }
 
     /// Every key with at least one subscriber.
-    var keys: Dictionary<SubscriptionKey, [UInt32]>.Keys { slots.keys }
+    var keys: Dictionary<SubscriptionKey, Subscribers>.Keys { entries.keys }
 
-    var isEmpty: Bool { slots.isEmpty }
+    var isEmpty: Bool { entries.isEmpty }
 }

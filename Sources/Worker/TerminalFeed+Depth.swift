@@ -27,7 +27,7 @@ extension TerminalFeed {
         switch result {
         case .applied:
             let timestamp = depthTimestamp(h.symbolIndex, h.receivedNs / 1_000_000)
-            send(key, via: b) { out, symbol in
+            send(key, channel: .depth, sequence: sequence, via: b) { out, symbol in
                 let ids = TerminalMessages.DepthIDs(snapshot: false, firstUpdateId: h.firstUpdateId, updateId: h.finalUpdateId,
                                                     previousUpdateId: h.previousFinalUpdateId != 0 ? h.previousFinalUpdateId : nil)
                 TerminalMessages.depthUpdate(&out, symbol: symbol, bids: d.bids.bytes, asks: d.asks.bytes, ids: ids,
@@ -99,9 +99,9 @@ extension TerminalFeed {
         oldBids.append(contentsOf: books[key]!.bids)
         oldAsks.append(contentsOf: books[key]!.asks)
         books[key]!.replace(lastUpdateId: lastUpdateId, bids: bids, asks: asks)
-        guard b.hasSubscribers(key), let symbol = directory.name(of: key.symbol) else { return }
+        guard b.hasSubscribers(key, .depth), let symbol = directory.name(of: key.symbol) else { return }
         encodeSnapshot(key, symbol: symbol, timestampMs: timestampMs)
-        message.bytes.withUnsafeBytes { _ = b.broadcast(text: $0, to: key) }
+        message.bytes.withUnsafeBytes { _ = b.broadcast(text: $0, to: key, channel: .depth, sequence: lastSequence) }
     }
 
     /// `key`'s book as a snapshot `depth_update` in `message`, merged with the removals of

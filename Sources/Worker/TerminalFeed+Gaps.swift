@@ -9,23 +9,25 @@ extension TerminalFeed {
     /// A feed gap: its subscribers (every subscribed symbol of the market when the gap hit a
     /// whole connection's symbols) get a `gap` notice naming the channel, ids and status.
     mutating func gap(_ g: FeedGapRecord, sequence: UInt64, via b: Broadcaster) {
-        guard let channel = g.channel, let reason = g.reason, let status = g.status,
-              let name = Self.channelName(channel) else { return }
+        guard let channel = g.channel, let reason = g.reason, let status = g.status else { return }
         var interval: String?
+        var channels = Self.channels(channel)
         if channel == .kline {
-            guard let i = KlineInterval(rawValue: g.interval), Self.klineIntervals.contains(i) else { return }
+            guard let i = KlineInterval(rawValue: g.interval) else { return }
             interval = i.name
+            channels = .kline(i)
         }
+        let name = Self.channelName(channel)
         let notice = Notice(market: Self.marketName(g.market), channel: name, interval: interval, reason: Self.reasonName(reason),
                             status: Self.statusName(status), gapId: g.gapId, fromId: g.fromId, toId: g.toId,
                             message: Self.message(status))
         let timestamp = g.receivedNs / 1_000_000
         if g.symbolIndex == FeedGapRecord.allSymbols {
             for key in b.subscribedKeys() where key.market == g.market {
-                sendNotice(notice, to: key, timestampMs: timestamp, sequence: sequence, via: b)
+                sendNotice(notice, to: key, channels: channels, timestampMs: timestamp, sequence: sequence, via: b)
             }
         } else {
-            sendNotice(notice, to: g.key, timestampMs: timestamp, sequence: sequence, via: b)
+            sendNotice(notice, to: g.key, channels: channels, timestampMs: timestamp, sequence: sequence, via: b)
         }
     }
 
@@ -39,22 +41,22 @@ extension TerminalFeed {
             let notice = Notice(market: Self.marketName(key.market), channel: "all", reason: "worker_lapped", status: "lost",
                                 missedSequences: missedRange,
                                 message: "this server fell behind the feed and lost messages; the order book follows as a new snapshot")
-            sendNotice(notice, to: key, timestampMs: timestamp, sequence: nil, via: b)
+            sendNotice(notice, to: key, channels: .all, timestampMs: timestamp, sequence: nil, via: b)
         }
         resynchroniseBooks(via: b)
     }
 
-    private mutating func sendNotice(_ notice: Notice, to key: SubscriptionKey, timestampMs: Int64, sequence: UInt64?,
-                                     via b: Broadcaster) {
-        guard b.hasSubscribers(key) else { return }
+    private mutating func sendNotice(_ notice: Notice, to key: SubscriptionKey, channels: ChannelSet, timestampMs: Int64,
+                                     sequence: UInt64?, via b: Broadcaster) {
+        guard b.hasSubscribers(key, channels) else { return }
         counters.gapNotices += 1
-        send(key, via: b) { out, symbol in
+        send(key, channel: channels, sequence: sequence ?? lastSequence, via: b) { out, symbol in
             TerminalMessages.gap(&out, symbol: symbol, notice: notice, timestampMs: timestampMs, sequence: sequence)
         }
     }
 
-    /// The terminal message type a feed channel feeds; nil for one it does not serve.
-    static func channelName(_ channel: FeedChannel) -> StaticStringValue? {
+    /// The terminal message type a feed channel feeds.
+    static func channelName(_ channel: FeedChannel) -> StaticStringValue {
         switch channel {
         case .connection: "all"
         case .trade, .aggTrade: "trade_update"
@@ -63,7 +65,21 @@ extension TerminalFeed {
         case .ticker: "price_update"
         case .markPrice: "mark_price_update"
         case .liquidation: "liquidation_update"
-        case .bookTicker: nil
+        case .bookTicker: "book_ticker_update"
+        }
+    }
+
+    /// The subscription channels a feed channel's gap hits (klines: see the record's interval).
+    static func channels(_ channel: FeedChannel) -> ChannelSet {
+        switch channel {
+        case .connection, .kline: .all
+        case .trade: .trades
+        case .aggTrade: .aggTrades
+        case .depth: .depth
+        case .ticker: .ticker
+        case .markPrice: .markPrice
+        case .liquidation: .liquidations
+        case .bookTicker: .bookTicker
         }
     }
 

@@ -26,9 +26,6 @@ struct TerminalFeed {
         var bookGaps = 0
     }
 
-    /// The kline intervals the terminal protocol carries (API.md §2.3 item 5).
-    static let klineIntervals: [KlineInterval] = [.m1, .m5, .m15]
-
     let directory: SymbolDirectory
     let bookSource: BookSource
     /// Wall-clock milliseconds: the `timestamp` of messages made here rather than from a record.
@@ -67,30 +64,6 @@ struct TerminalFeed {
     mutating func handle(_ event: RingEvent, sequence: UInt64, via b: Broadcaster) {
         lastSequence = sequence
         switch event {
-        case .trade(let t):
-            trade(t.key, id: t.tradeId, price: t.price, quantity: t.quantity, buyerIsMaker: t.isBuyerMaker,
-                  tradeTimeMs: t.tradeTimeMs, receivedNs: t.receivedNs, sequence: sequence, via: b)
-        case .aggTrade(let a):
-            trade(a.key, id: a.aggregateId, price: a.price, quantity: a.quantity, buyerIsMaker: a.isBuyerMaker,
-                  tradeTimeMs: a.tradeTimeMs, receivedNs: a.receivedNs, sequence: sequence, via: b)
-        case .ticker(let t):
-            send(t.key, via: b) { out, symbol in
-                TerminalMessages.priceUpdate(&out, symbol: symbol, price: t.lastPrice, change: t.priceChange,
-                                             changePercent: t.priceChangePercent, volume: t.volume,
-                                             timestampMs: t.receivedNs / 1_000_000, sequence: sequence)
-            }
-        case .kline(let k):
-            kline(k, sequence: sequence, via: b)
-        case .markPrice(let m):
-            // Like the original, no update without a funding rate (Binance sends "" for delivery contracts).
-            guard let rate = m.knownFundingRate else { return }
-            send(m.key, via: b) { out, symbol in
-                TerminalMessages.markPriceUpdate(&out, symbol: symbol, markPrice: m.markPrice, indexPrice: m.indexPrice,
-                                                 fundingRate: rate, nextFundingTimeMs: m.nextFundingTimeMs,
-                                                 timestampMs: m.receivedNs / 1_000_000, sequence: sequence)
-            }
-        case .liquidation(let l):
-            liquidation(l, sequence: sequence, via: b)
         case .depthDiff(let d):
             diff(d, sequence: sequence, via: b)
         case .bookSnapshot(let s):
@@ -99,54 +72,85 @@ struct TerminalFeed {
             gap(g, sequence: sequence, via: b)
         case .epochStart:
             directory.invalidate()
-        case .bookTicker, .other, .malformed:
+        default:
+            guard let (key, channel) = Self.route(event), b.hasSubscribers(key, channel),
+                  let symbol = directory.name(of: key.symbol) else { return }
+            message.removeAll()
+            Self.encode(event, symbol: symbol, sequence: sequence, into: &message)
+            counters.encoded += 1
+            message.bytes.withUnsafeBytes { _ = b.broadcast(text: $0, to: key, channel: channel, sequence: sequence) }
+        }
+    }
+
+    /// The subscription key and channel of a record whose message depends on the record
+    /// alone (not on a book); nil for the others and for what is not sent.
+    static func route(_ event: RingEvent) -> (SubscriptionKey, ChannelSet)? {
+        switch event {
+        case .trade(let t): (t.key, .trades)
+        case .aggTrade(let a): (a.key, .aggTrades)
+        case .ticker(let t): (t.key, .ticker)
+        case .bookTicker(let t): (t.key, .bookTicker)
+        case .kline(let k): KlineInterval(rawValue: UInt8(truncatingIfNeeded: k.interval)).map { (k.key, .kline($0)) }
+        // Like the original, no update without a funding rate (Binance sends "" for delivery contracts).
+        case .markPrice(let m): m.knownFundingRate == nil ? nil : (m.key, .markPrice)
+        case .liquidation(let l): OrderSide(rawValue: l.side) == nil ? nil : (l.key, .liquidations)
+        default: nil
+        }
+    }
+
+    /// The message of a record `route` accepts (API.md §2.3, plus `book_ticker_update`).
+    static func encode(_ event: RingEvent, symbol: String, sequence: UInt64, into out: inout JSONBytes) {
+        switch event {
+        case .trade(let t):
+            TerminalMessages.tradeUpdate(&out, symbol: symbol, tradeId: t.tradeId, price: t.price, quantity: t.quantity,
+                                         buyerIsMaker: t.isBuyerMaker, tradeTimeMs: t.tradeTimeMs,
+                                         timestampMs: t.receivedNs / 1_000_000, receivedUs: t.receivedNs / 1_000,
+                                         sequence: sequence)
+        case .aggTrade(let a):
+            TerminalMessages.tradeUpdate(&out, symbol: symbol, tradeId: a.aggregateId, price: a.price, quantity: a.quantity,
+                                         buyerIsMaker: a.isBuyerMaker, tradeTimeMs: a.tradeTimeMs,
+                                         timestampMs: a.receivedNs / 1_000_000, receivedUs: a.receivedNs / 1_000,
+                                         sequence: sequence)
+        case .ticker(let t):
+            TerminalMessages.priceUpdate(&out, symbol: symbol, price: t.lastPrice, change: t.priceChange,
+                                         changePercent: t.priceChangePercent, volume: t.volume,
+                                         timestampMs: t.receivedNs / 1_000_000, sequence: sequence)
+        case .bookTicker(let t):
+            TerminalMessages.bookTickerUpdate(&out, symbol: symbol, bidPrice: t.bidPrice, bidQuantity: t.bidQuantity,
+                                              askPrice: t.askPrice, askQuantity: t.askQuantity, updateId: t.updateId,
+                                              timestampMs: t.receivedNs / 1_000_000, sequence: sequence)
+        case .kline(let k):
+            let c = k.candle
+            TerminalMessages.klineUpdate(&out, symbol: symbol, interval: KlineInterval(rawValue: UInt8(truncatingIfNeeded: k.interval))!,
+                                         openTimeMs: c.openTimeMs, closeTimeMs: c.closeTimeMs, open: c.open, high: c.high,
+                                         low: c.low, close: c.close, volume: c.volume, takerBuyVolume: c.takerBuyBase,
+                                         closed: c.isClosed, timestampMs: k.receivedNs / 1_000_000, sequence: sequence)
+        case .markPrice(let m):
+            TerminalMessages.markPriceUpdate(&out, symbol: symbol, markPrice: m.markPrice, indexPrice: m.indexPrice,
+                                             fundingRate: m.knownFundingRate ?? 0, nextFundingTimeMs: m.nextFundingTimeMs,
+                                             timestampMs: m.receivedNs / 1_000_000, sequence: sequence)
+        case .liquidation(let l):
+            // `price` is the average fill price, the order's price when there is none (as the original).
+            TerminalMessages.liquidationUpdate(&out, symbol: symbol, side: OrderSide(rawValue: l.side)!,
+                                               averagePrice: l.averagePrice != 0 ? l.averagePrice : l.price,
+                                               orderPrice: l.price, quantity: l.originalQuantity, tradeTimeMs: l.tradeTimeMs,
+                                               status: (OrderStatus(rawValue: l.status) ?? .other).wireName,
+                                               timestampMs: l.receivedNs / 1_000_000, sequence: sequence)
+        default:
             break
         }
     }
 
-    /// Encodes one message for `key`'s subscribers, if it has any, and queues it to them.
+    /// Encodes one message for the subscribers of `channel` of `key`, if it has any, and
+    /// queues it to them.
     @inline(__always)
-    mutating func send(_ key: SubscriptionKey, via b: Broadcaster, _ encode: (inout JSONBytes, String) -> Void) {
-        guard b.hasSubscribers(key), let symbol = directory.name(of: key.symbol) else { return }
+    mutating func send(_ key: SubscriptionKey, channel: ChannelSet, sequence: UInt64, via b: Broadcaster,
+                       _ encode: (inout JSONBytes, String) -> Void) {
+        guard b.hasSubscribers(key, channel), let symbol = directory.name(of: key.symbol) else { return }
         message.removeAll()
         encode(&message, symbol)
         counters.encoded += 1
-        message.bytes.withUnsafeBytes { _ = b.broadcast(text: $0, to: key) }
-    }
-
-    private mutating func trade(_ key: SubscriptionKey, id: Int64, price: Int64, quantity: Int64, buyerIsMaker: Bool,
-                                tradeTimeMs: Int64, receivedNs: Int64, sequence: UInt64, via b: Broadcaster) {
-        send(key, via: b) { out, symbol in
-            TerminalMessages.tradeUpdate(&out, symbol: symbol, tradeId: id, price: price, quantity: quantity,
-                                         buyerIsMaker: buyerIsMaker, tradeTimeMs: tradeTimeMs,
-                                         timestampMs: receivedNs / 1_000_000, receivedUs: receivedNs / 1_000,
-                                         sequence: sequence)
-        }
-    }
-
-    private mutating func kline(_ k: KlineRecord, sequence: UInt64, via b: Broadcaster) {
-        guard let interval = KlineInterval(rawValue: UInt8(truncatingIfNeeded: k.interval)),
-              Self.klineIntervals.contains(interval) else { return }
-        let c = k.candle
-        send(k.key, via: b) { out, symbol in
-            TerminalMessages.klineUpdate(&out, symbol: symbol, interval: interval, openTimeMs: c.openTimeMs,
-                                         closeTimeMs: c.closeTimeMs, open: c.open, high: c.high, low: c.low, close: c.close,
-                                         volume: c.volume, takerBuyVolume: c.takerBuyBase, closed: c.isClosed,
-                                         timestampMs: k.receivedNs / 1_000_000, sequence: sequence)
-        }
-    }
-
-    private mutating func liquidation(_ l: LiquidationRecord, sequence: UInt64, via b: Broadcaster) {
-        guard let side = OrderSide(rawValue: l.side) else { return }
-        let status = OrderStatus(rawValue: l.status) ?? .other
-        // `price` is the average fill price, the order's price when there is none (as the original).
-        let price = l.averagePrice != 0 ? l.averagePrice : l.price
-        send(l.key, via: b) { out, symbol in
-            TerminalMessages.liquidationUpdate(&out, symbol: symbol, side: side, averagePrice: price, orderPrice: l.price,
-                                               quantity: l.originalQuantity, tradeTimeMs: l.tradeTimeMs,
-                                               status: status.wireName, timestampMs: l.receivedNs / 1_000_000,
-                                               sequence: sequence)
-        }
+        message.bytes.withUnsafeBytes { _ = b.broadcast(text: $0, to: key, channel: channel, sequence: sequence) }
     }
 
     // MARK: Subscriptions

@@ -1,3 +1,4 @@
+import Market
 import ShmRing
 
 /// The terminal's client messages (API.md §2.2) and the server's replies (§2.3), as text.
@@ -10,6 +11,17 @@ enum TerminalProtocol {
         case subscribe(symbol: String, market: MarketKind)
         case unsubscribe(symbol: String)
         case getStats
+        /// A subscribe naming its channels and/or where to resume from.
+        case subscribeChannels(Subscribe)
+    }
+
+    /// The extended subscribe: channels by name (nil: the original protocol's set), and the
+    /// position the client last saw.
+    struct Subscribe: Equatable {
+        var symbol: String
+        var market: MarketKind
+        var channels: [String]?
+        var resume: ResumePoint?
     }
 
     /// What `getStats` reports: this worker's terminal clients and their subscriptions.
@@ -41,6 +53,10 @@ enum TerminalProtocol {
             } else if others.contains("market") {
                 return .failure(.badMarket(symbol: symbol))
             }
+            let extendedKeys: Set<String> = ["channels", "epoch", "seq"]
+            if !others.isDisjoint(with: extendedKeys) || fields.keys.contains(where: extendedKeys.contains) {
+                return extended(message, symbol: symbol, market: market)
+            }
             return .success(.subscribe(symbol: symbol, market: market))
         case "unsubscribe":
             guard let symbol = symbol(fields["symbol"]) else {
@@ -56,6 +72,32 @@ enum TerminalProtocol {
         }
     }
 
+    /// The extended subscribe's `channels` (an array of strings) and `epoch` + `seq` (both or
+    /// neither, unsigned integers). Rare: read with the cold-path JSON reader.
+    static func extended(_ message: [UInt8], symbol: String, market: MarketKind) -> Result<Request, ProtocolError> {
+        guard case .success(let object) = JSONReader.parse(message) else { return .failure(.init("invalid JSON")) }
+        var request = Subscribe(symbol: symbol, market: market)
+        if let value = object["channels"] {
+            guard let items = value.array, !items.isEmpty, items.count <= 64,
+                  case let names = items.compactMap(\.string), names.count == items.count else {
+                return .failure(.init("channels must be a non-empty array of channel names", symbol: symbol))
+            }
+            request.channels = names
+        }
+        switch (object["epoch"], object["seq"]) {
+        case (nil, nil):
+            break
+        case (let epoch?, let seq?):
+            guard let e = epoch.unsignedInteger, let q = seq.unsignedInteger else {
+                return .failure(.init("epoch and seq must be unsigned integers", symbol: symbol))
+            }
+            request.resume = ResumePoint(epoch: UInt64(e), sequence: UInt64(q))
+        default:
+            return .failure(.init("resuming needs both epoch and seq", symbol: symbol))
+        }
+        return .success(.subscribeChannels(request))
+    }
+
     /// Why a client message was refused: an `error` reply.
     struct ProtocolError: Error, Equatable {
         let message: String
@@ -68,6 +110,12 @@ enum TerminalProtocol {
 
         static func badMarket(symbol: String) -> ProtocolError {
             ProtocolError(#"market must be \"spot\" or \"futures\""#, symbol: symbol)
+        }
+
+        static func unknownChannel(_ name: String, symbol: String, market: MarketKind, available: [String]) -> ProtocolError {
+            let safe = String(name.unicodeScalars.filter { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 }.prefix(40))
+            return ProtocolError("unknown channel \(safe) for \(market.wireName): channels are \(available.joined(separator: ", "))",
+                                 symbol: symbol)
         }
 
         static func unknownSymbol(_ symbol: String, served: [String]) -> ProtocolError {
@@ -93,6 +141,29 @@ enum TerminalProtocol {
 
     static func subscribed(_ symbol: String, market: MarketKind, timestamp: Int64) -> String {
         #"{"type":"subscribed","symbol":"\#(symbol)","message":"Successfully subscribed to \#(symbol)","timestamp":\#(timestamp),"market":"\#(market.wireName)"}"#
+    }
+
+    /// `subscribed` for the extended subscribe: the reply above plus the channels and the
+    /// worker's position (`epoch`, the last `seq` it handled).
+    static func subscribed(_ symbol: String, market: MarketKind, channels: ChannelSet, epoch: UInt64, sequence: UInt64,
+                           timestamp: Int64) -> String {
+        let names = channels.wireNames.map { "\"\($0)\"" }.joined(separator: ",")
+        return String(subscribed(symbol, market: market, timestamp: timestamp).dropLast())
+            + #","channels":[\#(names)],"epoch":\#(epoch),"seq":\#(sequence)}"#
+    }
+
+    /// `recovery`: what a resume got. `replayed` is nil when it could not be done.
+    static func recovery(_ symbol: String, market: MarketKind, outcome: RecoveryOutcome, timestamp: Int64) -> String {
+        let head = #"{"type":"recovery","symbol":"\#(symbol)","market":"\#(market.wireName)""#
+        switch outcome {
+        case .recovered(let from, let to, let messages, let epoch):
+            return head + #","status":"recovered","from_seq":\#(from),"to_seq":\#(to),"messages":\#(messages),"epoch":\#(epoch),"timestamp":\#(timestamp)}"#
+        case .impossible(let reason, let epoch, let sequence):
+            let why = reason == .epochChanged
+                ? "the feed restarted since (new epoch): reload by REST"
+                : "the messages after that sequence are no longer kept: reload by REST"
+            return head + #","status":"impossible","reason":"\#(reason.rawValue)","epoch":\#(epoch),"seq":\#(sequence),"message":"\#(why)","timestamp":\#(timestamp)}"#
+        }
     }
 
     /// `market` is the market the client was subscribed to, if it was.

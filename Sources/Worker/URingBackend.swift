@@ -45,6 +45,10 @@ final class URingBackend: EventBackend {
         tt_prep_send(uring.nextSQE(), fd, bytes.baseAddress, bytes.count, tag.raw)
     }
 
+    func sendMessage(fd: Int32, message: UnsafeMutablePointer<msghdr>, tag: CompletionTag) {
+        tt_prep_sendmsg(uring.nextSQE(), fd, message, tag.raw)
+    }
+
     func read(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, tag: CompletionTag) {
         tt_prep_read(uring.nextSQE(), fd, buffer.baseAddress, UInt32(buffer.count), tag.raw)
     }
@@ -61,6 +65,8 @@ final class URingBackend: EventBackend {
     }
 
     func configureAccepted(fd: Int32) { Socket.setNoDelay(fd) }
+
+    func peerAddress(fd: Int32) -> PeerAddress? { PeerAddress.of(fd: fd) }
 
     func closeSocket(fd: Int32) {
         shutdown(fd, Int32(SHUT_RDWR))

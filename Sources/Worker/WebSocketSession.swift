@@ -36,9 +36,14 @@ struct WebSocketSession {
     var machine = WebSocketStateMachine(role: .server)
     /// Eight hex digits, told to the client in `connected`.
     let clientID: String
-    /// The client's subscriptions (terminal route): upper-cased symbol → its key. One market
-    /// per symbol, so a client never receives two markets' messages under one symbol name.
-    var subscriptions: [String: SubscriptionKey] = [:]
+    /// The client's subscriptions (terminal route): upper-cased symbol → its key and channels.
+    /// One market per symbol, so a client never receives two markets' messages under one name.
+    var subscriptions: [String: Subscription] = [:]
+    /// Messages dropped because the client fell behind: the first and last sequence, until
+    /// the queue drains and the client is told.
+    var dropped: ClosedRange<UInt64>?
+    /// The latest value of each conflatable channel that did not fit the queue, framed.
+    var held: [HeldFrame] = []
     /// When the peer last sent any bytes.
     var lastHeard: Int64
     /// When we last sent a ping (or opened).
@@ -52,6 +57,19 @@ struct WebSocketSession {
         self.clientID = clientID
         lastHeard = now
         lastPing = now
+    }
+
+    /// One subscription of the terminal route.
+    struct Subscription: Equatable {
+        var key: SubscriptionKey
+        var channels: ChannelSet
+    }
+
+    /// A conflatable channel's latest frame, waiting for room in the queue.
+    struct HeldFrame {
+        var key: SubscriptionKey
+        var channel: ChannelSet
+        var frame: SharedFrame
     }
 
     /// Whether data may still be sent to the peer.

@@ -5,7 +5,7 @@ public struct WorkerCounters: Sendable, Equatable {
     /// Connections open now.
     public var connectionsOpen = 0
     public var connectionsAccepted = 0
-    /// Accepted beyond `maxConnections` and closed at once.
+    /// Accepted beyond `maxConnections`: answered 503 and closed.
     public var connectionsRejected = 0
     public var requestsServed = 0
     /// Requests answered with a 4xx/5xx of the parser's (400, 413, 414, 431, 501, 505).
@@ -77,6 +77,8 @@ public protocol WorkerHooks: AnyObject {
     func health() -> (status: Int, body: [UInt8])
     /// The answer to `GET /api/v1/system/status`: what `tterminal status --json` prints.
     func systemStatus() -> (status: Int, body: [UInt8])
+    /// The answer to `GET /metrics`: Prometheus text (format 0.0.4) when the status is 200.
+    func metrics() -> (status: Int, body: [UInt8])
     /// The wake-up eventfd fired: new records wait in the ring.
     func onWake()
     /// The same, with the loop to fan records out through; also called on every tick. The
@@ -89,11 +91,17 @@ public protocol WorkerHooks: AnyObject {
     /// The symbols the terminal route serves. Nil (the default): any well-formed symbol is
     /// taken, for a worker with no market data behind it.
     var symbolDirectory: SymbolDirectory? { get }
-    /// A terminal connection subscribed to `key` (again, or instead of `replacing`, the other
-    /// market of the same symbol): queue what it must see first, e.g. the book's snapshot.
-    /// It is in `key`'s subscribers already, and still in `replacing`'s.
-    func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, replacing: SubscriptionKey?,
-                      broadcaster: Broadcaster)
+    /// A terminal connection subscribed to `channels` of `key` (again, or instead of
+    /// `replacing`, the other market of the same symbol), and was sent `subscribed`: replay
+    /// what it missed since `resume` and say how that went (a `recovery` message), then queue
+    /// what it must see first, e.g. the book's snapshot. It is in `key`'s subscribers
+    /// already, and still in `replacing`'s.
+    func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, channels: ChannelSet, replacing: SubscriptionKey?,
+                      resume: ResumePoint?, broadcaster: Broadcaster)
+    /// A subscriber of `key`'s book lost messages (it fell behind): send it the book again.
+    func onResnapshot(_ key: SubscriptionKey, subscriber: SubscriberID, broadcaster: Broadcaster)
+    /// Where this worker is in the ring: the epoch and the last sequence handled.
+    var ringPosition: ResumePoint { get }
     /// A connection left `key`'s subscribers (unsubscribed, switched market, or closed);
     /// `remaining` are left.
     func onUnsubscribed(_ key: SubscriptionKey, remaining: Int)
@@ -101,12 +109,15 @@ public protocol WorkerHooks: AnyObject {
 
 extension WorkerHooks {
     public func systemStatus() -> (status: Int, body: [UInt8]) { (404, Array(#"{"message":"Not Found"}"#.utf8)) }
+    public func metrics() -> (status: Int, body: [UInt8]) { (404, Array(#"{"message":"Not Found"}"#.utf8)) }
     public func onWake() {}
     public func onWake(broadcaster: Broadcaster) { onWake() }
     public func onTick(_ counters: WorkerCounters) {}
     public func onReopenLogs() {}
     public var symbolDirectory: SymbolDirectory? { nil }
-    public func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, replacing: SubscriptionKey?,
-                             broadcaster: Broadcaster) {}
+    public func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, channels: ChannelSet,
+                             replacing: SubscriptionKey?, resume: ResumePoint?, broadcaster: Broadcaster) {}
+    public func onResnapshot(_ key: SubscriptionKey, subscriber: SubscriberID, broadcaster: Broadcaster) {}
+    public var ringPosition: ResumePoint { ResumePoint(epoch: 0, sequence: 0) }
     public func onUnsubscribed(_ key: SubscriptionKey, remaining: Int) {}
 }

@@ -1,3 +1,4 @@
+import Market
 import Posix
 
 /// How a worker runs: limits, timeouts, ring sizes and the signals it reads.
@@ -44,8 +45,25 @@ public struct WorkerOptions: Sendable {
     public var wsEchoMaxMessage = 16 << 20
     /// Largest client message on the terminal route.
     public var wsTerminalMaxMessage = 64 << 10
+    /// A WebSocket connection's soft queue bound for broadcast messages: past it a conflatable
+    /// channel keeps its latest value and other messages are dropped (gap notice) or the
+    /// client is closed, per `slowClientPolicy`.
+    public var wsQueueBytes = 256 << 10
+    public var slowClientPolicy = SlowClientPolicy.gapNotice
+    /// Connections from one client address beyond this many are answered 503 and closed.
+    public var maxConnectionsPerAddress = 5_000
+    /// The kline intervals the server serves (the channels `klines:<interval>`).
+    public var klineIntervals: [KlineInterval] = [.m1, .m5, .m15, .h1, .h4, .d1]
 
     public init() {}
+}
+
+/// What happens to a WebSocket client that falls behind by more than its queue bound.
+public enum SlowClientPolicy: String, Sendable {
+    /// Drop its messages and, once it has caught up, tell it which (it can resume).
+    case gapNotice = "gap"
+    /// Close it with 1008.
+    case close
 }
 
 extension Duration {

@@ -24,6 +24,14 @@ public final class WorkerProcess: WorkerHooks {
     /// A tick passed since the feed's last tick.
     var tickDue = false
     var healthCache: (status: Int, body: [UInt8], madeNs: Int64) = (0, [], 0)
+    /// Where records start, sampled as the ring is read: resumes start replaying there.
+    var replayIndex = ReplayIndex()
+    /// The replay reader's copy buffer.
+    let replayBuffer: UnsafeMutableRawBufferPointer
+    /// A resume needing more messages than this is refused (`WS_REPLAY_MAX`).
+    let replayMax: Int
+    /// Resumes served and refused, messages replayed (published with the loop's counters).
+    var replayCounts = (recovered: 0, refused: 0, replayed: 0)
     /// Health is rebuilt at most this often; within it, the same bytes are served.
     static let healthCacheNs: Int64 = 5_000_000
 
@@ -34,19 +42,29 @@ public final class WorkerProcess: WorkerHooks {
         self.slot = segment.control.slot(slot)
         reader = RingReader(segment: segment, start: .latest)
         buffer = .allocate(byteCount: 64 * 1024, alignment: 8)
+        replayBuffer = .allocate(byteCount: 64 * 1024, alignment: 8)
+        replayMax = config.wsReplayMax
         let tables = StateTables(segment: segment)
         directory = StateTableDirectory(tables: tables, configured: config.symbols)
         feed = TerminalFeed(directory: directory, bookSource: StateTableBooks(tables: tables),
                             nowMillis: { Clock.realtimeNanos() / 1_000_000 })
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        replayBuffer.deallocate()
+    }
 
     /// Serves on the inherited socket until TERM/INT/QUIT; returns the exit code.
     public func run(listenFD: Int32, wakeFD: Int32) -> Int32 {
         var options = WorkerOptions()
         options.shutdownTimeout = .milliseconds(Int64(config.shutdownTimeoutSeconds * 1000))
         options.tickInterval = .milliseconds(Int64(max(10, min(100, config.heartbeatIntervalMs / 2))))
+        options.maxConnections = config.wsMaxConnections
+        options.maxConnectionsPerAddress = config.maxConnectionsPerAddress
+        options.wsQueueBytes = config.wsQueueBytes
+        options.slowClientPolicy = config.wsSlowClientClose ? .close : .gapNotice
+        options.klineIntervals = config.intervals
         do {
             let server = try WorkerServer(listenFD: listenFD, wakeFD: wakeFD, options: options, hooks: self)
             publishIdentity()
@@ -73,6 +91,8 @@ public final class WorkerProcess: WorkerHooks {
         slot.word(Layout.Slot.connections).storeRelaxed(UInt64(counters.connectionsOpen))
         slot.word(Layout.Slot.requests).storeRelaxed(UInt64(counters.requestsServed))
         slot.word(Layout.Slot.badRequests).storeRelaxed(UInt64(counters.badRequests + counters.requestTimeouts))
+        var counters = counters
+        (counters.wsRecovered, counters.wsRecoveryRefused, counters.wsReplayed) = replayCounts
         for counter in Layout.WorkerCounter.allCases {
             slot.counter(counter.rawValue).storeRelaxed(UInt64(max(0, counters[counter])))
         }
@@ -86,6 +106,7 @@ public final class WorkerProcess: WorkerHooks {
     /// Consumes every record waiting in the ring (the batched read), handing each to the
     /// terminal feed, which encodes it once for its subscribers; tracks position, lag and laps.
     func drainRing(into broadcaster: Broadcaster) {
+        replayIndex.note(sequence: reader.lastSequence, position: reader.position)
         reader.drain(into: buffer) { result, payload in
             switch result {
             case .record(let type, let sequence, _):
@@ -114,11 +135,6 @@ public final class WorkerProcess: WorkerHooks {
     }
 
     public var symbolDirectory: SymbolDirectory? { directory }
-
-    public func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, replacing: SubscriptionKey?,
-                             broadcaster: Broadcaster) {
-        feed.subscribed(key, subscriber: subscriber, replacing: replacing, via: broadcaster)
-    }
 
     public func onUnsubscribed(_ key: SubscriptionKey, remaining: Int) {
         feed.unsubscribed(key, remaining: remaining)

@@ -42,6 +42,19 @@ struct ConfigTests {
         #expect(Config().feedSource == .binance && Config().futuresRouted)
     }
 
+    @Test("the WebSocket limits parse, and a child rebuilds them from the environment")
+    func webSocket() throws {
+        let c = try Config.parse(["WS_MAX_CONNECTIONS": "12000", "MAX_CONNECTIONS_PER_ADDRESS": "7", "WS_QUEUE_BYTES": "65536",
+                                  "WS_SLOW_CLIENT": "Close", "WS_REPLAY_MAX": "0"])
+        #expect(c.wsMaxConnections == 12000 && c.maxConnectionsPerAddress == 7 && c.wsQueueBytes == 65536)
+        #expect(c.wsSlowClientClose && c.wsReplayMax == 0)
+        let child = try Config.parse(c.environment)
+        #expect(child.wsMaxConnections == 12000 && child.maxConnectionsPerAddress == 7 && child.wsSlowClientClose)
+        let d = Config()
+        #expect(d.wsMaxConnections == 10_000 && d.maxConnectionsPerAddress == 5_000 && d.wsQueueBytes == 262_144)
+        #expect(!d.wsSlowClientClose && d.wsReplayMax == 10_000)
+    }
+
     @Test("a bad value names the variable and what it accepts", arguments: [
         ("PORT", "abc"), ("PORT", "0"), ("PORT", "70000"), ("HOST", "example.com"), ("WORKERS", "0"),
         ("WORKERS", "many"), ("SYMBOLS", "BTC-USDT"), ("SYMBOLS", "BTCUSDT,BTCUSDT"), ("DATABASE_URL", "mysql://x"),
@@ -49,7 +62,9 @@ struct ConfigTests {
         ("REPLAY_SPEED", "-2"), ("HEARTBEAT_INTERVAL_MS", "1"), ("RING_MB", "3"), ("SHM_NAME", "noslash"),
         ("INTERVALS", "1m,7m"), ("INTERVALS", "1m,1m"), ("SPOT_WS_URLS", "http://x.example"), ("FUTURES_REST_URLS", "wss://x.example"),
         ("TLS_TRUST_FILE", "/nonexistent.pem"), ("FEED_STALL_MS", "5"), ("FEED_MAX_CONNECTION_AGE", "90000"),
-        ("FEED_STREAMS_PER_CONNECTION", "2000"), ("FUTURES_ROUTED", "maybe"),
+        ("FEED_STREAMS_PER_CONNECTION", "2000"), ("FUTURES_ROUTED", "maybe"), ("WS_MAX_CONNECTIONS", "20000"),
+        ("WS_MAX_CONNECTIONS", "0"), ("MAX_CONNECTIONS_PER_ADDRESS", "x"), ("WS_QUEUE_BYTES", "100"),
+        ("WS_SLOW_CLIENT", "drop"), ("WS_REPLAY_MAX", "-1"),
     ])
     func rejects(variable: String, value: String) {
         do {

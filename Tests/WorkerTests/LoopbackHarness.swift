@@ -30,12 +30,17 @@ final class RecordingHooks: WorkerHooks, Sendable {
     var symbolDirectory: SymbolDirectory? { symbols.map { FixedSymbolDirectory($0) } }
 
     /// Records the event and sends the subscriber a marker, as a snapshot would be sent.
-    func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, replacing: SubscriptionKey?, broadcaster: Broadcaster) {
+    func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, channels: ChannelSet, replacing: SubscriptionKey?,
+                      resume: ResumePoint?, broadcaster: Broadcaster) {
         let event = "+\(key)" + (replacing.map { "(-\($0))" } ?? "")
         subscriptionEvents.withLock { $0.append(event) }
         guard markers else { return }
         var marker = #"{"type":"marker","key":"\#(key)"}"#
         marker.withUTF8 { _ = broadcaster.send(text: UnsafeRawBufferPointer($0), to: subscriber) }
+    }
+
+    func onResnapshot(_ key: SubscriptionKey, subscriber: SubscriberID, broadcaster: Broadcaster) {
+        subscriptionEvents.withLock { $0.append("=\(key)") }
     }
 
     func onUnsubscribed(_ key: SubscriptionKey, remaining: Int) {

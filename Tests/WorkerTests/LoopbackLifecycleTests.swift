@@ -41,7 +41,7 @@ struct LoopbackLifecycleTests {
         #expect(Clock.monotonicNanos() - started >= 250_000_000)
     }
 
-    @Test("connections beyond the limit are closed and counted")
+    @Test("connections beyond the worker's limit are answered 503 naming it, closed and counted")
     func connectionLimit() throws {
         var options = WorkerOptions.testing
         options.maxConnections = 2
@@ -52,11 +52,38 @@ struct LoopbackLifecycleTests {
         #expect(a.get("/api/v1/health")?.status == 200)
         #expect(b.get("/api/v1/health")?.status == 200)
         let c = try TestClient(port: worker.port)
-        #expect(c.get("/api/v1/health") == nil)
-        #expect(c.closedByPeer)
+        let refused = try #require(c.get("/api/v1/health"))
+        #expect(refused.status == 503 && refused.header("Retry-After") == "5" && refused.header("Connection") == "close")
+        #expect(refused.body.contains("connection limit (2 per worker)"))
+        #expect(c.waitForClose())
         #expect(a.get("/api/v1/health")?.status == 200)
         usleep(100_000)
         #expect(worker.hooks.lastCounters.withLock { $0.connectionsRejected } == 1)
+        b.close()
+        usleep(100_000)
+        let d = try TestClient(port: worker.port)
+        #expect(d.get("/api/v1/health")?.status == 200, "once below the limit, connections are served again")
+    }
+
+    @Test("connections from one address beyond its limit are answered 503 naming it; the others are served")
+    func perAddressLimit() throws {
+        var options = WorkerOptions.testing
+        options.maxConnectionsPerAddress = 2
+        let worker = try RunningWorker(options: options)
+        defer { worker.stop() }
+        let a = try TestClient(port: worker.port)
+        let b = try TestClient(port: worker.port)
+        let c = try TestClient(port: worker.port)
+        #expect(a.get("/api/v1/health")?.status == 200 && b.get("/api/v1/health")?.status == 200)
+        let refused = try #require(c.get("/api/v1/health"))
+        #expect(refused.status == 503 && refused.body.contains("too many connections from your address (2 per worker)"))
+        let other = try TestClient(port: worker.port, source: "127.0.0.2")
+        #expect(other.get("/api/v1/health")?.status == 200, "another address has its own count")
+        a.close()
+        usleep(100_000)
+        let again = try TestClient(port: worker.port)
+        #expect(again.get("/api/v1/health")?.status == 200, "a closed connection no longer counts")
+        #expect(worker.hooks.lastCounters.withLock { $0.refusedPerAddress } == 1)
     }
 
     @Test("a graceful stop finishes the request in flight, then run() returns")

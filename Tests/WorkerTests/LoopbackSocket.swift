@@ -8,10 +8,35 @@ final class LoopbackSocket {
     var buffer: [UInt8] = []
     private(set) var closedByPeer = false
 
-    init(port: UInt16, timeoutMillis: Int) throws {
-        fd = try Socket.connect(host: "127.0.0.1", port: port)
+    init(port: UInt16, timeoutMillis: Int, source: String? = nil) throws {
+        fd = try source.map { try Self.connect(port: port, from: $0) } ?? Socket.connect(host: "127.0.0.1", port: port)
         Socket.setReceiveTimeout(fd, millis: timeoutMillis)
     }
+
+    /// A blocking connection to 127.0.0.1:`port` from the loopback address `source`.
+    static func connect(port: UInt16, from source: String) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        func address(_ host: String, _ port: UInt16) -> sockaddr_in {
+            var a = sockaddr_in()
+            a.sin_family = sa_family_t(AF_INET)
+            a.sin_port = port.bigEndian
+            inet_pton(AF_INET, host, &a.sin_addr)
+            return a
+        }
+        func call(_ a: sockaddr_in, _ op: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+            withUnsafePointer(to: a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { op($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+        guard fd >= 0, call(address(source, 0), { bind(fd, $0, $1) }) == 0,
+              call(address("127.0.0.1", port), { Glibc.connect(fd, $0, $1) }) == 0 else {
+            let error = SystemError("connect from \(source)", errno: errno)
+            if fd >= 0 { Glibc.close(fd) }
+            throw error
+        }
+        return fd
+    }
+
+    /// Shuts the connection down both ways (the descriptor closes with the object).
+    func shutDown() { shutdown(fd, Int32(SHUT_RDWR)) }
 
     deinit { Glibc.close(fd) }
 

@@ -20,7 +20,7 @@ struct ResponseTests {
         queue.withPending { out in
             HTTPResponse.write(status: .notFound, body: StaticString("{}").bytes, connection: .close, date: dates, into: &out)
         }
-        let bytes = queue.beginSend().map { Array($0) } ?? []
+        let bytes = queue.beginSend()?.gathered ?? []
         #expect(String(decoding: bytes, as: UTF8.self) == "HTTP/1.1 404 Not Found\r\n"
             + "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nServer: tterminal\r\nContent-Type: application/json\r\n"
             + "Content-Length: 2\r\nConnection: close\r\n\r\n{}")
@@ -29,19 +29,50 @@ struct ResponseTests {
         #expect(empty)
     }
 
+    @Test("shared frames and own bytes leave in the order queued, in one vectored send, and a short send resumes mid-frame")
+    func sharedFrames() {
+        func frame(_ text: String) -> SharedFrame {
+            let f = SharedFrame(count: text.utf8.count)
+            f.bytes.copyBytes(from: Array(text.utf8))
+            return f
+        }
+        var queue = SendQueue()
+        weak var watched: SharedFrame?
+        do {
+            let shared = frame("XYZ")
+            watched = shared
+            queue.withPending { $0.append(Array("ab".utf8)) }
+            queue.append(shared)
+            queue.withPending { $0.append(Array("cd".utf8)) }
+            queue.append(shared)
+        }
+        #expect(queue.queuedBytes == 10 && watched != nil)
+        let first = queue.beginSend()
+        #expect(first?.gathered == Array("abXYZcdXYZ".utf8))
+        queue.append(frame("!"))
+        queue.sendCompleted(3)
+        #expect(queue.queuedBytes == 8)
+        #expect(queue.beginSend()?.gathered == Array("YZcdXYZ".utf8))
+        queue.sendCompleted(7)
+        #expect(queue.beginSend()?.gathered == Array("!".utf8))
+        queue.sendCompleted(1)
+        let empty = queue.isEmpty
+        #expect(empty && watched == nil, "the frame is freed once every queue has sent it")
+    }
+
     @Test("a send queue resends the rest of a short send, then what was appended meanwhile")
     func partialSends() {
         var queue = SendQueue()
         queue.withPending { $0.append(Array("abcdef".utf8)) }
-        let first = queue.beginSend().map { Array($0) }
+        let first = queue.beginSend()?.gathered
         queue.withPending { $0.append(Array("gh".utf8)) }
         let whileInFlight = queue.beginSend()
         #expect(whileInFlight == nil)
         queue.sendCompleted(4)
-        let rest = queue.beginSend().map { Array($0) }
+        let rest = queue.beginSend()?.gathered
         #expect(rest == Array("ef".utf8))
         queue.sendCompleted(2)
-        let appended = queue.beginSend().map { Array($0) }
+        let appended = queue.beginSend()?.gathered
         #expect(appended == Array("gh".utf8))
         queue.sendCompleted(2)
         #expect(first == Array("abcdef".utf8))

@@ -36,6 +36,10 @@ final class ScriptedBackend: EventBackend {
     func send(fd: Int32, bytes: UnsafeRawBufferPointer, tag: CompletionTag) {
         operations.append(.send(fd: fd, bytes: Array(bytes), tag: tag))
     }
+    /// A vectored send is recorded as the bytes it gathers, like a plain one.
+    func sendMessage(fd: Int32, message: UnsafeMutablePointer<msghdr>, tag: CompletionTag) {
+        operations.append(.send(fd: fd, bytes: OutgoingBytes.vector(message).gathered, tag: tag))
+    }
     func read(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, tag: CompletionTag) {
         operations.append(.read(fd: fd, tag: tag))
     }

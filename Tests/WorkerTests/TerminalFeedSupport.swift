@@ -19,7 +19,13 @@ final class RecordingBroadcaster: Broadcaster {
     /// Calls of `broadcast` that reached someone: each is one encoded message.
     var broadcasts = 0
 
-    func subscribe(_ id: SubscriberID, _ key: SubscriptionKey) { subscribers[key, default: []].append(id) }
+    /// Each subscriber's channels: the original protocol's set unless a test says otherwise.
+    var channels: [SubscriberID: ChannelSet] = [:]
+
+    func subscribe(_ id: SubscriberID, _ key: SubscriptionKey, channels: ChannelSet? = nil) {
+        subscribers[key, default: []].append(id)
+        self.channels[id] = channels ?? .legacy(key.market)
+    }
 
     func unsubscribe(_ id: SubscriberID, _ key: SubscriptionKey) -> Int {
         subscribers[key]?.removeAll { $0 == id }
@@ -27,10 +33,12 @@ final class RecordingBroadcaster: Broadcaster {
         return subscribers[key]?.count ?? 0
     }
 
-    func hasSubscribers(_ key: SubscriptionKey) -> Bool { !(subscribers[key] ?? []).isEmpty }
+    func hasSubscribers(_ key: SubscriptionKey, _ channels: ChannelSet) -> Bool {
+        (subscribers[key] ?? []).contains { !(self.channels[$0] ?? []).isDisjoint(with: channels) }
+    }
 
-    func broadcast(text: UnsafeRawBufferPointer, to key: SubscriptionKey) -> Int {
-        let list = subscribers[key] ?? []
+    func broadcast(text: UnsafeRawBufferPointer, to key: SubscriptionKey, channel: ChannelSet, sequence: UInt64) -> Int {
+        let list = (subscribers[key] ?? []).filter { !(channels[$0] ?? []).isDisjoint(with: channel) }
         if !list.isEmpty { broadcasts += 1 }
         for id in list { received[id, default: []].append(String(decoding: text, as: UTF8.self)) }
         return list.count

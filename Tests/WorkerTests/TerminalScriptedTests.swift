@@ -53,8 +53,8 @@ struct TerminalScriptedTests {
         ws.send(text: #"{"type":"subscribe","symbol":"BTCUSDT","market":"spot"}"#)
         _ = ws.texts()
         let message = Array(#"{"type":"trade_update"}"#.utf8)
-        #expect(message.withUnsafeBytes { ws.s.loop.broadcast(text: $0, to: SubscriptionKey(symbol: 0, market: .futures)) } == 0)
-        #expect(message.withUnsafeBytes { ws.s.loop.broadcast(text: $0, to: SubscriptionKey(symbol: 0, market: .spot)) } == 1)
+        #expect(message.withUnsafeBytes { ws.s.loop.broadcast(text: $0, to: SubscriptionKey(symbol: 0, market: .futures), channel: .trades(of: .futures).union(.trades), sequence: 1) } == 0)
+        #expect(message.withUnsafeBytes { ws.s.loop.broadcast(text: $0, to: SubscriptionKey(symbol: 0, market: .spot), channel: .trades(of: .futures).union(.trades), sequence: 1) } == 1)
         ws.s.loop.flush()
         #expect(ws.texts() == [#"{"type":"trade_update"}"#])
     }

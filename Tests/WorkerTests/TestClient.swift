@@ -22,9 +22,11 @@ final class TestClient {
     }
     var closedByPeer: Bool { socket.closedByPeer }
 
-    init(port: UInt16, timeoutMillis: Int = 3000) throws {
-        socket = try LoopbackSocket(port: port, timeoutMillis: timeoutMillis)
+    init(port: UInt16, timeoutMillis: Int = 3000, source: String? = nil) throws {
+        socket = try LoopbackSocket(port: port, timeoutMillis: timeoutMillis, source: source)
     }
+
+    func close() { socket.shutDown() }
 
     func send(_ text: String) {
         let bytes = Array(text.utf8)
