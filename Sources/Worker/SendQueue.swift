@@ -110,6 +110,10 @@ struct SendQueue: ~Copyable {
         if sendingPieces.isEmpty {
             return .contiguous(UnsafeRawBufferPointer(start: sending.base! + offset, count: sending.count - offset))
         }
+        if sendingHead == sendingPieces.count - 1, case .shared(let frame, let start) = sendingPieces[sendingHead] {
+            // One frame (the usual broadcast): a plain send, no message header.
+            return .contiguous(UnsafeRawBufferPointer(rebasing: frame.bytes[start...]))
+        }
         return .vector(describe())
     }
 
