@@ -33,23 +33,48 @@ extension EventLoop {
     private func onListenReadable(_ completion: Completion) {
         if !completion.more { acceptArmed = false }
         if completion.result >= 0 && !stopping {
-            accepting: while true {
-                let r = backend.acceptPending(listenFD: fds.listen)
-                if r >= 0 {
-                    admit(fd: r)
-                } else if r == -EAGAIN {
-                    break accepting
-                } else if !Self.transientAcceptErrors.contains(-r) {
-                    counters.acceptErrors += 1
-                    acceptRetryAtTick = true
-                    break accepting
-                }
+            if isFull {
+                // Leave waiting connections to the other workers; what they leave is refused
+                // at the tick.
+                pausedWhileFull = true
+                if acceptArmed { backend.cancel(CompletionTag(op: .accept), tag: CompletionTag(op: .cancel)) }
+                return
             }
+            takeWaiting()
         } else if completion.result < 0 && completion.result != -ECANCELED {
             counters.acceptErrors += 1
             acceptRetryAtTick = true
         }
-        if !acceptArmed && !acceptRetryAtTick && !stopping { armAccept() }
+        if !acceptArmed && !acceptRetryAtTick && !pausedWhileFull && !stopping { armAccept() }
+    }
+
+    /// Accepts every connection waiting on the shared socket.
+    func takeWaiting() {
+        while true {
+            let r = backend.acceptPending(listenFD: fds.listen)
+            if r >= 0 {
+                admit(fd: r)
+            } else if r == -EAGAIN {
+                return
+            } else if !Self.transientAcceptErrors.contains(-r) {
+                counters.acceptErrors += 1
+                acceptRetryAtTick = true
+                return
+            }
+        }
+    }
+
+    /// Holding `maxConnections` (a shared listener's worker then stops taking connections).
+    var isFull: Bool { table.inUse >= options.maxConnections }
+
+    /// At the tick, a worker paused while full takes (and refuses, 503) what the others left
+    /// waiting, and listens again once it has room.
+    func resumeIfRoom(atTick: Bool) {
+        guard pausedWhileFull, !stopping else { return }
+        if atTick { takeWaiting() }
+        guard !isFull else { return }
+        pausedWhileFull = false
+        if !acceptArmed { armAccept() }
     }
 
     /// Errors of one pending connection that accept(2) reports; the next accept may succeed.
@@ -142,6 +167,7 @@ extension EventLoop {
         if connection.phase == .closing && !connection.receiveArmed && !connection.sends.inFlight {
             unindexSubscriptions(of: connection)
             table.release(connection)
+            resumeIfRoom(atTick: false)
         }
     }
 }

@@ -28,8 +28,9 @@ extension EventLoop {
         sweepTimeouts()
         if acceptRetryAtTick && !stopping {
             acceptRetryAtTick = false
-            if !acceptArmed { armAccept() }
+            if !acceptArmed && !pausedWhileFull { armAccept() }
         }
+        resumeIfRoom(atTick: true)
         if readRetryAtTick.wake { armWake() }
         if readRetryAtTick.stop { armStopRead() }
         if readRetryAtTick.signal { armSignalRead() }

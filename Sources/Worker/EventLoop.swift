@@ -41,6 +41,8 @@ final class EventLoop<Backend: EventBackend> {
     @exclusivity(unchecked) var acceptArmed = false
     /// Accepting failed for lack of resources; try again at the next tick.
     @exclusivity(unchecked) var acceptRetryAtTick = false
+    /// Full, with a shared listener: not listening, so the other workers take the connections.
+    @exclusivity(unchecked) var pausedWhileFull = false
     /// A wake-up, stop or signal read failed; arm it again at the next tick.
     @exclusivity(unchecked) var readRetryAtTick = (wake: false, stop: false, signal: false)
     @exclusivity(unchecked) var stopping = false
