@@ -124,3 +124,50 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// Whether a process exists.
 func alive(_ pid: Int32) -> Bool { pid > 0 && kill(pid, 0) == 0 }
+
+/// A helper program (a Python client, a shell script) with stdout and stderr in files and a
+/// process group of its own; a group still running when this is released is stopped (TERM to
+/// the group, KILL after 5 s), so what the program started goes with it.
+final class ChildUnderTest {
+    let pid: pid_t
+    let outPath: String
+    let errPath: String
+    private(set) var status: Posix.ExitStatus?
+
+    /// Starts `path` with this process's environment plus `environment`.
+    init(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        let base = "/tmp/tterminal-child-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        outPath = base + ".out"
+        errPath = base + ".err"
+        let out = open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let err = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        defer { close(out); close(err) }
+        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        var request = SpawnRequest(path: path, arguments: arguments, environment: env.map { "\($0.key)=\($0.value)" },
+                                   descriptors: [(out, 1), (err, 2)])
+        request.ownProcessGroup = true
+        pid = try Spawn.start(request)
+    }
+
+    var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
+
+    /// Waits up to `seconds` for the exit, calling `meanwhile` every 20 ms; nil on timeout.
+    func wait(seconds: Double, meanwhile: () -> Void = {}) -> Posix.ExitStatus? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while status == nil && Date() < deadline {
+            status = Wait.waitFor(pid, timeoutMillis: 20)
+            if status == nil { meanwhile() }
+        }
+        return status
+    }
+
+    deinit {
+        guard status == nil else { return }
+        kill(-pid, SIGTERM)
+        if Wait.waitFor(pid, timeoutMillis: 5_000) == nil {
+            kill(-pid, SIGKILL)
+            _ = Wait.waitFor(pid, timeoutMillis: 2_000)
+        }
+    }
+}
