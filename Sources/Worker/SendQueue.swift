@@ -64,6 +64,7 @@ struct SendQueue: ~Copyable {
     /// The message header and vector of a vectored send, allocated on first use.
     private var message: UnsafeMutablePointer<msghdr>?
     private var vector: UnsafeMutablePointer<iovec>?
+    private var vectorCapacity = 0
 
     init() {}
 
@@ -119,9 +120,13 @@ struct SendQueue: ~Copyable {
 
     /// The `msghdr` over the sending pieces from the head, at most `maxPieces` of them.
     private mutating func describe() -> UnsafeMutablePointer<msghdr> {
-        if message == nil {
-            message = .allocate(capacity: 1)
-            vector = .allocate(capacity: Self.maxPieces)
+        if message == nil { message = .allocate(capacity: 1) }
+        let needed = min(sendingPieces.count - sendingHead, Self.maxPieces)
+        if needed > vectorCapacity {
+            // Sized to what is sent (8 runs at least), not to the most: idle memory stays small.
+            vector?.deallocate()
+            vectorCapacity = min(max(needed, vectorCapacity * 2, 8), Self.maxPieces)
+            vector = .allocate(capacity: vectorCapacity)
         }
         var count = 0
         for piece in sendingPieces[sendingHead...].prefix(Self.maxPieces) {
@@ -196,6 +201,7 @@ struct SendQueue: ~Copyable {
         vector?.deallocate()
         message = nil
         vector = nil
+        vectorCapacity = 0
     }
 
     /// Empties the queue for the slot's next connection; very large buffers are given back.
