@@ -133,12 +133,19 @@ final class EventLoop<Backend: EventBackend> {
     }
 
     /// Starts one send for every connection with output and none in flight: responses the
-    /// batch produced for the same connection leave together.
+    /// batch produced for the same connection leave together. At most `maxSendsPerTurn` start
+    /// in one turn (the rest at the next), so a turn's completions fit the completion queue
+    /// and a fan-out to thousands never stalls the loop's timers.
     func flush() {
-        for connection in flushList {
+        var started = 0
+        var index = 0
+        while index < flushList.count && started < options.maxSendsPerTurn {
+            let connection = flushList[index]
+            index += 1
             connection.flushQueued = false
             guard connection.phase == .open else { continue }
             if let out = connection.sends.beginSend() {
+                started += 1
                 connection.lastSendProgress = now
                 switch out {
                 case .contiguous(let bytes): backend.send(fd: connection.fd, bytes: bytes, tag: connection.tag(.send))
@@ -148,7 +155,11 @@ final class EventLoop<Backend: EventBackend> {
                 flushed(connection)
             }
         }
-        flushList.removeAll(keepingCapacity: true)
+        if index == flushList.count {
+            flushList.removeAll(keepingCapacity: true)
+        } else {
+            flushList.removeFirst(index)
+        }
     }
 
     /// Everything queued has left: close if that was the plan, or if stopping and idle.

@@ -31,7 +31,10 @@ public struct WorkerOptions: Sendable {
     /// Signals read through a signalfd; the worker blocks them in its thread. Empty: none.
     public var signals: [Signal] = [.term, .int, .quit, .usr1, .hup]
     /// Submission queue entries (completion queue: four times as many).
-    public var ringEntries: UInt32 = 1024
+    public var ringEntries: UInt32 = 2048
+    /// Sends started in one loop turn at most (the others start at the next turn): a turn's
+    /// completions then fit the completion queue, which the kernel would otherwise spill.
+    public var maxSendsPerTurn = 2048
     /// Provided receive buffers: a power of two, at most 32768.
     public var receiveBufferCount = 512
     public var receiveBufferSize = 4096

@@ -19,6 +19,19 @@ struct ScriptedLoopTests {
         #expect(s.backend.recycled.count == 1)
     }
 
+    @Test("at most maxSendsPerTurn sends start in one turn; the rest start at the next")
+    func sendsPerTurn() throws {
+        var options = WorkerOptions.testing
+        options.maxSendsPerTurn = 2
+        let s = ScriptedLoop(options: options)
+        let tags = try [10, 11, 12].map { try #require(s.accept(fd: $0)) }
+        for tag in tags { s.backend.receive(Self.get, for: tag) }
+        s.turn()
+        #expect(s.backend.sends.map(\.fd) == [10, 11])
+        s.turn()
+        #expect(s.backend.sends.map(\.fd) == [10, 11, 12])
+    }
+
     @Test("a stale receive for a reused slot is dropped and its buffer still given back")
     func staleReceive() throws {
         let s = ScriptedLoop()
