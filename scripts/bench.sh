@@ -4,6 +4,7 @@
 #   1. the shared-memory ring benchmark:  tterminal-bench ring --json
 #   2. tterminal serve on a free loopback port, then scripts/bench-http.sh against
 #      /api/v1/health, compared with nginx
+#   2b. WebSocket fan-out (scripts/bench-ws.sh, its own servers, up to 8 minutes)
 #   3. a summary in $RUN_DIR/bench-results.json
 #
 # Builds nothing. Bounded in time (BENCH_TIMEOUT, default 180 s) and cleans up on exit.
@@ -166,6 +167,11 @@ else
   fi
   if [ "$SERVER_KILLED" = 1 ]; then status=1; fi
 fi
+
+# ---- 2b. WebSocket fan-out: tterminal loadtest ws against servers fed by the simulator
+# (scripts/bench-ws.sh starts and stops its own; at most 8 minutes; writes $RUN_DIR/bench-ws.json)
+echo "== websocket"
+if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout -k 10 480 "$ROOT/scripts/bench-ws.sh"; then :; else echo "websocket bench failed (exit $?)"; fi
 
 # ---- 3. summary
 RING_STATUS=$RING_STATUS HTTP_STATUS=$HTTP_STATUS SERVER_RC=$SERVER_RC SERVER_STOP_S=$SERVER_STOP_S \

@@ -62,7 +62,7 @@ public struct Config: Sendable, Equatable {
     public var wsReplayMax: Int = 10_000
     public var replayFile: String = "fixtures/binance/hftbacktest/spot_btcusdt_20240808.gz"
     public var replaySpeed: Double = 1
-    public var heartbeatIntervalMs: Int = 250
+    public var heartbeatIntervalMs: Int = 1000
     public var ringMB: Int = 64
     public var shmName: String? = nil
 

@@ -39,6 +39,8 @@ final class Connection {
     @exclusivity(unchecked) var sends = SendQueue()
     /// A multishot receive is armed in the kernel.
     @exclusivity(unchecked) var receiveArmed = false
+    /// Waiting in the loop's list of receives to arm at the end of the turn.
+    @exclusivity(unchecked) var receiveDeferred = false
     /// Close once everything queued has left.
     @exclusivity(unchecked) var closeAfterSend = false
     /// Waiting in the loop's list of connections to flush this turn.

@@ -100,6 +100,22 @@ extension EventLoop {
         armReceive(connection)
     }
 
+    /// Arms `connection`'s receive at the end of this turn.
+    func deferReceive(_ connection: Connection) {
+        guard !connection.receiveDeferred else { return }
+        connection.receiveDeferred = true
+        deferredReceives.append(connection)
+    }
+
+    /// The receives deferred for lack of buffers, armed now that the turn's buffers are back.
+    func armDeferredReceives() {
+        for connection in deferredReceives {
+            connection.receiveDeferred = false
+            if connection.phase == .open && !connection.receiveArmed { armReceive(connection) }
+        }
+        deferredReceives.removeAll(keepingCapacity: true)
+    }
+
     func armReceive(_ connection: Connection) {
         backend.armReceive(fd: connection.fd, tag: connection.tag(.receive))
         connection.receiveArmed = true
@@ -115,12 +131,17 @@ extension EventLoop {
         } else if result == 0 {
             peerClosed(connection)
             return
-        } else if result != -ENOBUFS {
+        } else if result == -ENOBUFS {
+            // Out of provided buffers: they come back as this turn's completions are handled
+            // and are published at the next submit. Arming again now would fail at once, and
+            // with thousands of connections the turn would never end: arm at the turn's end.
+            if !connection.receiveArmed { deferReceive(connection) }
+            return
+        } else {
             drop(connection)
             return
         }
-        // Out of provided buffers (they are back by the next submit), or the kernel ended the
-        // multishot: arm again.
+        // The kernel ended the multishot: arm again.
         if connection.phase == .open && !connection.receiveArmed { armReceive(connection) }
     }
 

@@ -38,6 +38,8 @@ final class EventLoop<Backend: EventBackend> {
     @exclusivity(unchecked) var now: Int64 = 0
     /// Connections with something to send (or to close) at the end of this turn.
     @exclusivity(unchecked) var flushList: [Connection] = []
+    /// Connections whose receive waits for buffers: armed at the end of the turn.
+    @exclusivity(unchecked) var deferredReceives: [Connection] = []
     @exclusivity(unchecked) var acceptArmed = false
     /// Accepting failed for lack of resources; try again at the next tick.
     @exclusivity(unchecked) var acceptRetryAtTick = false
@@ -100,6 +102,7 @@ final class EventLoop<Backend: EventBackend> {
         updateClock()
         backend.drain { handle($0) }
         flush()
+        armDeferredReceives()
         if stopping { stopProgress() }
     }
 

@@ -32,6 +32,22 @@ struct ScriptedLoopTests {
         #expect(s.backend.sends.map(\.fd) == [10, 11, 12])
     }
 
+    @Test("a receive out of provided buffers is armed again once, after the turn's sends, not at once")
+    func outOfBuffers() throws {
+        let s = ScriptedLoop()
+        let starved = try #require(s.accept(fd: 10))
+        let served = try #require(s.accept(fd: 11))
+        s.backend.clearOperations()
+        s.backend.complete(starved, result: -ENOBUFS, more: false)
+        s.backend.receive(Self.get, for: served)
+        s.turn()
+        let ops = s.backend.operations
+        #expect(ops.count == 2)
+        #expect(ops.first.map { if case .send(11, _, _) = $0 { true } else { false } } == true)
+        #expect(ops.last == .receive(fd: 10, tag: starved))
+        #expect(!s.backend.closed.contains(10))
+    }
+
     @Test("a stale receive for a reused slot is dropped and its buffer still given back")
     func staleReceive() throws {
         let s = ScriptedLoop()

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/mman.h>
@@ -38,3 +39,15 @@ int tt_memfd_create(const char *name, unsigned int flags);
 int tt_set_parent_death_signal(int sig);
 /// accept4(fd, NULL, NULL, SOCK_CLOEXEC).
 int tt_accept_cloexec(int fd);
+
+/// epoll with the event passed as its two words (`struct epoll_event` is packed on x86-64,
+/// which Swift code then reads by offset).
+static inline int tt_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+static inline int tt_epoll_ctl(int epfd, int op, int fd, unsigned int events, unsigned long long token) {
+    struct epoll_event e; e.events = events; e.data.u64 = token;
+    return epoll_ctl(epfd, op, fd, &e);
+}
+static inline int tt_epoll_wait(int epfd, void *events, int max, int timeout) {
+    return epoll_wait(epfd, (struct epoll_event *)events, max, timeout);
+}
+static inline int tt_epoll_event_size(void) { return (int)sizeof(struct epoll_event); }

@@ -1,0 +1,82 @@
+import Histogram
+
+/// Latency histograms in microseconds: 1 µs to 60 s at three significant digits; longer values
+/// are recorded as 60 s and counted.
+public enum LatencyHistogram {
+    public static let highestMicros: UInt64 = 60_000_000
+
+    public static func make() -> Histogram<UInt64> {
+        Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: highestMicros, numberOfSignificantValueDigits: .three)
+    }
+
+    /// The recorded buckets as (value, count), to carry a histogram over a pipe.
+    public static func buckets(of histogram: Histogram<UInt64>) -> [(value: UInt64, count: UInt64)] {
+        histogram.recordedValues().map { ($0.value, UInt64($0.count)) }
+    }
+
+    /// A histogram holding `buckets` (each value lands in the bucket it came from).
+    public static func make(buckets: [(value: UInt64, count: UInt64)]) -> Histogram<UInt64> {
+        var histogram = make()
+        for bucket in buckets { histogram.record(min(bucket.value, highestMicros), count: bucket.count) }
+        return histogram
+    }
+}
+
+/// Everything one client process measures, shared by all its connections.
+public struct ProcessStats {
+    /// The rare counters; the four per-message ones are plain fields (no array on the hot path)
+    /// and join them in `snapshot`.
+    public var counters = CounterSet()
+    public var messages: Int64 = 0
+    public var trades: Int64 = 0
+    public var tradesInWindow: Int64 = 0
+    public var bytesReceived: Int64 = 0
+    /// The first detail line seen for each failure reason.
+    public var samples: [FailureReason: String] = [:]
+    public var firstErrorReply: String?
+    /// Trade latency inside the measurement window.
+    public var latency = LatencyHistogram.make()
+    /// Trade latency since the last progress report, one trade in eight (for the live line).
+    public var recent = LatencyHistogram.make()
+    private var recentTick: UInt32 = 0
+    /// Values beyond the histogram's range (recorded at its top).
+    public var latencyOverflows: Int64 = 0
+    /// Monotonic ns of the first and the latest upgrade.
+    public var firstOpenNanos: Int64 = 0
+    public var lastOpenNanos: Int64 = 0
+
+    public init() {}
+
+    /// Every counter, the per-message ones included.
+    public var snapshot: CounterSet {
+        var all = counters
+        all[.messages] = messages
+        all[.trades] = trades
+        all[.tradesInWindow] = tradesInWindow
+        all[.bytesReceived] = bytesReceived
+        return all
+    }
+
+    @inline(__always)
+    public mutating func recordLatency(micros: Int64, inWindow: Bool) {
+        var value = UInt64(max(1, micros))
+        if value > LatencyHistogram.highestMicros {
+            value = LatencyHistogram.highestMicros
+            latencyOverflows += 1
+        }
+        recentTick &+= 1
+        if recentTick & 7 == 1 { recent.record(value) }
+        if inWindow { latency.record(value) }
+    }
+
+    public mutating func fail(_ reason: FailureReason, _ detail: String) {
+        counters[reason] += 1
+        if samples[reason] == nil { samples[reason] = detail }
+    }
+
+    public mutating func opened(at nanos: Int64) {
+        counters[.opened] += 1
+        if firstOpenNanos == 0 { firstOpenNanos = nanos }
+        lastOpenNanos = nanos
+    }
+}

@@ -1,0 +1,146 @@
+import Histogram
+
+/// The figures of one WebSocket run, merged from every client process and the parent's own
+/// samples of the server: connections, deliveries, latency, gaps, CPU, memory.
+public struct RunReport: Sendable {
+    public var config: WSLoadConfig
+    public var counters = CounterSet()
+    public var samples: [FailureReason: String] = [:]
+    public var firstErrorReply: String?
+    /// Trade latency in the window (µs), all processes together.
+    public var latency = LatencyHistogram.make()
+    public var maxLatencyMicros: Int64 = 0
+    public var latencyOverflows: Int64 = 0
+    /// From the first upgrade to the last, over all processes.
+    public var openSpanSeconds = 0.0
+    /// Client processes that sent no final report (died or were killed).
+    public var processesWithoutReport = 0
+    /// The window as the parent measured it.
+    public var windowSeconds = 0.0
+    /// Each server process's CPU inside the window, nil when it could not be read.
+    public var serverCPU: [(process: ServerProcess, seconds: Double?)] = []
+    /// Client processes plus the parent, inside the window.
+    public var harnessCPUSeconds = 0.0
+    public var workerMemoryBefore: ProcessUsage.Memory?
+    public var workerMemoryAfter: ProcessUsage.Memory?
+
+    public init(config: WSLoadConfig) {
+        self.config = config
+    }
+
+    /// Sums the children's final reports (pure; the unit tests drive it).
+    public static func merge(_ reports: [ChildReport], config: WSLoadConfig) -> RunReport {
+        var run = RunReport(config: config)
+        var firstOpen = Int64.max
+        var lastOpen: Int64 = 0
+        for report in reports {
+            run.counters.add(report.counters)
+            for (reason, text) in report.samples where run.samples[reason] == nil { run.samples[reason] = text }
+            run.firstErrorReply = run.firstErrorReply ?? report.firstErrorReply
+            run.latency.add(LatencyHistogram.make(buckets: report.buckets))
+            run.maxLatencyMicros = max(run.maxLatencyMicros, report.maxLatencyMicros)
+            run.latencyOverflows += report.latencyOverflows
+            run.harnessCPUSeconds += Double(report.windowCPUNanos) / 1e9
+            if report.firstOpenNanos > 0 { firstOpen = min(firstOpen, report.firstOpenNanos) }
+            lastOpen = max(lastOpen, report.lastOpenNanos)
+        }
+        if firstOpen < lastOpen { run.openSpanSeconds = Double(lastOpen - firstOpen) / 1e9 }
+        return run
+    }
+
+    mutating func addSamples(_ samples: WindowSamples, servers: [ServerProcess]) {
+        workerMemoryBefore = samples.memoryBefore
+        workerMemoryAfter = samples.memoryAfter
+        guard samples.started && samples.ended else { return }
+        windowSeconds = Double(samples.endNanos - samples.startNanos) / 1e9
+        harnessCPUSeconds += Double(samples.selfCPUEnd - samples.selfCPUStart) / 1e9
+        serverCPU = servers.indices.map { index in
+            guard let start = samples.serverCPUStart[index], let end = samples.serverCPUEnd[index] else {
+                return (servers[index], nil)
+            }
+            return (servers[index], Double(end - start) / 1e9)
+        }
+    }
+
+    // MARK: Figures
+
+    /// Connections upgraded per second while they were opening.
+    public var connectsPerSecond: Double? {
+        guard counters[.opened] > 1, openSpanSeconds > 0 else { return nil }
+        return Double(counters[.opened] - 1) / openSpanSeconds
+    }
+
+    public var deliveriesPerSecond: Double? {
+        windowSeconds > 0 ? Double(counters[.tradesInWindow]) / windowSeconds : nil
+    }
+
+    /// `--expect-rate` × open clients: what the server was asked to deliver each second.
+    public var offeredPerSecond: Double? {
+        config.expectRate.map { $0 * Double(counters[.openAtWindowStart]) }
+    }
+
+    public var deliveredOverOffered: Double? {
+        guard let offered = offeredPerSecond, offered > 0, let delivered = deliveriesPerSecond else { return nil }
+        return delivered / offered
+    }
+
+    /// Distinct trades received over the ids each client's first and last trade span: 1 when
+    /// nothing in between was missed.
+    public var idCompleteness: Double? {
+        guard counters[.idSpan] > 0 else { return nil }
+        return Double(counters[.idSpan] - counters[.missingIds]) / Double(counters[.idSpan])
+    }
+
+    public func cpuSeconds(_ role: ServerProcess.Role? = nil) -> Double? {
+        let chosen = serverCPU.filter { role == nil || $0.process.role == role }
+        guard !chosen.isEmpty, chosen.allSatisfy({ $0.seconds != nil }) else { return nil }
+        return chosen.reduce(0) { $0 + ($1.seconds ?? 0) }
+    }
+
+    public var deliveriesPerWorkerCPUSecond: Double? {
+        guard let cpu = cpuSeconds(.worker), cpu > 0 else { return nil }
+        return Double(counters[.tradesInWindow]) / cpu
+    }
+
+    /// Harness CPU over all measured server CPU.
+    public var harnessOverServer: Double? {
+        guard let server = cpuSeconds(), server > 0 else { return nil }
+        return harnessCPUSeconds / server
+    }
+
+    /// Growth of the workers' private dirty memory per open connection.
+    public var bytesPerConnection: (privateDirty: Double, rss: Double)? {
+        guard let before = workerMemoryBefore, let after = workerMemoryAfter, counters[.openAtEnd] > 0 else { return nil }
+        let open = Double(counters[.openAtEnd])
+        return (Double(after.privateDirty - before.privateDirty) / open, Double(after.rss - before.rss) / open)
+    }
+
+    public func percentile(_ p: Double) -> Int64 {
+        latency.totalCount > 0 ? Int64(latency.valueAtPercentile(p)) : 0
+    }
+
+    // MARK: Verdict
+
+    /// What the run demanded and did not get; empty: success.
+    public var problems: [String] {
+        var list: [String] = []
+        let failed = counters.failedToOpen + counters.droppedAfterOpen
+        if failed > Int64(config.allowedFailures) {
+            list.append("\(counters.failedToOpen) connections failed to open and \(counters.droppedAfterOpen) were dropped (allowed \(config.allowedFailures))")
+        }
+        if processesWithoutReport > 0 { list.append("\(processesWithoutReport) client processes sent no final report") }
+        if windowSeconds == 0 { list.append("the measurement window never completed") }
+        if config.subscribe != nil && counters[.errorReplies] > 0 {
+            list.append("the server answered \(counters[.errorReplies]) error replies: \(firstErrorReply ?? "")")
+        }
+        if config.requireAllDelivered {
+            if counters[.missingIds] > 0 || counters[.duplicateIds] > 0 {
+                list.append("\(counters[.missingIds]) trade ids missing and \(counters[.duplicateIds]) duplicated")
+            }
+            if counters[.clientsWithTrade] < counters[.openAtEnd] {
+                list.append("\(counters[.openAtEnd] - counters[.clientsWithTrade]) open clients received no trade")
+            }
+        }
+        return list
+    }
+}

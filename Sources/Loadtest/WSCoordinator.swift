@@ -1,0 +1,148 @@
+import Glibc
+import Posix
+
+/// A server process whose CPU and memory the run measures.
+public struct ServerProcess: Sendable, Equatable {
+    public enum Role: String, Sendable {
+        case worker, feeder, supervisor
+    }
+
+    public var pid: Int32
+    public var role: Role
+
+    public init(pid: Int32, role: Role) {
+        self.pid = pid
+        self.role = role
+    }
+}
+
+/// The parent of a WebSocket run: starts the client processes (posix_spawn of this
+/// executable with the client role), prints a progress line each second, opens the
+/// measurement window once every connection has opened or failed, samples the server's CPU
+/// and memory at its edges, and merges the children's final reports.
+public final class WSCoordinator {
+    let config: WSLoadConfig
+    let servers: [ServerProcess]
+    let executable: String
+    let progress: Bool
+    var children: [ClientChild] = []
+    var window: (start: Int64, end: Int64)?
+    var samples = WindowSamples()
+    var lastProgress: (nanos: Int64, trades: Int64)?
+
+    public init(config: WSLoadConfig, servers: [ServerProcess], executable: String = Spawn.selfExecutable, progress: Bool = true) {
+        self.config = config
+        self.servers = servers
+        self.executable = executable
+        self.progress = progress
+    }
+
+    deinit {
+        for child in children {
+            FD.close(child.controlFD)
+            FD.close(child.reportFD)
+        }
+    }
+
+    /// Runs the whole load: ramp, warm-up, window, reports. Bounded: children that have not
+    /// reported a while after the window are killed and counted.
+    public func run() throws(LoadtestError) -> RunReport {
+        samples.memoryBefore = workerMemory()
+        try spawnChildren()
+        let started = Clock.monotonicNanos()
+        let rampDeadline = started + Int64((config.rampSeconds + config.connectTimeoutSeconds + 5) * 1e9)
+        var nextTick = started + 1_000_000_000
+        var giveUp = Int64.max
+        while children.contains(where: { $0.final == nil && !$0.gone }) {
+            let now = Clock.monotonicNanos()
+            if window == nil && (children.allSatisfy { $0.latest?.settled ?? false } || now >= rampDeadline) {
+                openWindow(now: now)
+                giveUp = window!.end + 20_000_000_000
+            }
+            sampleWindowEdges(now: now)
+            if now >= nextTick {
+                printProgress(now: now)
+                nextTick += 1_000_000_000
+            }
+            if now >= giveUp { break }
+            var wake = min(nextTick, giveUp)
+            if let window { wake = min(wake, samples.started ? window.end : window.start) }
+            pollChildren(timeoutMillis: Int32(clamping: max(1, (wake - now + 999_999) / 1_000_000)))
+        }
+        sampleWindowEdges(now: Clock.monotonicNanos())
+        return finishChildren()
+    }
+
+    /// Tells every child the window: it starts after the warm-up and lasts the duration.
+    func openWindow(now: Int64) {
+        let start = now + Int64(config.warmupSeconds * 1e9)
+        let end = start + Int64(config.durationSeconds * 1e9)
+        window = (start, end)
+        for child in children { try? FD.writeAll(child.controlFD, "window \(start) \(end)\n") }
+        if progress { log("all connections settled; warm-up \(config.warmupSeconds) s, then \(config.durationSeconds) s measured") }
+    }
+
+    /// At the window's start and end: the server's CPU and this process's, and the workers'
+    /// memory at the end.
+    func sampleWindowEdges(now: Int64) {
+        guard let window else { return }
+        if !samples.started && now >= window.start {
+            samples.started = true
+            samples.startNanos = now
+            samples.serverCPUStart = servers.map { ProcessUsage.cpuNanos(pid: $0.pid) }
+            samples.selfCPUStart = ProcessUsage.selfCPUNanos()
+        }
+        if samples.started && !samples.ended && now >= window.end {
+            samples.ended = true
+            samples.endNanos = now
+            samples.serverCPUEnd = servers.map { ProcessUsage.cpuNanos(pid: $0.pid) }
+            samples.selfCPUEnd = ProcessUsage.selfCPUNanos()
+            samples.memoryAfter = workerMemory()
+        }
+    }
+
+    /// Resident and private dirty bytes of the workers together, nil without worker pids.
+    func workerMemory() -> ProcessUsage.Memory? {
+        let workers = servers.filter { $0.role == .worker }
+        guard !workers.isEmpty else { return nil }
+        return workers.compactMap { ProcessUsage.memory(pid: $0.pid) }.reduce(ProcessUsage.Memory(rss: 0, privateDirty: 0), +)
+    }
+
+    /// `conns 10000/10000  fail 0  deliv/s 199,870  p99 8.1 ms  gaps 0` on stderr.
+    func printProgress(now: Int64) {
+        guard progress else { return }
+        var total = CounterSet()
+        var p99: Int64 = 0
+        for child in children {
+            guard let report = child.final ?? child.latest else { continue }
+            total.add(report.counters)
+            p99 = max(p99, report.recentP99Micros)
+        }
+        let trades = total[.trades]
+        var rate = 0.0
+        if let last = lastProgress, now > last.nanos { rate = Double(trades - last.trades) * 1e9 / Double(now - last.nanos) }
+        lastProgress = (now, trades)
+        let phase = window.map { now < $0.start ? "warm-up" : (now < $0.end ? "measuring" : "ending") } ?? "ramp"
+        log("\(phase)  conns \(total[.opened] - total.droppedAfterOpen)/\(config.connections)  fail \(total.failedToOpen + total.droppedAfterOpen)"
+            + "  deliv/s \(Format.grouped(Int64(rate.rounded())))  p99 \(Format.millis(p99))  gaps \(total[.missingIds])"
+            + "  dups \(total[.duplicateIds])  notices \(total[.gapNotices])")
+    }
+
+    func log(_ text: String) {
+        try? FD.writeAll(2, "loadtest: \(text)\n")
+    }
+}
+
+/// What the parent measured itself around the window.
+struct WindowSamples {
+    var started = false
+    var ended = false
+    var startNanos: Int64 = 0
+    var endNanos: Int64 = 0
+    var serverCPUStart: [Int64?] = []
+    var serverCPUEnd: [Int64?] = []
+    var selfCPUStart: Int64 = 0
+    var selfCPUEnd: Int64 = 0
+    var memoryBefore: ProcessUsage.Memory?
+    var memoryAfter: ProcessUsage.Memory?
+}

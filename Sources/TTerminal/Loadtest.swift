@@ -1,0 +1,128 @@
+import ArgumentParser
+import Glibc
+import Loadtest
+import Market
+import Posix
+import ShmRing
+import Supervisor
+
+/// `tterminal loadtest`: the load-test harness (DESIGN.md §7). Argument parsing only; the
+/// harness is the `Loadtest` module.
+struct LoadtestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loadtest", abstract: "Load a running server and measure it.", subcommands: [LoadtestWS.self])
+}
+
+/// `tterminal loadtest ws`: many WebSocket clients, latency from the feeder's receive time.
+struct LoadtestWS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ws",
+        abstract: "Open WebSocket connections, subscribe, and measure connects, deliveries, latency, gaps and CPU.")
+
+    @Option(help: "The WebSocket URL (loopback only).") var url = "ws://127.0.0.1:8080/api/v1/websocket/connect"
+    @Option(help: "Connections to open.") var connections = 1_000
+    @Option(name: .customLong("arrival-rate"), help: "New connections per second (all processes together).")
+    var arrivalRate = 2_000.0
+    @Option(help: "Client processes (default: enough for at most 15,000 sockets each).") var processes: Int?
+    @Option(name: .customLong("source-addresses"),
+            help: "Source addresses bound round-robin, e.g. 127.0.0.1-127.0.0.40 (default: one per 4,000 connections from 127.0.0.1).")
+    var sourceAddresses: String?
+    @Option(help: "Text frame sent after `connected`.")
+    var subscribe = #"{"type":"subscribe","symbol":"BTCUSDT","market":"futures"}"#
+    @Flag(help: "Connect and subscribe to nothing (memory per idle connection).") var idle = false
+    @Option(help: "Seconds measured after the ramp and the warm-up.") var duration = 10.0
+    @Option(help: "Seconds between the end of the ramp and the window.") var warmup = 2.0
+    @Option(name: .customLong("connect-timeout"), help: "Seconds a connection may take to upgrade.") var connectTimeout = 10.0
+    @Option(help: "Also write the JSON report to this file.") var json: String?
+    @Option(name: .customLong("server-pids"), help: "Comma-separated worker pids to measure.") var serverPids: String?
+    @Option(name: .customLong("status-shm"), help: "Find the server's processes in this segment (SHM_NAME).") var statusShm: String?
+    @Option(name: .customLong("expect-rate"), help: "Trades per second offered to each client.") var expectRate: Double?
+    @Flag(name: .customLong("require-all-delivered"), help: "Fail on any missing or duplicated trade id.")
+    var requireAllDelivered = false
+    @Option(name: .customLong("allowed-failures"), help: "Connections that may fail without failing the run.")
+    var allowedFailures = 0
+    @Option(name: .customLong("read-interval-ms"),
+            help: "Least time between two rounds of reads in a client process (coalesces reads; adds up to this much latency).")
+    var readIntervalMs = 0.0
+    @Flag(help: "No progress lines.") var quiet = false
+
+    func run() throws {
+        var config: WSLoadConfig
+        do throws(LoadtestError) {
+            if !idle, case .failure(let error) = JSONReader.parse(Array(subscribe.utf8)) {
+                throw LoadtestError("--subscribe is not JSON: \(error.message)")
+            }
+            config = try WSLoadConfig(
+                url: url, connections: connections, arrivalRate: arrivalRate, processes: processes,
+                sources: try sourceAddresses.map { text throws(LoadtestError) in try SourceAddresses(parsing: text) },
+                subscribe: idle ? nil : subscribe, warmupSeconds: warmup, durationSeconds: duration)
+            config.connectTimeoutSeconds = connectTimeout
+            config.expectRate = expectRate
+            config.requireAllDelivered = requireAllDelivered
+            config.allowedFailures = allowedFailures
+            config.readIntervalSeconds = readIntervalMs / 1000
+            try config.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        Signals.ignorePipe()
+        let report = try WSCoordinator(config: config, servers: try servers(), progress: !quiet).run()
+        print(report.table, terminator: "")
+        print(report.json, terminator: "")
+        if let json {
+            let fd = try sys("open(\(json))") { open(json, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+            defer { FD.close(fd) }
+            try FD.writeAll(fd, report.json)
+        }
+        for problem in report.problems { FileHandleStderr.write("loadtest: \(problem)\n") }
+        if !report.problems.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The processes to measure: `--server-pids` (workers), or every child of the segment
+    /// `--status-shm` names plus its supervisor.
+    func servers() throws -> [ServerProcess] {
+        if let serverPids {
+            return try serverPids.split(separator: ",").map { text in
+                guard let pid = Int32(text), pid > 0 else { throw ValidationError("--server-pids: bad pid '\(text)'") }
+                return ServerProcess(pid: pid, role: .worker)
+            }
+        }
+        guard let statusShm else { return [] }
+        let segment: Segment
+        do {
+            segment = try Segment.open(name: statusShm)
+        } catch {
+            throw ValidationError("--status-shm: no running server on segment \(statusShm): \(error)")
+        }
+        let status = StatusReport(segment: segment)
+        var list = [ServerProcess(pid: status.supervisorPid, role: .supervisor)]
+        for child in status.children where child.state == .running && child.pid > 0 {
+            list.append(ServerProcess(pid: child.pid, role: child.kind == .worker ? .worker : .feeder))
+        }
+        return list
+    }
+}
+
+/// A client process of `loadtest ws`, started by the parent with its pipes at fixed numbers.
+struct LoadtestClientRole: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: Loadtest.childRole, abstract: "(internal) A load-test client process.", shouldDisplay: false)
+
+    @Option var index: Int
+    @Option var parent: Int32
+    @Argument var settings: [String] = []
+
+    func run() throws {
+        Signals.ignorePipe()
+        // Never outlive the parent: its TERM ends this process, and the kernel closes the sockets.
+        guard Signals.followParent(parent, with: .term) else { Glibc.exit(1) }
+        let client: WSClientProcess
+        do {
+            client = try WSClientProcess(config: try WSLoadConfig(arguments: settings), processIndex: index)
+        } catch {
+            FileHandleStderr.write("loadtest client \(index): \(error)\n")
+            Glibc.exit(2)
+        }
+        Glibc.exit(client.run())
+    }
+}
