@@ -11,9 +11,6 @@
 #   d  10,000 idle connections: worker private dirty memory per connection (target ≤ 4 KB)
 #   e  50,000 concurrent connections (6 workers, 4 client processes, 50 source addresses)
 #
-# c and e set HEARTBEAT_INTERVAL_MS=2000: with every core busy, a worker that misses 2 × 250 ms
-# of heartbeats is killed by the supervisor (seen in c), which would end the run, not measure it.
-#
 # The simulator's --rate is events/s per symbol (spot and futures, every event type), not
 # trades/s. Futures aggregate trades/s measured here: --rate 100 → ~20, 200 → ~20, 1000 → ~100,
 # 20000 → ~2,000 (about rate / 10 from 200 up; --rate 100 still gave ~20). Each
@@ -127,12 +124,12 @@ for s in $SCENARIOS; do
     b) scenario b 75 200 2 "" -- --connections 10000 --arrival-rate 5000 --subscribe "$SUBSCRIBE" \
          --warmup 3 --duration "$WS_SECONDS" --expect-rate 20 --require-all-delivered \
          --source-addresses 127.0.2.1-127.0.2.10 || true ;;
-    c) scenario c 60 20000 2 "HEARTBEAT_INTERVAL_MS=2000" -- --connections 1000 --arrival-rate 2000 \
+    c) scenario c 60 20000 2 "" -- --connections 1000 --arrival-rate 2000 \
          --subscribe "$SUBSCRIBE" --warmup 3 --duration "$WS_SECONDS" --expect-rate 2000 \
          --source-addresses 127.0.3.1-127.0.3.4 || true ;;
     d) scenario d 45 100 2 "" -- --connections 10000 --arrival-rate 5000 --idle \
          --warmup 2 --duration 5 --source-addresses 127.0.4.1-127.0.4.10 || true ;;
-    e) scenario e 100 100 6 "WS_MAX_CONNECTIONS=15000 HEARTBEAT_INTERVAL_MS=2000" -- --connections 50000 \
+    e) scenario e 100 100 6 "WS_MAX_CONNECTIONS=15000" -- --connections 50000 \
          --arrival-rate 2500 --processes 4 --subscribe "$SUBSCRIBE" --warmup 3 --duration 10 --connect-timeout 20 \
          --source-addresses 127.0.5.1-127.0.5.50 || true ;;
     *) log "unknown scenario $s" ;;
