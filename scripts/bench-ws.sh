@@ -118,7 +118,7 @@ PY
 echo "== websocket fan-out $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores; scenarios: $SCENARIOS"
 for s in $SCENARIOS; do
   case $s in
-    a|a2) scenario "$s" 60 1000 "$([ "$s" = a ] && echo 1 || echo 2)" "" -- --connections 1000 --arrival-rate 2000 \
+    a|a2) scenario "$s" 60 1000 "$([ "$s" = a ] && echo 1 || echo 2)" "" -- --connections 1000 --arrival-rate 2000 --processes ${A_PROCESSES:-1} \
          --subscribe "$SUBSCRIBE" --warmup 3 --duration "$WS_SECONDS" --expect-rate 100 \
          --source-addresses "127.0.$([ "$s" = a ] && echo 1 || echo 6).1-127.0.$([ "$s" = a ] && echo 1 || echo 6).4" || true ;;
     b) scenario b 75 200 2 "" -- --connections 10000 --arrival-rate 5000 --subscribe "$SUBSCRIBE" \
