@@ -96,7 +96,7 @@ scenario() {
   local before after rc=0
   before=$(sim_agg_id)
   timeout -k 5 "$limit" "$BIN" loadtest ws --url "ws://127.0.0.1:$PORT/api/v1/websocket/connect" --status-shm "$SEG" \
-    --json "$RUN_DIR/bench-ws-$name.json" "$@" >"$RUN_DIR/bench-ws-$name.txt" || rc=$?
+    --json "$RUN_DIR/bench-ws-$name.json" --html "$RUN_DIR/bench-ws-$name.html" "$@" >"$RUN_DIR/bench-ws-$name.txt" || rc=$?
   after=$(sim_agg_id)
   stop_all
   sed -n '1,/^{/p' "$RUN_DIR/bench-ws-$name.txt" | grep -v '^{' || true

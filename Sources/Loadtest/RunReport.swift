@@ -23,6 +23,8 @@ public struct RunReport: Sendable {
     public var harnessCPUSeconds = 0.0
     public var workerMemoryBefore: ProcessUsage.Memory?
     public var workerMemoryAfter: ProcessUsage.Memory?
+    /// Deliveries, recent p99 and open connections, a point a second (the progress line's).
+    public var timeline: [TimelinePoint] = []
 
     public init(config: WSLoadConfig) {
         self.config = config

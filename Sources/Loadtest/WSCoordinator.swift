@@ -29,6 +29,9 @@ public final class WSCoordinator {
     var window: (start: Int64, end: Int64)?
     var samples = WindowSamples()
     var lastProgress: (nanos: Int64, trades: Int64)?
+    /// One point a second: what the progress line says, for the HTML report's charts.
+    var timeline: [TimelinePoint] = []
+    var runStarted: Int64 = 0
 
     public init(config: WSLoadConfig, servers: [ServerProcess], executable: String = Spawn.selfExecutable, progress: Bool = true) {
         self.config = config
@@ -50,6 +53,7 @@ public final class WSCoordinator {
         samples.memoryBefore = workerMemory()
         try spawnChildren()
         let started = Clock.monotonicNanos()
+        runStarted = started
         let rampDeadline = started + Int64((config.rampSeconds + config.connectTimeoutSeconds + 5) * 1e9)
         var nextTick = started + 1_000_000_000
         var giveUp = Int64.max
@@ -70,7 +74,9 @@ public final class WSCoordinator {
             pollChildren(timeoutMillis: Int32(clamping: max(1, (wake - now + 999_999) / 1_000_000)))
         }
         sampleWindowEdges(now: Clock.monotonicNanos())
-        return finishChildren()
+        var report = finishChildren()
+        report.timeline = timeline
+        return report
     }
 
     /// Tells every child the window: it starts after the warm-up and lasts the duration.
@@ -110,7 +116,6 @@ public final class WSCoordinator {
 
     /// `conns 10000/10000  fail 0  deliv/s 199,870  p99 8.1 ms  gaps 0` on stderr.
     func printProgress(now: Int64) {
-        guard progress else { return }
         var total = CounterSet()
         var p99: Int64 = 0
         for child in children {
@@ -123,6 +128,9 @@ public final class WSCoordinator {
         if let last = lastProgress, now > last.nanos { rate = Double(trades - last.trades) * 1e9 / Double(now - last.nanos) }
         lastProgress = (now, trades)
         let phase = window.map { now < $0.start ? "warm-up" : (now < $0.end ? "measuring" : "ending") } ?? "ramp"
+        timeline.append(TimelinePoint(seconds: Double(now - runStarted) / 1e9, deliveriesPerSecond: rate, p99Micros: p99,
+                                      open: total[.opened] - total.droppedAfterOpen, phase: phase))
+        guard progress else { return }
         log("\(phase)  conns \(total[.opened] - total.droppedAfterOpen)/\(config.connections)  fail \(total.failedToOpen + total.droppedAfterOpen)"
             + "  deliv/s \(Format.grouped(Int64(rate.rounded())))  p99 \(Format.millis(p99))  gaps \(total[.missingIds])"
             + "  dups \(total[.duplicateIds])  notices \(total[.gapNotices])")

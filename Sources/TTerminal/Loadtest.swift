@@ -34,6 +34,7 @@ struct LoadtestWS: ParsableCommand {
     @Option(help: "Seconds between the end of the ramp and the window.") var warmup = 2.0
     @Option(name: .customLong("connect-timeout"), help: "Seconds a connection may take to upgrade.") var connectTimeout = 10.0
     @Option(help: "Also write the JSON report to this file.") var json: String?
+    @Option(help: "Also write an HTML report (latency distribution, deliveries over time) to this file.") var html: String?
     @Option(name: .customLong("server-pids"), help: "Comma-separated worker pids to measure.") var serverPids: String?
     @Option(name: .customLong("status-shm"), help: "Find the server's processes in this segment (SHM_NAME).") var statusShm: String?
     @Option(name: .customLong("expect-rate"), help: "Trades per second offered to each client.") var expectRate: Double?
@@ -69,13 +70,16 @@ struct LoadtestWS: ParsableCommand {
         let report = try WSCoordinator(config: config, servers: try servers(), progress: !quiet).run()
         print(report.table, terminator: "")
         print(report.json, terminator: "")
-        if let json {
-            let fd = try sys("open(\(json))") { open(json, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
-            defer { FD.close(fd) }
-            try FD.writeAll(fd, report.json)
-        }
+        if let json { try write(report.json, to: json) }
+        if let html { try write(report.html, to: html) }
         for problem in report.problems { FileHandleStderr.write("loadtest: \(problem)\n") }
         if !report.problems.isEmpty { throw ExitCode(1) }
+    }
+
+    func write(_ text: String, to path: String) throws {
+        let fd = try sys("open(\(path))") { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        defer { FD.close(fd) }
+        try FD.writeAll(fd, text)
     }
 
     /// The processes to measure: `--server-pids` (workers), or every child of the segment
