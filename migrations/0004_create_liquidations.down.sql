@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS liquidations_trade_time_brin;
+DROP TABLE IF EXISTS liquidations;

@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS book_snapshots_time_brin;
+DROP TABLE IF EXISTS book_snapshots;
