@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import Posix
 import Runtime
+import Store
 import Supervisor
 
 /// Loads the configuration or exits with code 2 and a message naming the variable.
@@ -25,7 +26,43 @@ struct Serve: ParsableCommand {
     func run() throws {
         let config = loadConfigOrExit(role: "serve")
         let log = Logger(role: "supervisor", level: config.logLevel, path: config.logFile)
+        if let url = config.databaseURL { migrateAtStart(url: url, log: log) }
         let code = SupervisorProcess(config: config, logger: log).run()
         Glibc.exit(code)
+    }
+}
+
+/// `migrate up` before the server starts, when there is a database. A database that is away or
+/// refuses does not stop the server: it runs on shared memory and health says the database is
+/// down; the next start migrates.
+func migrateAtStart(url: String, log: Logger) {
+    guard let dir = migrationsDirectory() else {
+        return log.warning("no migrations folder found (./migrations, or beside the executable's checkout): not migrating")
+    }
+    do {
+        let migrations = try Migration.load(directory: dir)
+        let migrator = try Migrator(connection: try PostgresConnection(url: url, connectTimeoutSeconds: 3), migrations: migrations)
+        let applied = try migrator.up { log.info("applying migration", ["version": "\($0.version)", "name": $0.name]) }
+        log.info(applied.isEmpty ? "database schema up to date" : "database migrated",
+                 ["applied": "\(applied.count)", "latest": "\(migrations.last?.version ?? 0)"])
+    } catch {
+        log.warning("database migrations not applied: \(error); serving from shared memory until the database answers")
+    }
+}
+
+/// `./migrations`, or the checkout's `migrations` beside a binary built in it (`.build/<config>/`).
+func migrationsDirectory() -> String? {
+    var candidates = ["migrations"]
+    do {
+        var dir = Spawn.selfExecutable
+        for _ in 0..<4 {
+            guard let slash = dir.lastIndex(of: "/") else { break }
+            dir = String(dir[..<slash])
+            candidates.append(dir + "/migrations")
+        }
+    }
+    return candidates.first { path in
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 }
