@@ -5,7 +5,7 @@
 #   2. tterminal serve on a free loopback port, then scripts/bench-http.sh against
 #      /api/v1/health, compared with nginx
 #   2b. WebSocket fan-out (scripts/bench-ws.sh, its own servers, up to 8 minutes)
-#   3. a summary in $RUN_DIR/bench-results.json
+#   3. a summary in $RUN_DIR/bench-results.json, and one table of the headline figures
 #
 # Builds nothing. Bounded in time (BENCH_TIMEOUT, default 180 s) and cleans up on exit.
 #
@@ -176,6 +176,7 @@ if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout -k 10 480 "$ROOT/scripts/bench-
 # ---- 3. summary
 RING_STATUS=$RING_STATUS HTTP_STATUS=$HTTP_STATUS SERVER_RC=$SERVER_RC SERVER_STOP_S=$SERVER_STOP_S \
 SERVER_KILLED=$SERVER_KILLED SERVER_EXITED_ITSELF=$SERVER_EXITED_ITSELF RING_OUT=$RING_OUT HTTP_JSON=$HTTP_JSON RESULTS=$RESULTS ROOT=$ROOT \
+RUN_DIR=$RUN_DIR \
 WORKERS=$WORKERS python3 - <<'EOF'
 import json, os, subprocess, time
 
@@ -219,6 +220,8 @@ result = {
     "ring": {"status": env["RING_STATUS"], "result": parse_json_text(read(env["RING_OUT"]))},
     "parse": {"status": env["PARSE_STATUS"], "result": parse_json_text(read(env["PARSE_OUT"]))},
     "http": {"status": env["HTTP_STATUS"], "result": parse_json_text(read(env["HTTP_JSON"]))},
+    "feed": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-feed.json"))),
+    "websocket": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-ws.json"))),
     "server": {"exit_code": num(env.get("SERVER_RC")), "stop_seconds": num(env.get("SERVER_STOP_S")),
                "killed": env.get("SERVER_KILLED") == "1",
                "exited_by_itself": env.get("SERVER_EXITED_ITSELF") == "1"},
@@ -226,6 +229,44 @@ result = {
 with open(env["RESULTS"], "w") as f:
     json.dump(result, f, indent=2)
     f.write("\n")
+
+# One table of the headline figures (what is missing says so).
+def get(d, *path):
+    for key in path:
+        if not isinstance(d, dict) or key not in d:
+            return None
+        d = d[key]
+    return d
+
+def fmt(v, unit="", scale=1, digits=0):
+    if v is None:
+        return "-"
+    v = v * scale
+    text = f"{v:,.{digits}f}"
+    return text + unit
+
+ring, http, feed, ws = get(result, "ring", "result"), get(result, "http", "result"), result["feed"], result["websocket"] or {}
+rows = [
+    ("ring: writer records/s", fmt(get(ring, "writer_records_per_s"))),
+    ("ring: paced 10 M/s, readers' misses", fmt(sum(r.get("missed", 0) for r in get(ring, "paced_reader_figures") or []) if ring else None)),
+    ("ring: publish → observe p50 / p99", f'{fmt(get(ring, "publish_observe_p50_ns"), " µs", 1e-3, 1)} / {fmt(get(ring, "publish_observe_p99_ns"), " µs", 1e-3, 1)}'),
+    ("feeder: frames parsed/s", fmt(get(result, "parse", "result", "frames_per_s"))),
+    ("feeder: receive → publish p50 / p99", f'{fmt(get(feed, "publish_latency_p50_us"), " µs", digits=1)} / {fmt(get(feed, "publish_latency_p99_us"), " µs", digits=1)}'),
+    ("REST health: req/s (nginx)", f'{fmt(get(http, "tterminal", "rps"))} ({fmt(get(http, "nginx", "rps"))})'),
+    ("REST health: p99 (nginx)", f'{fmt(get(http, "tterminal", "p99_ms"), " ms", digits=2)} ({fmt(get(http, "nginx", "p99_ms"), " ms", digits=2)})'),
+    ("WS a: 1k conns × 100/s, p99", fmt(get(ws, "a", "latency_us", "p99"), " ms", 1e-3, 2)),
+    ("WS b: 10k conns × 20/s, p99", fmt(get(ws, "b", "latency_us", "p99"), " ms", 1e-3, 1)),
+    ("WS b: trades missing", fmt(get(ws, "b", "sequence", "missing_ids"))),
+    ("WS c: deliveries per worker CPU-s", fmt(get(ws, "c", "cpu", "deliveries_per_worker_cpu_s"))),
+    ("WS c: harness CPU / server CPU", fmt(get(ws, "c", "cpu", "harness_over_server"), digits=2)),
+    ("WS d: bytes per idle connection", fmt(get(ws, "d", "worker_memory", "private_dirty_per_connection"), " B")),
+    ("WS e: 50k open / receiving", f'{fmt(get(ws, "e", "connections", "open_at_end"))} / {fmt(get(ws, "e", "sequence", "clients_with_trade"))}'),
+    ("recovery after faults", "not measured yet (loadtest fault scenarios)"),
+]
+width = max(len(r[0]) for r in rows)
+print(f"== summary ({result['timestamp']}, commit {result['git_commit']}, {result['cores']} cores)")
+for name, value in rows:
+    print(f"{name.ljust(width)}  {value}")
 EOF
 echo "== results: $RESULTS"
 exit "$status"
