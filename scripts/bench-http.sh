@@ -12,6 +12,9 @@
 #   THREADS=2    wrk threads       CONNECTIONS=100  wrk connections
 #   ROUNDS=2     rounds of (nginx, tterminal)
 #   JSON_OUT=    also write the JSON summary line to this file
+#   REST=1       also run `tterminal loadtest rest` (open loop) against both at half of
+#                tterminal's wrk rate and print p50/p99 on stderr; TTERMINAL= the binary
+#                (default .build/release/tterminal), REST_DURATION=10, REST_CONNECTIONS=50
 #
 # Output: a table on stdout, then one JSON line starting with '{"bench":"http"'.
 # Everything stays on 127.0.0.1. Exit status is non-zero if any wrk run gave no result.
@@ -149,6 +152,38 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "bench-http: round $round: nginx" >&2;     run_wrk nginx "$NGINX_URL" "$round"
   echo "bench-http: round $round: tterminal" >&2; run_wrk tterminal "$URL" "$round"
 done
+
+# ---- 3b. open-loop latency: tterminal loadtest rest at half of tterminal's wrk rate, on both
+REST_RESULTS=()
+rest_p99() {  # target url rate -> "target rate achieved p50_us p99_us errors"
+  local target=$1 url=$2 rate=$3 out
+  out=$TMP/rest-$target.json
+  timeout $(( REST_DURATION + 40 )) "$TTERMINAL" loadtest rest --quiet --url "${url%%/api/*}" --route "$PATH_PART" \
+    --rate "$rate" --connections "$REST_CONNECTIONS" --duration "$REST_DURATION" --warmup 2 --json "$out" >/dev/null 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || true
+  WRK_PID=
+  [ -s "$out" ] || { echo "bench-http: loadtest rest against $target gave no result" >&2; failed=1; return; }
+  REST_RESULTS+=("$target $rate $(awk '{
+    match($0, /"achieved_per_s":[0-9.]+/); a = substr($0, RSTART + 17, RLENGTH - 17)
+    match($0, /"p50":[0-9]+/); p50 = substr($0, RSTART + 6, RLENGTH - 6)
+    match($0, /"p99":[0-9]+/); p99 = substr($0, RSTART + 6, RLENGTH - 6)
+    match($0, /"problems":\[[^]]*\]/); e = (RLENGTH > 13) ? 1 : 0
+    printf "%.0f %s %s %d", a, p50, p99, e }' "$out")")
+}
+TTERMINAL=${TTERMINAL:-$(dirname "${BASH_SOURCE[0]}")/../.build/release/tterminal}
+REST_DURATION=${REST_DURATION:-10}
+REST_CONNECTIONS=${REST_CONNECTIONS:-50}
+if [ -x "$TTERMINAL" ] && [ "${REST:-1}" = 1 ]; then
+  half=$(printf '%s\n' "${RESULTS[@]}" | awk '$1 == "tterminal" && $3 != "null" { s += $3; n++ } END { if (n) printf "%.0f", s / n / 2 }')
+  if [ -n "$half" ]; then
+    echo "bench-http: loadtest rest at $half req/s (half of tterminal's wrk rate), $REST_CONNECTIONS connections, ${REST_DURATION}s" >&2
+    rest_p99 nginx "$NGINX_URL" "$half"
+    rest_p99 tterminal "$URL" "$half"
+    printf '%-10s %10s %12s %10s %10s %8s\n' "open loop" "rate" "achieved" "p50 us" "p99 us" "problems" >&2
+    for row in "${REST_RESULTS[@]}"; do printf '%-10s %10s %12s %10s %10s %8s\n' $row >&2; done
+  fi
+fi
 
 # ---- 4. table and JSON
 printf '%s\n' "${RESULTS[@]}" | awk \

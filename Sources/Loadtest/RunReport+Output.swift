@@ -174,8 +174,5 @@ extension RunReport {
     }
 
     /// A number with up to eight decimals, or null.
-    private func number(_ out: inout JSONBytes, _ value: Double?) {
-        guard let value, value.isFinite, abs(value) < 9e10 else { return out.raw("null") }
-        out.fixed(Int64((value * 1e8).rounded()))
-    }
+    private func number(_ out: inout JSONBytes, _ value: Double?) { out.optionalNumber(value) }
 }

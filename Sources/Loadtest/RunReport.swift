@@ -54,14 +54,9 @@ public struct RunReport: Sendable {
         workerMemoryBefore = samples.memoryBefore
         workerMemoryAfter = samples.memoryAfter
         guard samples.started && samples.ended else { return }
-        windowSeconds = Double(samples.endNanos - samples.startNanos) / 1e9
-        harnessCPUSeconds += Double(samples.selfCPUEnd - samples.selfCPUStart) / 1e9
-        serverCPU = servers.indices.map { index in
-            guard let start = samples.serverCPUStart[index], let end = samples.serverCPUEnd[index] else {
-                return (servers[index], nil)
-            }
-            return (servers[index], Double(end - start) / 1e9)
-        }
+        windowSeconds = samples.windowSeconds
+        harnessCPUSeconds += samples.selfCPUSeconds
+        serverCPU = samples.serverCPU(servers)
     }
 
     // MARK: Figures
@@ -93,11 +88,7 @@ public struct RunReport: Sendable {
         return Double(counters[.idSpan] - counters[.missingIds]) / Double(counters[.idSpan])
     }
 
-    public func cpuSeconds(_ role: ServerProcess.Role? = nil) -> Double? {
-        let chosen = serverCPU.filter { role == nil || $0.process.role == role }
-        guard !chosen.isEmpty, chosen.allSatisfy({ $0.seconds != nil }) else { return nil }
-        return chosen.reduce(0) { $0 + ($1.seconds ?? 0) }
-    }
+    public func cpuSeconds(_ role: ServerProcess.Role? = nil) -> Double? { ServerProcess.cpuSeconds(serverCPU, role: role) }
 
     public var deliveriesPerWorkerCPUSecond: Double? {
         guard let cpu = cpuSeconds(.worker), cpu > 0 else { return nil }

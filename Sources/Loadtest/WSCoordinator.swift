@@ -92,17 +92,9 @@ public final class WSCoordinator {
     /// memory at the end.
     func sampleWindowEdges(now: Int64) {
         guard let window else { return }
-        if !samples.started && now >= window.start {
-            samples.started = true
-            samples.startNanos = now
-            samples.serverCPUStart = servers.map { ProcessUsage.cpuNanos(pid: $0.pid) }
-            samples.selfCPUStart = ProcessUsage.selfCPUNanos()
-        }
+        if !samples.started && now >= window.start { samples.markStart(now: now, servers: servers) }
         if samples.started && !samples.ended && now >= window.end {
-            samples.ended = true
-            samples.endNanos = now
-            samples.serverCPUEnd = servers.map { ProcessUsage.cpuNanos(pid: $0.pid) }
-            samples.selfCPUEnd = ProcessUsage.selfCPUNanos()
+            samples.markEnd(now: now, servers: servers)
             samples.memoryAfter = workerMemory()
         }
     }

@@ -10,7 +10,7 @@ import Supervisor
 /// harness is the `Loadtest` module.
 struct LoadtestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "loadtest", abstract: "Load a running server and measure it.", subcommands: [LoadtestWS.self])
+        commandName: "loadtest", abstract: "Load a running server and measure it.", subcommands: [LoadtestWS.self, LoadtestREST.self])
 }
 
 /// `tterminal loadtest ws`: many WebSocket clients, latency from the feeder's receive time.
@@ -70,21 +70,23 @@ struct LoadtestWS: ParsableCommand {
         let report = try WSCoordinator(config: config, servers: try servers(), progress: !quiet).run()
         print(report.table, terminator: "")
         print(report.json, terminator: "")
-        if let json { try write(report.json, to: json) }
-        if let html { try write(report.html, to: html) }
+        if let json { try Self.write(report.json, to: json) }
+        if let html { try Self.write(report.html, to: html) }
         for problem in report.problems { FileHandleStderr.write("loadtest: \(problem)\n") }
         if !report.problems.isEmpty { throw ExitCode(1) }
     }
 
-    func write(_ text: String, to path: String) throws {
+    static func write(_ text: String, to path: String) throws {
         let fd = try sys("open(\(path))") { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
         defer { FD.close(fd) }
         try FD.writeAll(fd, text)
     }
 
+    func servers() throws -> [ServerProcess] { try Self.servers(pids: serverPids, statusShm: statusShm) }
+
     /// The processes to measure: `--server-pids` (workers), or every child of the segment
-    /// `--status-shm` names plus its supervisor.
-    func servers() throws -> [ServerProcess] {
+    /// `--status-shm` names plus its supervisor (shared with `loadtest rest`).
+    static func servers(pids serverPids: String?, statusShm: String?) throws -> [ServerProcess] {
         if let serverPids {
             return try serverPids.split(separator: ",").map { text in
                 guard let pid = Int32(text), pid > 0 else { throw ValidationError("--server-pids: bad pid '\(text)'") }

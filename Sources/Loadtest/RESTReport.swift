@@ -1,0 +1,176 @@
+import Histogram
+import Market
+
+/// The figures of one REST run: offered and achieved rates, responses by status, failures by
+/// reason, latency from due time to response, late starts, CPU of server and harness.
+public struct RESTReport: Sendable {
+    public var config: RESTLoadConfig
+    public var stats: RESTStats
+    /// Requests due inside the window.
+    public var offered: Int64 = 0
+    public var windowSeconds = 0.0
+    public var serverCPU: [(process: ServerProcess, seconds: Double?)] = []
+    public var harnessCPUSeconds = 0.0
+
+    public init(config: RESTLoadConfig, stats: RESTStats) {
+        self.config = config
+        self.stats = stats
+    }
+
+    mutating func add(_ samples: WindowSamples, servers: [ServerProcess]) {
+        guard samples.started && samples.ended else { return }
+        windowSeconds = samples.windowSeconds
+        harnessCPUSeconds = samples.selfCPUSeconds
+        serverCPU = samples.serverCPU(servers)
+    }
+
+    public var offeredPerSecond: Double? { windowSeconds > 0 ? Double(offered) / windowSeconds : nil }
+    public var achievedPerSecond: Double? { windowSeconds > 0 ? Double(stats.answered) / windowSeconds : nil }
+
+    public func cpuSeconds(_ role: ServerProcess.Role? = nil) -> Double? { ServerProcess.cpuSeconds(serverCPU, role: role) }
+
+    public func percentile(_ p: Double) -> Int64 {
+        stats.latency.totalCount == 0 ? 0 : Int64(stats.latency.valueAtPercentile(p))
+    }
+
+    /// What makes the run fail: any request that got no response.
+    public var problems: [String] {
+        stats.failureCount > 0 ? ["\(Format.grouped(stats.failureCount)) requests or connects failed"] : []
+    }
+
+    public var table: String {
+        let s = stats
+        var rows: [(String, String)] = []
+        rows.append(("target", "\(config.url), \(config.connections) connections, routes "
+            + config.routes.map { "\($0.path):\($0.weight)" }.joined(separator: " ")))
+        rows.append(("window", "\(Format.fixed(windowSeconds, 2)) s after \(Format.fixed(config.warmupSeconds, 1)) s warm-up"))
+        rows.append(("requests", "offered \(Format.grouped(offered)) (\(rate(offeredPerSecond))/s), sent \(Format.grouped(s.sent)),"
+            + " answered \(Format.grouped(s.answered)) (\(rate(achievedPerSecond))/s), late starts \(Format.grouped(s.lateStarts))"))
+        rows.append(("status", s.statusCounts.isEmpty ? "none" : s.statusCounts.map { "\($0.status) \(Format.grouped($0.count))" }.joined(separator: ", ")))
+        let failures = RESTFailure.allCases.filter { s[$0] > 0 }
+        rows.append(("errors", failures.isEmpty ? "0" :
+            failures.map { "\($0.name) \(Format.grouped(s[$0]))" + (s.samples[$0].map { " (\($0))" } ?? "") }.joined(separator: "; ")))
+        rows.append(("latency (µs)", s.latency.totalCount == 0 ? "none" :
+            "p50 \(percentile(50)) p90 \(percentile(90)) p99 \(percentile(99)) p99.9 \(percentile(99.9)) max \(s.maxLatencyMicros)"
+            + " from the due time, over \(Format.grouped(Int64(s.latency.totalCount))) responses"))
+        var cpu = cpuSeconds().map { ["server \(Format.fixed($0, 2)) s"] } ?? []
+        cpu.append("harness \(Format.fixed(harnessCPUSeconds, 2)) s")
+        rows.append(("cpu", cpu.joined(separator: ", ")))
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(width) + "  " + $0.1 }.joined(separator: "\n") + "\n"
+    }
+
+    private func rate(_ value: Double?) -> String { value.map { Format.grouped(Int64($0.rounded())) } ?? "-" }
+
+    public var json: String {
+        var out = JSONBytes(capacity: 2048)
+        out.raw("{"); out.key("mode", first: true); out.asciiString("rest")
+        out.key("url"); out.string(config.url)
+        out.key("connections"); out.integer(Int64(config.connections))
+        out.key("rate"); out.optionalNumber(config.rate)
+        out.key("routes"); out.raw("[")
+        for (i, route) in config.routes.enumerated() {
+            out.raw(i == 0 ? "{" : ",{"); out.key("path", first: true); out.string(route.path)
+            out.key("weight"); out.integer(Int64(route.weight)); out.raw("}")
+        }
+        out.raw("]")
+        out.key("window_s"); out.optionalNumber(windowSeconds)
+        out.key("warmup_s"); out.optionalNumber(config.warmupSeconds)
+        writeRequests(&out)
+        out.key("latency_us"); out.raw("{")
+        out.key("count", first: true); out.integer(Int64(stats.latency.totalCount))
+        out.key("p50"); out.integer(percentile(50))
+        out.key("p90"); out.integer(percentile(90))
+        out.key("p99"); out.integer(percentile(99))
+        out.key("p99_9"); out.integer(percentile(99.9))
+        out.key("max"); out.integer(stats.maxLatencyMicros)
+        out.key("overflows"); out.integer(stats.latencyOverflows)
+        out.raw("}")
+        out.key("cpu"); out.raw("{")
+        out.key("server_s", first: true); out.optionalNumber(cpuSeconds())
+        out.key("workers_s"); out.optionalNumber(cpuSeconds(.worker))
+        out.key("harness_s"); out.optionalNumber(harnessCPUSeconds)
+        out.raw("}")
+        out.key("problems"); out.raw("[")
+        for (i, problem) in problems.enumerated() {
+            if i > 0 { out.raw(",") }
+            out.string(problem)
+        }
+        out.raw("]}")
+        return String(decoding: out.bytes, as: UTF8.self) + "\n"
+    }
+
+    private func writeRequests(_ out: inout JSONBytes) {
+        out.key("requests"); out.raw("{")
+        out.key("offered", first: true); out.integer(offered)
+        out.key("offered_per_s"); out.optionalNumber(offeredPerSecond)
+        out.key("sent"); out.integer(stats.sent)
+        out.key("answered"); out.integer(stats.answered)
+        out.key("achieved_per_s"); out.optionalNumber(achievedPerSecond)
+        out.key("late_starts"); out.integer(stats.lateStarts)
+        out.key("reconnects"); out.integer(stats.reconnects)
+        out.key("status"); out.raw("{")
+        for (i, entry) in stats.statusCounts.enumerated() {
+            if i > 0 { out.raw(",") }
+            out.string(String(entry.status)); out.raw(":"); out.integer(entry.count)
+        }
+        out.raw("}")
+        out.key("errors"); out.raw("{")
+        for (i, failure) in RESTFailure.allCases.enumerated() {
+            if i > 0 { out.raw(",") }
+            out.asciiString(failure.name); out.raw(":"); out.integer(stats[failure])
+        }
+        out.raw("}}")
+    }
+}
+
+extension String {
+    /// The text padded with spaces to `width` characters.
+    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+}
+
+extension JSONBytes {
+    /// A number with up to eight decimals, or null (non-finite or out of range).
+    mutating func optionalNumber(_ value: Double?) {
+        guard let value, value.isFinite, abs(value) < 9e10 else { return raw("null") }
+        fixed(Int64((value * 1e8).rounded()))
+    }
+}
+
+extension ServerProcess {
+    /// The CPU seconds of the processes in `role` (all when nil); nil when any is unknown.
+    static func cpuSeconds(_ list: [(process: ServerProcess, seconds: Double?)], role: Role?) -> Double? {
+        let chosen = list.filter { role == nil || $0.process.role == role }
+        guard !chosen.isEmpty, chosen.allSatisfy({ $0.seconds != nil }) else { return nil }
+        return chosen.reduce(0) { $0 + ($1.seconds ?? 0) }
+    }
+}
+
+extension WindowSamples {
+    /// Server and harness CPU at the window's start.
+    mutating func markStart(now: Int64, servers: [ServerProcess]) {
+        started = true
+        startNanos = now
+        serverCPUStart = servers.map { ProcessUsage.cpuNanos(pid: $0.pid) }
+        selfCPUStart = ProcessUsage.selfCPUNanos()
+    }
+
+    /// The same at its end.
+    mutating func markEnd(now: Int64, servers: [ServerProcess]) {
+        ended = true
+        endNanos = now
+        serverCPUEnd = servers.map { ProcessUsage.cpuNanos(pid: $0.pid) }
+        selfCPUEnd = ProcessUsage.selfCPUNanos()
+    }
+
+    var windowSeconds: Double { Double(endNanos - startNanos) / 1e9 }
+    var selfCPUSeconds: Double { Double(selfCPUEnd - selfCPUStart) / 1e9 }
+
+    /// Each server process's CPU inside the window, nil where it could not be read.
+    func serverCPU(_ servers: [ServerProcess]) -> [(process: ServerProcess, seconds: Double?)] {
+        servers.indices.map { index in
+            guard let start = serverCPUStart[index], let end = serverCPUEnd[index] else { return (servers[index], nil) }
+            return (servers[index], Double(end - start) / 1e9)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Histogram
+
+/// Why a REST request got no response, or a connection could not be used.
+public enum RESTFailure: Int, CaseIterable, Sendable {
+    /// The connect was refused (nothing listening, or the backlog overflowed).
+    case refused
+    /// The connection was reset (or a send failed) while a request was on it.
+    case reset
+    /// No response within `--timeout` of the request's due time.
+    case timeout
+    /// The response could not be read (`RESTResponseParser.Malformation`).
+    case malformed
+    /// The server ended the stream in the middle of a response.
+    case closed
+    /// socket, bind or connect failed otherwise (descriptors, source ports).
+    case connectOther
+
+    public var name: String {
+        switch self {
+        case .refused: "connect_refused"
+        case .reset: "reset"
+        case .timeout: "timeout"
+        case .malformed: "malformed_response"
+        case .closed: "closed_mid_response"
+        case .connectOther: "connect_error"
+        }
+    }
+
+    /// The reason for a failed connect's errno.
+    static func connect(errno: Int32) -> RESTFailure {
+        switch errno {
+        case 111: .refused // ECONNREFUSED
+        case 104, 32: .reset // ECONNRESET, EPIPE
+        case 110: .timeout // ETIMEDOUT
+        default: .connectOther
+        }
+    }
+}
+
+/// Everything a REST run counts. Requests belong to the window by their *due* time, so the
+/// offered and achieved rates cover the same requests.
+public struct RESTStats: Sendable {
+    /// Responses by status code (100…599), window requests only.
+    public var statuses = [Int64](repeating: 0, count: 600)
+    public var failures = [Int64](repeating: 0, count: RESTFailure.allCases.count)
+    /// The first detail seen for each failure.
+    public var samples: [RESTFailure: String] = [:]
+    /// Window requests sent, answered, and taken late from the queue.
+    public var sent: Int64 = 0
+    public var answered: Int64 = 0
+    public var lateStarts: Int64 = 0
+    /// Every response, warm-up included.
+    public var answeredTotal: Int64 = 0
+    public var reconnects: Int64 = 0
+    /// Due time to end of response (µs), window requests only.
+    public var latency = LatencyHistogram.make()
+    /// Every response since the last progress line.
+    public var recent = LatencyHistogram.make()
+    public var maxLatencyMicros: Int64 = 0
+    public var latencyOverflows: Int64 = 0
+
+    public init() {}
+
+    public subscript(_ failure: RESTFailure) -> Int64 {
+        get { failures[failure.rawValue] }
+        set { failures[failure.rawValue] = newValue }
+    }
+
+    public mutating func fail(_ failure: RESTFailure, _ detail: String) {
+        self[failure] += 1
+        if samples[failure] == nil { samples[failure] = detail }
+    }
+
+    /// A response to a request due at `dueNanos`, complete at `now`.
+    @inline(__always)
+    public mutating func answer(status: Int, dueNanos: Int64, now: Int64, inWindow: Bool) {
+        answeredTotal += 1
+        var micros = UInt64(max(1, (now - dueNanos) / 1000))
+        if micros > LatencyHistogram.highestMicros {
+            micros = LatencyHistogram.highestMicros
+            latencyOverflows += 1
+        }
+        recent.record(micros)
+        guard inWindow else { return }
+        answered += 1
+        statuses[min(max(status, 0), 599)] += 1
+        latency.record(micros)
+        maxLatencyMicros = max(maxLatencyMicros, Int64(micros))
+    }
+
+    public var failureCount: Int64 { failures.reduce(0, +) }
+
+    /// Status codes that occurred, with their counts.
+    public var statusCounts: [(status: Int, count: Int64)] {
+        statuses.indices.filter { statuses[$0] > 0 }.map { ($0, statuses[$0]) }
+    }
+}
