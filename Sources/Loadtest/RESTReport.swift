@@ -91,12 +91,8 @@ public struct RESTReport: Sendable {
         out.key("workers_s"); out.optionalNumber(cpuSeconds(.worker))
         out.key("harness_s"); out.optionalNumber(harnessCPUSeconds)
         out.raw("}")
-        out.key("problems"); out.raw("[")
-        for (i, problem) in problems.enumerated() {
-            if i > 0 { out.raw(",") }
-            out.string(problem)
-        }
-        out.raw("]}")
+        out.key("problems"); out.stringArray(problems)
+        out.raw("}")
         return String(decoding: out.bytes, as: UTF8.self) + "\n"
     }
 
@@ -172,5 +168,17 @@ extension WindowSamples {
             guard let start = serverCPUStart[index], let end = serverCPUEnd[index] else { return (servers[index], nil) }
             return (servers[index], Double(end - start) / 1e9)
         }
+    }
+}
+
+extension JSONBytes {
+    /// `["a","b"]`.
+    mutating func stringArray(_ items: [String]) {
+        raw("[")
+        for (i, item) in items.enumerated() {
+            if i > 0 { raw(",") }
+            string(item)
+        }
+        raw("]")
     }
 }

@@ -74,12 +74,8 @@ extension RunReport {
         writeLatency(&out)
         writeSequence(&out)
         writeResources(&out)
-        out.key("problems"); out.raw("[")
-        for (i, problem) in problems.enumerated() {
-            if i > 0 { out.raw(",") }
-            out.string(problem)
-        }
-        out.raw("]}")
+        out.key("problems"); out.stringArray(problems)
+        out.raw("}")
         return String(decoding: out.bytes, as: UTF8.self) + "\n"
     }
 
