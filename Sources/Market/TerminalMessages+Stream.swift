@@ -40,18 +40,6 @@ extension TerminalMessages {
         out.raw("}")
     }
 
-    /// `mark_price_update` with `index_price`, which the frontend declares and the original
-    /// never sent.
-    public static func markPriceUpdate(_ out: inout JSONBytes, symbol: String, markPrice: Int64, indexPrice: Int64,
-                                       fundingRate: Int64, nextFundingTimeMs: Int64, timestampMs: Int64, sequence: UInt64?) {
-        begin(&out, "mark_price_update", symbol: symbol)
-        out.key("mark_price"); out.fixed(markPrice)
-        out.key("index_price"); out.fixed(indexPrice)
-        out.key("funding_rate"); out.fixed(fundingRate)
-        out.key("next_funding_time"); out.integer(nextFundingTimeMs)
-        end(&out, timestampMs: timestampMs, sequence: sequence)
-    }
-
     /// `book_ticker_update` (extended protocol's `bookTicker` channel): the best bid and ask
     /// and the book update id they are from.
     public static func bookTickerUpdate(_ out: inout JSONBytes, symbol: String, bidPrice: Int64, bidQuantity: Int64,

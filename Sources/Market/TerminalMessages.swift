@@ -67,11 +67,13 @@ public enum TerminalMessages {
         end(&out, timestampMs: timestampMs, sequence: sequence)
     }
 
-    /// `mark_price_update`, from futures markPrice.
-    public static func markPriceUpdate(_ out: inout JSONBytes, symbol: String, markPrice: Int64, fundingRate: Int64,
-                                       nextFundingTimeMs: Int64, timestampMs: Int64, sequence: UInt64?) {
+    /// `mark_price_update`, from futures markPrice; `indexPrice`, which the frontend declares
+    /// and the original never sent, goes out as the extra field `index_price` when given.
+    public static func markPriceUpdate(_ out: inout JSONBytes, symbol: String, markPrice: Int64, indexPrice: Int64? = nil,
+                                       fundingRate: Int64, nextFundingTimeMs: Int64, timestampMs: Int64, sequence: UInt64?) {
         begin(&out, "mark_price_update", symbol: symbol)
         out.key("mark_price"); out.fixed(markPrice)
+        if let indexPrice { out.key("index_price"); out.fixed(indexPrice) }
         out.key("funding_rate"); out.fixed(fundingRate)
         out.key("next_funding_time"); out.integer(nextFundingTimeMs)
         end(&out, timestampMs: timestampMs, sequence: sequence)

@@ -47,29 +47,20 @@ extension EventLoop: Broadcaster {
 
     @discardableResult
     func send(text: UnsafeRawBufferPointer, to subscriber: SubscriberID) -> Bool {
-        guard let connection = table.lookup(slot: subscriber.slot, generation: subscriber.generation) else { return false }
-        frame(text)
-        let delivered = frameScratch.withUnsafeBytes { frame in
-            if queueEncodedFrame(frame, to: connection) { return true }
-            closeIfOverHardBound(connection)
+        guard let connection = table.lookup(slot: subscriber.slot, generation: subscriber.generation),
+              connection.phase == .open, !connection.closeAfterSend, connection.webSocket?.isOpen == true else { return false }
+        guard connection.sends.queuedBytes <= options.maxQueuedOutput else {
+            // Over the hard bound even for replies and replays: it is not reading.
+            counters.slowClientsClosed += 1
+            closeWebSocket(connection, code: .policyViolation, reason: "client too slow: messages dropped")
             return false
         }
-        if delivered { counters.wsDeliveries += 1 }
-        return delivered
+        queueFrame(connection, .text, text)
+        counters.wsDeliveries += 1
+        return true
     }
 
     func subscribedKeys() -> [SubscriptionKey] { Array(subscriptionIndex.keys) }
-
-    /// `text` as one final text frame in `frameScratch`.
-    private func frame(_ text: UnsafeRawBufferPointer) {
-        frameScratch.removeAll(keepingCapacity: true)
-        var header: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &header) { h in
-            let size = WebSocketFrameEncoder.writeHeader(into: h, opcode: .text, payloadLength: text.count)
-            frameScratch.append(contentsOf: h[0..<size])
-        }
-        frameScratch.append(contentsOf: text)
-    }
 
     /// Queues a broadcast frame within the connection's bound (`wsQueueBytes`). Past it, a
     /// conflatable channel's frame is held (only the latest per key and channel); any other
@@ -120,9 +111,11 @@ extension EventLoop: Broadcaster {
     /// values go out, and a client that lost messages is told which (a `gap` notice per
     /// subscription it can resume from) and gets its books again.
     func caughtUp(_ connection: Connection) {
-        guard connection.phase == .open, let session = connection.webSocket, session.isOpen,
-              !session.held.isEmpty || session.dropped != nil,
-              connection.sends.queuedBytes <= options.wsQueueBytes / 2 else { return }
+        // Called at every send completion: the common case (nothing held, nothing dropped) is
+        // two field reads, before anything is copied.
+        guard connection.webSocket?.held.isEmpty == false || connection.webSocket?.dropped != nil,
+              connection.phase == .open, connection.sends.queuedBytes <= options.wsQueueBytes / 2,
+              let session = connection.webSocket, session.isOpen else { return }
         for held in session.held { _ = append(held.frame, to: connection) }
         connection.webSocket!.held.removeAll()
         guard let dropped = session.dropped else { return }
@@ -142,14 +135,6 @@ extension EventLoop: Broadcaster {
                 hooks.onResnapshot(subscription.key, subscriber: connection.subscriberID, broadcaster: self)
             }
         }
-    }
-
-    /// A connection over the hard bound (`maxQueuedOutput`) is closed: it is not reading.
-    private func closeIfOverHardBound(_ connection: Connection) {
-        guard connection.phase == .open, !connection.closeAfterSend, connection.webSocket?.isOpen == true,
-              connection.sends.queuedBytes > options.maxQueuedOutput else { return }
-        counters.slowClientsClosed += 1
-        closeWebSocket(connection, code: .policyViolation, reason: "client too slow: messages dropped")
     }
 }
 

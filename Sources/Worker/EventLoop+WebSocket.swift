@@ -139,25 +139,4 @@ extension EventLoop {
             closeWebSocket(connection, code: .goingAway, reason: "server stopping")
         }
     }
-
-    // MARK: API for fan-out
-
-    /// Queues an already-encoded frame (header and payload, e.g. a `WebSocketOutboundFrame`'s
-    /// bytes) to an open WebSocket connection; it leaves with the connection's next send. False
-    /// (and nothing queued) when the connection is not an open WebSocket, or when its queued
-    /// output is over `maxQueuedOutput`: the caller decides whether to drop or close it.
-    @discardableResult
-    func queueEncodedFrame(_ frame: UnsafeRawBufferPointer, to connection: Connection) -> Bool {
-        guard connection.phase == .open, !connection.closeAfterSend, connection.webSocket?.isOpen == true,
-              connection.sends.queuedBytes <= options.maxQueuedOutput else { return false }
-        connection.sends.withPending { $0.append(frame) }
-        queueFlush(connection)
-        return true
-    }
-
-    /// `queueEncodedFrame` for a frame whose header is written.
-    @discardableResult
-    func queue(_ frame: WebSocketOutboundFrame, to connection: Connection) -> Bool {
-        frame.withFrameBytes { queueEncodedFrame($0, to: connection) }
-    }
 }

@@ -54,8 +54,6 @@ final class EventLoop<Backend: EventBackend> {
     @exclusivity(unchecked) var subscriptionIndex = SubscriptionIndex()
     /// The symbols the terminal route serves.
     let directory: SymbolDirectory
-    /// One encoded broadcast frame, reused.
-    @exclusivity(unchecked) var frameScratch: [UInt8] = []
     @exclusivity(unchecked) var stopDeadline: Int64 = .max
     @exclusivity(unchecked) var finished = false
     /// Targets of the eventfd and signalfd reads; they live as long as the loop.

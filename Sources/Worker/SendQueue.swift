@@ -98,8 +98,7 @@ struct SendQueue: ~Copyable {
             if !pendingPieces.isEmpty { closeOwnPiece() }
             swap(&sending, &pending)
             swap(&sendingPieces, &pendingPieces)
-            sendingLeft = sending.count + pendingShared
-            if !sendingPieces.isEmpty { sendingLeft = sendingPieces.reduce(0) { $0 + Self.length($1) } }
+            sendingLeft = sending.count + pendingShared  // own bytes (all in pieces, if any) and frames
             pending.removeAll()
             pendingPieces.removeAll(keepingCapacity: true)
             pendingMark = 0

@@ -201,16 +201,13 @@ struct WebSocketScriptedTests {
         #expect(ws.s.loop.subscriptionIndex.isEmpty)
     }
 
-    @Test("an encoded frame queued through the fan-out API leaves with the connection's next send")
+    @Test("a message queued to one connection through the fan-out API leaves with the connection's next send")
     func queueEncodedFrame() throws {
         let ws = try WebSocketScript(path: Self.connect)
         _ = ws.frames()
-        var frame = WebSocketOutboundFrame(reservingCapacity: 32)
-        frame.append(contentsOf: #"{"type":"trade_update"}"#.utf8)
-        frame.prefixHeader(opcode: .text)
         var queued = false
         let connection = try #require(ws.s.loop.table.lookup(ws.tag))
-        queued = ws.s.loop.queue(frame, to: connection)
+        queued = Array(#"{"type":"trade_update"}"#.utf8).withUnsafeBytes { ws.s.loop.send(text: $0, to: connection.subscriberID) }
         ws.s.loop.flush()
         #expect(queued)
         #expect(ws.texts() == [#"{"type":"trade_update"}"#])
