@@ -24,6 +24,8 @@ public final class WorkerProcess: WorkerHooks {
     /// A tick passed since the feed's last tick.
     var tickDue = false
     var healthCache: (status: Int, body: [UInt8], madeNs: Int64) = (0, [], 0)
+    /// The last `/metrics` body and when it was rendered.
+    var metricsCache: (body: [UInt8], madeNs: Int64) = ([], 0)
     /// Where records start, sampled as the ring is read: resumes start replaying there.
     var replayIndex = ReplayIndex()
     /// The replay reader's copy buffer.
