@@ -1,0 +1,2 @@
+/// The REST response cache in Redis (hiredis): interval-aware TTLs, dropped when a candle closes.
+public enum Cache {}
