@@ -19,6 +19,13 @@ public struct ResponseCacheOptions: Sendable {
     public init() {}
 }
 
+/// What one `invalidate` call did: keys removed, and whether the walk over the keyspace
+/// finished (false: call again with the same prefix to go on).
+public struct Invalidation: Equatable, Sendable {
+    public var removed: Int
+    public var complete: Bool
+}
+
 /// What the cache has done since it was made, and its state. Every call is exactly one of:
 /// a hit or miss (Redis answered), skipped (Redis down or disabled: not asked), or an error
 /// (a failed connect or command).
@@ -59,6 +66,8 @@ public final class ResponseCache: Sendable {
         var core: CacheLink
         var url: RedisURL?
         var client: RedisClient?
+        /// Where an unfinished `invalidate` walk stopped, by pattern (valid on this connection's server).
+        var resumeCursors: [String: String] = [:]
     }
 
     private let link: Mutex<Link>
@@ -118,37 +127,43 @@ public final class ResponseCache: Sendable {
         if stored != nil { count { $0.stores += 1 } }
     }
 
-    /// Removes every key that starts with `prefix` (SCAN MATCH + UNLINK, at most
-    /// `invalidateMaxSteps` SCAN steps); returns how many were removed.
+    /// Removes every key that starts with `prefix` (SCAN MATCH + UNLINK), at most
+    /// `invalidateMaxSteps` SCAN steps per call. When a call stops before the walk is
+    /// complete, the next call with the same prefix resumes where it stopped.
     @discardableResult
-    public func invalidate(prefix: String) -> Int {
+    public func invalidate(prefix: String) -> Invalidation {
         invalidate(pattern: RedisClient.globEscaped(prefix) + "*")
     }
 
     /// Removes the cached candle responses of `symbol` (one interval, or all with nil) in
-    /// `market` (or every market with nil). See `CachePolicy.candlesPattern`.
+    /// `market` (or every market with nil), like `invalidate(prefix:)`. See `CachePolicy`.
     @discardableResult
-    public func invalidateCandles(market: String? = nil, symbol: String, interval: String? = nil) -> Int {
+    public func invalidateCandles(market: String? = nil, symbol: String, interval: String? = nil) -> Invalidation {
         invalidate(pattern: CachePolicy.candlesPattern(market: market, symbol: symbol, interval: interval))
     }
 
     /// `pattern` is a SCAN glob below the namespace.
-    private func invalidate(pattern: String) -> Int {
+    private func invalidate(pattern: String) -> Invalidation {
         let fullPattern = RedisClient.globEscaped(options.namespace) + pattern
-        let removed = withRedis { (client: RedisClient) throws(RedisError) -> Int in
-            var removed = 0
-            var cursor = "0"
+        let result = withRedis { (client: RedisClient, slot: inout Link) throws(RedisError) -> Invalidation in
+            var done = Invalidation(removed: 0, complete: false)
+            var cursor = slot.resumeCursors.removeValue(forKey: fullPattern) ?? "0"
             for _ in 0..<options.invalidateMaxSteps {
                 let step = try client.scan(cursor: cursor, match: fullPattern, count: options.invalidateScanCount)
-                removed += try client.unlink(step.keys)
+                done.removed += try client.unlink(step.keys)
                 cursor = step.cursor
-                if cursor == "0" { break }
+                if cursor == "0" { done.complete = true; return done }
             }
-            return removed
-        } ?? 0
-        count { $0.invalidatedKeys += removed }
-        return removed
+            if slot.resumeCursors.count >= Self.maxResumeCursors { slot.resumeCursors.removeAll() }
+            slot.resumeCursors[fullPattern] = cursor
+            return done
+        } ?? Invalidation(removed: 0, complete: state == .disabled)
+        count { $0.invalidatedKeys += result.removed }
+        return result
     }
+
+    /// How many unfinished invalidation walks are remembered; beyond it they start over.
+    static let maxResumeCursors = 64
 
     private func count(_ change: (inout CacheStats) -> Void) {
         counters.withLock { change(&$0) }
@@ -157,10 +172,14 @@ public final class ResponseCache: Sendable {
     /// Runs `body` on a live connection, connecting first when the link says so; nil when
     /// Redis is disabled, down, or the call failed (all counted).
     private func withRedis<T: Sendable>(_ body: (RedisClient) throws(RedisError) -> T) -> T? {
+        withRedis { (client: RedisClient, _: inout Link) throws(RedisError) -> T in try body(client) }
+    }
+
+    private func withRedis<T: Sendable>(_ body: (RedisClient, inout Link) throws(RedisError) -> T) -> T? {
         link.withLock { slot -> T? in
             guard let client = liveClient(&slot) else { return nil }
             do throws(RedisError) {
-                return try body(client)
+                return try body(client, &slot)
             } catch {
                 if slot.core.commandFailed(error, nowMillis: Clock.realtimeMillis()) == .drop {
                     client.close()
@@ -185,6 +204,7 @@ public final class ResponseCache: Sendable {
                 let client = try RedisClient(slot.url!, connectTimeoutMs: options.connectTimeoutMs,
                                              commandTimeoutMs: options.commandTimeoutMs)
                 slot.client = client
+                slot.resumeCursors.removeAll()
                 let again = slot.core.connected()
                 count { $0.connectAttempts += 1; $0.state = .up; if again { $0.reconnects += 1 } }
                 return client

@@ -6,7 +6,6 @@ import Posix
 /// and restarting. Always `stop()` it (the tests do in `defer`).
 final class PrivateRedis {
     static let binary: String? = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { (path: String) in access(path, X_OK) == 0 }
-    static let missing = "needs redis-server in /usr/bin or /usr/local/bin"
 
     private(set) var port: Int
     let extraArguments: [String]

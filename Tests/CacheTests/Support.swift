@@ -4,7 +4,6 @@ import Posix
 
 /// The shared Redis that `make services` starts; the tests that need it are skipped without it.
 let redisURL: String? = getenv("REDIS_URL").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-let needsRedis = "needs REDIS_URL (make services starts Redis on 127.0.0.1:56379)"
 
 /// A key space of this test process on the shared Redis, so runs never see each other's keys.
 let testSpace = "tt:test:\(getpid()):"
