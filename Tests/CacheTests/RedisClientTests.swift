@@ -98,6 +98,14 @@ struct RedisClientTests {
         #expect(try zero.get(space + "db") == nil)
     }
 
+    @Test("a host name is resolved")
+    func hostName() throws {
+        var url = try RedisURL(parsing: redisURL!)
+        guard url.host == "127.0.0.1" else { return }
+        url.host = "localhost"
+        try RedisClient(url).ping()
+    }
+
     @Test("a command that outlasts the timeout closes the connection for good")
     func commandTimeout() throws {
         let client = try sharedClient(commandTimeoutMs: 100)

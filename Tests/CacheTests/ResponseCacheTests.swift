@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import Posix
 import Testing
@@ -92,6 +93,21 @@ struct ResponseCacheTests {
         #expect(cache.get(key("spot", "BTC", "1m")) == [1])
         #expect(cache.invalidateCandles(market: "futures", symbol: "BTC").removed == 2)
         #expect(cache.get(key("spot", "BTC", "1h")) == [1])
+    }
+
+    @Test("concurrent callers take turns on the one connection")
+    func concurrent() throws {
+        defer { clean(space) }
+        let cache = ResponseCache(url: redisURL, options: cacheOptions(space))
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            for i in 0..<100 {
+                let value = patterned(64 + i) + [UInt8(worker)]
+                cache.put("w\(worker):\(i)", value, ttlMs: 60_000)
+                #expect(cache.get("w\(worker):\(i)") == value)
+            }
+        }
+        let stats = cache.stats
+        #expect((stats.hits, stats.stores, stats.errors) == (400, 400, 0))
     }
 
     @Test("invalidate does bounded work per call and the next call goes on where it stopped")
