@@ -7,6 +7,15 @@ public enum CacheState: Equatable, Sendable {
     /// Not connected since `sinceMs` (wall clock, ms since the epoch); `lastError` is the most
     /// recent failure. Calls return at once; a reconnect is tried at most once per interval.
     case down(sinceMs: Int64, lastError: RedisError)
+
+    /// `disabled`, `up` or `down`, for health documents and metrics labels.
+    public var name: String {
+        switch self {
+        case .disabled: "disabled"
+        case .up: "up"
+        case .down: "down"
+        }
+    }
 }
 
 /// The pure core of the cache's connection handling: given the time, it says whether a call

@@ -2,7 +2,8 @@ import Glibc
 import Posix
 import Synchronization
 
-/// Settings of a `ResponseCache`.
+/// Settings of a `ResponseCache`. The defaults suit Redis on the same host or LAN: a dead
+/// server costs at most one 250 ms connect per second, a hung one one 200 ms command.
 public struct ResponseCacheOptions: Sendable {
     /// Put in front of every key; bump the version to drop everything cached before.
     public var namespace = "tt:v1:"
@@ -48,6 +49,13 @@ public struct CacheStats: Equatable, Sendable {
     public var invalidatedKeys = 0
 
     public init(state: CacheState) { self.state = state }
+
+    /// (name, value) of every counter, for `/metrics` and the status document.
+    public var counters: [(name: String, value: Int)] {
+        [("hits", hits), ("misses", misses), ("stores", stores), ("errors", errors), ("skipped", skipped),
+         ("connect_attempts", connectAttempts), ("reconnects", reconnects), ("oversized", oversized),
+         ("invalidated_keys", invalidatedKeys)]
+    }
 }
 
 /// The REST layer's cache in Redis. It never fails a request: every error becomes a miss or
@@ -89,10 +97,12 @@ public final class ResponseCache: Sendable {
         } else {
             initial = Link(core: CacheLink(never: .disabled))
         }
+        let configured = initial.url != nil
         counters = Mutex(CacheStats(state: initial.core.state))
         link = Mutex(initial)
-        if case .down = state {
+        if configured {
             Signals.ignorePipe()
+            // The first connect, so `state` is true from the start (counted in connectAttempts).
             _ = withRedis { (_: RedisClient) throws(RedisError) in () }
         }
     }

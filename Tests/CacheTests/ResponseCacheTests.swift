@@ -19,6 +19,8 @@ struct ResponseCacheTests {
         let stats = cache.stats
         #expect((stats.hits, stats.misses, stats.stores, stats.errors, stats.skipped) == (1, 1, 1, 0, 0))
         #expect((stats.connectAttempts, stats.reconnects) == (1, 0))
+        #expect(stats.counters.first { $0.name == "hits" }?.value == 1)
+        #expect(stats.state.name == "up")
     }
 
     @Test("keys carry the namespace and values the TTL given")
@@ -155,6 +157,7 @@ struct ResponseCacheOffTests {
         guard case .down(_, .invalidURL) = cache.state else { Issue.record("state \(cache.state)"); return }
         #expect(cache.get("k") == nil)
         #expect(cache.stats.connectAttempts == 0)
+        #expect(cache.stats.skipped == 1)
     }
 
     @Test("a Redis that is not there: down at once, then one connect per interval")
