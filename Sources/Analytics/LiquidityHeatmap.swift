@@ -12,11 +12,11 @@ public struct HeatmapCell: Sendable, Equatable {
 
 /// Resting liquidity over time from order-book snapshots (`/aggregation/heatmap`).
 ///
-/// Price rows: a nice step giving at most `resolution` (10…500) rows over the lowest to the
-/// highest price seen. Time: buckets of `bucketMs`. A cell's volume is the sum of the bid and
-/// ask quantities in its row in each snapshot, averaged over the snapshots in its bucket (a
-/// snapshot with nothing in the row counts as 0). Empty cells are omitted; no snapshots give
-/// no cells (there is no fallback from candles).
+/// Price rows: the nice step giving about `resolution` (clamped to 10…500) rows over the
+/// lowest to the highest price seen, never more than 500. Time: buckets of `bucketMs`. A
+/// cell's volume is the sum of the bid and ask quantities in its row in each snapshot,
+/// averaged over the snapshots in its bucket (a snapshot with nothing in the row counts as 0).
+/// Empty cells are omitted; no snapshots give no cells (there is no fallback from candles).
 public struct LiquidityHeatmap: Sendable, Equatable {
     public var symbol: String
     public var startMs: Int64
@@ -44,7 +44,7 @@ public struct LiquidityHeatmap: Sendable, Equatable {
         self.skipped = skipped
         let rows = Swift.min(Swift.max(resolution, 10), 500)
         let (low, high) = Self.priceRange(valid)
-        guard bucketMs > 0, let grid = PriceGrid(low: low, high: high, tick: nil, rows: rows, maxRows: rows) else { return }
+        guard bucketMs > 0, let grid = PriceGrid(low: low, high: high, tick: nil, rows: rows, maxRows: 500) else { return }
         priceStep = grid.step.value
         cells = Self.cells(valid, grid: grid, bucketMs: bucketMs)
         max = cells.reduce(0) { Swift.max($0, $1.volume) }
@@ -92,6 +92,10 @@ public struct LiquidityHeatmap: Sendable, Equatable {
         valid.reserveCapacity(snapshots.count)
         for s in snapshots {
             guard s.timeMs >= 0 else { skipped += 1; continue }
+            if s.bids.allSatisfy(\.isValid) && s.asks.allSatisfy(\.isValid) {
+                valid.append(s) // shares the level arrays, no copy
+                continue
+            }
             var kept = s
             kept.bids = s.bids.filter(\.isValid)
             kept.asks = s.asks.filter(\.isValid)

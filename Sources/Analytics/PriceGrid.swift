@@ -7,9 +7,10 @@ struct PriceGrid: Sendable, Equatable {
     let count: Int
 
     /// A grid over `[low, high]`. With a valid `tick` the step is that tick, multiplied by
-    /// 2, 5, 10, 20, 50… when it would give more than `maxRows` rows; otherwise a nice step
-    /// giving at most `rows` rows (a zero range gets one row of a 1-basis-point nice step).
-    /// Nil when the bounds are not finite positive prices with `low ≤ high`.
+    /// 2, 5, 10, 20, 50… when it would give more than `maxRows` rows. Otherwise it is the nice
+    /// step giving about `rows` rows (`NiceStep.about`), or, where that would pass `maxRows`,
+    /// the smallest nice step within it; a zero range gets one row of a 1-basis-point nice
+    /// step. Nil when the bounds are not finite positive prices with `low ≤ high`.
     init?(low: Double, high: Double, tick: Double?, rows: Int, maxRows: Int) {
         guard isPrice(low), isPrice(high), low <= high, high < 1e15 else { return nil }
         let rowCap = max(maxRows, 1)
@@ -17,8 +18,7 @@ struct PriceGrid: Sendable, Equatable {
         if let tick, let given = PriceStep(tick: tick) {
             base = given
         } else {
-            let rows = min(max(rows, 1), rowCap)
-            base = NiceStep.forSpan(high - low, rows: rows) ?? NiceStep.atLeast(high * 1e-4) ?? PriceStep(units: 1, decimals: 0)
+            base = Self.automaticStep(low: low, high: high, rows: min(max(rows, 1), rowCap), cap: rowCap)
         }
         var step = base
         var attempt = 0
@@ -31,6 +31,13 @@ struct PriceGrid: Sendable, Equatable {
         self.step = step
         self.firstBin = first
         self.count = Int(Self.bin(of: high, step: step) - first + 1)
+    }
+
+    private static func automaticStep(low: Double, high: Double, rows: Int, cap: Int) -> PriceStep {
+        if let about = NiceStep.about(high - low, rows: rows), fits(low: low, high: high, step: about, rows: cap) {
+            return about
+        }
+        return NiceStep.forSpan(high - low, rows: cap) ?? NiceStep.atLeast(high * 1e-4) ?? PriceStep(units: 1, decimals: 0)
     }
 
     /// The `n`-th of 1, 2, 5, 10, 20, 50, … (nil past Int64).

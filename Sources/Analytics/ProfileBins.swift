@@ -33,13 +33,12 @@ struct ProfileBins {
         let range = candle.high - candle.low
         var assigned = 0.0
         if first < last && range > 0 {
-            for r in first..<last {
-                let bottom = max(candle.low, grid.price(ofRow: r))
-                let top = min(candle.high, grid.price(ofRow: r + 1))
-                let piece = candle.volume * max(top - bottom, 0) / range
-                put(piece, buyShare: buyShare, row: r)
-                assigned += piece
-            }
+            // The bottom row holds [low, its upper edge); rows strictly inside are whole steps.
+            let bottom = candle.volume * (grid.price(ofRow: first + 1) - candle.low) / range
+            put(bottom, buyShare: buyShare, row: first)
+            let whole = candle.volume * grid.step.value / range
+            for r in (first + 1)..<last { put(whole, buyShare: buyShare, row: r) }
+            assigned = bottom + whole * Double(last - first - 1)
         }
         put(max(candle.volume - assigned, 0), buyShare: buyShare, row: last)
     }

@@ -22,7 +22,8 @@ enum ProfileMath {
     /// The contiguous value area: start at `poc` and repeatedly add the neighbouring row
     /// (one below the area vs one above it) with the larger volume, until the area holds at
     /// least `percent` of the total volume. On a tie both rows are added in the same step, so
-    /// neither direction is favoured. A side that runs out of rows stops competing.
+    /// neither direction is favoured. A side that runs out of rows stops competing. Empty rows
+    /// left at the area's edges are trimmed off.
     /// `percent` outside 0…100 is clamped; NaN means 70.
     static func valueArea(_ volumes: [Double], poc: Int, percent: Double) -> ClosedRange<Int> {
         let share = percent.isNaN ? Analytics.defaultValueAreaPercent : min(max(percent, 0), 100)
@@ -46,6 +47,10 @@ enum ProfileMath {
                 inside += above + below
             }
         }
+        // Adding an empty row never crosses the target, but a tie of two empty rows can leave
+        // one at an edge: trim those, the area's volume is unchanged.
+        while low < poc && volumes[low] == 0 { low += 1 }
+        while high > poc && volumes[high] == 0 { high -= 1 }
         return low...high
     }
 }

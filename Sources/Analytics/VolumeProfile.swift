@@ -13,9 +13,10 @@ public struct VolumeLevel: Sendable, Equatable {
 
 /// How to bin a volume profile.
 public struct VolumeProfileOptions: Sendable, Equatable {
-    /// Row height; nil (or invalid) picks a nice step giving at most `rows` rows.
+    /// Row height; nil (or invalid) picks the nice step giving about `rows` rows.
     public var tickSize: Double?
-    /// Target row count for the automatic step, clamped to 1…1000.
+    /// Target row count for the automatic step, clamped to 1…1000 (the result has between
+    /// `rows / √2` and `rows · √2` rows, never more than 1000).
     public var rows: Int
     /// The value area's share of total volume, in percent.
     public var valueAreaPercent: Double

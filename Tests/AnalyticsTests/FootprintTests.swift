@@ -39,7 +39,7 @@ struct FootprintTests {
     @Test("the automatic tick is a nice step over the request's price range")
     func automaticTick() {
         let f = Footprint(trades: trades, symbol: "BTCUSDT", interval: "1m", intervalMs: 60_000)
-        #expect(f.tickSize == 0.02) // 1.5 / 99 rounds up to 0.02
+        #expect(f.tickSize == 0.02) // 1.5 / 100 = 0.015 is nearer 0.02 than 0.01
         #expect(f.candles[0].levels.count == 3)
     }
 

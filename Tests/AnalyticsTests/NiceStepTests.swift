@@ -25,6 +25,12 @@ struct NiceStepTests {
         #expect(PriceStep(tick: tick) == PriceStep(units: units, decimals: decimals))
     }
 
+    @Test("ticks with too many decimals are rounded at the last decimal that fits")
+    func roundedTick() {
+        #expect(PriceStep(tick: 1.0 / 3) == PriceStep(units: 3_333_333_333_333_333, decimals: 16))
+        #expect(PriceStep(tick: 123_456_789_012.345_678_9) == PriceStep(units: 1_234_567_890_123_457, decimals: 4))
+    }
+
     @Test("bad ticks are refused", arguments: [0, -0.1, .nan, .infinity, 1e300])
     func badTick(tick: Double) {
         #expect(PriceStep(tick: tick) == nil)
@@ -57,14 +63,23 @@ struct NiceStepTests {
         #expect(grid.count == 501)
     }
 
-    @Test("the automatic step gives at most the rows asked for, and not too few")
+    @Test("the step about a target picks the nearer nice step in ratio", arguments: [
+        (557, 100, 5, 0), (1.5, 100, 2, 2), (316, 100, 25, 1), (100, 100, 1, 0), (0.004, 10, 5, 4),
+    ] as [(Double, Int, Int64, Int)])
+    func about(span: Double, rows: Int, units: Int64, decimals: Int) {
+        #expect(NiceStep.about(span, rows: rows) == PriceStep(units: units, decimals: decimals))
+    }
+
+    @Test("the automatic step gives about the rows asked for, never more than the cap")
     func automaticRows() throws {
-        for span in [1.0, 3.7, 123.45, 0.00123, 9_999.9, 0.5] {
+        for span in [1.0, 3.7, 123.45, 0.00123, 9_999.9, 0.5, 557, 316] {
             for rows in [10, 100, 1000] {
                 let low = 1234.5678
                 let grid = try #require(PriceGrid(low: low, high: low + span, tick: nil, rows: rows, maxRows: 1000))
-                #expect(grid.count <= rows)
-                #expect(Double(grid.count) >= Double(rows - 1) / 2.5 - 1)
+                #expect(grid.count <= min(Int(Double(rows) * 2.0.squareRoot()) + 2, 1000))
+                // Near the cap the step may have to be the next nice one up (2.5 times coarser).
+                let fewest = rows * 2 <= 1000 ? Double(rows) / 2.0.squareRoot() - 1 : Double(rows) / 2.5
+                #expect(Double(grid.count) >= fewest)
             }
         }
     }

@@ -24,6 +24,12 @@ struct ProfileMathTests {
         #expect(ProfileMath.valueArea([10, 1, 1, 1], poc: 0, percent: 100) == 0...3)
     }
 
+    @Test("empty rows left at the value area's edge are trimmed")
+    func trimsEmptyEdges() {
+        // 10 → rows 2 and 4 (both empty) → row 1 (5 > 0) = 15 ≥ 14: 1…4, trimmed to 1…3.
+        #expect(ProfileMath.valueArea([0, 5, 0, 10, 0, 0, 5], poc: 3, percent: 70) == 1...3)
+    }
+
     @Test("out-of-range percents are clamped and NaN means 70")
     func percents() {
         let volumes: [Double] = [1, 2, 5, 10, 4, 3, 1]
