@@ -108,6 +108,7 @@ public struct Footprint: Sendable, Equatable {
 }
 
 extension [TradeSample] {
+    /// Whether times never decrease (then sorting can be skipped).
     var isSortedByTime: Bool {
         indices.dropFirst().allSatisfy { self[$0 - 1].timeMs <= self[$0].timeMs }
     }
