@@ -25,23 +25,34 @@ public struct LiquidationReport: Sendable, Equatable {
             w.raw("{")
             w.key("symbol", first: true); w.string(symbol)
             w.key("timeRange"); w.integer(hours)
-            w.key("liquidations"); w.raw("[")
-            for (i, event) in events.enumerated() {
-                if i > 0 { w.raw(",") }
-                w.raw("{")
-                w.key("t", first: true); w.integer(event.timeMs)
-                w.key("p"); w.number(event.price)
-                w.key("v"); w.number(event.quantity)
-                switch event.side {
-                case .buy: w.key("side"); w.raw("\"BUY\""); w.key("type"); w.raw("\"short\"")
-                case .sell: w.key("side"); w.raw("\"SELL\""); w.key("type"); w.raw("\"long\"")
-                }
-                w.key("conf"); w.number(1.0)
-                w.raw("}")
-            }
-            w.raw("]")
+            w.key("liquidations")
+            appendEvents(w: &w)
             w.key("count"); w.integer(events.count)
             w.raw("}")
         }
+    }
+
+    /// Appends the list alone, `[{"t","p","v","side","type","conf"}, ...]` (`/multi`'s
+    /// `liquidations`).
+    public func appendEventsJSON(to out: inout [UInt8]) {
+        JSONWriter.write(into: &out) { w in appendEvents(w: &w) }
+    }
+
+    private func appendEvents(w: inout JSONWriter) {
+        w.raw("[")
+        for (i, event) in events.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{")
+            w.key("t", first: true); w.integer(event.timeMs)
+            w.key("p"); w.number(event.price)
+            w.key("v"); w.number(event.quantity)
+            switch event.side {
+            case .buy: w.key("side"); w.raw("\"BUY\""); w.key("type"); w.raw("\"short\"")
+            case .sell: w.key("side"); w.raw("\"SELL\""); w.key("type"); w.raw("\"long\"")
+            }
+            w.key("conf"); w.number(1.0)
+            w.raw("}")
+        }
+        w.raw("]")
     }
 }

@@ -72,7 +72,7 @@ public final class WorkerProcess: WorkerHooks {
         options.corsOrigins = config.corsOrigins
         options.rateLimitPerSecond = config.rateLimitPerSecond
         options.rateLimitBurst = config.rateLimitBurst
-        let queries = QueryThread(databaseURL: config.databaseURL, wakeFD: wakeFD)
+        let queries = QueryThread(databaseURL: config.databaseURL, redisURL: config.redisURL, wakeFD: wakeFD)
         rest = MarketREST(tables: directory.tables, directory: directory, served: config.intervals, queries: queries)
         do {
             let server = try WorkerServer(listenFD: listenFD, wakeFD: wakeFD, options: options, hooks: self)
@@ -167,7 +167,9 @@ public final class WorkerProcess: WorkerHooks {
         if now - healthCache.madeNs < Self.healthCacheNs && !healthCache.body.isEmpty {
             return (healthCache.status, healthCache.body)
         }
-        let (status, body) = HealthDocument(segment: segment, slot: slot, reader: reader).render()
+        let cache = rest?.queries.cache.map { $0.state.name } ?? "disabled"
+        let (status, body) = HealthDocument(segment: segment, slot: slot, reader: reader, cache: cache,
+                                            databaseConfigured: config.databaseURL != nil).render()
         healthCache = (status, Array(body.utf8), now)
         return (status, healthCache.body)
     }

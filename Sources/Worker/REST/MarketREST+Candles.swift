@@ -115,19 +115,12 @@ extension MarketREST {
             }
             return .now(response)
         }
-        let tables = self.tables
+        let window = CandleWindow(tables: tables, index: index, symbol: symbol, market: market, interval: source.base)
         return .background { context in
-            let older = context.withDatabase { db throws(PostgresError) in
-                try CandleHistory.before(db, symbol: symbol, market: market, interval: source.base,
-                                         openTimeMs: memory.first?.openTimeMs, limit: need - memory.count)
-            }
-            // Read memory again: it may have moved while the query ran.
-            var fresh = tables.candles(symbolIndex: index, market: market, interval: source.base.rawValue, limit: need)
-            if fresh.isEmpty { fresh = memory }
-            let merged = (older ?? []).filter { $0.openTimeMs < (fresh.first?.openTimeMs ?? .max) } + fresh
+            let merged = window.newest(need, context)
             var response = Self.render(symbol: symbol, source: source, limit: limit, merged, truncated: merged.count >= need,
                                        headers: headers)
-            if older == nil, let why = context.databaseError {
+            if merged.count < need, context.databaseURL != nil, let why = context.databaseError {
                 response.headers += "X-Data-Source: memory (\(why.prefix(120).filter { $0 != "\r" && $0 != "\n" }))\r\n"
             }
             return response

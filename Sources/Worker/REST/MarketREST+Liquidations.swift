@@ -1,3 +1,4 @@
+import Analytics
 import Market
 import ShmRing
 import Store
@@ -161,36 +162,9 @@ extension MarketREST {
         let memory = tables.recentLiquidations(symbolIndex: index, limit: tables.geometry.liquidations)
             .map(Liquidation.init).filter { $0.tradeTimeMs >= since }
         let render: @Sendable ([Liquidation]) -> RESTResponse = { list in
-            var out = JSONBytes(capacity: 64 + list.count * 90)
-            out.raw("{")
-            out.key("symbol", first: true)
-            out.asciiString(symbol)
-            out.key("timeRange")
-            out.integer(Int64(hours))
-            out.key("liquidations")
-            out.raw("[")
-            for (i, l) in list.enumerated() {
-                out.raw(i == 0 ? "{" : ",{")
-                out.key("t", first: true)
-                out.integer(l.tradeTimeMs)
-                out.key("p")
-                out.fixed(l.averagePrice != 0 ? l.averagePrice : l.price)
-                out.key("v")
-                out.fixed(l.filled != 0 ? l.filled : l.quantity)
-                out.key("side")
-                out.raw(l.sell ? "\"SELL\"" : "\"BUY\"")
-                // A SELL order closes a long position.
-                out.key("type")
-                out.raw(l.sell ? "\"long\"" : "\"short\"")
-                out.key("conf")
-                out.raw("1")
-                out.raw("}")
-            }
-            out.raw("]")
-            out.key("count")
-            out.integer(Int64(list.count))
-            out.raw("}")
-            return RESTResponse(status: 200, body: out.bytes, headers: "Cache-Control: no-cache\r\n")
+            var body: [UInt8] = []
+            Self.report(list, symbol: symbol, hours: hours).appendJSON(to: &body)
+            return RESTResponse(status: 200, body: body, headers: "Cache-Control: no-cache\r\n")
         }
         guard queries.databaseURL != nil else { return .now(render(memory)) }
         return .background { context in

@@ -78,6 +78,11 @@ public final class MarketREST {
         case .websocketMarkPrice(let s): return .now(try markPrice(symbol: s))
         case .websocketLiquidations(let s): return try recentLiquidations(symbol: s, q)
         case .aggregationLiquidations(let s): return try liquidationHistory(symbol: s, q)
+        case .aggregationMulti: return try multi(request)
+        case .aggregationVolumeProfile(let s): return try volumeProfile(symbol: s, q)
+        case .aggregationCVD(let s, let i): return try cvd(symbol: s, interval: i, q)
+        case .aggregationFootprint(let s, let i): return try footprint(symbol: s, interval: i, q)
+        case .aggregationHeatmap(let s): return try heatmap(symbol: s, q)
         default:
             return .now(.message(501, "Not Implemented"))
         }

@@ -1,3 +1,4 @@
+import Cache
 import Glibc
 import Posix
 import Store
@@ -6,14 +7,19 @@ import Store
 /// second while it is away) and the time. Lives on the query thread only.
 public final class QueryContext {
     let databaseURL: String?
+    /// Redis (nil without REDIS_URL): closed history and heavy answers.
+    let cache: ResponseCache?
+    /// Heavy answers kept on this thread: key → (expiry ms, answer).
+    private var memos: [String: (expiresMs: Int64, response: RESTResponse)] = [:]
     private var connection: PostgresConnection?
     private var lastAttemptNs: Int64 = .min / 2
     /// Why the database is not usable, for answers and logs.
     private(set) var databaseError: String?
     let retryNs: Int64 = 1_000_000_000
 
-    init(databaseURL: String?) {
+    init(databaseURL: String?, cache: ResponseCache?) {
         self.databaseURL = databaseURL
+        self.cache = cache
         databaseError = databaseURL == nil ? "no DATABASE_URL: serving shared memory only" : nil
     }
 
@@ -34,6 +40,18 @@ public final class QueryContext {
             databaseError = error.description
             return nil
         }
+    }
+
+    /// The answer kept under `key` while it is fresh, else `make()`'s, kept for `ttlMs`.
+    func memo(_ key: String, ttlMs: Int64, _ make: () -> RESTResponse) -> RESTResponse {
+        let now = Clock.realtimeMillis()
+        if let kept = memos[key], kept.expiresMs > now { return kept.response }
+        let response = make()
+        if response.status == 200 {
+            if memos.count >= 256 { memos = memos.filter { $0.value.expiresMs > now } }
+            if memos.count < 256 { memos[key] = (now + ttlMs, response) }
+        }
+        return response
     }
 
     /// Runs `body` on the database; on an error the connection is dropped (a new one is made
@@ -66,12 +84,15 @@ public final class QueryThread: @unchecked Sendable {
     private var answers: [(SubscriberID, RESTResponse)] = []
     private let wakeFD: Int32
     let databaseURL: String?
+    /// Redis, shared with the loop's thread for its state (never waits on Redis).
+    public let cache: ResponseCache?
     /// Jobs waiting beyond this are refused (503): the database is slower than the requests.
     let maxQueued: Int
     private var started = false
 
-    public init(databaseURL: String?, wakeFD: Int32, maxQueued: Int = 512) {
+    public init(databaseURL: String?, redisURL: String? = nil, wakeFD: Int32, maxQueued: Int = 512) {
         self.databaseURL = databaseURL
+        cache = redisURL.map { ResponseCache(url: $0) }
         self.wakeFD = wakeFD
         self.maxQueued = maxQueued
         lock = .allocate(capacity: 1)
@@ -122,7 +143,7 @@ public final class QueryThread: @unchecked Sendable {
     }
 
     private func serve() {
-        let context = QueryContext(databaseURL: databaseURL)
+        let context = QueryContext(databaseURL: databaseURL, cache: cache)
         while true {
             pthread_mutex_lock(lock)
             while jobs.isEmpty { pthread_cond_wait(signal, lock) }
