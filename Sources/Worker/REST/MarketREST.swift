@@ -83,8 +83,13 @@ public final class MarketREST {
         case .aggregationCVD(let s, let i): return try cvd(symbol: s, interval: i, q)
         case .aggregationFootprint(let s, let i): return try footprint(symbol: s, interval: i, q)
         case .aggregationHeatmap(let s): return try heatmap(symbol: s, q)
-        default:
-            return .now(.message(501, "Not Implemented"))
+        case .symbols, .symbol: return symbols(route, request, q)
+        case .candlesRange(let s): return try candleRange(symbol: s, q)
+        case .aggregationStats: return .now(aggregationStats())
+        case .dataCollectionStats, .dataCollectionAction, .dataCollectionSymbols, .dataCollectionSymbol, .candlesFetch,
+             .websocketAddSymbol:
+            return .now(collection(route))
+        case .openAPI: return .now(RESTResponse(status: 200, body: OpenAPIDocument.bytes, headers: "Cache-Control: public, max-age=300\r\n"))
         }
     }
 

@@ -42,6 +42,12 @@ public final class QueryContext {
         }
     }
 
+    /// Forgets the connection after an error that may have broken it (a new one for the next job).
+    func dropConnection(_ why: String) {
+        databaseError = why
+        connection = nil
+    }
+
     /// The answer kept under `key` while it is fresh, else `make()`'s, kept for `ttlMs`.
     func memo(_ key: String, ttlMs: Int64, _ make: () -> RESTResponse) -> RESTResponse {
         let now = Clock.realtimeMillis()
