@@ -11,6 +11,7 @@ extension MarketREST {
     enum CandleShape: UInt8 {
         case aggregation = 0
         case legacy = 1
+        case latest = 2
     }
 
     /// GET `/aggregation/candles/:symbol/:interval?limit=&market=` (API.md §1.4): limit 1…1500
@@ -44,6 +45,9 @@ extension MarketREST {
         let name = q["interval"].flatMap { $0.isEmpty ? nil : $0 } ?? "1h"
         let source = try interval(name)
         let market = try candleMarket(q, index, source)
+        let key = CandleAnswerKey(symbol: index, market: market, interval: source.interval, limit: 1, shape: CandleShape.latest.rawValue)
+        let version = tables.candleVersion(symbolIndex: index, market: market, interval: source.base.rawValue) ?? 1
+        if version & 1 == 0, let kept = candleAnswers[key], kept.version == version { return kept.response }
         let base = tables.candles(symbolIndex: index, market: market, interval: source.base.rawValue, limit: source.factor + 1)
         var out = JSONBytes(capacity: 200)
         out.raw("{")
@@ -54,7 +58,17 @@ extension MarketREST {
         out.key("candle")
         if let last = source.aggregate(base).last { CandleJSON.candle(&out, last) } else { out.raw("null") }
         out.raw("}")
-        return RESTResponse(status: 200, body: out.bytes, headers: "Cache-Control: no-cache\r\n")
+        var response = RESTResponse(status: 200, body: out.bytes, headers: "Cache-Control: no-cache\r\n")
+        keep(response: &response, key, version)
+        return response
+    }
+
+    /// Keeps a rendering made from candle ring `version` (even: not torn), with its ETag.
+    func keep(response: inout RESTResponse, _ key: CandleAnswerKey, _ version: UInt64) {
+        guard version & 1 == 0 else { return }
+        response.etag = BodyTag.of(response.body)
+        if candleAnswers.count > 4096 { candleAnswers.removeAll(keepingCapacity: true) }
+        candleAnswers[key] = (version, response)
     }
 
     /// GET `/candles/:symbol/metrics`: what the legacy answer of 100 candles would be.
@@ -108,11 +122,7 @@ extension MarketREST {
         if memory.count >= need || queries.databaseURL == nil {
             var response = Self.render(symbol: symbol, source: source, limit: limit, memory, truncated: memory.count >= need,
                                        headers: headers)
-            if version & 1 == 0 {
-                response.etag = BodyTag.of(response.body)
-                if candleAnswers.count > 4096 { candleAnswers.removeAll(keepingCapacity: true) }
-                candleAnswers[key] = (version, response)
-            }
+            keep(response: &response, key, version)
             return .now(response)
         }
         let window = CandleWindow(tables: tables, index: index, symbol: symbol, market: market, interval: source.base)
