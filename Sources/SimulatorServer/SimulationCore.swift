@@ -9,6 +9,8 @@ public final class SimulationCore: @unchecked Sendable {
     public let options: SimulatorOptions
     public let specs: [SimSymbolSpec]
     public let instruments: [InstrumentKey]
+    /// Minutes of candle history the random walk started with (0 in replay mode).
+    public let historyMinutes: Int
     public let stats: ServerStats
     let state: Locked<State>
 
@@ -50,7 +52,11 @@ public final class SimulationCore: @unchecked Sendable {
         config.klineIntervals = KlineInterval.allCases.filter { $0 != .M1 }
         config.markPricePushMs = 1_000
         config.tradeHistory = 4_000
+        historyMinutes = recording == nil ? max(0, options.historyMinutes) : 0
+        config.barHistory = max(config.barHistory, historyMinutes)
         var s = State(market: SimulatedMarket(config: config))
+        s.market.generateHistory(minutes: historyMinutes, nowMs: startWallMs,
+                                 stepsPerMinute: Generator.stepsPerMinute(rate: options.rate))
         for key in instruments {
             s.ledgers[key] = TradeLedger(venue: key.venue, symbol: key.symbol, capacity: options.history)
             s.counters[key] = InstrumentCounters()
