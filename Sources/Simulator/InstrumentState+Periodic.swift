@@ -67,8 +67,8 @@ extension InstrumentState {
             traded = true
             t.high = max(t.high, bar.high)
             t.low = min(t.low, bar.low)
-            t.volume += bar.volume
-            t.quoteVolume += bar.quoteVolume
+            t.volume = t.volume.saturatingSum(bar.volume)
+            t.quoteVolume = t.quoteVolume.saturatingSum(bar.quoteVolume)
             t.tradeCount += bar.tradeCount
             t.lastTradeId = bar.lastTradeId
         }

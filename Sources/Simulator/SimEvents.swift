@@ -146,12 +146,12 @@ public struct SimBar: Sendable, Equatable {
         close = t.price
         lastTradeId = t.tradeId
         let quote = t.quoteQuantity
-        volume += t.quantity
-        quoteVolume += quote
+        volume = volume.saturatingSum(t.quantity)
+        quoteVolume = quoteVolume.saturatingSum(quote)
         tradeCount += 1
         if !t.buyerIsMaker {
-            takerBuyBase += t.quantity
-            takerBuyQuote += quote
+            takerBuyBase = takerBuyBase.saturatingSum(t.quantity)
+            takerBuyQuote = takerBuyQuote.saturatingSum(quote)
         }
     }
 }

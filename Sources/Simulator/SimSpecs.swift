@@ -134,3 +134,12 @@ func fixedProduct(_ a: Int64, _ b: Int64) -> Int64 {
     let wide = a.multipliedFullWidth(by: b)
     return Fixed.scale.dividingFullWidth(wide).quotient
 }
+
+extension Int64 {
+    /// `self + other`, pinned at `.max` / `.min` instead of trapping: a week-long bar's quote
+    /// volume at a high rate can pass 9.2e18 in fixed point.
+    func saturatingSum(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+}

@@ -56,6 +56,15 @@ final class Generator: @unchecked Sendable {
         }
     }
 
+    /// About how many steps `runRandom` takes a minute at `rate`, for the candle history to
+    /// move and trade like the live walk: a step makes about 11 events per symbol (fills,
+    /// aggregate trades, a diff, a bookTicker on both venues), and a step's sleep is capped at
+    /// 50 ms, so below about 220 events per second per symbol steps come 20 times a second.
+    static func stepsPerMinute(rate: Double) -> Int {
+        guard rate.isFinite, rate > 0 else { return 1_200 }
+        return Int(min(60_000, max(1_200, (rate / 11 * 60).rounded())))
+    }
+
     private func runReplay() {
         var events: [SimEvent] = []
         var partials: [(topic: Topic, payload: [UInt8])] = []

@@ -103,6 +103,8 @@ extension SimulatedExchange {
         out.member("uptimeMs", (Clock.monotonicNanos() - startedMonotonic) / 1_000_000)
         out.member("rate", Int64(options.rate))
         out.member("symbols", Int64(core.specs.count))
+        out.member("historyMinutes", Int64(core.historyMinutes))
+        out.member("historyEndMs", core.historyEndMs)
         out.member("steps", Int64(generator.steps.load(ordering: .relaxed)))
         out.member("eventsProduced", Int64(generator.eventsProduced.load(ordering: .relaxed)))
         out.key("totals")

@@ -9,6 +9,10 @@ public final class SimulationCore: @unchecked Sendable {
     public let options: SimulatorOptions
     public let specs: [SimSymbolSpec]
     public let instruments: [InstrumentKey]
+    /// Minutes of candle history the random walk started with (0 in replay mode), ending at
+    /// `historyEndMs`, the minute the simulator started in (its first live bar).
+    public let historyMinutes: Int
+    public let historyEndMs: Int64
     public let stats: ServerStats
     let state: Locked<State>
 
@@ -50,7 +54,12 @@ public final class SimulationCore: @unchecked Sendable {
         config.klineIntervals = KlineInterval.allCases.filter { $0 != .M1 }
         config.markPricePushMs = 1_000
         config.tradeHistory = 4_000
+        historyMinutes = recording == nil ? max(0, options.historyMinutes) : 0
+        config.barHistory = max(config.barHistory, historyMinutes)
+        historyEndMs = startWallMs - startWallMs % 60_000
         var s = State(market: SimulatedMarket(config: config))
+        s.market.generateHistory(minutes: historyMinutes, nowMs: startWallMs,
+                                 stepsPerMinute: Generator.stepsPerMinute(rate: options.rate))
         for key in instruments {
             s.ledgers[key] = TradeLedger(venue: key.venue, symbol: key.symbol, capacity: options.history)
             s.counters[key] = InstrumentCounters()

@@ -22,6 +22,9 @@ public struct SimulatorOptions: Sendable {
     public var futuresMessageLimit = 10
     /// Trades and aggregate trades kept per venue and symbol for REST and `/sim/trades`.
     public var history = 1_000_000
+    /// Minutes of past 1m candles (and every longer interval built from them) the random walk
+    /// starts with, ending at the start minute; 0 for none. Not in replay mode.
+    public var historyMinutes = 1_500
     /// A connection whose queued frames exceed this is closed as too slow.
     public var outboxBytes = 64 << 20
     public var readyFile: String?

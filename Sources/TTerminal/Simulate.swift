@@ -31,6 +31,11 @@ struct Simulate: ParsableCommand {
     var maxConnectionAge = "24h"
     @Option(help: "Trades and aggregate trades kept per venue and symbol for REST and /sim/trades.")
     var history = 1_000_000
+    @Option(name: .customLong("history-minutes"),
+            help: ArgumentHelp("Minutes of past 1m candles (longer intervals built from them) made at start for"
+                               + " klines REST; 0: none, at most 43200. Candles only: trades/aggTrades REST start"
+                               + " now. Not with --replay."))
+    var historyMinutes = 1_500
     @Option(name: .customLong("ready-file"), help: "Also write the ready line to this file.") var readyFile: String?
     @Flag(help: "Log every connection.") var verbose = false
 
@@ -58,6 +63,10 @@ struct Simulate: ParsableCommand {
         o.maxConnectionAgeMs = try duration(maxConnectionAge, "--max-connection-age")
         guard history > 0 else { throw ValidationError("--history must be positive") }
         o.history = history
+        guard (0...43_200).contains(historyMinutes) else {
+            throw ValidationError("--history-minutes must be 0…43200 (30 days)")
+        }
+        o.historyMinutes = historyMinutes
         o.readyFile = readyFile
         o.verbose = verbose
         return o
