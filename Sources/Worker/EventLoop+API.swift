@@ -84,21 +84,33 @@ extension EventLoop {
 
     /// Writes a REST answer: its headers, CORS, an ETag (304 when the client has the body).
     func writeAPI(_ connection: Connection, _ response: RESTResponse, _ pending: PendingAPI) {
-        var extra = Array(response.headers.utf8) + pending.cors
         var status = HTTPStatus(response.status)
         var notModified = false
-        if response.taggable && response.status == 200 {
-            let tag = response.etag ?? BodyTag.of(response.body)
-            extra += Array("ETag: \(tag)\r\n".utf8)
-            if let match = pending.ifNoneMatch, BodyTag.matches(match, tag) {
-                status = HTTPStatus(304)
-                notModified = true
+        var extra: [UInt8]
+        if let block = response.headerBlock, pending.cors.isEmpty {
+            // A kept answer: its header lines and ETag are ready.
+            extra = block
+        } else {
+            extra = Array(response.headers.utf8) + pending.cors
+            if response.taggable && response.status == 200 {
+                extra += Array("ETag: \(response.etag ?? BodyTag.of(response.body))\r\n".utf8)
             }
+        }
+        if response.taggable && response.status == 200, let match = pending.ifNoneMatch,
+           BodyTag.matches(match, response.etag ?? BodyTag.of(response.body)) {
+            status = HTTPStatus(304)
+            notModified = true
         }
         extra.withUnsafeBytes { headers in
             if notModified {
                 // 304 carries no body and no Content-Length of one.
                 writeBodiless(connection, "HTTP/1.1 304 Not Modified\r\n", headers, header: pending.header)
+            } else if let shared = response.shared, !response.body.isEmpty {
+                // The head here, the kept body by reference after it: no copy of the body.
+                response.body.withUnsafeBytes {
+                    write(connection, status, $0, extra: headers, headOnly: true, header: pending.header)
+                }
+                if !pending.headOnly { connection.sends.append(shared.frame) }
             } else {
                 response.body.withUnsafeBytes {
                     write(connection, status, $0, extra: headers, headOnly: pending.headOnly, header: pending.header)

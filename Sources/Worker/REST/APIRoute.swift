@@ -45,8 +45,9 @@ public enum APIRoute: Equatable, Sendable {
     /// Resolves `path` (the whole path, `/api/v1/...`) for `method`; HEAD goes wherever GET does.
     public static func match(method: HTTPMethod, path: String) -> Match {
         guard path.hasPrefix(Router.apiPrefix) else { return .notFound }
-        let segments = path.dropFirst(Router.apiPrefix.count).split(separator: "/", omittingEmptySubsequences: false)
-            .map(String.init)
+        // Split on the UTF-8 bytes: no grapheme breaking on the hot path.
+        let segments = path.utf8.dropFirst(Router.apiPrefix.utf8.count)
+            .split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { String(Substring($0)) }
         guard let (route, methods) = resolve(segments) else { return .notFound }
         let wanted = method == .head ? .get : method
         return methods.contains(wanted) ? .route(route) : .methodNotAllowed(methods.contains(.get) ? methods + [.head] : methods)
@@ -137,10 +138,10 @@ public struct QueryParameters: Sendable {
 
     public init(_ query: String?) {
         guard let query else { return }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = Self.decode(parts[0])
-            if values[name] == nil { values[name] = parts.count > 1 ? Self.decode(parts[1]) : "" }
+        for pair in query.utf8.split(separator: UInt8(ascii: "&")) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.decode(Substring(parts[0]))
+            if values[name] == nil { values[name] = parts.count > 1 ? Self.decode(Substring(parts[1])) : "" }
         }
     }
 

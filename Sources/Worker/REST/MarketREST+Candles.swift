@@ -21,9 +21,9 @@ extension MarketREST {
         let source = try interval(name)
         let limit = try integer(q, "limit", default: 500, range: 1...Self.maxCandles)
         let market = try candleMarket(q, index, source)
-        let headers = "Cache-Control: no-cache\r\nX-Cache-Key: agg:candles:\(symbol):\(name):\(limit)\r\n"
-        return candles(index: index, symbol: symbol, source: source, market: market, limit: limit, shape: .aggregation,
-                       headers: headers)
+        return candles(index: index, symbol: symbol, source: source, market: market, limit: limit, shape: .aggregation) {
+            "Cache-Control: no-cache\r\nX-Cache-Key: agg:candles:\(symbol):\(name):\(limit)\r\n"
+        }
     }
 
     /// GET `/candles/:symbol` and `/raw` (the legacy service): `interval` (1h), `limit` (100;
@@ -34,8 +34,9 @@ extension MarketREST {
         let source = try interval(name)
         let limit = try integer(q, "limit", default: 100, range: 1...Self.maxCandles, lenient: 100)
         let market = try candleMarket(q, index, source)
-        return candles(index: index, symbol: symbol, source: source, market: market, limit: limit, shape: .legacy,
-                       headers: "Cache-Control: no-cache\r\n")
+        return candles(index: index, symbol: symbol, source: source, market: market, limit: limit, shape: .legacy) {
+            "Cache-Control: no-cache\r\n"
+        }
     }
 
     /// GET `/candles/:symbol/latest?interval=` (default 1h; the frontend asks for 1m): the
@@ -67,6 +68,8 @@ extension MarketREST {
     func keep(response: inout RESTResponse, _ key: CandleAnswerKey, _ version: UInt64) {
         guard version & 1 == 0 else { return }
         response.etag = BodyTag.of(response.body)
+        response.headerBlock = Array((response.headers + "ETag: \(response.etag!)\r\n").utf8)
+        if response.body.count >= Self.sharedBodyBytes { response.shared = SharedBody(response.body) }
         if candleAnswers.count > 4096 { candleAnswers.removeAll(keepingCapacity: true) }
         candleAnswers[key] = (version, response)
     }
@@ -103,6 +106,8 @@ extension MarketREST {
     }
 
     static let maxCandles = 1500
+    /// Kept bodies at least this large are sent by reference (smaller ones cost less to copy).
+    static let sharedBodyBytes = 4096
 
     /// Futures unless asked otherwise, or spot for a symbol with spot candles only.
     func candleMarket(_ q: QueryParameters, _ index: Int, _ source: CandleSource) throws(RESTFailure) -> MarketKind {
@@ -112,10 +117,11 @@ extension MarketREST {
     /// The newest `limit` candles: rendered once per change of the candle ring when memory
     /// holds them all, else merged with older ones from PostgreSQL on the query thread.
     func candles(index: Int, symbol: String, source: CandleSource, market: MarketKind, limit: Int, shape: CandleShape,
-                 headers: String) -> Outcome {
+                 headers makeHeaders: () -> String) -> Outcome {
         let key = CandleAnswerKey(symbol: index, market: market, interval: source.interval, limit: limit, shape: shape.rawValue)
         let version = tables.candleVersion(symbolIndex: index, market: market, interval: source.base.rawValue) ?? 1
         if version & 1 == 0, let kept = candleAnswers[key], kept.version == version { return .now(kept.response) }
+        let headers = makeHeaders()
         // One base candle more than needed per candle, so a partial oldest candle can be dropped.
         let need = (limit + (source.factor > 1 ? 1 : 0)) * source.factor
         let memory = tables.candles(symbolIndex: index, market: market, interval: source.base.rawValue, limit: need)

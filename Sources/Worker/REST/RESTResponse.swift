@@ -10,6 +10,11 @@ public struct RESTResponse: Sendable, Equatable {
     public var taggable: Bool
     /// The ETag, when computed already (a cached answer): the loop hashes the body otherwise.
     public var etag: String?
+    /// The body as a reference-counted buffer (a kept answer): queued by reference instead of
+    /// copied into each connection's output.
+    var shared: SharedBody?
+    /// `headers` and the ETag line as bytes, made once for a kept answer.
+    var headerBlock: [UInt8]?
 
     public init(status: Int, body: [UInt8], headers: String = "", taggable: Bool = true) {
         self.status = status
@@ -70,6 +75,20 @@ public struct RESTResponse: Sendable, Equatable {
     }
 
     public static let notFound = RESTResponse.message(404, "Not Found")
+
+    public static func == (a: RESTResponse, b: RESTResponse) -> Bool {
+        a.status == b.status && a.body == b.body && a.headers == b.headers && a.taggable == b.taggable && a.etag == b.etag
+    }
+}
+
+/// A body kept for many answers: the bytes once, shared by every send queue that holds it.
+final class SharedBody: @unchecked Sendable {
+    let frame: SharedFrame
+
+    init(_ bytes: [UInt8]) {
+        frame = SharedFrame(count: bytes.count)
+        bytes.withUnsafeBytes { frame.bytes.copyMemory(from: $0) }
+    }
 }
 
 /// What `WorkerHooks.api` did with a request.
