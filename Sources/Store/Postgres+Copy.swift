@@ -55,7 +55,7 @@ extension PostgresConnection {
         return nil
     }
 
-    /// The rows a command changed (`INSERT 0 n` → n) for the last `execute`-style statement.
+    /// Runs one statement without parameters; returns the rows it changed (`INSERT 0 n` → n).
     public func executeCount(_ sql: String) throws(PostgresError) -> Int {
         guard let result = PQexec(conn, sql) else { throw PostgresError(context: "exec", message: lastError) }
         defer { PQclear(result) }
