@@ -144,24 +144,24 @@ extension Persister {
         monitor.withLock {
             stats.rejected[table] += UInt64(rows)
             stats.flushErrors += 1
-            stats.lastError = error.description
+            stats.lastError = error.oneLine
             stats.lastErrorRealtimeNs = Clock.realtimeNanos()
             buffer.settle(rows)
         }
-        events(.rejected(table: table, rows: rows, error: error.description))
+        events(.rejected(table: table, rows: rows, error: error.oneLine))
     }
 
     func failed(_ error: PostgresError, _ outage: inout Outage) {
         let lost: PersisterEvent? = monitor.withLock {
             stats.flushErrors += 1
-            stats.lastError = error.description
+            stats.lastError = error.oneLine
             stats.lastErrorRealtimeNs = Clock.realtimeNanos()
             guard stats.state != .down else { return nil }
             stats.state = .down
             stats.outages += 1
             outage.downSinceNs = Clock.monotonicNanos()
             outage.droppedBefore = buffer.dropped.total
-            return .databaseLost(error: error.description, pending: buffer.pending)
+            return .databaseLost(error: error.oneLine, pending: buffer.pending)
         }
         if let lost { events(lost) }
     }

@@ -101,7 +101,8 @@ public final class Persister: @unchecked Sendable {
         self.options = options
         self.connect = connect
         self.events = events
-        buffer = PersisterBuffer(capacity: options.capacityRows, chunkRows: options.chunkRows)
+        // At least eight chunks fit in the bound, so dropping the oldest chunk drops at most an eighth.
+        buffer = PersisterBuffer(capacity: options.capacityRows, chunkRows: min(options.chunkRows, max(1, options.capacityRows / 8)))
         stats.capacity = buffer.capacity
     }
 
@@ -157,8 +158,15 @@ extension Persister {
             ("connect_timeout", "3"), ("keepalives_idle", "10"), ("keepalives_interval", "5"),
             ("keepalives_count", "3"), ("tcp_user_timeout", "30000"),
         ])
+        let shown = Postgres.redacted(url)
         return { () throws(PostgresError) -> PostgresConnection in
-            let db = try PostgresConnection(url: full)
+            let db: PostgresConnection
+            do throws(PostgresError) {
+                db = try PostgresConnection(url: full)
+            } catch {
+                // Named by the URL as configured, not with the parameters added here.
+                throw PostgresError(context: "connect to \(shown)", message: error.message, sqlState: error.sqlState)
+            }
             try db.execute("SET statement_timeout = '60s'")
             if let setup { try db.execute(setup) }
             return db

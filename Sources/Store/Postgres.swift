@@ -9,6 +9,22 @@ public struct PostgresError: Error, CustomStringConvertible, Equatable {
     /// itself (no connection, the connection broke).
     public var sqlState: String = ""
     public var description: String { "\(context): \(message.trimmingTrailingNewlines)" }
+
+    /// The description on one line (libpq's messages carry newlines and tabs), for logs and status.
+    public var oneLine: String {
+        var out = ""
+        var space = false
+        for c in description {
+            if c == "\n" || c == "\t" || c == "\r" || c == " " {
+                space = true
+            } else {
+                if space && !out.isEmpty { out.append(" ") }
+                space = false
+                out.append(c)
+            }
+        }
+        return out
+    }
 }
 
 /// One libpq connection, closed when the owner goes away. Blocking: use it off the hot path

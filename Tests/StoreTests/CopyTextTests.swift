@@ -43,6 +43,12 @@ struct CopyTextTests {
         #expect(String(decoding: t.bytes, as: UTF8.self) == "3\n" && t.rows == 1)
     }
 
+    @Test("an error prints on one line")
+    func oneLine() {
+        let e = PostgresError(context: "connect to x", message: "refused\n\tIs the server running?\n")
+        #expect(e.oneLine == "connect to x: refused Is the server running?")
+    }
+
     @Test("URL parameters are added unless present")
     func urlParameters() {
         #expect(Postgres.url("postgres://h/db", adding: [("a", "1")]) == "postgres://h/db?a=1")
