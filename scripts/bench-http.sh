@@ -34,6 +34,8 @@ die() { echo "bench-http: $*" >&2; exit 1; }
 [[ "$URL" =~ ^http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?(/.*)?$ ]] \
   || die "URL must be a loopback http:// address: $URL"
 PATH_PART=${BASH_REMATCH[3]:-/}
+# nginx matches the location on the path alone; the query string rides along in its URL.
+LOCATION=${PATH_PART%%\?*}
 for tool in curl wrk awk "$NGINX"; do command -v "$tool" >/dev/null || die "missing $tool (make deps)"; done
 case "$WORKERS" in ''|*[!0-9]*|0) WORKERS=$(nproc) ;; esac
 
@@ -99,7 +101,7 @@ http {
     keepalive_requests 100000000;
     server {
         listen 127.0.0.1:$NGINX_PORT;
-        location = $PATH_PART {
+        location = $LOCATION {
             default_type application/json;
             return 200 '$NGINX_BODY';
         }

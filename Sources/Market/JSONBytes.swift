@@ -16,6 +16,12 @@ public struct JSONBytes {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// Bytes that are JSON already (a number's text, a nested document).
+    @inline(__always)
+    public mutating func raw<S: Sequence>(bytes more: S) where S.Element == UInt8 {
+        bytes.append(contentsOf: more)
+    }
+
     /// `"key":` after a comma unless `first`.
     @inline(__always)
     public mutating func key(_ k: StaticString, first: Bool = false) {

@@ -136,6 +136,7 @@ extension Config {
             c.feedStreamsPerConnection = n
         }
         try parseWebSocket(&c, value)
+        try parseHTTP(&c, value)
     }
 
     static func parseWebSocket(_ c: inout Config, _ value: (String) -> String?) throws(ConfigError) {
@@ -194,6 +195,9 @@ extension Config {
         e["WS_QUEUE_BYTES"] = "\(wsQueueBytes)"
         e["WS_SLOW_CLIENT"] = wsSlowClientClose ? "close" : "gap"
         e["WS_REPLAY_MAX"] = "\(wsReplayMax)"
+        e["CORS_ORIGINS"] = corsOrigins.joined(separator: ",")
+        e["RATE_LIMIT_RPS"] = "\(rateLimitPerSecond)"
+        e["RATE_LIMIT_BURST"] = "\(rateLimitBurst)"
         e["PERSIST_BUFFER_ROWS"] = "\(persistBufferRows)"
         e["BOOK_SNAPSHOT_SECONDS"] = "\(bookSnapshotSeconds)"
         if let t = tlsTrustFile { e["TLS_TRUST_FILE"] = t }

@@ -60,6 +60,12 @@ public struct Config: Sendable, Equatable {
     public var wsSlowClientClose = false
     /// At most this many messages replayed to a resuming client (`WS_REPLAY_MAX`).
     public var wsReplayMax: Int = 10_000
+    /// Origins the REST API answers with CORS headers (`CORS_ORIGINS`, comma-separated; `*` any).
+    public var corsOrigins: [String] = ["*"]
+    /// Requests per second per client address and worker (`RATE_LIMIT_RPS`; 0 turns it off).
+    public var rateLimitPerSecond: Double = 50
+    /// Requests a quiet client may make at once (`RATE_LIMIT_BURST`).
+    public var rateLimitBurst: Int = 100
     /// Rows the feeder's storage buffer holds while PostgreSQL is slow or away; past it the
     /// oldest are dropped and counted (`PERSIST_BUFFER_ROWS`).
     public var persistBufferRows: Int = 1_000_000
@@ -90,6 +96,7 @@ public struct Config: Sendable, Equatable {
         "RING_MB", "SHM_NAME", "INTERVALS", "SPOT_WS_URLS", "FUTURES_WS_URLS", "SPOT_REST_URLS",
         "FUTURES_REST_URLS", "TLS_TRUST_FILE", "FEED_STALL_MS", "FEED_MAX_CONNECTION_AGE",
         "FEED_STREAMS_PER_CONNECTION", "FUTURES_ROUTED", "WS_MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_ADDRESS",
-        "WS_QUEUE_BYTES", "WS_SLOW_CLIENT", "WS_REPLAY_MAX", "PERSIST_BUFFER_ROWS", "BOOK_SNAPSHOT_SECONDS",
+        "WS_QUEUE_BYTES", "WS_SLOW_CLIENT", "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
+        "PERSIST_BUFFER_ROWS", "BOOK_SNAPSHOT_SECONDS",
     ]
 }

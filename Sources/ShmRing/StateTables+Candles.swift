@@ -146,3 +146,13 @@ struct CandleRing {
         StateTables.setCount(section, total &+ 1)
     }
 }
+
+extension StateTables {
+    /// A number that moves whenever the candle ring of `interval` changes (its seqlock word;
+    /// odd while the feeder writes): a rendering made after reading an even value stays valid
+    /// while the value stays the same. Nil if the interval is not served.
+    public func candleVersion(symbolIndex: Int, market: MarketKind, interval: UInt8) -> UInt64? {
+        guard let s = candleSection(symbolIndex, market, interval) else { return nil }
+        return Seqlock(at: s + Layout.Section.seqlock).word.loadAcquiring()
+    }
+}

@@ -24,6 +24,10 @@ public protocol Broadcaster: AnyObject {
 
     /// Every key with at least one subscriber (rare events: a lap, a gap of every symbol).
     func subscribedKeys() -> [SubscriptionKey]
+
+    /// The answer to a REST request `WorkerHooks.api` answered `.later`; dropped if the
+    /// connection has gone.
+    func answer(_ response: RESTResponse, to subscriber: SubscriberID)
 }
 
 extension EventLoop: Broadcaster {

@@ -55,6 +55,10 @@ final class Connection {
     @exclusivity(unchecked) var peer: PeerAddress?
     /// Admitted over a limit: its first request is answered 503, then it closes.
     @exclusivity(unchecked) var refusal: ConnectionRefusal?
+    /// A REST request handed to a background thread: how to answer it when its answer comes.
+    @exclusivity(unchecked) var pendingAPI: PendingAPI?
+    /// Bytes that arrived behind a pending REST request: parsed once it is answered.
+    @exclusivity(unchecked) var stash: [UInt8] = []
 
     init(slot: UInt32, limits: HTTPLimits) {
         self.slot = slot
@@ -69,7 +73,7 @@ final class Connection {
 
     /// Nothing half-received, nothing queued, nothing in flight.
     /// A WebSocket connection is never idle in this sense: it ends with a close handshake.
-    var isIdle: Bool { parser.isIdle && sends.isEmpty && webSocket == nil }
+    var isIdle: Bool { parser.isIdle && sends.isEmpty && webSocket == nil && pendingAPI == nil }
 
     /// Takes the slot for a new socket.
     func open(fd: Int32, now: Int64) {
@@ -95,6 +99,8 @@ final class Connection {
         webSocket = nil
         peer = nil
         refusal = nil
+        pendingAPI = nil
+        stash = []
     }
 
     /// Whether, and why, this connection's time is up at `now`.

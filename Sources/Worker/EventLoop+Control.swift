@@ -26,6 +26,10 @@ extension EventLoop {
     func onTick(_ completion: Completion) {
         armTick()
         sweepTimeouts()
+        if now - lastRateSweep > 5_000_000_000 {
+            lastRateSweep = now
+            sweepRateBuckets()
+        }
         if acceptRetryAtTick && !stopping {
             acceptRetryAtTick = false
             if !acceptArmed && !pausedWhileFull { armAccept() }

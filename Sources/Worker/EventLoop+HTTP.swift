@@ -4,6 +4,12 @@ extension EventLoop {
         var input = bytes
         connection.lastActivity = now
         parsing: while !connection.closeAfterSend {
+            if connection.pendingAPI != nil {
+                // A REST answer is being computed: what follows waits for it, within bounds.
+                connection.stash.append(contentsOf: input)
+                if connection.stash.count > options.limits.maxHeaderBytes + options.limits.maxBody { return drop(connection) }
+                break parsing
+            }
             if connection.webSocket != nil {
                 ingestFrames(connection, &input)
                 break parsing
@@ -34,22 +40,31 @@ extension EventLoop {
         if !keepAlive { connection.closeAfterSend = true }
         let header: ConnectionHeader = !keepAlive ? .close : request.version == .http10 ? .keepAlive : .none
         let headOnly = request.method == .head
+        let cors = corsHeaders(request)
+        if request.method == .options && request.origin != nil { return answerPreflight(connection, cors: cors, header: header) }
+        guard admitRate(connection) else {
+            return cors.withUnsafeBytes {
+                write(connection, .tooManyRequests, Self.rateLimitedBody.bytes, extra: $0, headOnly: headOnly, header: header)
+            }
+        }
         switch router.match(method: request.method, path: request.path) {
+        case .route(.api):
+            respondAPI(connection, to: request, header: header, cors: cors)
         case .route(let route):
             if let kind = route.webSocketKind { return respondWebSocket(connection, to: request, kind: kind, header: header) }
             let answer = route == .metrics ? hooks.metrics() : route == .health ? hooks.health() : hooks.systemStatus()
-            if route == .metrics && answer.status == 200 {
-                return answer.body.withUnsafeBytes {
-                    write(connection, .ok, $0, headOnly: headOnly, header: header, headers: HTTPResponse.prometheusHeaders)
+            let headers = route == .metrics && answer.status == 200 ? HTTPResponse.prometheusHeaders : HTTPResponse.fixedHeaders
+            cors.withUnsafeBytes { extra in
+                answer.body.withUnsafeBytes {
+                    write(connection, HTTPStatus(answer.status), $0, extra: extra, headOnly: headOnly, header: header, headers: headers)
                 }
             }
-            answer.body.withUnsafeBytes {
-                write(connection, HTTPStatus(answer.status), $0, headOnly: headOnly, header: header)
-            }
         case .notFound:
-            write(connection, .notFound, HTTPResponse.notFoundBody.bytes, headOnly: headOnly, header: header)
+            cors.withUnsafeBytes {
+                write(connection, .notFound, HTTPResponse.notFoundBody.bytes, extra: $0, headOnly: headOnly, header: header)
+            }
         case .methodNotAllowed(let allow):
-            allow.withUnsafeBytes {
+            (allow + cors).withUnsafeBytes {
                 write(connection, .methodNotAllowed, HTTPResponse.methodNotAllowedBody.bytes, extra: $0,
                       headOnly: headOnly, header: header)
             }

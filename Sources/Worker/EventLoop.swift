@@ -50,6 +50,9 @@ final class EventLoop<Backend: EventBackend> {
     @exclusivity(unchecked) var stopping = false
     /// Open connections per client address (the per-address limit).
     @exclusivity(unchecked) var connectionsPerAddress: [PeerAddress: Int] = [:]
+    /// Request allowances per client address (the rate limit).
+    @exclusivity(unchecked) var rateBuckets: [PeerAddress: TokenBucket] = [:]
+    @exclusivity(unchecked) var lastRateSweep: Int64 = 0
     /// The subscription index: (symbol, market) → slots of terminal connections subscribed to it.
     @exclusivity(unchecked) var subscriptionIndex = SubscriptionIndex()
     /// The symbols the terminal route serves.

@@ -52,6 +52,10 @@ extension HTTPParser {
                 if HTTPBytes.equalsLowercased(token, "keep-alive") { head.connectionKeepAlive = true }
                 if HTTPBytes.equalsLowercased(token, "upgrade") { head.keep("Connection", token) }
             }
+        } else if name.count == 6 && HTTPBytes.equalsLowercased(name, "origin") {
+            head.origin = String(decoding: value, as: UTF8.self)
+        } else if name.count == 13 && HTTPBytes.equalsLowercased(name, "if-none-match") {
+            head.ifNoneMatch = String(decoding: value, as: UTF8.self)
         } else if name.count >= 7 {
             interpretUpgrade(name: name, value: value)
         }

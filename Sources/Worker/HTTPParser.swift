@@ -116,7 +116,8 @@ public struct HTTPParser: Sendable {
         let keepAlive = head.version == .http11 ? !head.connectionClose : head.connectionKeepAlive && !head.connectionClose
         let request = HTTPRequest(method: head.method, path: head.path, query: head.query, version: head.version,
                                   keepAlive: keepAlive, body: head.body,
-                                  upgradeFields: head.upgradeSeen ? head.upgradeFields : [])
+                                  upgradeFields: head.upgradeSeen ? head.upgradeFields : [],
+                                  origin: head.origin, ifNoneMatch: head.ifNoneMatch)
         head = RequestHead()
         state = .requestLine
         return .request(request)
@@ -151,6 +152,8 @@ struct RequestHead: Sendable {
     var upgradeSeen = false
     /// Fields a WebSocket handshake needs, gathered whatever their order.
     var upgradeFields: [HTTPHeaderField] = []
+    var origin: String?
+    var ifNoneMatch: String?
 
     mutating func keep(_ name: StaticString, _ value: UnsafeRawBufferPointer) {
         upgradeFields.append(HTTPHeaderField(name: name.description, value: String(decoding: value, as: UTF8.self)))

@@ -60,9 +60,14 @@ public struct HTTPRequest: Sendable, Equatable {
     /// `Sec-WebSocket-Key`, `Sec-WebSocket-Version`), kept only when the request carried an
     /// `Upgrade` field; empty otherwise, so a plain request allocates nothing for them.
     public var upgradeFields: [HTTPHeaderField]
+    /// `Origin` (CORS), when sent.
+    public var origin: String?
+    /// `If-None-Match` (a cached body's ETag), when sent.
+    public var ifNoneMatch: String?
 
     public init(method: HTTPMethod, path: String, query: String? = nil, version: HTTPVersion = .http11,
-                keepAlive: Bool = true, body: [UInt8] = [], upgradeFields: [HTTPHeaderField] = []) {
+                keepAlive: Bool = true, body: [UInt8] = [], upgradeFields: [HTTPHeaderField] = [],
+                origin: String? = nil, ifNoneMatch: String? = nil) {
         self.method = method
         self.path = path
         self.query = query
@@ -70,6 +75,8 @@ public struct HTTPRequest: Sendable, Equatable {
         self.keepAlive = keepAlive
         self.body = body
         self.upgradeFields = upgradeFields
+        self.origin = origin
+        self.ifNoneMatch = ifNoneMatch
     }
 
     /// Whether the client asked to switch protocols.

@@ -10,6 +10,10 @@ struct HealthDocument {
     let segment: Segment
     let slot: ChildSlot
     let reader: RingReader
+    /// Redis: `up`, `down` or `disabled` (no REDIS_URL); the server serves either way.
+    var cache = "disabled"
+    /// Whether history comes from PostgreSQL; without DATABASE_URL only shared memory is served.
+    var databaseConfigured = true
 
     /// Status code and body: 503 when the supervisor is gone or a configured database is down;
     /// "degraded" (200) when the feed is not live.
@@ -29,6 +33,8 @@ struct HealthDocument {
         w.beginObject()
         w.field("status", status)
         w.field("database", database.description)
+        w.field("storage", databaseConfigured ? "postgresql" : "shared memory only (no DATABASE_URL)")
+        w.field("cache", cache)
         w.beginObject("supervisor")
         w.field("pid", Int(supervisorPid)); w.field("alive", supervisorAlive)
         w.field("uptime_s", Double((now - c.supervisorStartRealtimeNs) / 1_000_000) / 1000)

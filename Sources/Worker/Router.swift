@@ -11,13 +11,15 @@ struct Router: Sendable {
         case webSocketEcho
         /// The terminal's WebSocket protocol (API.md §2).
         case webSocketConnect
+        /// Any other path under `/api/v1/`: the REST API, answered by `WorkerHooks.api`.
+        case api
 
         /// The WebSocket protocol this route speaks, if any.
         var webSocketKind: WebSocketRouteKind? {
             switch self {
             case .webSocketEcho: .echo
             case .webSocketConnect: .terminal
-            case .health, .systemStatus, .metrics: nil
+            case .health, .systemStatus, .metrics, .api: nil
             }
         }
     }
@@ -46,6 +48,7 @@ struct Router: Sendable {
     }
 
     let entries: [Entry]
+    static let apiPrefix = "/api/v1/"
 
     static let standard = Router(entries: [
         Entry(path: "/api/v1/health", methods: [.get], route: .health),
@@ -59,6 +62,6 @@ struct Router: Sendable {
         for entry in entries where entry.path == path {
             return entry.methods.contains(method) ? .route(entry.route) : .methodNotAllowed(allowHeader: entry.allowHeader)
         }
-        return .notFound
+        return path.hasPrefix(Self.apiPrefix) ? .route(.api) : .notFound
     }
 }

@@ -42,6 +42,8 @@ public struct WorkerCounters: Sendable, Equatable {
     public var wsReplayed = 0
     /// Client messages answered with an `error`.
     public var wsProtocolErrors = 0
+    /// Requests answered 429 by the per-address rate limit.
+    public var rateLimited = 0
 
     public init() {}
 }
@@ -105,6 +107,9 @@ public protocol WorkerHooks: AnyObject {
     /// A connection left `key`'s subscribers (unsubscribed, switched market, or closed);
     /// `remaining` are left.
     func onUnsubscribed(_ key: SubscriptionKey, remaining: Int)
+    /// A request to the REST API (a path under `/api/v1/` the loop does not serve itself):
+    /// answer now, or hand it to a thread and answer through `Broadcaster.answer(_:to:)`.
+    func api(_ request: HTTPRequest, subscriber: SubscriberID) -> APIAnswer
 }
 
 extension WorkerHooks {
@@ -120,4 +125,5 @@ extension WorkerHooks {
     public func onResnapshot(_ key: SubscriptionKey, subscriber: SubscriberID, broadcaster: Broadcaster) {}
     public var ringPosition: ResumePoint { ResumePoint(epoch: 0, sequence: 0) }
     public func onUnsubscribed(_ key: SubscriptionKey, remaining: Int) {}
+    public func api(_ request: HTTPRequest, subscriber: SubscriberID) -> APIAnswer { .response(.notFound) }
 }

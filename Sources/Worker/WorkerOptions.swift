@@ -58,6 +58,14 @@ public struct WorkerOptions: Sendable {
     /// The kline intervals the server serves (the channels `klines:<interval>`).
     public var klineIntervals: [KlineInterval] = [.m1, .m5, .m15, .h1, .h4, .d1]
 
+    /// Origins answered with CORS headers (`CORS_ORIGINS`); `*` allows any.
+    public var corsOrigins: [String] = ["*"]
+    /// Requests per second each client address may make (token bucket, every route,
+    /// `RATE_LIMIT_RPS`); 0 turns the limit off.
+    public var rateLimitPerSecond: Double = 0
+    /// The bucket's size: requests a client may make at once after being quiet.
+    public var rateLimitBurst = 40
+
     public init() {}
 }
 

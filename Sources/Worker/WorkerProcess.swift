@@ -34,6 +34,8 @@ public final class WorkerProcess: WorkerHooks {
     let replayMax: Int
     /// Resumes served and refused, messages replayed (published with the loop's counters).
     var replayCounts = (recovered: 0, refused: 0, replayed: 0)
+    /// The REST API (made in `run`, which knows the wake-up descriptor its thread signals).
+    var rest: MarketREST?
     /// Health is rebuilt at most this often; within it, the same bytes are served.
     static let healthCacheNs: Int64 = 5_000_000
 
@@ -67,6 +69,11 @@ public final class WorkerProcess: WorkerHooks {
         options.wsQueueBytes = config.wsQueueBytes
         options.slowClientPolicy = config.wsSlowClientClose ? .close : .gapNotice
         options.klineIntervals = config.intervals
+        options.corsOrigins = config.corsOrigins
+        options.rateLimitPerSecond = config.rateLimitPerSecond
+        options.rateLimitBurst = config.rateLimitBurst
+        let queries = QueryThread(databaseURL: config.databaseURL, redisURL: config.redisURL, wakeFD: wakeFD)
+        rest = MarketREST(tables: directory.tables, directory: directory, served: config.intervals, queries: queries)
         do {
             let server = try WorkerServer(listenFD: listenFD, wakeFD: wakeFD, options: options, hooks: self)
             publishIdentity()
@@ -85,7 +92,16 @@ public final class WorkerProcess: WorkerHooks {
         slot.beat()
     }
 
-    public func onWake(broadcaster: Broadcaster) { drainRing(into: broadcaster) }
+    public func onWake(broadcaster: Broadcaster) {
+        drainRing(into: broadcaster)
+        if let rest {
+            for (subscriber, response) in rest.queries.takeAnswers() { broadcaster.answer(response, to: subscriber) }
+        }
+    }
+
+    public func api(_ request: HTTPRequest, subscriber: SubscriberID) -> APIAnswer {
+        rest?.answer(request, subscriber: subscriber) ?? .response(.notFound)
+    }
 
     public func onTick(_ counters: WorkerCounters) {
         tickDue = true
@@ -151,7 +167,9 @@ public final class WorkerProcess: WorkerHooks {
         if now - healthCache.madeNs < Self.healthCacheNs && !healthCache.body.isEmpty {
             return (healthCache.status, healthCache.body)
         }
-        let (status, body) = HealthDocument(segment: segment, slot: slot, reader: reader).render()
+        let cache = rest?.queries.cache.map { $0.state.name } ?? "disabled"
+        let (status, body) = HealthDocument(segment: segment, slot: slot, reader: reader, cache: cache,
+                                            databaseConfigured: config.databaseURL != nil).render()
         healthCache = (status, Array(body.utf8), now)
         return (status, healthCache.body)
     }

@@ -55,6 +55,19 @@ struct ConfigTests {
         #expect(!d.wsSlowClientClose && d.wsReplayMax == 10_000)
     }
 
+    @Test("CORS origins and the rate limit parse, and a child rebuilds them from the environment")
+    func http() throws {
+        let c = try Config.parse(["CORS_ORIGINS": "https://a.example, http://b.example:3000", "RATE_LIMIT_RPS": "2.5",
+                                  "RATE_LIMIT_BURST": "7"])
+        #expect(c.corsOrigins == ["https://a.example", "http://b.example:3000"])
+        #expect(c.rateLimitPerSecond == 2.5 && c.rateLimitBurst == 7)
+        let child = try Config.parse(c.environment)
+        #expect(child.corsOrigins == c.corsOrigins && child.rateLimitPerSecond == 2.5 && child.rateLimitBurst == 7)
+        let d = Config()
+        #expect(d.corsOrigins == ["*"] && d.rateLimitPerSecond == 50 && d.rateLimitBurst == 100)
+        #expect(try Config.parse(["RATE_LIMIT_RPS": "0"]).rateLimitPerSecond == 0)
+    }
+
     @Test("a bad value names the variable and what it accepts", arguments: [
         ("PORT", "abc"), ("PORT", "0"), ("PORT", "70000"), ("HOST", "example.com"), ("WORKERS", "0"),
         ("WORKERS", "many"), ("SYMBOLS", "BTC-USDT"), ("SYMBOLS", "BTCUSDT,BTCUSDT"), ("DATABASE_URL", "mysql://x"),
@@ -64,7 +77,8 @@ struct ConfigTests {
         ("TLS_TRUST_FILE", "/nonexistent.pem"), ("FEED_STALL_MS", "5"), ("FEED_MAX_CONNECTION_AGE", "90000"),
         ("FEED_STREAMS_PER_CONNECTION", "2000"), ("FUTURES_ROUTED", "maybe"), ("WS_MAX_CONNECTIONS", "20000"),
         ("WS_MAX_CONNECTIONS", "0"), ("MAX_CONNECTIONS_PER_ADDRESS", "x"), ("WS_QUEUE_BYTES", "100"),
-        ("WS_SLOW_CLIENT", "drop"), ("WS_REPLAY_MAX", "-1"),
+        ("WS_SLOW_CLIENT", "drop"), ("WS_REPLAY_MAX", "-1"), ("CORS_ORIGINS", "example.com"),
+        ("RATE_LIMIT_RPS", "-1"), ("RATE_LIMIT_RPS", "fast"), ("RATE_LIMIT_BURST", "0"),
     ])
     func rejects(variable: String, value: String) {
         do {

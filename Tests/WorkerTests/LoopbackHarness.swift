@@ -48,6 +48,16 @@ final class RecordingHooks: WorkerHooks, Sendable {
     }
 
     func health() -> (status: Int, body: [UInt8]) { (200, body) }
+
+    /// REST requests as they came (target, subscriber).
+    let apiRequests = Mutex<[(target: String, subscriber: SubscriberID)]>([])
+
+    /// A path ending in `/later` is answered later (by the test); any other `{"path":...}`.
+    func api(_ request: HTTPRequest, subscriber: SubscriberID) -> APIAnswer {
+        apiRequests.withLock { $0.append((request.target, subscriber)) }
+        if request.path.hasSuffix("/later") { return .later }
+        return .response(.ok(Array(#"{"path":"\#(request.path)"}"#.utf8), headers: "X-Test: 1\r\n"))
+    }
     func onWake() { wakes.withLock { $0 += 1 } }
     func onTick(_ counters: WorkerCounters) {
         ticks.withLock { $0 += 1 }

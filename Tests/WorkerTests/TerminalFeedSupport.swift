@@ -51,6 +51,8 @@ final class RecordingBroadcaster: Broadcaster {
 
     func subscribedKeys() -> [SubscriptionKey] { Array(subscribers.keys) }
 
+    func answer(_ response: RESTResponse, to subscriber: SubscriberID) {}
+
     /// What `id` received, as JSON objects; clears it.
     func take(_ id: SubscriberID) -> [[String: Any]] {
         defer { received[id] = [] }

@@ -1,0 +1,141 @@
+/// How a REST answer handed to a background thread goes out once it comes back.
+struct PendingAPI {
+    var headOnly: Bool
+    var header: ConnectionHeader
+    var ifNoneMatch: String?
+    var cors: [UInt8]
+}
+
+/// A client address's request allowance: `burst` requests at once, refilled at `rate` a second.
+struct TokenBucket {
+    var tokens: Double
+    var lastNs: Int64
+
+    /// Takes one token if there is one.
+    mutating func take(now: Int64, rate: Double, burst: Double) -> Bool {
+        tokens = min(burst, tokens + Double(now - lastNs) * rate / 1e9)
+        lastNs = now
+        guard tokens >= 1 else { return false }
+        tokens -= 1
+        return true
+    }
+}
+
+/// The REST API around the routes: CORS, the per-address rate limit, answers handed to a
+/// background thread, ETags.
+extension EventLoop {
+    /// The `Access-Control-Allow-Origin` lines for a request's origin (none when it sent none
+    /// or the origin is not allowed).
+    func corsHeaders(_ request: HTTPRequest) -> [UInt8] {
+        guard let origin = request.origin, !options.corsOrigins.isEmpty else { return [] }
+        if options.corsOrigins.contains("*") {
+            return Array("Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: Content-Length, ETag, X-Data-Count\r\n".utf8)
+        }
+        guard options.corsOrigins.contains(origin) else { return [] }
+        return Array("Access-Control-Allow-Origin: \(origin)\r\nVary: Origin\r\nAccess-Control-Expose-Headers: Content-Length, ETag, X-Data-Count\r\n".utf8)
+    }
+
+    /// A CORS preflight (`OPTIONS` with `Origin`): 204 with what may be asked, before the rate
+    /// limit (as the original did).
+    func answerPreflight(_ connection: Connection, cors: [UInt8], header: ConnectionHeader) {
+        var extra = cors
+        if !cors.isEmpty {
+            extra += Array(("Access-Control-Allow-Methods: GET, POST, PUT, DELETE, PATCH, OPTIONS\r\n"
+                + "Access-Control-Allow-Headers: Origin, Content-Length, Content-Type, Authorization, X-Requested-With, Cache-Control, Pragma, If-None-Match\r\n"
+                + "Access-Control-Max-Age: 600\r\n").utf8)
+        }
+        extra.withUnsafeBytes { writeBodiless(connection, "HTTP/1.1 204 No Content\r\n", $0, header: header) }
+    }
+
+    /// Whether the connection's address may make another request now.
+    func admitRate(_ connection: Connection) -> Bool {
+        guard options.rateLimitPerSecond > 0, let peer = connection.peer else { return true }
+        let burst = Double(options.rateLimitBurst)
+        var bucket = rateBuckets[peer] ?? TokenBucket(tokens: burst, lastNs: now)
+        let ok = bucket.take(now: now, rate: options.rateLimitPerSecond, burst: burst)
+        rateBuckets[peer] = bucket
+        if !ok { counters.rateLimited += 1 }
+        return ok
+    }
+
+    /// Forgets the buckets that have refilled (a tick's housekeeping, every few seconds).
+    func sweepRateBuckets() {
+        guard !rateBuckets.isEmpty else { return }
+        let full = Double(options.rateLimitBurst)
+        let rate = options.rateLimitPerSecond
+        rateBuckets = rateBuckets.filter { _, b in b.tokens + Double(now - b.lastNs) * rate / 1e9 < full }
+    }
+
+    static var rateLimitedBody: StaticString {
+        #"{"error":"Rate limit exceeded","message":"Too many requests, please try again later"}"#
+    }
+
+    /// Hands a REST request to the hooks; an answer that comes later waits in `pendingAPI`.
+    func respondAPI(_ connection: Connection, to request: HTTPRequest, header: ConnectionHeader, cors: [UInt8]) {
+        let pending = PendingAPI(headOnly: request.method == .head, header: header,
+                                 ifNoneMatch: request.ifNoneMatch, cors: cors)
+        switch hooks.api(request, subscriber: connection.subscriberID) {
+        case .response(let response):
+            writeAPI(connection, response, pending)
+        case .later:
+            connection.pendingAPI = pending
+        }
+    }
+
+    /// Writes a REST answer: its headers, CORS, an ETag (304 when the client has the body).
+    func writeAPI(_ connection: Connection, _ response: RESTResponse, _ pending: PendingAPI) {
+        var extra = Array(response.headers.utf8) + pending.cors
+        var status = HTTPStatus(response.status)
+        var notModified = false
+        if response.taggable && response.status == 200 {
+            let tag = response.etag ?? BodyTag.of(response.body)
+            extra += Array("ETag: \(tag)\r\n".utf8)
+            if let match = pending.ifNoneMatch, BodyTag.matches(match, tag) {
+                status = HTTPStatus(304)
+                notModified = true
+            }
+        }
+        extra.withUnsafeBytes { headers in
+            if notModified {
+                // 304 carries no body and no Content-Length of one.
+                writeBodiless(connection, "HTTP/1.1 304 Not Modified\r\n", headers, header: pending.header)
+            } else {
+                response.body.withUnsafeBytes {
+                    write(connection, status, $0, extra: headers, headOnly: pending.headOnly, header: pending.header)
+                }
+            }
+        }
+    }
+
+    /// A response that never has a body (204, 304): no Content-Length, no Content-Type.
+    private func writeBodiless(_ connection: Connection, _ statusLine: StaticString, _ headers: UnsafeRawBufferPointer,
+                               header: ConnectionHeader) {
+        connection.sends.withPending { out in
+            out.append(statusLine)
+            dates.withLine { out.append($0) }
+            out.append("Server: tterminal\r\n")
+            out.append(headers)
+            switch header {
+            case .none: out.append(HTTPResponse.crlf)
+            case .keepAlive: out.append(HTTPResponse.connectionKeepAlive)
+            case .close: out.append(HTTPResponse.connectionClose)
+            }
+        }
+    }
+
+    /// An answer from the background thread: out it goes, then what arrived behind it is parsed.
+    func answer(_ response: RESTResponse, to subscriber: SubscriberID) {
+        guard let connection = table.lookup(slot: subscriber.slot, generation: subscriber.generation),
+              connection.phase == .open, let pending = connection.pendingAPI else { return }
+        connection.pendingAPI = nil
+        connection.lastActivity = now
+        writeAPI(connection, response, pending)
+        if connection.stash.isEmpty {
+            queueFlush(connection)
+        } else {
+            let waiting = connection.stash
+            connection.stash = []
+            waiting.withUnsafeBytes { ingest(connection, $0) }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+import Market
+import ShmRing
+import Store
+
+/// The routes the frontend does not use (API.md §1.2, §1.3 range/fetch, §1.4 stats, §1.5):
+/// symbols in PostgreSQL, candle ranges, and the collection endpoints, which answer truthfully
+/// that the feeder collects continuously.
+extension MarketREST {
+    /// The JSON of a `symbols` row, as the original serialised it (nullable decimals as
+    /// `{"String","Valid"}` objects).
+    static let symbolJSON = """
+        json_build_object('id', id, 'symbol', symbol, 'base_asset', base_asset, 'quote_asset', quote_asset,
+          'status', status, 'is_active', coalesce(is_active, false), 'price_precision', price_precision,
+          'quantity_precision', quantity_precision,
+          'min_price', json_build_object('String', coalesce(min_price::text, ''), 'Valid', min_price IS NOT NULL),
+          'max_price', json_build_object('String', coalesce(max_price::text, ''), 'Valid', max_price IS NOT NULL),
+          'min_qty', json_build_object('String', coalesce(min_qty::text, ''), 'Valid', min_qty IS NOT NULL),
+          'max_qty', json_build_object('String', coalesce(max_qty::text, ''), 'Valid', max_qty IS NOT NULL),
+          'step_size', json_build_object('String', coalesce(step_size::text, ''), 'Valid', step_size IS NOT NULL),
+          'tick_size', json_build_object('String', coalesce(tick_size::text, ''), 'Valid', tick_size IS NOT NULL),
+          'created_at', created_at, 'updated_at', updated_at)::text
+        """
+
+    static let noDatabase = RESTResponse.error(503, "no database: set DATABASE_URL to keep symbols, history and analytics")
+
+    /// A job on the database; 503 when there is none or it is away.
+    func database(_ failure: String, _ body: @escaping @Sendable (PostgresConnection) throws(PostgresError) -> RESTResponse) -> Outcome {
+        guard queries.databaseURL != nil else { return .now(Self.noDatabase) }
+        return .background { context in
+            guard let db = context.database else {
+                return .error(503, "database unavailable: \(context.databaseError ?? "not connected")")
+            }
+            do throws(PostgresError) { return try body(db) } catch {
+                // A failed statement is the request's fault (a constraint) unless the connection died.
+                let firstLine = error.message.split(separator: "\n").first.map(String.init) ?? error.message
+                let constraint = error.message.contains("duplicate key") || error.message.contains("violates")
+                if !constraint { context.dropConnection(firstLine) }
+                return .error(constraint ? 400 : 500, "\(failure): \(firstLine)")
+            }
+        }
+    }
+
+    /// `/symbols` and `/symbols/:symbol`.
+    func symbols(_ route: APIRoute, _ request: HTTPRequest, _ q: QueryParameters) -> Outcome {
+        let json = Self.symbolJSON
+        switch (route, request.method) {
+        case (.symbols, .post):
+            guard case .success(let body) = JSONReader.parse(request.body), case .object = body else {
+                return .now(.error(400, "Invalid request body: the body must be a JSON object"))
+            }
+            let fields = ["symbol", "base_asset", "quote_asset", "status"].map { body[$0]?.string ?? "" }
+            if let missing = zip(["symbol", "base_asset", "quote_asset", "status"], fields).first(where: { $0.1.isEmpty }) {
+                return .now(.error(400, "Failed to create symbol: \(missing.0) is required"))
+            }
+            guard ["TRADING", "HALT", "BREAK"].contains(fields[3]) else {
+                return .now(.error(400, "Failed to create symbol: status must be TRADING, HALT or BREAK"))
+            }
+            return database("Failed to create symbol") { db throws(PostgresError) in
+                let rows = try db.execute("""
+                    INSERT INTO symbols (symbol, base_asset, quote_asset, status, min_price, max_price, min_qty, max_qty,
+                                         step_size, tick_size)
+                    VALUES (upper($1), upper($2), upper($3), $4, 0.00000001, 1000000, 0.00000001, 9000000, 0.00000001, 0.00000001)
+                    RETURNING \(json)
+                    """, fields)
+                return RESTResponse(status: 201, body: Array((rows.first?.first ?? "{}")?.utf8 ?? "{}".utf8), taggable: false)
+            }
+        case (.symbols, _):
+            let active = q["active"] == "true"
+            return database("Failed to retrieve symbols") { db throws(PostgresError) in
+                let rows = try db.execute("SELECT \(json) FROM symbols WHERE (NOT $1::boolean OR is_active) ORDER BY symbol",
+                                          [active ? "true" : "false"])
+                let list = rows.compactMap { $0.first ?? nil }
+                let symbols = list.isEmpty ? "null" : "[" + list.joined(separator: ",") + "]"
+                return .ok(Array(#"{"symbol":"","count":\#(list.count),"symbols":\#(symbols)}"#.utf8))
+            }
+        case (.symbol(let s), .get):
+            return database("Failed to retrieve symbol") { db throws(PostgresError) in
+                guard let row = try db.execute("SELECT \(json) FROM symbols WHERE symbol = $1", [s]).first?.first ?? nil else {
+                    return .error(404, "Symbol not found")
+                }
+                return .ok(Array(row.utf8))
+            }
+        case (.symbol(let s), .put):
+            guard case .success(let body) = JSONReader.parse(request.body), case .object = body else {
+                return .now(.error(400, "Invalid request body: the body must be a JSON object"))
+            }
+            let status = body["status"]?.string
+            let active = body["is_active"]?.bool
+            if status == nil && active == nil { return .now(.error(400, "Failed to update symbol: no fields to update")) }
+            if let status, !["TRADING", "HALT", "BREAK"].contains(status) {
+                return .now(.error(400, "Failed to update symbol: status must be TRADING, HALT or BREAK"))
+            }
+            return database("Failed to update symbol") { db throws(PostgresError) in
+                let rows = try db.execute("""
+                    UPDATE symbols SET status = coalesce($2, status), is_active = coalesce($3::boolean, is_active),
+                                       updated_at = now()
+                    WHERE symbol = $1 RETURNING id
+                    """, [s, status, active.map { $0 ? "true" : "false" }])
+                return rows.isEmpty ? .error(404, "Symbol not found")
+                    : RESTResponse(status: 200, body: Array(#"{"message":"Symbol updated successfully"}"#.utf8), taggable: false)
+            }
+        case (.symbol(let s), _):
+            return database("Failed to delete symbol") { db throws(PostgresError) in
+                let rows = try db.execute("DELETE FROM symbols WHERE symbol = $1 RETURNING id", [s])
+                return rows.isEmpty ? .error(404, "Symbol not found")
+                    : RESTResponse(status: 200, body: Array(#"{"message":"Symbol deleted successfully"}"#.utf8), taggable: false)
+            }
+        default:
+            return .now(.notFound)
+        }
+    }
+
+    /// GET `/candles/:symbol/range?interval=1h&start_time=&end_time=` (RFC 3339): full candles
+    /// from PostgreSQL, `[]` when there are none.
+    func candleRange(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> Outcome {
+        _ = try symbolIndex(symbol)
+        let name = q["interval"].flatMap { $0.isEmpty ? nil : $0 } ?? "1h"
+        guard KlineInterval(name: name) != nil else { _ = try interval(name); return .now(.notFound) }
+        let start = q["start_time"] ?? "0001-01-01T00:00:00Z"
+        let end = q["end_time"] ?? "9999-12-31T23:59:59Z"
+        guard RFC3339.isValid(start) else { return .now(.error(400, "Invalid start_time format, use RFC3339")) }
+        guard RFC3339.isValid(end) else { return .now(.error(400, "Invalid end_time format, use RFC3339")) }
+        let market = q["market"] == "spot" ? "spot" : "futures"
+        return database("Failed to get candles") { db throws(PostgresError) in
+            let rows = try db.execute("""
+                SELECT $3::timestamptz > $4::timestamptz, json_build_object('symbol', $1::text, 'interval', $2::text,
+                  'start_time', $3::timestamptz, 'end_time', $4::timestamptz,
+                  'candles', coalesce((SELECT json_agg(json_build_object(
+                      'id', (extract(epoch FROM open_time) * 1000)::bigint, 'symbol', symbol,
+                      'open_time', open_time, 'close_time', close_time,
+                      'open', round(open, 8)::text, 'high', round(high, 8)::text, 'low', round(low, 8)::text,
+                      'close', round(close, 8)::text, 'volume', round(volume, 8)::text,
+                      'quote_asset_volume', round(quote_asset_volume, 8)::text,
+                      'taker_buy_base_asset_volume', round(taker_buy_base_volume, 8)::text,
+                      'taker_buy_quote_asset_volume', round(taker_buy_quote_volume, 8)::text,
+                      'trade_count', trade_count, 'interval', interval, 'created_at', updated_at, 'updated_at', updated_at)
+                      ORDER BY open_time)
+                    FROM candles WHERE symbol = $1 AND interval = $2 AND market = $5
+                      AND open_time >= $3::timestamptz AND open_time <= $4::timestamptz), '[]'::json))::text
+                """, [symbol, name, start, end, market])
+            guard let row = rows.first, row.count == 2 else { return .error(500, "Failed to get candles: no answer") }
+            if row[0] == "t" { return .error(400, "start time must be before end time") }
+            return .ok(Array((row[1] ?? "{}").utf8))
+        }
+    }
+}
+
+extension MarketREST {
+    /// GET `/aggregation/stats`: this worker's REST figures.
+    func aggregationStats() -> RESTResponse {
+        var out = JSONBytes(capacity: 300)
+        out.raw(#"{"service":"aggregation","stats":{"#)
+        out.key("memory_cache_size", first: true)
+        out.integer(Int64(candleAnswers.count))
+        out.key("answered_from_memory")
+        out.integer(Int64(counts.memory))
+        out.key("aggregations")
+        out.integer(Int64(counts.background))
+        out.key("refused_queue_full")
+        out.integer(Int64(counts.refused))
+        out.key("error_count")
+        out.raw("0")
+        out.key("last_error")
+        out.raw("null")
+        out.raw("}")
+        out.key("timestamp")
+        out.integer(nowMs())
+        out.raw("}")
+        return RESTResponse(status: 200, body: out.bytes, taggable: false)
+    }
+
+    /// `/data-collection/*`, POST `/candles/fetch`, POST `/websocket/symbols/:symbol`: the
+    /// feeder collects every configured symbol continuously and backfills gaps itself; workers
+    /// never call Binance. The answers say so instead of pretending to start anything.
+    func collection(_ route: APIRoute) -> RESTResponse {
+        let symbols = directory.servedNames.map { "\"\($0)\"" }.joined(separator: ",")
+        let intervals = served.map { "\"\($0.name)\"" }.joined(separator: ",")
+        switch route {
+        case .dataCollectionStats:
+            return .ok(Array(("{\"service\":\"data_collection\",\"stats\":{\"is_running\":true,\"mode\":\"continuous\","
+                + "\"active_symbols\":[\(symbols)],\"active_intervals\":[\(intervals)]}}").utf8))
+        case .dataCollectionAction(let action) where action == "collect" || action == "historical":
+            return RESTResponse(status: 200, body: Array(#"{"message":"Data is collected continuously by the feeder (streams and gap backfill); nothing to trigger","status":"running"}"#.utf8), taggable: false)
+        case .dataCollectionAction("start"):
+            return RESTResponse(status: 409, body: Array(#"{"error":"already_running","message":"the feeder collects continuously"}"#.utf8), taggable: false)
+        case .candlesFetch:
+            return RESTResponse(status: 200, body: Array(#"{"message":"Candles are kept current by the feeder; read them with GET /api/v1/aggregation/candles/:symbol/:interval"}"#.utf8), taggable: false)
+        default:
+            return RESTResponse(status: 501, body: Array(#"{"error":"not_supported","message":"symbols are configured with SYMBOLS and collection runs with the server; restart it to change them"}"#.utf8), taggable: false)
+        }
+    }
+}
+
+/// RFC 3339 date-times, as checked before PostgreSQL parses them.
+enum RFC3339 {
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
+    static func isValid(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        func digits(_ range: Range<Int>) -> Bool { range.upperBound <= b.count && b[range].allSatisfy { (48...57).contains($0) } }
+        guard b.count >= 20, digits(0..<4), b[4] == 45, digits(5..<7), b[7] == 45, digits(8..<10),
+              b[10] == 84 || b[10] == 116 || b[10] == 32, digits(11..<13), b[13] == 58, digits(14..<16), b[16] == 58,
+              digits(17..<19) else { return false }
+        var i = 19
+        if b[i] == 46 {
+            i += 1
+            let start = i
+            while i < b.count, (48...57).contains(b[i]) { i += 1 }
+            guard i > start else { return false }
+        }
+        guard i < b.count else { return false }
+        if b[i] == 90 || b[i] == 122 { return i + 1 == b.count }
+        return (b[i] == 43 || b[i] == 45) && i + 6 == b.count && digits(i + 1..<i + 3) && b[i + 3] == 58 && digits(i + 4..<i + 6)
+    }
+}

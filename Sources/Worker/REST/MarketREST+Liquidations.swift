@@ -1,0 +1,178 @@
+import Analytics
+import Market
+import ShmRing
+import Store
+
+/// One liquidation (`forceOrder`), from the state tables or PostgreSQL (migrations/0004).
+struct Liquidation: Equatable, Sendable {
+    var eventTimeMs: Int64
+    var tradeTimeMs: Int64
+    var sell: Bool
+    var orderType: String
+    var timeInForce: String
+    var status: String
+    var price: Int64
+    var averagePrice: Int64
+    var quantity: Int64
+    var lastFilled: Int64
+    var filled: Int64
+
+    init(_ r: LiquidationRecord) {
+        eventTimeMs = r.eventTimeMs
+        tradeTimeMs = r.tradeTimeMs
+        sell = r.side == OrderSide.sell.rawValue
+        orderType = r.orderType == LiquidationRecord.orderTypeMarket ? "MARKET" : "LIMIT"
+        timeInForce = ["", "GTC", "IOC", "FOK", "GTX"][Int(min(r.timeInForce, 4))]
+        if timeInForce.isEmpty { timeInForce = "IOC" }
+        status = (OrderStatus(rawValue: r.status) ?? .other).wireName
+        price = r.price
+        averagePrice = r.averagePrice
+        quantity = r.originalQuantity
+        lastFilled = r.lastFilledQuantity
+        filled = r.filledQuantity
+    }
+
+    /// A row of `SELECT` in `LiquidationHistory.columns` order.
+    init?(row r: [String?]) {
+        guard r.count == 10, let t = r[0].flatMap({ Int64($0) }), let p = CandleHistory.fixed(r[5]),
+              let ap = CandleHistory.fixed(r[6]), let q = CandleHistory.fixed(r[4]), let l = CandleHistory.fixed(r[8]),
+              let z = CandleHistory.fixed(r[9]) else { return nil }
+        eventTimeMs = t
+        tradeTimeMs = t
+        sell = r[1] == "SELL"
+        orderType = r[2] ?? "LIMIT"
+        timeInForce = r[3] ?? "IOC"
+        status = r[7] ?? "FILLED"
+        price = p
+        averagePrice = ap
+        quantity = q
+        lastFilled = l
+        filled = z
+    }
+
+    /// Binance's `{"e":"forceOrder","E","o":{...}}`, as the frontend parses it.
+    func forceOrder(_ out: inout JSONBytes, symbol: String) {
+        out.raw("{\"e\":\"forceOrder\"")
+        out.key("E")
+        out.integer(eventTimeMs)
+        out.key("o")
+        out.raw("{")
+        out.key("s", first: true)
+        out.asciiString(symbol)
+        out.key("S")
+        out.raw(sell ? "\"SELL\"" : "\"BUY\"")
+        out.key("o")
+        out.asciiString(orderType)
+        out.key("f")
+        out.asciiString(timeInForce)
+        out.key("q")
+        out.fixedString(quantity)
+        out.key("p")
+        out.fixedString(price)
+        out.key("ap")
+        out.fixedString(averagePrice)
+        out.key("X")
+        out.asciiString(status)
+        out.key("l")
+        out.fixedString(lastFilled)
+        out.key("z")
+        out.fixedString(filled)
+        out.key("T")
+        out.integer(tradeTimeMs)
+        out.raw("}}")
+    }
+}
+
+enum LiquidationHistory {
+    static let columns = """
+        (extract(epoch FROM trade_time) * 1000)::bigint, side, order_type, time_in_force, original_quantity, price,
+        average_price, status, last_filled_quantity, filled_accumulated_quantity
+        """
+
+    /// The newest `limit` liquidations of `symbol` before `beforeMs` and at or after `sinceMs`,
+    /// oldest first.
+    static func fetch(_ db: PostgresConnection, symbol: String, sinceMs: Int64?, beforeMs: Int64?,
+                      limit: Int) throws(PostgresError) -> [Liquidation] {
+        let rows = try db.execute("""
+            SELECT \(columns) FROM liquidations
+            WHERE symbol = $1
+              AND ($2::bigint IS NULL OR trade_time >= 'epoch'::timestamptz + $2::bigint * interval '1 millisecond')
+              AND ($3::bigint IS NULL OR trade_time < 'epoch'::timestamptz + $3::bigint * interval '1 millisecond')
+            ORDER BY trade_time DESC LIMIT $4
+            """, [symbol, sinceMs.map { String($0) }, beforeMs.map { String($0) }, String(limit)])
+        return rows.reversed().compactMap(Liquidation.init(row:))
+    }
+}
+
+extension MarketREST {
+    static let maxLiquidations = 10_000
+
+    /// GET `/websocket/liquidations/:symbol?limit=` (100; the frontend asks 2000): the newest
+    /// `forceOrder` events oldest first, from memory, and from PostgreSQL past what memory keeps.
+    /// Never 404 (an empty list), as the original.
+    func recentLiquidations(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> Outcome {
+        let index = try symbolIndex(symbol)
+        let limit = try integer(q, "limit", default: 100, range: 1...Self.maxLiquidations, lenient: 100)
+        let memory = tables.recentLiquidations(symbolIndex: index, limit: limit).map(Liquidation.init)
+        let kept = tables.geometry.liquidations
+        let render: @Sendable ([Liquidation], Int64) -> RESTResponse = { list, now in
+            var out = JSONBytes(capacity: 64 + list.count * 260)
+            out.raw("{")
+            out.key("symbol", first: true)
+            out.asciiString(symbol)
+            out.key("liquidations")
+            out.raw("[")
+            for (i, l) in list.enumerated() {
+                if i > 0 { out.raw(",") }
+                l.forceOrder(&out, symbol: symbol)
+            }
+            out.raw("]")
+            out.key("count")
+            out.integer(Int64(list.count))
+            out.key("limit")
+            out.integer(Int64(limit))
+            out.key("timestamp")
+            out.integer(now)
+            out.key("source")
+            out.raw("\"websocket_cache\"")
+            out.raw("}")
+            return RESTResponse(status: 200, body: out.bytes, headers: "Cache-Control: no-cache\r\n", taggable: false)
+        }
+        // Memory holds all there is when it is not full, or when it has enough.
+        if memory.count >= limit || memory.count < kept || queries.databaseURL == nil {
+            return .now(render(memory, nowMs()))
+        }
+        let now = nowMs
+        return .background { context in
+            let older = context.withDatabase { db throws(PostgresError) in
+                try LiquidationHistory.fetch(db, symbol: symbol, sinceMs: nil, beforeMs: memory.first?.tradeTimeMs,
+                                             limit: limit - memory.count)
+            } ?? []
+            return render(older + memory, now())
+        }
+    }
+
+    /// GET `/aggregation/liquidations/:symbol?hours=` (1; the frontend asks 48, which the
+    /// original silently cut to 1): `{t,p,v,side,type,conf}` per real liquidation over the
+    /// window, oldest first. `hours` is honoured up to 168 (a week) and clamped beyond.
+    func liquidationHistory(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> Outcome {
+        let index = try symbolIndex(symbol)
+        let hours = max(1, min(168, try integer(q, "hours", default: 1, range: Int.min...Int.max, lenient: 1)))
+        let since = nowMs() - Int64(hours) * 3_600_000
+        let memory = tables.recentLiquidations(symbolIndex: index, limit: tables.geometry.liquidations)
+            .map(Liquidation.init).filter { $0.tradeTimeMs >= since }
+        let render: @Sendable ([Liquidation]) -> RESTResponse = { list in
+            var body: [UInt8] = []
+            Self.report(list, symbol: symbol, hours: hours).appendJSON(to: &body)
+            return RESTResponse(status: 200, body: body, headers: "Cache-Control: no-cache\r\n")
+        }
+        guard queries.databaseURL != nil else { return .now(render(memory)) }
+        return .background { context in
+            let stored = context.withDatabase { db throws(PostgresError) in
+                try LiquidationHistory.fetch(db, symbol: symbol, sinceMs: since, beforeMs: memory.first?.tradeTimeMs,
+                                             limit: Self.maxLiquidations)
+            } ?? []
+            return render(stored + memory)
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Cache
+import Glibc
+import Posix
+import Store
+
+/// What a background REST job may use: the database (connected lazily, at most one attempt a
+/// second while it is away) and the time. Lives on the query thread only.
+public final class QueryContext {
+    let databaseURL: String?
+    /// Redis (nil without REDIS_URL): closed history and heavy answers.
+    let cache: ResponseCache?
+    /// Heavy answers kept on this thread: key → (expiry ms, answer).
+    private var memos: [String: (expiresMs: Int64, response: RESTResponse)] = [:]
+    private var connection: PostgresConnection?
+    private var lastAttemptNs: Int64 = .min / 2
+    /// Why the database is not usable, for answers and logs.
+    private(set) var databaseError: String?
+    let retryNs: Int64 = 1_000_000_000
+
+    init(databaseURL: String?, cache: ResponseCache?) {
+        self.databaseURL = databaseURL
+        self.cache = cache
+        databaseError = databaseURL == nil ? "no DATABASE_URL: serving shared memory only" : nil
+    }
+
+    /// The connection, or nil when there is no database or it is away.
+    var database: PostgresConnection? {
+        if let connection { return connection }
+        guard let url = databaseURL else { return nil }
+        let now = Clock.monotonicNanos()
+        guard now - lastAttemptNs >= retryNs else { return nil }
+        lastAttemptNs = now
+        do {
+            let c = try PostgresConnection(url: url, connectTimeoutSeconds: 2)
+            try c.execute("SET statement_timeout = 2500")
+            connection = c
+            databaseError = nil
+            return c
+        } catch {
+            databaseError = error.description
+            return nil
+        }
+    }
+
+    /// Forgets the connection after an error that may have broken it (a new one for the next job).
+    func dropConnection(_ why: String) {
+        databaseError = why
+        connection = nil
+    }
+
+    /// The answer kept under `key` while it is fresh, else `make()`'s, kept for `ttlMs`.
+    func memo(_ key: String, ttlMs: Int64, _ make: () -> RESTResponse) -> RESTResponse {
+        let now = Clock.realtimeMillis()
+        if let kept = memos[key], kept.expiresMs > now { return kept.response }
+        let response = make()
+        if response.status == 200 {
+            if memos.count >= 256 { memos = memos.filter { $0.value.expiresMs > now } }
+            if memos.count < 256 { memos[key] = (now + ttlMs, response) }
+        }
+        return response
+    }
+
+    /// Runs `body` on the database; on an error the connection is dropped (a new one is made
+    /// for the next job) and nil returned.
+    func withDatabase<T>(_ body: (PostgresConnection) throws(PostgresError) -> T) -> T? {
+        guard let db = database else { return nil }
+        do {
+            return try body(db)
+        } catch {
+            databaseError = error.description
+            connection = nil
+            return nil
+        }
+    }
+}
+
+/// A worker's thread for what may wait: database reads and heavy analytics. The loop hands it
+/// jobs and is woken through its eventfd when answers are ready, so a slow query never stalls
+/// the fan-out.
+public final class QueryThread: @unchecked Sendable {
+    public typealias Work = @Sendable (QueryContext) -> RESTResponse
+    struct Job {
+        let subscriber: SubscriberID
+        let work: Work
+    }
+
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    private let signal: UnsafeMutablePointer<pthread_cond_t>
+    private var jobs: [Job] = []
+    private var answers: [(SubscriberID, RESTResponse)] = []
+    private let wakeFD: Int32
+    let databaseURL: String?
+    /// Redis, shared with the loop's thread for its state (never waits on Redis).
+    public let cache: ResponseCache?
+    /// Jobs waiting beyond this are refused (503): the database is slower than the requests.
+    let maxQueued: Int
+    private var started = false
+
+    public init(databaseURL: String?, redisURL: String? = nil, wakeFD: Int32, maxQueued: Int = 512) {
+        self.databaseURL = databaseURL
+        cache = redisURL.map { ResponseCache(url: $0) }
+        self.wakeFD = wakeFD
+        self.maxQueued = maxQueued
+        lock = .allocate(capacity: 1)
+        signal = .allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(signal, nil)
+    }
+
+    /// Queues `work` for `subscriber`; false when the queue is full.
+    public func submit(_ subscriber: SubscriberID, _ work: @escaping Work) -> Bool {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        guard jobs.count < maxQueued else { return false }
+        if !started {
+            started = true
+            spawn()
+        }
+        jobs.append(Job(subscriber: subscriber, work: work))
+        pthread_cond_signal(signal)
+        return true
+    }
+
+    /// The answers ready now (the loop's thread).
+    public func takeAnswers() -> [(SubscriberID, RESTResponse)] {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        guard !answers.isEmpty else { return [] }
+        let ready = answers
+        answers = []
+        return ready
+    }
+
+    private func spawn() {
+        let body: @Sendable () -> Void = { [self] in self.serve() }
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { arg in
+            let box = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        if rc == 0 { pthread_detach(thread) } else { Unmanaged<Box>.fromOpaque(box).release() }
+    }
+
+    private final class Box: @unchecked Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+
+    private func serve() {
+        let context = QueryContext(databaseURL: databaseURL, cache: cache)
+        while true {
+            pthread_mutex_lock(lock)
+            while jobs.isEmpty { pthread_cond_wait(signal, lock) }
+            let job = jobs.removeFirst()
+            pthread_mutex_unlock(lock)
+            let response = job.work(context)
+            pthread_mutex_lock(lock)
+            answers.append((job.subscriber, response))
+            pthread_mutex_unlock(lock)
+            EventFD.signal(wakeFD)
+        }
+    }
+}
