@@ -13,6 +13,8 @@ public final class FeederProcess {
     let writer: RingWriter
     let tables: StateTables
     let signalFD: Int32
+    /// Storage to PostgreSQL when `DATABASE_URL` is set.
+    let persist: PersistPipeline?
     var wake = WakeList()
     var published: UInt64 = 0
     var lastBeatNs: Int64 = 0
@@ -33,11 +35,14 @@ public final class FeederProcess {
         c.word(Layout.Control.feedEpoch).storeReleasing(writer.epoch)
         c.word(Layout.Control.feedState).storeRelaxed(FeedState.connecting.rawValue)
         DatabaseProbe.start(url: config.databaseURL, control: c)
+        persist = PersistPipeline.start(config: config, segment: segment, log: logger)
     }
 
     /// Feeds the ring until TERM/INT/QUIT; returns the exit code.
     public func run() -> Int32 {
-        config.feedSource == .replay ? runReplay() : runLive()
+        let code = config.feedSource == .replay ? runReplay() : runLive()
+        persist?.stop()
+        return code
     }
 
     /// Binance (or the simulator) over WebSocket and REST.
@@ -45,7 +50,8 @@ public final class FeederProcess {
         let waker = WorkerWaker()
         let live: LiveFeed
         do {
-            live = try LiveFeed(config: config, log: log, segment: segment, writer: writer, tables: tables, waker: waker)
+            live = try LiveFeed(config: config, log: log, segment: segment, writer: writer, tables: tables, waker: waker,
+                                persist: persist)
         } catch {
             log.critical("live feed cannot start: \(error)")
             return ProcessExit.fatal

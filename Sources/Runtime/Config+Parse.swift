@@ -151,6 +151,10 @@ extension Config {
         if let n = try integer("MAX_CONNECTIONS_PER_ADDRESS", 1...1_000_000, "an integer 1–1000000") { c.maxConnectionsPerAddress = n }
         if let n = try integer("WS_QUEUE_BYTES", 4096...(64 << 20), "bytes, 4096–67108864") { c.wsQueueBytes = n }
         if let n = try integer("WS_REPLAY_MAX", 0...100_000, "an integer 0–100000") { c.wsReplayMax = n }
+        if let n = try integer("PERSIST_BUFFER_ROWS", 1_000...100_000_000, "rows, an integer 1000–100000000") { c.persistBufferRows = n }
+        if let n = try integer("BOOK_SNAPSHOT_SECONDS", 0...3_600, "seconds, an integer 0–3600 (0: no book snapshots)") {
+            c.bookSnapshotSeconds = n
+        }
         if let v = value("WS_SLOW_CLIENT") {
             switch v.lowercased() {
             case "gap": c.wsSlowClientClose = false
@@ -194,6 +198,8 @@ extension Config {
         e["CORS_ORIGINS"] = corsOrigins.joined(separator: ",")
         e["RATE_LIMIT_RPS"] = "\(rateLimitPerSecond)"
         e["RATE_LIMIT_BURST"] = "\(rateLimitBurst)"
+        e["PERSIST_BUFFER_ROWS"] = "\(persistBufferRows)"
+        e["BOOK_SNAPSHOT_SECONDS"] = "\(bookSnapshotSeconds)"
         if let t = tlsTrustFile { e["TLS_TRUST_FILE"] = t }
         if let s = shmName { e["SHM_NAME"] = s }
         if let d = databaseURL { e["DATABASE_URL"] = d }

@@ -66,6 +66,11 @@ public struct Config: Sendable, Equatable {
     public var rateLimitPerSecond: Double = 50
     /// Requests a quiet client may make at once (`RATE_LIMIT_BURST`).
     public var rateLimitBurst: Int = 100
+    /// Rows the feeder's storage buffer holds while PostgreSQL is slow or away; past it the
+    /// oldest are dropped and counted (`PERSIST_BUFFER_ROWS`).
+    public var persistBufferRows: Int = 1_000_000
+    /// Seconds between the binned book snapshots stored for the heatmap; 0: none (`BOOK_SNAPSHOT_SECONDS`).
+    public var bookSnapshotSeconds: Int = 10
     public var replayFile: String = "fixtures/binance/hftbacktest/spot_btcusdt_20240808.gz"
     public var replaySpeed: Double = 1
     public var heartbeatIntervalMs: Int = 1000
@@ -92,5 +97,6 @@ public struct Config: Sendable, Equatable {
         "FUTURES_REST_URLS", "TLS_TRUST_FILE", "FEED_STALL_MS", "FEED_MAX_CONNECTION_AGE",
         "FEED_STREAMS_PER_CONNECTION", "FUTURES_ROUTED", "WS_MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_ADDRESS",
         "WS_QUEUE_BYTES", "WS_SLOW_CLIENT", "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
+        "PERSIST_BUFFER_ROWS", "BOOK_SNAPSHOT_SECONDS",
     ]
 }

@@ -10,6 +10,10 @@
 ///  control + 22 KiB   +-------------------------------------------+
 ///                     | symbols   64 symbols × 2 markets × 64 B   |  index symbol * 2 + market
 ///  control + 30 KiB   +-------------------------------------------+
+///                     | storage   32 words (StorageCounter)       |  the persister's figures
+///  control + 30.25 KiB+-------------------------------------------+
+///                     | storage error  seqlock | length | 240 B   |  last error text, UTF-8
+///  control + 30.5 KiB +-------------------------------------------+
 /// ```
 extension Layout {
     public enum Feed {
@@ -50,6 +54,62 @@ extension Layout {
         }
 
         static let end = symbolsOffset + 64 * 2 * symbolEntrySize
+
+        /// The persister's figures (`StorageCounter`), written by the feeder's persistence thread.
+        public static let storageOffset = end
+        public static let storageCount = 32
+        /// Its last error: a seqlock word, a byte count, then the text.
+        public static let storageErrorOffset = storageOffset + 8 * storageCount
+        public static let storageErrorCapacity = 240
+        static let storageEnd = storageErrorOffset + 16 + storageErrorCapacity
+    }
+}
+
+/// The persister's figures (`Layout.Feed.storageOffset` + 8 × rawValue).
+public enum StorageCounter: Int, CaseIterable, Sendable {
+    /// `StorageStateCode`.
+    case state = 0
+    case capacity, pending
+    case candlesWritten, tradesWritten, liquidationsWritten, bookSnapshotsWritten
+    case dropped, rejected, flushes, flushErrors, outages
+    case lastFlushRealtimeNs, lastErrorRealtimeNs
+    /// Times the persistence reader was lapped by the ring writer, and the records it missed.
+    case readerLaps, readerMissed
+
+    public var name: String {
+        switch self {
+        case .state: "state"
+        case .capacity: "capacity"
+        case .pending: "pending"
+        case .candlesWritten: "candles_written"
+        case .tradesWritten: "trades_written"
+        case .liquidationsWritten: "liquidations_written"
+        case .bookSnapshotsWritten: "book_snapshots_written"
+        case .dropped: "dropped"
+        case .rejected: "rejected"
+        case .flushes: "flushes"
+        case .flushErrors: "flush_errors"
+        case .outages: "outages"
+        case .lastFlushRealtimeNs: "last_flush_realtime_ns"
+        case .lastErrorRealtimeNs: "last_error_realtime_ns"
+        case .readerLaps: "reader_laps"
+        case .readerMissed: "reader_missed"
+        }
+    }
+}
+
+/// The persister's state as stored in `StorageCounter.state` (the values of `Store.StorageState`).
+public enum StorageStateCode: UInt64, Sendable, CustomStringConvertible {
+    case notConfigured = 0, connecting = 1, up = 2, down = 3, stopped = 4
+
+    public var description: String {
+        switch self {
+        case .notConfigured: "not_configured"
+        case .connecting: "connecting"
+        case .up: "up"
+        case .down: "down"
+        case .stopped: "stopped"
+        }
     }
 }
 
@@ -137,5 +197,43 @@ extension ControlBlock {
     }
     public func feedSymbolWord(symbol: Int, market: MarketKind, _ offset: Int) -> SharedWord {
         word(Layout.Feed.symbolEntry(symbol: symbol, market: market) + offset)
+    }
+    public func storageCounter(_ c: StorageCounter) -> SharedWord { word(Layout.Feed.storageOffset + 8 * c.rawValue) }
+
+    /// The persister's last error (feeder only): under its own seqlock, cut to the capacity
+    /// on a character boundary. A word left odd by a dead writer is taken over, not trusted.
+    public func storeStorageError(_ text: String) {
+        let lock = word(Layout.Feed.storageErrorOffset)
+        let odd = lock.loadRelaxed() | 1
+        lock.storeRelaxed(odd)
+        // The odd value must be visible before any byte of the text changes.
+        storeFence()
+        var n = 0
+        for scalar in text.unicodeScalars {
+            let width = UTF8.width(scalar)
+            if n + width > Layout.Feed.storageErrorCapacity { break }
+            n += width
+        }
+        let bytes = Array(text.utf8.prefix(n))
+        let start = base + Layout.Feed.storageErrorOffset + 16
+        bytes.withUnsafeBytes { if let b = $0.baseAddress { start.copyMemory(from: b, byteCount: $0.count) } }
+        word(Layout.Feed.storageErrorOffset + 8).storeRelaxed(UInt64(bytes.count))
+        // Pairs with the loadAcquiring in `storageError`'s seqlock read.
+        lock.storeReleasing(odd &+ 1)
+    }
+
+    /// The persister's last error ("" if none, or if it stayed torn).
+    public var storageError: String {
+        let start = UnsafeRawPointer(base + Layout.Feed.storageErrorOffset + 16)
+        let text = Seqlock(at: base + Layout.Feed.storageErrorOffset).read(attempts: 100) { () -> [UInt8] in
+            let n = min(Int(word(Layout.Feed.storageErrorOffset + 8).loadRelaxed()), Layout.Feed.storageErrorCapacity)
+            return Array(UnsafeRawBufferPointer(start: start, count: n))
+        }
+        return String(decoding: text ?? [], as: UTF8.self)
+    }
+
+    /// Zeroes the storage figures and error (a feeder starting, with or without a database).
+    public func resetStorage() {
+        for offset in stride(from: Layout.Feed.storageOffset, to: Layout.Feed.storageEnd, by: 8) { word(offset).storeRelaxed(0) }
     }
 }

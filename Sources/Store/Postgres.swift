@@ -5,13 +5,32 @@ import Glibc
 public struct PostgresError: Error, CustomStringConvertible, Equatable {
     public let context: String
     public let message: String
+    /// The server's SQLSTATE (`23505`, `57P01`…), empty when the error came from libpq
+    /// itself (no connection, the connection broke).
+    public var sqlState: String = ""
     public var description: String { "\(context): \(message.trimmingTrailingNewlines)" }
+
+    /// The description on one line (libpq's messages carry newlines and tabs), for logs and status.
+    public var oneLine: String {
+        var out = ""
+        var space = false
+        for c in description {
+            if c == "\n" || c == "\t" || c == "\r" || c == " " {
+                space = true
+            } else {
+                if space && !out.isEmpty { out.append(" ") }
+                space = false
+                out.append(c)
+            }
+        }
+        return out
+    }
 }
 
 /// One libpq connection, closed when the owner goes away. Blocking: use it off the hot path
 /// (the migration command, the feeder's persistence thread).
 public final class PostgresConnection {
-    private let conn: OpaquePointer
+    let conn: OpaquePointer
 
     /// Connects to a `postgres://` URL; `connect_timeout` defaults to 5 s.
     public init(url: String, connectTimeoutSeconds: Int = 5) throws(PostgresError) {
@@ -23,6 +42,8 @@ public final class PostgresConnection {
             throw PostgresError(context: "connect to \(Postgres.redacted(url))", message: message)
         }
         conn = c
+        // Notices (a server shutting down warns each session) would go to stderr; drop them.
+        PQsetNoticeProcessor(c, { _, _ in }, nil)
         _ = try? execute("SET client_min_messages TO warning")
     }
 
@@ -53,7 +74,8 @@ public final class PostgresConnection {
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
             let first = sql.split(separator: "\n").first.map(String.init) ?? sql
-            throw PostgresError(context: "\(first.prefix(80))", message: String(cString: PQresultErrorMessage(result)))
+            throw PostgresError(context: "\(first.prefix(80))", message: String(cString: PQresultErrorMessage(result)),
+                                sqlState: Self.sqlState(result))
         }
         var out: [[String?]] = []
         for r in 0..<PQntuples(result) {
@@ -66,7 +88,16 @@ public final class PostgresConnection {
         return out
     }
 
-    private var lastError: String { String(cString: PQerrorMessage(conn)) }
+    var lastError: String { String(cString: PQerrorMessage(conn)) }
+
+    /// Whether the connection is still usable (false once the server went away).
+    public var isConnected: Bool { PQstatus(conn) == CONNECTION_OK }
+
+    /// A failed result's SQLSTATE, or "".
+    static func sqlState(_ result: OpaquePointer) -> String {
+        guard let field = PQresultErrorField(result, Int32(UInt8(ascii: "C"))) else { return "" }  // PG_DIAG_SQLSTATE
+        return String(cString: field)
+    }
 }
 
 /// Connection-free helpers.

@@ -43,6 +43,7 @@ public struct StatusReport: Sendable {
     public var replayLoops: UInt64
     public var children: [Child]
     public var feed: FeedReport
+    public var storage: StorageReport
 
     public init(segment: Segment) {
         let c = segment.control
@@ -64,6 +65,7 @@ public struct StatusReport: Sendable {
         database = c.databaseState
         replayLoops = c.feedReplayLoops
         feed = FeedReport(segment: segment)
+        storage = StorageReport(control: c, now: now)
         let latest = ringSequence
         children = c.slots.filter { $0.state != .free }.map { s in
             let seq = s.ringSequence
@@ -81,7 +83,8 @@ public struct StatusReport: Sendable {
         var out = "supervisor pid \(supervisorPid)\(supervisorAlive ? "" : " (not running)")  up \(Self.duration(uptimeSeconds))"
         out += "  workers \(children.filter { $0.kind == .worker && $0.state != .stopping }.count)/\(workersWanted)  generation \(generation)\n"
         let age = lastRecordAgeMs.map { "\($0) ms ago" } ?? "never"
-        out += "feed \(feedState)  epoch \(epoch)  ring seq \(ringSequence)  records \(recordsPublished)  last record \(age)  database \(database)\n\n"
+        out += "feed \(feedState)  epoch \(epoch)  ring seq \(ringSequence)  records \(recordsPublished)  last record \(age)  database \(database)\n"
+        out += storage.table() + "\n"
         let header = ["SLOT", "KIND", "STATE", "PID", "UPTIME", "RESTARTS", "GEN", "RING SEQ", "LAG", "LAPS", "CONNS", "REQUESTS"]
         var rows = [header]
         for c in children {
@@ -137,6 +140,7 @@ public struct StatusReport: Sendable {
         w.field("sequence", ringSequence); w.field("capacity_bytes", ringCapacity); w.field("records_written", ringRecordsWritten)
         w.endObject()
         w.field("database", database.description)
+        storage.write(into: &w)
         w.beginArray("children")
         for c in children {
             w.beginObject()
@@ -165,5 +169,60 @@ public struct StatusReport: Sendable {
         if t < 60 { return "\(t)s" }
         if t < 3600 { return "\(t / 60)m\(t % 60)s" }
         return "\(t / 3600)h\((t % 3600) / 60)m"
+    }
+}
+
+/// The feeder's persister (PostgreSQL writes) as the control block shows it.
+public struct StorageReport: Sendable {
+    public var state: StorageStateCode
+    /// Every `StorageCounter` by raw value.
+    public var values: [UInt64]
+    public var lastError: String
+    public var lastErrorAgeMs: Int64?
+    public var lastFlushAgeMs: Int64?
+
+    public init(control c: ControlBlock, now: Int64) {
+        values = StorageCounter.allCases.map { c.storageCounter($0).loadRelaxed() }
+        state = StorageStateCode(rawValue: values[StorageCounter.state.rawValue]) ?? .notConfigured
+        lastError = c.storageError
+        func age(_ counter: StorageCounter) -> Int64? {
+            let t = Int64(bitPattern: values[counter.rawValue])
+            return t > 0 ? max(0, (now - t) / 1_000_000) : nil
+        }
+        lastErrorAgeMs = age(.lastErrorRealtimeNs)
+        lastFlushAgeMs = age(.lastFlushRealtimeNs)
+    }
+
+    public subscript(c: StorageCounter) -> UInt64 { values[c.rawValue] }
+
+    /// One line (two with an error) for `tterminal status`.
+    public func table() -> String {
+        guard state != .notConfigured else { return "storage not configured (no DATABASE_URL)\n" }
+        var out = "storage \(state)  written candles \(self[.candlesWritten]) trades \(self[.tradesWritten])"
+        out += " liquidations \(self[.liquidationsWritten]) book_snapshots \(self[.bookSnapshotsWritten])"
+        out += "  pending \(self[.pending])/\(self[.capacity])  dropped \(self[.dropped])  rejected \(self[.rejected])"
+        out += "  flushes \(self[.flushes])  errors \(self[.flushErrors])  outages \(self[.outages])"
+        out += "  reader laps \(self[.readerLaps]) missed \(self[.readerMissed])\n"
+        if !lastError.isEmpty {
+            out += "storage last error\(lastErrorAgeMs.map { " (\($0 / 1000) s ago)" } ?? ""): \(lastError)\n"
+        }
+        return out
+    }
+
+    /// The `storage` object of the status JSON.
+    public func write(into w: inout JSONWriter) {
+        w.beginObject("storage")
+        w.field("state", state.description)
+        w.beginObject("written")
+        w.field("candles", self[.candlesWritten]); w.field("trades", self[.tradesWritten])
+        w.field("liquidations", self[.liquidationsWritten]); w.field("book_snapshots", self[.bookSnapshotsWritten])
+        w.endObject()
+        for c in [StorageCounter.pending, .capacity, .dropped, .rejected, .flushes, .flushErrors, .outages, .readerLaps, .readerMissed] {
+            w.field(c.name, self[c])
+        }
+        if let a = lastFlushAgeMs { w.field("last_flush_age_ms", a) } else { w.null("last_flush_age_ms") }
+        if lastError.isEmpty { w.null("last_error") } else { w.field("last_error", lastError) }
+        if let a = lastErrorAgeMs { w.field("last_error_age_ms", a) } else { w.null("last_error_age_ms") }
+        w.endObject()
     }
 }

@@ -38,14 +38,18 @@ final class LiveFeed {
     let inbox: FeedInbox
     let waker: WorkerWaker
     let tls: TLSContext
+    /// Persistence, when `DATABASE_URL` is set: it gets REST candles, and a longer history.
+    let persist: PersistPipeline?
     let spotStreams: [Endpoint]
     let futuresStreams: [Endpoint]
     private var core: FeedManagerCore
     private var connections: [Int: StreamConnection] = [:]
     private var lines: [Int: Int] = [:]  // connection id → control-block line
 
-    init(config: Config, log: Logger, segment: Segment, writer: RingWriter, tables: StateTables, waker: WorkerWaker) throws {
+    init(config: Config, log: Logger, segment: Segment, writer: RingWriter, tables: StateTables, waker: WorkerWaker,
+         persist: PersistPipeline? = nil) throws {
         self.config = config
+        self.persist = persist
         self.log = log
         self.segment = segment
         self.waker = waker
@@ -70,7 +74,7 @@ final class LiveFeed {
                               wake: wakeAll)
         rest = try RESTWorker(symbols: publisher.symbolTable, spot: spotREST, futures: futuresREST, tls: tls, log: log)
         let p = publisher
-        rest.deliver = { request, result in p.restResult(request, result) }
+        rest.deliver = { request, result in p.restResult(request, result, persist: persist) }
         publisher.rest = rest
         let now = Clock.monotonicNanos()
         let (spotCount, futuresCount) = (spotStreams.count, futuresStreams.count)
@@ -115,13 +119,15 @@ final class LiveFeed {
         c.word(Layout.Control.feedState).storeRelaxed(FeedState.down.rawValue)
     }
 
-    /// Candles of every served interval, so REST and new subscribers have history at once.
+    /// Candles of every served interval, so REST and new subscribers have history at once
+    /// (and, when persisting, the database gets `PersistPipeline.historyCandles` of each).
     private func requestHistory() {
         let perInterval = max(1, min(1000, StateTables(segment: segment).geometry.candlesPerInterval))
         for s in 0..<config.symbols.count {
             for market in MarketKind.allCases {
+                let limit = persist == nil ? perInterval : max(perInterval, PersistPipeline.historyLimit(market))
                 for interval in config.intervals {
-                    rest.enqueue(.klines(symbol: SymbolID(s), market: market, interval: interval, startTime: nil, limit: perInterval))
+                    rest.enqueue(.klines(symbol: SymbolID(s), market: market, interval: interval, startTime: nil, limit: limit))
                 }
             }
         }

@@ -7,18 +7,26 @@ import ShmRing
 
 /// What REST brought back (snapshots, candles, trades of a gap), and the periodic upkeep.
 extension Publisher {
-    func restResult(_ request: RESTRequest, _ result: Result<[UInt8], NetError>) {
-        lock.withLock {
+    /// `persist`, when the feeder stores to PostgreSQL, also gets the candles of klines answers.
+    func restResult(_ request: RESTRequest, _ result: Result<[UInt8], NetError>, persist: PersistPipeline? = nil) {
+        let bars: [KlineBar] = lock.withLock {
             switch request {
             case .depth(let s, let m):
                 depthResult(entry(s, m), result)
             case .klines(let s, let m, let interval, let start, _):
-                klinesResult(entry(s, m), interval: interval, backfill: start != nil, result)
+                return klinesResult(entry(s, m), interval: interval, backfill: start != nil, result)
             case .trades(let s, let m, let range):
                 tradesResult(entry(s, m), range: range, result)
             }
+            return []
         }
         wake()
+        if let persist, case .klines(let s, let m, let interval, let start, let limit) = request {
+            persist.restCandles(bars, symbol: s, market: m, interval: interval)
+            if let older = PersistPipeline.olderPage(symbol: s, market: m, interval: interval, startTime: start, limit: limit, bars: bars) {
+                rest?.enqueue(older)
+            }
+        }
     }
 
     func depthResult(_ e: Entry, _ result: Result<[UInt8], NetError>) {
@@ -50,8 +58,10 @@ extension Publisher {
         }
     }
 
-    func klinesResult(_ e: Entry, interval: KlineInterval, backfill: Bool, _ result: Result<[UInt8], NetError>) {
-        guard case .success(let body) = result else { return }
+    /// Keeps the candles of a klines answer; returns them.
+    @discardableResult
+    func klinesResult(_ e: Entry, interval: KlineInterval, backfill: Bool, _ result: Result<[UInt8], NetError>) -> [KlineBar] {
+        guard case .success(let body) = result else { return [] }
         let nowMs = Clock.realtimeMillis()
         let slot = Int(interval.rawValue)
         var bars: [KlineBar] = []
@@ -70,6 +80,7 @@ extension Publisher {
             tables.updateCandle(symbolIndex: Int(e.symbol), market: e.market, interval: interval.rawValue, candle: candle)
             if closed { e.lastClosedOpenMs[slot] = max(e.lastClosedOpenMs[slot], bar.openTime) }
         }
+        return bars
     }
 
     func tradesResult(_ e: Entry, range: ClosedRange<Int64>, _ result: Result<[UInt8], NetError>) {

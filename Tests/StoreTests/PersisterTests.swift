@@ -1,0 +1,164 @@
+import Glibc
+import Testing
+@testable import Store
+
+/// Events a persister sent, kept for assertions.
+final class EventLog: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var list: [PersisterEvent] = []
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    func append(_ e: PersisterEvent) {
+        pthread_mutex_lock(&mutex)
+        list.append(e)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    var events: [PersisterEvent] {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return list
+    }
+}
+
+/// A switch the tests flip to make the database "away" for new connections.
+final class Switch: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var value = false
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    var isOn: Bool {
+        get {
+            pthread_mutex_lock(&mutex)
+            defer { pthread_mutex_unlock(&mutex) }
+            return value
+        }
+        set {
+            pthread_mutex_lock(&mutex)
+            value = newValue
+            pthread_mutex_unlock(&mutex)
+        }
+    }
+}
+
+/// Fast settings, so the tests run in seconds.
+func quickOptions(capacity: Int = 1_000_000, chunk: Int = 100) -> Persister.Options {
+    var o = Persister.Options(capacityRows: capacity)
+    o.chunkRows = chunk
+    o.flushIntervalNs = 50_000_000
+    o.backoffInitialNs = 100_000_000
+    o.backoffMaxNs = 400_000_000
+    return o
+}
+
+func trades(_ ids: ClosedRange<Int64>) -> RowBatch {
+    var b = RowBatch()
+    b.trades = ids.map { Rows.trade($0) }
+    return b
+}
+
+@Suite("Persister on PostgreSQL", .serialized, .enabled(if: databaseURL != nil, "needs DATABASE_URL (make test starts PostgreSQL)"))
+struct PersisterTests {
+    @Test("rows added from another thread are written in batches and counted per table")
+    func writesEverything() throws {
+        let s = try SchemaTests.Scratch("persist_all")
+        defer { s.done() }
+        try s.migrator.up()
+        let log = EventLog()
+        let p = Persister(options: quickOptions(), connect: Persister.connector(url: databaseURL!, setup: "SET search_path TO \(s.schema)"),
+                          events: log.append)
+        p.start()
+        defer { p.stop() }
+        for start in stride(from: Int64(1), through: 2_000, by: 40) {
+            var b = trades(start...(start + 39))
+            if start == 1 { b.candles = [Rows.candle()]; b.liquidations = [Rows.liquidation()]; b.bookSnapshots = [Rows.snapshot()] }
+            p.add(&b)
+            #expect(b.isEmpty)
+        }
+        #expect(eventually(20) { p.snapshot.pending == 0 && p.snapshot.written.trades == 2_000 })
+        let stats = p.snapshot
+        #expect(stats.state == .up && stats.written.candles == 1 && stats.written.liquidations == 1 && stats.written.bookSnapshots == 1)
+        #expect(stats.dropped == TableCounts() && stats.flushErrors == 0 && stats.outages == 0 && stats.flushes >= 1)
+        #expect(try s.count("trades") == 2_000)
+        #expect(log.events.isEmpty)
+    }
+
+    @Test("rows the server refuses are counted as rejected and do not hold back the other tables")
+    func rejectedTable() throws {
+        let s = try SchemaTests.Scratch("persist_reject")
+        defer { s.done() }
+        try s.migrator.up()
+        let log = EventLog()
+        let p = Persister(options: quickOptions(), connect: Persister.connector(url: databaseURL!, setup: "SET search_path TO \(s.schema)"),
+                          events: log.append)
+        p.start()
+        var b = trades(1...10)
+        b.bookSnapshots = [Rows.snapshot(binSize: 0)]
+        p.add(&b)
+        #expect(eventually(20) { p.snapshot.pending == 0 })
+        p.stop()
+        let stats = p.snapshot
+        #expect(stats.written.trades == 10 && stats.rejected.bookSnapshots == 1 && stats.written.bookSnapshots == 0)
+        #expect(try s.count("trades") == 10)
+        #expect(log.events.contains { if case .rejected(.bookSnapshots, 1, _) = $0 { true } else { false } })
+        #expect(stats.lastError.contains("book_snapshots_bin_size_check") || stats.lastError.contains("check"), "\(stats.lastError)")
+    }
+
+    @Test("with the database away and a small bound, the oldest rows are dropped and counted; the newest arrive when it returns")
+    func boundWhileAway() throws {
+        let s = try SchemaTests.Scratch("persist_bound")
+        defer { s.done() }
+        try s.migrator.up()
+        let away = Switch()
+        away.isOn = true
+        let real = Persister.connector(url: databaseURL!, setup: "SET search_path TO \(s.schema)")
+        let connect: Persister.Connect = { () throws(PostgresError) -> PostgresConnection in
+            if away.isOn { throw PostgresError(context: "connect", message: "away (test)") }
+            return try real()
+        }
+        let log = EventLog()
+        let p = Persister(options: quickOptions(capacity: 1_000, chunk: 100), connect: connect, events: log.append)
+        p.start()
+        defer { p.stop() }
+        var first = trades(1...100)
+        p.add(&first)
+        // The writer holds these 100 (one chunk) while it retries.
+        #expect(eventually(10) { p.snapshot.state == .down })
+        for start in stride(from: Int64(101), through: 2_500, by: 50) {
+            var b = trades(start...(start + 49))
+            p.add(&b)
+        }
+        let down = p.snapshot
+        #expect(down.pending == 1_000, "the bound holds")
+        #expect(down.dropped.trades == 1_500 && down.outages == 1 && down.flushErrors >= 1)
+        #expect(down.lastError.contains("away (test)"))
+        #expect(eventually(5) { log.events.contains { if case .dropping(1_000, _) = $0 { true } else { false } } })
+
+        away.isOn = false
+        #expect(eventually(20) { p.snapshot.pending == 0 && p.snapshot.state == .up })
+        let ids = try s.db.execute("SELECT count(*), min(trade_id), max(trade_id) FROM trades")
+        // The chunk in flight when the bound was hit (the first 100) is kept; the oldest
+        // queued chunks went; the newest 900 stayed.
+        #expect(ids == [["1000", "1", "2500"]])
+        #expect(try s.db.execute("SELECT count(*) FROM trades WHERE trade_id BETWEEN 101 AND 1600") == [["0"]])
+        #expect(p.snapshot.written.trades == 1_000)
+        #expect(log.events.contains { if case .databaseBack(_, 1_000, 1_500) = $0 { true } else { false } }, "\(log.events)")
+    }
+
+    @Test("stopping with the database away counts what is left as dropped, within the drain time")
+    func stopWhileAway() {
+        let p = Persister(options: quickOptions(capacity: 500, chunk: 100),
+                          connect: Persister.connector(url: "postgres://postgres@127.0.0.1:1/none?sslmode=disable"))
+        p.start()
+        var b = trades(1...300)
+        p.add(&b)
+        #expect(eventually(10) { p.snapshot.state == .down })
+        let started = clockMillis()
+        p.stop(drainNs: 300_000_000)
+        #expect(clockMillis() - started < 5_000)
+        let stats = p.snapshot
+        #expect(stats.state == .stopped && stats.pending == 0 && stats.dropped.trades == 300 && stats.written.total == 0)
+    }
+}
