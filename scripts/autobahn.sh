@@ -20,7 +20,7 @@ fi
 
 PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 LOG=$(mktemp /tmp/tterminal-autobahn-XXXXXX.log)
-PORT=$PORT HOST=127.0.0.1 WORKERS=1 SHM_NAME=/tterminal-autobahn-$PORT ENV_FILE=/dev/null \
+PORT=$PORT HOST=127.0.0.1 WORKERS=1 SHM_NAME=/tterminal-autobahn-$PORT ENV_FILE=/dev/null RATE_LIMIT_RPS=0 \
   FEED_SOURCE=replay REPLAY_FILE="$ROOT/fixtures/binance/hftbacktest/spot_btcusdt_20240808.gz" \
   "$BIN" serve >"$LOG" 2>&1 &
 server=$!

@@ -66,7 +66,7 @@ start() {
   [ -s "$READY" ] || { log "the simulator did not start"; return 1; }
   PORT=$(free_port); SEG=/tterminal-bench-ws-$PORT
   env -i PATH=/usr/bin:/bin PORT="$PORT" HOST=127.0.0.1 WORKERS="$workers" SHM_NAME="$SEG" SYMBOLS=BTCUSDT \
-    ENV_FILE=/dev/null FEED_SOURCE=simulator SPOT_WS_URLS="$(field spot)" FUTURES_WS_URLS="$(field futures)" \
+    ENV_FILE=/dev/null RATE_LIMIT_RPS=0 FEED_SOURCE=simulator SPOT_WS_URLS="$(field spot)" FUTURES_WS_URLS="$(field futures)" \
     SPOT_REST_URLS="$(field rest)" FUTURES_REST_URLS="$(field futuresRest)" LOG_LEVEL=warning "$@" \
     setsid ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$BIN" serve >"$RUN_DIR/bench-ws-server.log" 2>&1 &
   SERVE=$!

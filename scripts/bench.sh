@@ -129,7 +129,7 @@ else
   URL="http://127.0.0.1:$PORT/api/v1/health"
   log "starting tterminal serve on 127.0.0.1:$PORT with $WORKERS workers (log $SERVER_LOG)"
   # setsid: the server leads its own process group, so a stuck tree can be killed whole.
-  PORT=$PORT HOST=127.0.0.1 WORKERS=$WORKERS setsid "$BIN_DIR/tterminal" serve > "$SERVER_LOG" 2>&1 &
+  PORT=$PORT HOST=127.0.0.1 WORKERS=$WORKERS RATE_LIMIT_RPS=0 setsid "$BIN_DIR/tterminal" serve > "$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   up=0
   for _ in $(seq 1 $(( HEALTH_WAIT * 5 ))); do

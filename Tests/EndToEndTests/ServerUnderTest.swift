@@ -44,6 +44,9 @@ final class ServerUnderTest {
             "SHM_NAME": segmentName, "LOG_FILE": logPath, "LOG_LEVEL": "debug", "RING_MB": "4",
             "REPLAY_FILE": repositoryRoot + "/fixtures/binance/hftbacktest/spot_btcusdt_20240808.gz", "REPLAY_SPEED": "20",
             "HEARTBEAT_INTERVAL_MS": "200", "SHUTDOWN_TIMEOUT": "5", "ENV_FILE": "/dev/null", "FEED_SOURCE": "replay",
+            // These tests poll from one address faster than a terminal does; the per-address
+            // limit has tests of its own (WorkerTests, APILoopTests).
+            "RATE_LIMIT_RPS": "0",
         ]
         for (k, v) in extra { env[k] = v }
     }
