@@ -22,7 +22,7 @@ extension OpenAPITests {
         }
     }
 
-    @Test("every answer has the expected status, documented for its operation, and a body that fits the documented schema",
+    @Test("every answer has the expected status, documented for its operation, a body that fits the documented schema, and only documented query parameters",
           arguments: OpenAPISamples.answered)
     func answerFitsTheDocument(_ sample: APISample) throws {
         let fixture = try OpenAPIFixture()
@@ -32,6 +32,12 @@ extension OpenAPITests {
         #expect(response.status == sample.status, "\(sample): got \(response.status) \(text)")
         let (template, item) = try #require(model.template(for: sample.path), "\(sample): no documented path")
         let operation = try #require(model.operation(item, sample.method), "\(sample): method not documented")
+        let parameters = ((item["parameters"]?.array ?? []) + (operation["parameters"]?.array ?? [])).compactMap(model.resolved)
+        let documentedQuery = Set(parameters.filter { $0["in"] == .string("query") }.compactMap { $0["name"]?.string })
+        for pair in (sample.request.query ?? "").split(separator: "&") {
+            let name = String(pair.split(separator: "=", maxSplits: 1)[0])
+            #expect(documentedQuery.contains(name), "\(sample): query parameter `\(name)` is not documented")
+        }
         guard let documented = model.response(operation, status: response.status) else {
             Issue.record("\(sample): status \(response.status) is not documented for \(sample.method) \(template): \(text)")
             return
