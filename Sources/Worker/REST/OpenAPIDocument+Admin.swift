@@ -1,0 +1,241 @@
+/// The routes the frontend does not use: symbols CRUD (API.md §1.2) and the collection
+/// endpoints (§1.5, POST `/candles/fetch`, POST `/websocket/symbols`).
+extension OpenAPIDocument {
+    static let adminPaths = #"""
+        "/api/v1/symbols": {
+          "get": {
+            "tags": ["symbols"], "operationId": "listSymbols",
+            "summary": "All rows of `symbols`, ordered by symbol",
+            "parameters": [{"name": "active", "in": "query", "description": "Exactly `true`: only active symbols.", "schema": {"type": "string"}}],
+            "responses": {
+              "200": {"description": "The rows; `symbols` is null when there are none, `symbol` always `\"\"` (as the original).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SymbolList"}}}},
+              "304": {"$ref": "#/components/responses/NotModified"},
+              "429": {"$ref": "#/components/responses/RateLimited"},
+              "500": {"description": "`Failed to retrieve symbols: ...`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          },
+          "post": {
+            "tags": ["symbols"], "operationId": "createSymbol",
+            "summary": "Adds a row (upper-cased), active, with the original's fixed filters",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SymbolCreate"}}}},
+            "responses": {
+              "201": {"description": "The row.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Symbol"}}}},
+              "400": {"description": "`Invalid request body: ...` or `Failed to create symbol: ...` (a missing field, a bad status, a duplicate).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"},
+              "500": {"description": "The statement failed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
+        "/api/v1/symbols/{symbol}": {
+          "parameters": [{"name": "symbol", "in": "path", "required": true, "description": "Upper-cased; need not be served.", "schema": {"type": "string"}}],
+          "get": {
+            "tags": ["symbols"], "operationId": "getSymbol",
+            "summary": "One row",
+            "responses": {
+              "200": {"description": "The row.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Symbol"}}}},
+              "304": {"$ref": "#/components/responses/NotModified"},
+              "404": {"description": "`{\"error\":\"Symbol not found\"}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"},
+              "500": {"description": "`Failed to retrieve symbol: ...`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          },
+          "put": {
+            "tags": ["symbols"], "operationId": "updateSymbol",
+            "summary": "Sets `status` and/or `is_active` (works, unlike the original's)",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SymbolUpdate"}}}},
+            "responses": {
+              "200": {"description": "`{\"message\":\"Symbol updated successfully\"}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}},
+              "400": {"description": "`Invalid request body: ...`, `Failed to update symbol: no fields to update` or a bad status.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "404": {"description": "`{\"error\":\"Symbol not found\"}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"},
+              "500": {"description": "The statement failed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          },
+          "delete": {
+            "tags": ["symbols"], "operationId": "deleteSymbol",
+            "summary": "Removes a row (a missing one is 404, not the original's 500)",
+            "responses": {
+              "200": {"description": "`{\"message\":\"Symbol deleted successfully\"}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}},
+              "404": {"description": "`{\"error\":\"Symbol not found\"}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"},
+              "500": {"description": "The statement failed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        },
+        "/api/v1/data-collection/stats": {
+          "get": {
+            "tags": ["collection"], "operationId": "getCollectionStats",
+            "summary": "What the feeder collects: always running, continuously",
+            "responses": {
+              "200": {"description": "The collection.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionStats"}}}},
+              "304": {"$ref": "#/components/responses/NotModified"},
+              "429": {"$ref": "#/components/responses/RateLimited"}
+            }
+          }
+        },
+        "/api/v1/data-collection/collect": {
+          "post": {
+            "tags": ["collection"], "operationId": "collectNow",
+            "summary": "Nothing to trigger: the feeder collects and backfills continuously",
+            "responses": {
+              "200": {"description": "Says so, with `status: running`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionAnswer"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
+            }
+          }
+        },
+        "/api/v1/data-collection/historical": {
+          "post": {
+            "tags": ["collection"], "operationId": "collectHistory",
+            "summary": "As `collect` (the original's did the same)",
+            "responses": {
+              "200": {"description": "Says so, with `status: running`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionAnswer"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
+            }
+          }
+        },
+        "/api/v1/data-collection/start": {
+          "post": {
+            "tags": ["collection"], "operationId": "startCollection",
+            "summary": "Always running: 409 `already_running`",
+            "responses": {
+              "409": {"description": "`{\"error\":\"already_running\",\"message\":...}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
+            }
+          }
+        },
+        "/api/v1/data-collection/stop": {
+          "post": {
+            "tags": ["collection"], "operationId": "stopCollection",
+            "summary": "Not supported: collection runs with the server",
+            "responses": {
+              "429": {"$ref": "#/components/responses/RateLimited"},
+              "501": {"description": "`{\"error\":\"not_supported\",\"message\":...}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}}
+            }
+          }
+        },
+        "/api/v1/data-collection/symbols": {
+          "post": {
+            "tags": ["collection"], "operationId": "addCollectedSymbol",
+            "summary": "Not supported: symbols are configured with `SYMBOLS`",
+            "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"symbol": {"type": "string"}}}}}},
+            "responses": {
+              "429": {"$ref": "#/components/responses/RateLimited"},
+              "501": {"description": "`{\"error\":\"not_supported\",\"message\":...}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}}
+            }
+          }
+        },
+        "/api/v1/data-collection/symbols/{symbol}": {
+          "delete": {
+            "tags": ["collection"], "operationId": "removeCollectedSymbol",
+            "summary": "Not supported: symbols are configured with `SYMBOLS`",
+            "parameters": [{"name": "symbol", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {
+              "429": {"$ref": "#/components/responses/RateLimited"},
+              "501": {"description": "`{\"error\":\"not_supported\",\"message\":...}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}}
+            }
+          }
+        },
+        "/api/v1/candles/fetch": {
+          "post": {
+            "tags": ["collection"], "operationId": "fetchCandles",
+            "summary": "Nothing to fetch: the feeder keeps candles current",
+            "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"symbol": {"type": "string"}, "interval": {"type": "string"}, "limit": {"type": "integer"}}}}}},
+            "responses": {
+              "200": {"description": "Says where to read candles.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
+            }
+          }
+        },
+        "/api/v1/websocket/symbols/{symbol}": {
+          "post": {
+            "tags": ["collection"], "operationId": "addStreamedSymbol",
+            "summary": "Not supported: the streamed symbols are configured with `SYMBOLS` (the original redialled Binance while the request waited)",
+            "parameters": [{"name": "symbol", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {
+              "429": {"$ref": "#/components/responses/RateLimited"},
+              "501": {"description": "`{\"error\":\"not_supported\",\"message\":...}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}}
+            }
+          }
+        }
+        """#
+
+    static let adminSchemas = #"""
+        "NullString": {
+          "type": "object", "description": "A nullable decimal as Go's `sql.NullString` serialised it: `Valid` false and `String` empty for NULL.",
+          "required": ["String", "Valid"],
+          "properties": {"String": {"type": "string", "example": "0.00000001"}, "Valid": {"type": "boolean"}}
+        },
+        "Symbol": {
+          "type": "object",
+          "required": ["id", "symbol", "base_asset", "quote_asset", "status", "is_active", "price_precision", "quantity_precision", "min_price", "max_price", "min_qty", "max_qty", "step_size", "tick_size", "created_at", "updated_at"],
+          "properties": {
+            "id": {"type": "integer", "format": "int64"},
+            "symbol": {"type": "string"},
+            "base_asset": {"type": "string"},
+            "quote_asset": {"type": "string"},
+            "status": {"type": "string", "enum": ["TRADING", "HALT", "BREAK"]},
+            "is_active": {"type": "boolean"},
+            "price_precision": {"type": "integer"},
+            "quantity_precision": {"type": "integer"},
+            "min_price": {"$ref": "#/components/schemas/NullString"},
+            "max_price": {"$ref": "#/components/schemas/NullString"},
+            "min_qty": {"$ref": "#/components/schemas/NullString"},
+            "max_qty": {"$ref": "#/components/schemas/NullString"},
+            "step_size": {"$ref": "#/components/schemas/NullString"},
+            "tick_size": {"$ref": "#/components/schemas/NullString"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"}
+          }
+        },
+        "SymbolList": {
+          "type": "object",
+          "required": ["symbol", "count", "symbols"],
+          "properties": {
+            "symbol": {"type": "string", "enum": [""]},
+            "count": {"type": "integer"},
+            "symbols": {"type": "array", "nullable": true, "items": {"$ref": "#/components/schemas/Symbol"}}
+          }
+        },
+        "SymbolCreate": {
+          "type": "object",
+          "required": ["symbol", "base_asset", "quote_asset", "status"],
+          "properties": {
+            "symbol": {"type": "string"},
+            "base_asset": {"type": "string"},
+            "quote_asset": {"type": "string"},
+            "status": {"type": "string", "enum": ["TRADING", "HALT", "BREAK"]}
+          }
+        },
+        "SymbolUpdate": {
+          "type": "object", "description": "At least one of the two.",
+          "properties": {"status": {"type": "string", "enum": ["TRADING", "HALT", "BREAK"]}, "is_active": {"type": "boolean"}}
+        },
+        "CollectionStats": {
+          "type": "object",
+          "required": ["service", "stats"],
+          "properties": {
+            "service": {"type": "string", "enum": ["data_collection"]},
+            "stats": {
+              "type": "object",
+              "required": ["is_running", "mode", "active_symbols", "active_intervals"],
+              "properties": {
+                "is_running": {"type": "boolean"},
+                "mode": {"type": "string", "enum": ["continuous"]},
+                "active_symbols": {"type": "array", "items": {"type": "string"}},
+                "active_intervals": {"type": "array", "items": {"type": "string"}}
+              }
+            }
+          }
+        },
+        "CollectionAnswer": {
+          "type": "object",
+          "required": ["message", "status"],
+          "properties": {"message": {"type": "string"}, "status": {"type": "string", "enum": ["running"]}}
+        }
+        """#
+}

@@ -1,0 +1,304 @@
+/// The `/websocket/*` REST reads of the live state (API.md §1.6).
+extension OpenAPIDocument {
+    static let livePaths = #"""
+        "/api/v1/websocket/stats": {
+          "get": {
+            "tags": ["live"], "operationId": "getStreamStats",
+            "summary": "What is streamed, and how much of it",
+            "responses": {
+              "200": {"description": "Figures.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StreamStats"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
+            }
+          }
+        },
+        "/api/v1/websocket/price/{symbol}": {
+          "get": {
+            "tags": ["live"], "operationId": "getLivePrice",
+            "summary": "The last trade's price",
+            "description": "One market per answer (never the original's alternation of spot and futures).",
+            "parameters": [{"$ref": "#/components/parameters/Symbol"}, {"$ref": "#/components/parameters/Market"}],
+            "responses": {
+              "200": {"description": "The price.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LivePrice"}}}},
+              "400": {"$ref": "#/components/responses/BadParameter"},
+              "404": {"description": "`{\"error\":\"Price data not found for symbol\"}` (no trade yet), or the symbol is not served.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NotFoundEither"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
+            }
+          }
+        },
+        "/api/v1/websocket/depth/{symbol}": {
+          "get": {
+            "tags": ["live"], "operationId": "getLiveDepth",
+            "summary": "The local order book's top levels",
+            "description": "The synced local book (snapshot plus diffs), best first; not the original's last diff event. `first_update_id` and `final_update_id` are both the book's update id.",
+            "parameters": [
+              {"$ref": "#/components/parameters/Symbol"},
+              {"name": "limit", "in": "query", "description": "Levels a side, 1..5000 (at most what the book keeps); anything else silently becomes 100.", "schema": {"type": "integer", "default": 100, "minimum": 1, "maximum": 5000}},
+              {"$ref": "#/components/parameters/Market"}
+            ],
+            "responses": {
+              "200": {"description": "The book.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveDepth"}}}},
+              "400": {"$ref": "#/components/responses/BadParameter"},
+              "404": {"description": "`{\"error\":\"Depth data not found for symbol\"}` (no synced book), or the symbol is not served.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NotFoundEither"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
+            }
+          }
+        },
+        "/api/v1/websocket/trades/{symbol}": {
+          "get": {
+            "tags": ["live"], "operationId": "getLiveTrades",
+            "summary": "Recent trades as Binance's own objects, oldest first",
+            "description": "Spot `trade` objects (`t` the trade id) or futures `aggTrade` objects (`a` the aggregate id) of one market, never mixed. Prices and quantities are strings, as Binance sends them.",
+            "parameters": [
+              {"$ref": "#/components/parameters/Symbol"},
+              {"name": "limit", "in": "query", "description": "1..100000 (at most what memory keeps); anything else silently becomes 100.", "schema": {"type": "integer", "default": 100, "minimum": 1, "maximum": 100000}},
+              {"$ref": "#/components/parameters/Market"}
+            ],
+            "responses": {
+              "200": {"description": "The trades.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveTrades"}}}},
+              "400": {"$ref": "#/components/responses/BadParameter"},
+              "404": {"description": "`{\"error\":\"Trade data not found for symbol\"}`, or the symbol is not served.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NotFoundEither"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
+            }
+          }
+        },
+        "/api/v1/websocket/kline/{symbol}/{interval}": {
+          "get": {
+            "tags": ["live"], "operationId": "getLiveKline",
+            "summary": "The newest candle as Binance's `k` object",
+            "description": "Any servable interval (not only 1m/5m/15m); numbers as strings, as Binance sends them.",
+            "parameters": [{"$ref": "#/components/parameters/Symbol"}, {"$ref": "#/components/parameters/Interval"}, {"$ref": "#/components/parameters/Market"}],
+            "responses": {
+              "200": {"description": "The kline.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveKline"}}}},
+              "400": {"$ref": "#/components/responses/BadParameter"},
+              "404": {"description": "`{\"error\":\"Kline data not found for symbol and interval\"}`, or the symbol is not served.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NotFoundEither"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
+            }
+          }
+        },
+        "/api/v1/websocket/volume/{symbol}": {
+          "get": {
+            "tags": ["live"], "operationId": "getLiveVolume",
+            "summary": "The current candle's taker buy/sell split and the last 10 trades (polled by the frontend)",
+            "description": "`buy_volume` is the candle's taker-buy base volume, `sell_volume` the rest, `delta` their difference. `is_buy` is true for a taker buy.",
+            "parameters": [
+              {"$ref": "#/components/parameters/Symbol"},
+              {"name": "interval", "in": "query", "description": "A servable interval; another: 404 (as the original).", "schema": {"$ref": "#/components/schemas/IntervalName"}},
+              {"$ref": "#/components/parameters/Market"}
+            ],
+            "responses": {
+              "200": {"description": "The split.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveVolume"}}}},
+              "400": {"$ref": "#/components/responses/BadParameter"},
+              "404": {"description": "`{\"error\":\"Volume data not found for symbol and interval\"}`, or the symbol is not served.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NotFoundEither"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
+            }
+          }
+        },
+        "/api/v1/websocket/markprice/{symbol}": {
+          "get": {
+            "tags": ["live"], "operationId": "getLiveMarkPrice",
+            "summary": "Futures mark price, index price and funding (decimal strings)",
+            "parameters": [{"$ref": "#/components/parameters/Symbol"}],
+            "responses": {
+              "200": {"description": "The mark price.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveMarkPrice"}}}},
+              "404": {"description": "`{\"error\":\"Mark price data not found for symbol\"}`, or the symbol is not served.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NotFoundEither"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
+            }
+          }
+        },
+        "/api/v1/websocket/liquidations/{symbol}": {
+          "get": {
+            "tags": ["live"], "operationId": "getLiveLiquidations",
+            "summary": "Recent liquidations as Binance's `forceOrder` events, oldest first (polled by the frontend)",
+            "description": "From memory, and from PostgreSQL past what memory keeps; `[]` when there are none (never 404 for a served symbol). Binance's liquidation stream sends at most one event per symbol a second (the latest in that second), so this is a sample of the liquidations.",
+            "parameters": [
+              {"$ref": "#/components/parameters/Symbol"},
+              {"name": "limit", "in": "query", "description": "1..10000 (the frontend asks 2000); anything else silently becomes 100.", "schema": {"type": "integer", "default": 100, "minimum": 1, "maximum": 10000}}
+            ],
+            "responses": {
+              "200": {"description": "The events.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveLiquidations"}}}},
+              "404": {"$ref": "#/components/responses/SymbolNotServed"},
+              "429": {"$ref": "#/components/responses/RateLimited"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
+            }
+          }
+        }
+        """#
+
+    static let liveSchemas = #"""
+        "NotFoundEither": {
+          "description": "`{\"error\"}` when there is no data yet; the `ErrorResponse` `SYMBOL_NOT_FOUND` when the symbol is not served.",
+          "anyOf": [{"$ref": "#/components/schemas/SimpleError"}, {"$ref": "#/components/schemas/ErrorResponse"}]
+        },
+        "StreamStats": {
+          "type": "object",
+          "required": ["binance_stream", "service", "timestamp"],
+          "properties": {
+            "binance_stream": {
+              "type": "object",
+              "required": ["connected_symbols", "symbols", "trade_counts", "futures_trade_counts"],
+              "properties": {
+                "connected_symbols": {"type": "integer"},
+                "symbols": {"type": "array", "items": {"type": "string"}},
+                "trade_counts": {"type": "object", "description": "Spot trades seen, by symbol.", "additionalProperties": {"type": "integer"}},
+                "futures_trade_counts": {"type": "object", "description": "Futures trades seen, by symbol.", "additionalProperties": {"type": "integer"}}
+              }
+            },
+            "service": {"type": "string", "enum": ["websocket"]},
+            "timestamp": {"type": "integer", "format": "int64"}
+          }
+        },
+        "LivePrice": {
+          "type": "object",
+          "required": ["symbol", "price", "market", "timestamp", "source"],
+          "properties": {
+            "symbol": {"type": "string"},
+            "price": {"type": "number"},
+            "market": {"$ref": "#/components/schemas/MarketName"},
+            "timestamp": {"type": "integer", "format": "int64", "description": "Server time, ms."},
+            "source": {"$ref": "#/components/schemas/Source"}
+          }
+        },
+        "PriceLevel": {
+          "type": "array", "description": "`[price, quantity]` as strings.",
+          "items": {"type": "string"}, "minItems": 2, "maxItems": 2
+        },
+        "LiveDepth": {
+          "type": "object",
+          "required": ["symbol", "bids", "asks", "first_update_id", "final_update_id", "event_time", "timestamp", "source"],
+          "properties": {
+            "symbol": {"type": "string"},
+            "bids": {"type": "array", "description": "Best (highest) first.", "items": {"$ref": "#/components/schemas/PriceLevel"}},
+            "asks": {"type": "array", "description": "Best (lowest) first.", "items": {"$ref": "#/components/schemas/PriceLevel"}},
+            "first_update_id": {"type": "integer", "format": "int64"},
+            "final_update_id": {"type": "integer", "format": "int64"},
+            "event_time": {"type": "integer", "format": "int64"},
+            "timestamp": {"type": "integer", "format": "int64"},
+            "source": {"$ref": "#/components/schemas/Source"}
+          }
+        },
+        "BinanceTrade": {
+          "type": "object",
+          "required": ["e", "E", "s", "p", "q", "T", "m", "M"],
+          "properties": {
+            "e": {"type": "string", "enum": ["trade", "aggTrade"]},
+            "E": {"type": "integer", "format": "int64"},
+            "s": {"type": "string"},
+            "t": {"type": "integer", "format": "int64", "description": "Trade id (spot)."},
+            "a": {"type": "integer", "format": "int64", "description": "Aggregate trade id (futures)."},
+            "p": {"type": "string"},
+            "q": {"type": "string"},
+            "T": {"type": "integer", "format": "int64", "description": "Trade time, ms."},
+            "m": {"type": "boolean", "description": "The buyer is the maker (a taker sell)."},
+            "M": {"type": "boolean"}
+          }
+        },
+        "LiveTrades": {
+          "type": "object",
+          "required": ["symbol", "trades", "count", "limit", "timestamp", "source"],
+          "properties": {
+            "symbol": {"type": "string"},
+            "trades": {"type": "array", "items": {"$ref": "#/components/schemas/BinanceTrade"}},
+            "count": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "timestamp": {"type": "integer", "format": "int64"},
+            "source": {"$ref": "#/components/schemas/Source"}
+          }
+        },
+        "LiveKline": {
+          "type": "object",
+          "required": ["symbol", "interval", "kline", "event_time", "timestamp", "source"],
+          "properties": {
+            "symbol": {"type": "string"},
+            "interval": {"type": "string"},
+            "kline": {
+              "type": "object",
+              "required": ["t", "T", "s", "i", "o", "c", "h", "l", "v", "n", "x", "q", "V", "Q"],
+              "properties": {
+                "t": {"type": "integer", "format": "int64"}, "T": {"type": "integer", "format": "int64"},
+                "s": {"type": "string"}, "i": {"type": "string"},
+                "o": {"type": "string"}, "c": {"type": "string"}, "h": {"type": "string"}, "l": {"type": "string"},
+                "v": {"type": "string"}, "n": {"type": "integer"}, "x": {"type": "boolean"},
+                "q": {"type": "string"}, "V": {"type": "string"}, "Q": {"type": "string"}
+              }
+            },
+            "event_time": {"type": "integer", "format": "int64"},
+            "timestamp": {"type": "integer", "format": "int64"},
+            "source": {"$ref": "#/components/schemas/Source"}
+          }
+        },
+        "LiveVolume": {
+          "type": "object",
+          "required": ["symbol", "current_candle", "recent_trades", "timestamp", "source"],
+          "properties": {
+            "symbol": {"type": "string"},
+            "current_candle": {
+              "type": "object",
+              "required": ["interval", "total_volume", "buy_volume", "sell_volume", "delta", "buy_percentage", "sell_percentage", "start_time", "is_closed"],
+              "properties": {
+                "interval": {"type": "string"},
+                "total_volume": {"type": "number"}, "buy_volume": {"type": "number"}, "sell_volume": {"type": "number"},
+                "delta": {"type": "number"}, "buy_percentage": {"type": "number"}, "sell_percentage": {"type": "number"},
+                "start_time": {"type": "integer", "format": "int64"},
+                "is_closed": {"type": "boolean"}
+              }
+            },
+            "recent_trades": {
+              "type": "array", "maxItems": 10,
+              "items": {
+                "type": "object",
+                "required": ["price", "quantity", "is_buy", "timestamp"],
+                "properties": {"price": {"type": "number"}, "quantity": {"type": "number"}, "is_buy": {"type": "boolean"}, "timestamp": {"type": "integer", "format": "int64"}}
+              }
+            },
+            "timestamp": {"type": "integer", "format": "int64"},
+            "source": {"$ref": "#/components/schemas/Source"}
+          }
+        },
+        "LiveMarkPrice": {
+          "type": "object",
+          "required": ["symbol", "mark_price", "index_price", "estimated_price", "funding_rate", "next_funding_time", "event_time", "timestamp", "source"],
+          "properties": {
+            "symbol": {"type": "string"},
+            "mark_price": {"type": "string"}, "index_price": {"type": "string"},
+            "estimated_price": {"type": "string"}, "funding_rate": {"type": "string"},
+            "next_funding_time": {"type": "integer", "format": "int64"},
+            "event_time": {"type": "integer", "format": "int64"},
+            "timestamp": {"type": "integer", "format": "int64"},
+            "source": {"$ref": "#/components/schemas/Source"}
+          }
+        },
+        "ForceOrder": {
+          "type": "object",
+          "description": "Binance's `forceOrder` event as the frontend parses it (`o.ap` or `o.p` as price, `o.q`, `o.T` or `E`, `o.S`).",
+          "required": ["e", "E", "o"],
+          "properties": {
+            "e": {"type": "string", "enum": ["forceOrder"]},
+            "E": {"type": "integer", "format": "int64"},
+            "o": {
+              "type": "object",
+              "required": ["s", "S", "o", "f", "q", "p", "ap", "X", "l", "z", "T"],
+              "properties": {
+                "s": {"type": "string"}, "S": {"type": "string", "enum": ["BUY", "SELL"]},
+                "o": {"type": "string", "description": "Order type."}, "f": {"type": "string", "description": "Time in force."},
+                "q": {"type": "string"}, "p": {"type": "string"}, "ap": {"type": "string"},
+                "X": {"type": "string", "description": "Order status."},
+                "l": {"type": "string"}, "z": {"type": "string"},
+                "T": {"type": "integer", "format": "int64", "description": "Trade time, ms."}
+              }
+            }
+          }
+        },
+        "LiveLiquidations": {
+          "type": "object",
+          "required": ["symbol", "liquidations", "count", "limit", "timestamp", "source"],
+          "properties": {
+            "symbol": {"type": "string"},
+            "liquidations": {"type": "array", "items": {"$ref": "#/components/schemas/ForceOrder"}},
+            "count": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "timestamp": {"type": "integer", "format": "int64"},
+            "source": {"$ref": "#/components/schemas/Source"}
+          }
+        }
+        """#
+}
