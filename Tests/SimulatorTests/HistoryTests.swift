@@ -50,7 +50,8 @@ struct HistoryTests {
                     #expect(bars.last?.openTime == nowMs - nowMs % ms, "\(interval.name)")
                     for (k, b) in bars.enumerated() {
                         if k > 0 { #expect(b.openTime == bars[k - 1].openTime + ms) }
-                        #expect(b == fold(minutes, openTime: b.openTime, ms: ms), "\(spec.symbol) \(interval.name) \(k)")
+                        let folded = fold(minutes, openTime: b.openTime, ms: ms)
+                        #expect(b == folded, "\(spec.symbol) \(venue) \(interval.name) \(k)")
                     }
                 }
             }
