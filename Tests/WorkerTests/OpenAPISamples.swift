@@ -93,7 +93,7 @@ enum OpenAPISamples {
         APISample(.get, "\(v1)/aggregation/heatmap/BTCUSDT?market=bad", 400),
         APISample(.get, "\(v1)/aggregation/liquidations/BTCUSDT?hours=48", 200),
         APISample(.get, "\(v1)/aggregation/liquidations/ETHUSDT", 200),
-        APISample(.get, "\(v1)/aggregation/liquidations/DOGEUSDT", 404),
+        APISample(.get, "\(v1)/aggregation/liquidations/DOGEUSDT", 200),
     ]
 
     static let live: [APISample] = [
@@ -121,7 +121,7 @@ enum OpenAPISamples {
         APISample(.get, "\(v1)/websocket/markprice/ETHUSDT", 404),
         APISample(.get, "\(v1)/websocket/liquidations/BTCUSDT?limit=2000", 200),
         APISample(.get, "\(v1)/websocket/liquidations/ETHUSDT", 200),
-        APISample(.get, "\(v1)/websocket/liquidations/DOGEUSDT", 404),
+        APISample(.get, "\(v1)/websocket/liquidations/DOGEUSDT", 200),
         APISample(.post, "\(v1)/websocket/symbols/DOGEUSDT", 501),
     ]
 

@@ -63,7 +63,7 @@ extension MarketREST {
         let source = try interval(name)
         guard let length = source.interval.milliseconds else { throw RESTFailure(.error(400, "footprint needs a fixed interval")) }
         let limit = try integer(q, "limit", default: 100, range: 1...1000, lenient: 100)
-        let tick = try profileOptions(q).tickSize
+        let options = try profileOptions(q)
         let market = try market(q) { tables.latestTrade(symbolIndex: index, market: $0) != nil }
         let now = nowMs()
         let from = (source.interval.openTime(containing: now) ?? now) - Int64(limit - 1) * length
@@ -81,8 +81,8 @@ extension MarketREST {
                                                       buyerIsMaker: t.flags & TradeRecord.buyerIsMaker != 0)))
             }
             var body: [UInt8] = []
-            Footprint(trades: trades.map(\.sample), symbol: symbol, interval: name, intervalMs: length, tickSize: tick,
-                      limit: limit).appendJSON(to: &body)
+            Footprint(trades: trades.map(\.sample), symbol: symbol, interval: name, intervalMs: length,
+                      tickSize: options.tickSize, rows: options.rows, limit: limit).appendJSON(to: &body)
             return RESTResponse(status: 200, body: body, headers: "Cache-Control: public, max-age=5\r\nX-Trades-Count: \(trades.count)\r\n")
         }
     }

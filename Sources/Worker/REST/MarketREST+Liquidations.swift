@@ -107,11 +107,34 @@ enum LiquidationHistory {
 extension MarketREST {
     static let maxLiquidations = 10_000
 
+    /// The empty answer for a symbol this server does not stream (always 200, as the original).
+    func noLiquidations(_ symbol: String, _ q: QueryParameters, raw: Bool) -> RESTResponse {
+        var out = JSONBytes(capacity: 160)
+        out.raw("{")
+        out.key("symbol", first: true)
+        out.asciiString(symbol.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C } ? symbol : "")
+        if raw {
+            out.raw(#","liquidations":[],"count":0"#)
+            out.key("limit")
+            out.integer(Int64((try? integer(q, "limit", default: 100, range: 1...Self.maxLiquidations, lenient: 100)) ?? 100))
+            out.key("timestamp")
+            out.integer(nowMs())
+            out.raw(#","source":"websocket_cache"}"#)
+        } else {
+            let hours = max(1, min(168, (try? integer(q, "hours", default: 1, range: Int.min...Int.max, lenient: 1)) ?? 1))
+            out.key("timeRange")
+            out.integer(Int64(hours))
+            out.raw(#","liquidations":[],"count":0}"#)
+        }
+        return RESTResponse(status: 200, body: out.bytes, headers: "Cache-Control: no-cache\r\nX-Symbol-Served: false\r\n")
+    }
+
     /// GET `/websocket/liquidations/:symbol?limit=` (100; the frontend asks 2000): the newest
     /// `forceOrder` events oldest first, from memory, and from PostgreSQL past what memory keeps.
     /// Never 404 (an empty list), as the original.
     func recentLiquidations(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> Outcome {
-        let index = try symbolIndex(symbol)
+        // Never 404 (the frontend polls it for every symbol it offers): an unserved symbol has none.
+        guard let index = try? symbolIndex(symbol) else { return .now(noLiquidations(symbol, q, raw: true)) }
         let limit = try integer(q, "limit", default: 100, range: 1...Self.maxLiquidations, lenient: 100)
         let memory = tables.recentLiquidations(symbolIndex: index, limit: limit).map(Liquidation.init)
         let kept = tables.geometry.liquidations
@@ -156,7 +179,7 @@ extension MarketREST {
     /// original silently cut to 1): `{t,p,v,side,type,conf}` per real liquidation over the
     /// window, oldest first. `hours` is honoured up to 168 (a week) and clamped beyond.
     func liquidationHistory(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> Outcome {
-        let index = try symbolIndex(symbol)
+        guard let index = try? symbolIndex(symbol) else { return .now(noLiquidations(symbol, q, raw: false)) }
         let hours = max(1, min(168, try integer(q, "hours", default: 1, range: Int.min...Int.max, lenient: 1)))
         let since = nowMs() - Int64(hours) * 3_600_000
         let memory = tables.recentLiquidations(symbolIndex: index, limit: tables.geometry.liquidations)

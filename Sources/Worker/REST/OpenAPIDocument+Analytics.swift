@@ -96,7 +96,7 @@ extension OpenAPIDocument {
           "get": {
             "tags": ["analytics"], "operationId": "getLiquidationHistory",
             "summary": "Real liquidations over the last `hours` (the original always answered `[]`)",
-            "description": "Binance's `forceOrder` events for the symbol, oldest first, from memory and PostgreSQL. Binance's liquidation stream sends at most one event per symbol a second (the latest liquidation in that second), so this is a sample, not every liquidation.",
+            "description": "Binance's `forceOrder` events for the symbol, oldest first, from memory and PostgreSQL. Binance's liquidation stream sends at most one event per symbol a second (the latest liquidation in that second), so this is a sample, not every liquidation. Never 404: a symbol this server does not stream answers an empty list.",
             "parameters": [
               {"$ref": "#/components/parameters/Symbol"},
               {"name": "hours", "in": "query", "description": "Clamped to 1..168 (the frontend's 48 is honoured; the original cut it to 1); not an integer: 1.", "schema": {"type": "integer", "default": 1, "minimum": 1, "maximum": 168}}
@@ -104,7 +104,6 @@ extension OpenAPIDocument {
             "responses": {
               "200": {"description": "The events.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiquidationReport"}}}},
               "304": {"$ref": "#/components/responses/NotModified"},
-              "404": {"$ref": "#/components/responses/SymbolNotServed"},
               "429": {"$ref": "#/components/responses/RateLimited"},
               "503": {"$ref": "#/components/responses/Unavailable"}
             }

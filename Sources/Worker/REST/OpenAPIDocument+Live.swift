@@ -109,14 +109,13 @@ extension OpenAPIDocument {
           "get": {
             "tags": ["live"], "operationId": "getLiveLiquidations",
             "summary": "Recent liquidations as Binance's `forceOrder` events, oldest first (polled by the frontend)",
-            "description": "From memory, and from PostgreSQL past what memory keeps; `[]` when there are none (never 404 for a served symbol). Binance's liquidation stream sends at most one event per symbol a second (the latest in that second), so this is a sample of the liquidations.",
+            "description": "From memory, and from PostgreSQL past what memory keeps; `[]` when there are none; never 404: a symbol this server does not stream answers an empty list (with `X-Symbol-Served: false`), because the frontend polls it for every symbol it offers. Binance's liquidation stream sends at most one event per symbol a second (the latest in that second), so this is a sample of the liquidations.",
             "parameters": [
               {"$ref": "#/components/parameters/Symbol"},
               {"name": "limit", "in": "query", "description": "1..10000 (the frontend asks 2000); anything else silently becomes 100.", "schema": {"type": "integer", "default": 100, "minimum": 1, "maximum": 10000}}
             ],
             "responses": {
               "200": {"description": "The events.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveLiquidations"}}}},
-              "404": {"$ref": "#/components/responses/SymbolNotServed"},
               "429": {"$ref": "#/components/responses/RateLimited"},
               "503": {"$ref": "#/components/responses/Unavailable"}
             }
