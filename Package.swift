@@ -63,14 +63,16 @@ let package = Package(
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "ShmRing", "WebSocketCore"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "FeederTests", dependencies: ["Feeder", "ShmRing", "Market"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "CacheTests", dependencies: ["Cache", "Posix"]),
+        // Private PostgreSQL clusters and Redis servers for tests that stop them under a client.
+        .target(name: "TestServices", dependencies: ["Posix", "Cache"], path: "Tests/Support"),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestServices"]),
+        .testTarget(name: "CacheTests", dependencies: ["Cache", "Posix", "TestServices"]),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "NetTests", dependencies: ["Net", "TLS", "Posix", "WebSocketCore"]),
         .testTarget(name: "SimulatorServerTests", dependencies: ["SimulatorServer", "Simulator", "Net", "Posix", "WebSocketCore", "Market"]),
         .testTarget(name: "LoadtestTests", dependencies: ["Loadtest", "Posix"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor", "WebSocketCore", "Market"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor", "WebSocketCore", "Market", "TestServices"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -34,7 +34,7 @@ public final class PostgresConnection {
 
     /// Connects to a `postgres://` URL; `connect_timeout` defaults to 5 s.
     public init(url: String, connectTimeoutSeconds: Int = 5) throws(PostgresError) {
-        let conninfo = url.contains("connect_timeout") ? url : url + (url.contains("?") ? "&" : "?") + "connect_timeout=\(connectTimeoutSeconds)"
+        let conninfo = Postgres.withDefaults(url, connectTimeoutSeconds: connectTimeoutSeconds)
         guard let c = PQconnectdb(conninfo) else { throw PostgresError(context: "connect", message: "out of memory") }
         guard PQstatus(c) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(c))
@@ -104,8 +104,18 @@ public final class PostgresConnection {
 public enum Postgres {
     /// Whether the server at `url` accepts connections (PQping: no authentication needed).
     public static func ping(url: String, timeoutSeconds: Int = 2) -> Bool {
-        let conninfo = url + (url.contains("?") ? "&" : "?") + "connect_timeout=\(timeoutSeconds)"
-        return PQping(conninfo) == PQPING_OK
+        return PQping(withDefaults(url, connectTimeoutSeconds: timeoutSeconds)) == PQPING_OK
+    }
+
+    /// `url` with a connect timeout, and GSSAPI encryption off unless the URL asks for it:
+    /// libpq's default tries Kerberos first, which costs a round trip and, from a thread of a
+    /// process that never initialised Kerberos, can abort in krb5's own locking.
+    static func withDefaults(_ url: String, connectTimeoutSeconds: Int) -> String {
+        var out = url
+        func add(_ option: String) { out += (out.contains("?") ? "&" : "?") + option }
+        if !url.contains("connect_timeout") { add("connect_timeout=\(connectTimeoutSeconds)") }
+        if !url.contains("gssencmode") { add("gssencmode=disable") }
+        return out
     }
 
     /// The URL with any password replaced, for logs.

@@ -168,6 +168,8 @@ final class EventLoop<Backend: EventBackend> {
 
     /// Everything queued has left: close if that was the plan, or if stopping and idle.
     func flushed(_ connection: Connection) {
+        // An answer still being computed goes out first, whatever comes after it.
+        guard connection.pendingAPI == nil else { return }
         if connection.closeAfterSend || (stopping && connection.isIdle) { close(connection) }
     }
 }

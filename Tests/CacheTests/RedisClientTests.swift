@@ -1,5 +1,6 @@
 import Glibc
 import Posix
+import TestServices
 import Testing
 @testable import Cache
 

@@ -1,4 +1,5 @@
 import Glibc
+import TestServices
 import Testing
 @testable import Store
 

@@ -29,6 +29,23 @@ struct APILoopTests {
         #expect(text.contains("X-Test: 1\r\n") && text.contains("ETag: \""))
     }
 
+    @Test("Connection: close on a request answered later: the answer goes out, then the connection closes")
+    func laterThenClose() throws {
+        let s = ScriptedLoop()
+        let tag = try #require(s.accept(fd: 10))
+        s.backend.receive("GET /api/v1/slow/later HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", for: tag)
+        s.turn()
+        #expect(s.backend.closed.isEmpty, "not closed before its answer")
+        let subscriber = try #require(s.hooks.apiRequests.withLock { $0.first?.subscriber })
+        s.loop.answer(.ok(Array("{}".utf8)), to: subscriber)
+        s.turn()
+        let sent = try #require(s.backend.sends.last)
+        #expect(sent.text.hasPrefix("HTTP/1.1 200 OK") && sent.text.contains("Connection: close\r\n"))
+        s.backend.complete(sent.tag, result: Int32(sent.text.utf8.count))
+        s.turn()
+        #expect(s.backend.closed == [10])
+    }
+
     @Test("an answer for a connection that has gone is dropped")
     func answerAfterClose() throws {
         let s = ScriptedLoop()

@@ -1,18 +1,18 @@
 import Glibc
 import Posix
-@testable import Cache
+import Cache
 
 /// A redis-server of the test's own, a child process on a free loopback port, for killing
 /// and restarting. Always `stop()` it (the tests do in `defer`).
-final class PrivateRedis {
-    static let binary: String? = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { (path: String) in access(path, X_OK) == 0 }
+public final class PrivateRedis {
+    public static let binary: String? = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { (path: String) in access(path, X_OK) == 0 }
 
-    private(set) var port: Int
-    let extraArguments: [String]
-    private(set) var pid: pid_t?
+    public private(set) var port: Int
+    public let extraArguments: [String]
+    public private(set) var pid: pid_t?
 
     /// Starts a server on the first free port from `56400 + pid % 500 + offset`.
-    init(offset: Int = 0, extraArguments: [String] = []) throws {
+    public init(offset: Int = 0, extraArguments: [String] = []) throws {
         self.extraArguments = extraArguments
         let first = 56_400 + Int(getpid()) % 500 + offset
         var port = first
@@ -24,10 +24,10 @@ final class PrivateRedis {
         }
     }
 
-    var url: String { "redis://127.0.0.1:\(port)/0" }
+    public var url: String { "redis://127.0.0.1:\(port)/0" }
 
     /// Starts (or restarts) the server on `port` and waits until it answers, at most 5 s.
-    func start() throws {
+    public func start() throws {
         precondition(pid == nil, "already running")
         let arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                          "--daemonize", "no", "--logfile", "/dev/null", "--dir", "/tmp"] + extraArguments
@@ -41,7 +41,7 @@ final class PrivateRedis {
                 throw RedisError.connectFailed("redis-server exited (port \(port) busy?)")
             }
             if answers() { return }
-            sleepMillis(20)
+            usleep(20_000)
         }
         stop()
         throw RedisError.timeout("redis-server on port \(port) did not answer within 5 s")
@@ -49,12 +49,12 @@ final class PrivateRedis {
 
     /// Whether something on `port` speaks Redis (an auth error counts: it answered).
     private func answers() -> Bool {
-        guard let client = try? RedisClient(RedisURL(port: port), connectTimeoutMs: 100, commandTimeoutMs: 200) else { return false }
+        guard let client = try? RedisClient(url: url, connectTimeoutMs: 100, commandTimeoutMs: 200) else { return false }
         do { try client.ping(); return true } catch { return error.keepsConnection }
     }
 
     /// SIGKILL and reap; safe to call twice.
-    func stop() {
+    public func stop() {
         guard let child = pid else { return }
         pid = nil
         Signal.kill.send(to: child)

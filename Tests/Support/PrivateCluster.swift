@@ -1,23 +1,22 @@
 import Glibc
-@testable import Store
 
 /// A throwaway PostgreSQL cluster for tests that stop the database under a writer: initdb
 /// into a temporary folder (as the postgres user when running as root, since PostgreSQL
 /// refuses root), a free loopback port, and `destroy()` stops it and deletes the folder.
-final class PrivateCluster {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public final class PrivateCluster {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    let bin: String
-    let dir: String
-    let port: Int
+    public let bin: String
+    public let dir: String
+    public let port: Int
     private var destroyed = false
 
-    var data: String { dir + "/data" }
-    var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres?sslmode=disable" }
+    public var data: String { dir + "/data" }
+    public var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres?sslmode=disable" }
 
-    init() throws {
+    public init() throws {
         bin = getenv("PG_BIN").map { String(cString: $0) } ?? "/usr/lib/postgresql/15/bin"
         guard access(bin + "/initdb", X_OK) == 0 else { throw Failure(description: "no initdb in \(bin) (set PG_BIN)") }
         var template = Array("/tmp/tt-pg-test-XXXXXX".utf8CString)
@@ -52,17 +51,17 @@ final class PrivateCluster {
     deinit { destroy() }
 
     /// Starts the server and waits until it accepts connections.
-    func start() throws {
+    public func start() throws {
         try run("\(bin)/pg_ctl -D \(data) -l \(dir)/postgres.log -w -t 60 start", log: "pg_ctl.log")
     }
 
     /// Kills the server the way a crash would (`-m immediate`): connections drop at once.
-    func stopImmediately() throws {
+    public func stopImmediately() throws {
         try run("\(bin)/pg_ctl -D \(data) -m immediate -w -t 60 stop", log: "pg_ctl.log")
     }
 
     /// Stops the server (if it runs) and deletes the folder. Idempotent.
-    func destroy() {
+    public func destroy() {
         guard !destroyed else { return }
         destroyed = true
         _ = try? run("\(bin)/pg_ctl -D \(data) -m immediate -w -t 30 stop", log: "pg_ctl.log")
@@ -80,7 +79,7 @@ final class PrivateCluster {
     }
 
     /// `/bin/sh -c command`; its exit status.
-    static func shell(_ command: String) -> Int32 {
+    public static func shell(_ command: String) -> Int32 {
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(command), nil]
         defer { argv.forEach { free($0) } }
@@ -91,7 +90,7 @@ final class PrivateCluster {
     }
 
     /// The first loopback port from `start` that nothing listens on.
-    static func freePort(from start: Int) -> Int {
+    public static func freePort(from start: Int) -> Int {
         for port in start..<(start + 200) {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var addr = sockaddr_in()
@@ -110,7 +109,7 @@ final class PrivateCluster {
 
 extension String {
     /// The string inside single quotes for `sh`: each `'` becomes `'\''`.
-    var replacingQuotes: String {
+    public var replacingQuotes: String {
         var out = ""
         for c in self { if c == "'" { out += "'\\''" } else { out.append(c) } }
         return out
