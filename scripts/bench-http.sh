@@ -182,8 +182,10 @@ if [ -x "$TTERMINAL" ] && [ "${REST:-1}" = 1 ]; then
 fi
 
 # ---- 4. table and JSON
+OPEN_LOOP=$(printf '%s\n' "${REST_RESULTS[@]:-}" | awk 'NF == 6 {
+  printf "%s\"%s\":{\"rate\":%s,\"achieved\":%s,\"p50_us\":%s,\"p99_us\":%s,\"problems\":%s}", n++ ? "," : "", $1, $2, $3, $4, $5, $6 }')
 printf '%s\n' "${RESULTS[@]}" | awk \
-  -v url="$URL" -v bytes="$BODY_BYTES" -v kind="$BODY_KIND" -v workers="$WORKERS" \
+  -v url="$URL" -v bytes="$BODY_BYTES" -v kind="$BODY_KIND" -v workers="$WORKERS" -v open_loop="$OPEN_LOOP" \
   -v dur="$DURATION" -v thr="$THREADS" -v conn="$CONNECTIONS" -v json_out="$JSON_OUT" '
 function num(x) { return x == "null" ? "null" : x }
 {
@@ -217,7 +219,8 @@ END {
       n[t] ? sprintf("%.1f", m_rps[t]) : "null", n[t] ? sprintf("%.3f", m_p50[t]) : "null",
       n[t] ? sprintf("%.3f", m_p99[t]) : "null", err[t], rounds[t])
   }
-  line = line sprintf(",\"ratio_rps\":%s,\"ratio_p99\":%s}", ratio_rps, ratio_p99)
+  line = line sprintf(",\"ratio_rps\":%s,\"ratio_p99\":%s", ratio_rps, ratio_p99)
+  line = line (open_loop != "" ? ",\"open_loop\":{" open_loop "}" : "") "}"
   print line
   if (json_out != "") { print line > json_out }
 }'

@@ -53,8 +53,12 @@ protocol EventBackend: AnyObject {
     func recycle(bufferID: UInt16)
     /// The client address of an accepted socket, for the per-address limit; nil if unknown.
     func peerAddress(fd: Int32) -> PeerAddress?
+    /// Whether the loop may write to its sockets itself, outside the backend (a kept REST body
+    /// by `sendfile`); false for a backend whose descriptors are not real sockets.
+    var directSends: Bool { get }
 }
 
 extension EventBackend {
     func peerAddress(fd: Int32) -> PeerAddress? { nil }
+    var directSends: Bool { false }
 }

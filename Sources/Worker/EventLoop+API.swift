@@ -1,3 +1,5 @@
+import Glibc
+
 /// How a REST answer handed to a background thread goes out once it comes back.
 struct PendingAPI {
     var headOnly: Bool
@@ -105,6 +107,14 @@ extension EventLoop {
             if notModified {
                 // 304 carries no body and no Content-Length of one.
                 writeBodiless(connection, "HTTP/1.1 304 Not Modified\r\n", headers, header: pending.header)
+            } else if let shared = response.shared, shared.file >= 0, !pending.headOnly, connection.sends.isEmpty, backend.directSends {
+                // Nothing queued or in flight: the head and the kept body leave now.
+                scratchHead.removeAll()
+                response.body.withUnsafeBytes {
+                    HTTPResponse.write(status: status, body: $0, extraHeaders: headers, headOnly: true, connection: pending.header,
+                                       date: dates, into: &scratchHead)
+                }
+                sendNow(connection, body: shared)
             } else if let shared = response.shared, !response.body.isEmpty {
                 // The head here, the kept body by reference after it: no copy of the body.
                 response.body.withUnsafeBytes {
@@ -117,6 +127,25 @@ extension EventLoop {
                 }
             }
         }
+    }
+
+    /// Sends `scratchHead` (with MSG_MORE) and then `body` from its memfd with `sendfile`,
+    /// synchronously on the non-blocking socket; whatever the socket did not take is queued
+    /// for the loop's ordinary sends, which also report any error.
+    private func sendNow(_ connection: Connection, body: SharedBody) {
+        let head = scratchHead.count
+        let sentHead = max(0, Glibc.send(connection.fd, scratchHead.base, head, Int32(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE)))
+        if sentHead < head {
+            let rest = UnsafeRawBufferPointer(start: scratchHead.base! + sentHead, count: head - sentHead)
+            connection.sends.withPending { $0.append(rest) }
+            connection.sends.append(body.frame)
+            return
+        }
+        var offset: off_t = 0
+        let count = body.frame.bytes.count
+        let sent = max(0, sendfile(connection.fd, body.file, &offset, count))
+        connection.lastSendProgress = now
+        if sent < count { connection.sends.append(body.frame, from: sent) }
     }
 
     /// A response that never has a body (204, 304): no Content-Length, no Content-Type.

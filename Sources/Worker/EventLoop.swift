@@ -50,6 +50,8 @@ final class EventLoop<Backend: EventBackend> {
     @exclusivity(unchecked) var stopping = false
     /// Open connections per client address (the per-address limit).
     @exclusivity(unchecked) var connectionsPerAddress: [PeerAddress: Int] = [:]
+    /// A response head written before a kept body is sent at once (`EventLoop.sendNow`).
+    @exclusivity(unchecked) var scratchHead = RawBytes()
     /// Request allowances per client address (the rate limit).
     @exclusivity(unchecked) var rateBuckets: [PeerAddress: TokenBucket] = [:]
     @exclusivity(unchecked) var lastRateSweep: Int64 = 0
@@ -79,7 +81,10 @@ final class EventLoop<Backend: EventBackend> {
         flushList.reserveCapacity(256)
     }
 
-    deinit { readArea.deallocate() }
+    deinit {
+        readArea.deallocate()
+        scratchHead.free()
+    }
 
     /// Runs until a stop was requested and the connections drained (or the shutdown timeout).
     func run() throws(SystemError) {

@@ -79,10 +79,10 @@ struct SendQueue: ~Copyable {
     mutating func withPending<R>(_ body: (inout RawBytes) -> R) -> R { body(&pending) }
 
     /// Queues a shared frame after everything queued so far.
-    mutating func append(_ frame: SharedFrame) {
+    mutating func append(_ frame: SharedFrame, from start: Int = 0) {
         closeOwnPiece()
-        pendingPieces.append(.shared(frame, start: 0))
-        pendingShared += frame.bytes.count
+        pendingPieces.append(.shared(frame, start: start))
+        pendingShared += frame.bytes.count - start
     }
 
     private mutating func closeOwnPiece() {

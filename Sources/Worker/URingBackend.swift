@@ -5,6 +5,8 @@ import Posix
 /// The io_uring backend: one ring, one provided-buffer group for every receive, and a small
 /// pool of timespecs for timers.
 final class URingBackend: EventBackend {
+    var directSends: Bool { true }
+
     private let uring: URing
     @exclusivity(unchecked) private var buffers: BufferRing
     /// Timeout submissions read their timespec at submit time; keep one per armed timer.

@@ -1,4 +1,6 @@
+import Glibc
 import Market
+import Posix
 
 /// One answer of the REST API: a status, a JSON body and extra header lines.
 public struct RESTResponse: Sendable, Equatable {
@@ -81,13 +83,41 @@ public struct RESTResponse: Sendable, Equatable {
     }
 }
 
-/// A body kept for many answers: the bytes once, shared by every send queue that holds it.
+/// A body kept for many answers: the bytes once, shared by every send queue that holds it, and
+/// a copy in a memfd, so an idle connection gets it by `sendfile` (pages handed to the socket,
+/// as nginx serves a static file) instead of a copy from user memory per send.
 final class SharedBody: @unchecked Sendable {
     let frame: SharedFrame
+    /// The memfd holding the bytes, or -1 (none could be made, or too many are open).
+    let file: Int32
+
+    /// Memfds open for kept bodies in this process (the loop's thread makes and frees them).
+    nonisolated(unsafe) static var openFiles = 0
+    static let maxOpenFiles = 256
 
     init(_ bytes: [UInt8]) {
-        frame = SharedFrame(count: bytes.count)
-        bytes.withUnsafeBytes { frame.bytes.copyMemory(from: $0) }
+        let shared = SharedFrame(count: bytes.count)
+        bytes.withUnsafeBytes { shared.bytes.copyMemory(from: $0) }
+        frame = shared
+        file = Self.openFiles < Self.maxOpenFiles ? Self.memfd(bytes) : -1
+        if file >= 0 { Self.openFiles += 1 }
+    }
+
+    deinit {
+        if file >= 0 {
+            Glibc.close(file)
+            Self.openFiles -= 1
+        }
+    }
+
+    private static func memfd(_ bytes: [UInt8]) -> Int32 {
+        guard let fd = try? SharedMemory.anonymous(size: bytes.count) else { return -1 }
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        guard written == bytes.count else {
+            Glibc.close(fd)
+            return -1
+        }
+        return fd
     }
 }
 
