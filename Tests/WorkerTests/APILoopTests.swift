@@ -109,6 +109,26 @@ struct APILoopTests {
         #expect(preflight.contains("Access-Control-Allow-Methods: GET, POST"))
     }
 
+    @Test("a kept body leaves by sendfile on an idle connection and through the queue behind other output: the same bytes")
+    func keptBodies() throws {
+        let worker = try RunningWorker()
+        defer { worker.stop() }
+        let a = try TestClient(port: worker.port)
+        let want = String(decoding: RecordingHooks.bigBody, as: UTF8.self)
+        for _ in 0..<3 {
+            let r = try #require(a.get("/api/v1/x/big"))
+            #expect(r.status == 200 && r.body == want && r.header("ETag") == BodyTag.of(RecordingHooks.bigBody))
+        }
+        // Pipelined: the second answer is queued behind the first, so it takes the queue's path.
+        a.send("GET /api/v1/x/big HTTP/1.1\r\nHost: t\r\n\r\nGET /api/v1/x/big HTTP/1.1\r\nHost: t\r\n\r\n")
+        for _ in 0..<2 {
+            let r = try #require(a.readResponse())
+            #expect(r.status == 200 && r.body == want)
+        }
+        let head = try #require(a.get("/api/v1/x/big", extraHeaders: ""))
+        #expect(head.body == want)
+    }
+
     @Test("each client address has its own bucket: past the burst 429 with the original's body, then refilled")
     func rateLimit() throws {
         var options = WorkerOptions.testing

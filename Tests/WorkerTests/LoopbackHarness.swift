@@ -49,6 +49,9 @@ final class RecordingHooks: WorkerHooks, Sendable {
 
     func health() -> (status: Int, body: [UInt8]) { (200, body) }
 
+    /// 300 KB of JSON, more than a loopback socket takes at once with small buffers.
+    static let bigBody: [UInt8] = Array(("[" + (0..<30_000).map { String(format: "%09d", $0) }.joined(separator: ",") + "]").utf8)
+
     /// REST requests as they came (target, subscriber).
     let apiRequests = Mutex<[(target: String, subscriber: SubscriberID)]>([])
 
@@ -56,6 +59,13 @@ final class RecordingHooks: WorkerHooks, Sendable {
     func api(_ request: HTTPRequest, subscriber: SubscriberID) -> APIAnswer {
         apiRequests.withLock { $0.append((request.target, subscriber)) }
         if request.path.hasSuffix("/later") { return .later }
+        if request.path.hasSuffix("/big") {
+            // A kept answer: its body in a shared frame and a memfd.
+            var r = RESTResponse.ok(Self.bigBody)
+            r.etag = BodyTag.of(Self.bigBody)
+            r.shared = SharedBody(Self.bigBody)
+            return .response(r)
+        }
         return .response(.ok(Array(#"{"path":"\#(request.path)"}"#.utf8), headers: "X-Test: 1\r\n"))
     }
     func onWake() { wakes.withLock { $0 += 1 } }
