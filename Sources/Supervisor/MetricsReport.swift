@@ -19,7 +19,22 @@ public struct MetricsReport: Sendable {
         writeServer(into: &out)
         writeWorkers(into: &out)
         writeFeed(into: &out)
+        writeStorage(into: &out)
         return out.text
+    }
+
+    /// The feeder's PostgreSQL writes (absent without DATABASE_URL).
+    private func writeStorage(into out: inout PrometheusText) {
+        let s = status.storage
+        guard s.state != .notConfigured else { return }
+        out.family("tterminal_storage_up", help: "Whether the feeder's database connection is up.", [([], Self.flag(s.state == .up))])
+        out.family("tterminal_storage_rows_written_total", help: "Rows written to PostgreSQL, by table.",
+                   ([(.candlesWritten, "candles"), (.tradesWritten, "trades"), (.liquidationsWritten, "liquidations"),
+                     (.bookSnapshotsWritten, "book_snapshots")] as [(StorageCounter, String)]).map { ([("table", $0.1)], s[$0.0]) })
+        out.family("tterminal_storage_rows_pending", help: "Rows waiting in the feeder's buffer.", [([], s[.pending])])
+        out.family("tterminal_storage_rows_dropped_total", help: "Rows dropped because the buffer was full.", [([], s[.dropped])])
+        out.family("tterminal_storage_rows_rejected_total", help: "Rows the database refused.", [([], s[.rejected])])
+        out.family("tterminal_storage_outages_total", help: "Times the database went away.", [([], s[.outages])])
     }
 
     private func writeServer(into out: inout PrometheusText) {

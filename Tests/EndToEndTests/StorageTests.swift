@@ -93,6 +93,8 @@ struct StorageTests {
         print("StorageTests: \(ids.count) simulator trades, \(expected.count) from the first stored (\(firstStored)), \(stored.count) stored")
         #expect(expected.count > 30 && missing.isEmpty, "\(missing.count) of \(expected.count) trades missing, e.g. \(missing.prefix(5))")
         #expect(try server.status().storage[.dropped] == 0)
+        let metrics = try HTTP.get(port: server.port, path: "/metrics").text
+        #expect(metrics.contains("tterminal_storage_outages_total 1") && metrics.contains(#"tterminal_storage_rows_written_total{table="trades"}"#))
 
         // Candles: every closed minute the simulator traded in, from PostgreSQL (range) and memory.
         let now = Int64(Date().timeIntervalSince1970 * 1000)
