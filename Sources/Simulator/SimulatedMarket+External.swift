@@ -14,9 +14,12 @@ extension SimulatedMarket {
     }
 
     /// Folds a trade that happened elsewhere (a replayed one) into bars, last price and the
-    /// 24 h statistics; the trade's symbol and venue pick the instrument.
-    public mutating func recordExternal(_ trade: SimTrade) {
+    /// 24 h statistics; the trade's symbol and venue pick the instrument. Bars roll to the
+    /// trade's own time first (closed klines go to `out`), so a trade lands in the kline of its
+    /// trade time, as Binance folds them, not in whichever bar the periodic step left open.
+    public mutating func recordExternal(_ trade: SimTrade, into out: inout [SimEvent]) {
         guard let i = index(trade.symbol, trade.venue) else { return }
+        instruments[i].rollBars(now: trade.tradeTime, config: config, out: &out)
         instruments[i].record(trade, config: config)
     }
 

@@ -44,7 +44,7 @@ extension SimulationCore {
         switch e.event {
         case .trade(let t):
             s.ledgers[key]?.add(t, sent: e.sent)
-            s.market.recordExternal(t)
+            s.market.recordExternal(t, into: &events)
             s.counters[key]?.tradesGenerated += 1
             s.counters[key]?.lastTradeId = t.tradeId
             if !e.sent { s.counters[key]?.tradesHidden += 1 }
