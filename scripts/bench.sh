@@ -5,6 +5,7 @@
 #   2. tterminal serve on a free loopback port, then scripts/bench-http.sh against
 #      /api/v1/health, compared with nginx
 #   2b. WebSocket fan-out (scripts/bench-ws.sh, its own servers, up to 8 minutes)
+#   2c. REST candles and latest candle vs nginx (scripts/bench-rest.sh, its own simulator and server)
 #   3. a summary in $RUN_DIR/bench-results.json, and one table of the headline figures
 #
 # Builds nothing. Bounded in time (BENCH_TIMEOUT, default 180 s) and cleans up on exit.
@@ -173,6 +174,11 @@ fi
 echo "== websocket"
 if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout -k 10 480 "$ROOT/scripts/bench-ws.sh"; then :; else echo "websocket bench failed (exit $?)"; fi
 
+# ---- 2c. REST routes the charts load from, against nginx (scripts/bench-rest.sh: its own
+# simulator and server; writes $RUN_DIR/bench-rest.json)
+echo "== rest"
+if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" WORKERS="$WORKERS" timeout -k 10 240 "$ROOT/scripts/bench-rest.sh"; then :; else echo "rest bench failed (exit $?)"; fi
+
 # ---- 3. summary
 RING_STATUS=$RING_STATUS HTTP_STATUS=$HTTP_STATUS SERVER_RC=$SERVER_RC SERVER_STOP_S=$SERVER_STOP_S \
 SERVER_KILLED=$SERVER_KILLED SERVER_EXITED_ITSELF=$SERVER_EXITED_ITSELF RING_OUT=$RING_OUT HTTP_JSON=$HTTP_JSON RESULTS=$RESULTS ROOT=$ROOT \
@@ -222,6 +228,7 @@ result = {
     "http": {"status": env["HTTP_STATUS"], "result": parse_json_text(read(env["HTTP_JSON"]))},
     "feed": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-feed.json"))),
     "websocket": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-ws.json"))),
+    "rest": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-rest.json"))),
     "server": {"exit_code": num(env.get("SERVER_RC")), "stop_seconds": num(env.get("SERVER_STOP_S")),
                "killed": env.get("SERVER_KILLED") == "1",
                "exited_by_itself": env.get("SERVER_EXITED_ITSELF") == "1"},
@@ -246,6 +253,15 @@ def fmt(v, unit="", scale=1, digits=0):
     return text + unit
 
 ring, http, feed, ws = get(result, "ring", "result"), get(result, "http", "result"), result["feed"], result["websocket"] or {}
+rest = result["rest"] if isinstance(result["rest"], list) else [result["rest"]] if result["rest"] else []
+def route(fragment):
+    return next((r for r in rest if isinstance(r, dict) and fragment in r.get("url", "")), None)
+candles, latest = route("/aggregation/candles/"), route("/latest")
+def rest_rows(name, r):
+    return [
+        (f"REST {name}: req/s (nginx), ratio", f'{fmt(get(r, "tterminal", "rps"))} ({fmt(get(r, "nginx", "rps"))}), {fmt(get(r, "ratio_rps"), digits=2)}'),
+        (f"REST {name}: p99 at half load (nginx)", f'{fmt(get(r, "open_loop", "tterminal", "p99_us"), " ms", 1e-3, 2)} ({fmt(get(r, "open_loop", "nginx", "p99_us"), " ms", 1e-3, 2)})'),
+    ]
 rows = [
     ("ring: writer records/s", fmt(get(ring, "writer_records_per_s"))),
     ("ring: paced 10 M/s, readers' misses", fmt(sum(r.get("missed", 0) for r in get(ring, "paced_reader_figures") or []) if ring else None)),
@@ -254,6 +270,8 @@ rows = [
     ("feeder: receive → publish p50 / p99", f'{fmt(get(feed, "publish_latency_p50_us"), " µs", digits=1)} / {fmt(get(feed, "publish_latency_p99_us"), " µs", digits=1)}'),
     ("REST health: req/s (nginx)", f'{fmt(get(http, "tterminal", "rps"))} ({fmt(get(http, "nginx", "rps"))})'),
     ("REST health: p99 (nginx)", f'{fmt(get(http, "tterminal", "p99_ms"), " ms", digits=2)} ({fmt(get(http, "nginx", "p99_ms"), " ms", digits=2)})'),
+    *rest_rows("candles 1m ×500", candles),
+    *rest_rows("latest candle", latest),
     ("WS a: 1k conns × 100/s, p99", fmt(get(ws, "a", "latency_us", "p99"), " ms", 1e-3, 2)),
     ("WS b: 10k conns × 20/s, p99", fmt(get(ws, "b", "latency_us", "p99"), " ms", 1e-3, 1)),
     ("WS b: trades missing", fmt(get(ws, "b", "sequence", "missing_ids"))),
