@@ -28,6 +28,37 @@ public enum KlineInterval: UInt8, Sendable, CaseIterable {
     }
 }
 
+extension KlineInterval {
+    /// The interval named `name` (`1m`, `4h`, `1M`, …), or nil.
+    public init?(name: String) {
+        guard let found = KlineInterval.allCases.first(where: { $0.name == name }) else { return nil }
+        self = found
+    }
+
+    /// Its length in ms; a month (`1M`) has no fixed length: nil.
+    public var milliseconds: Int64? {
+        let minute: Int64 = 60_000
+        switch self {
+        case .s1: return 1_000
+        case .m1: return minute
+        case .m3: return 3 * minute
+        case .m5: return 5 * minute
+        case .m15: return 15 * minute
+        case .m30: return 30 * minute
+        case .h1: return 60 * minute
+        case .h2: return 120 * minute
+        case .h4: return 240 * minute
+        case .h6: return 360 * minute
+        case .h8: return 480 * minute
+        case .h12: return 720 * minute
+        case .d1: return 1_440 * minute
+        case .d3: return 3 * 1_440 * minute
+        case .w1: return 7 * 1_440 * minute
+        case .M1: return nil
+        }
+    }
+}
+
 /// One executed trade (`trade` stream). Prices/quantities are `Fixed` (8 decimals), times in ms.
 public struct TradeEvent: Sendable, Equatable {
     public var symbol: SymbolID

@@ -107,27 +107,7 @@ public enum SimFault: Sendable, Equatable {
 }
 
 /// Length of a fixed-length kline interval in ms (nil for `1M`).
-func intervalMilliseconds(_ i: KlineInterval) -> Int64? {
-    let minute: Int64 = 60_000
-    switch i {
-    case .s1: return 1_000
-    case .m1: return minute
-    case .m3: return 3 * minute
-    case .m5: return 5 * minute
-    case .m15: return 15 * minute
-    case .m30: return 30 * minute
-    case .h1: return 60 * minute
-    case .h2: return 120 * minute
-    case .h4: return 240 * minute
-    case .h6: return 360 * minute
-    case .h8: return 480 * minute
-    case .h12: return 720 * minute
-    case .d1: return 1_440 * minute
-    case .d3: return 3 * 1_440 * minute
-    case .w1: return 7 * 1_440 * minute
-    case .M1: return nil
-    }
-}
+func intervalMilliseconds(_ i: KlineInterval) -> Int64? { i.milliseconds }
 
 /// `a * b / Fixed.scale` without intermediate overflow (quote quantity of price × qty).
 func fixedProduct(_ a: Int64, _ b: Int64) -> Int64 {
