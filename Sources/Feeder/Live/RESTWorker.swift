@@ -13,10 +13,13 @@ enum RESTRequest: Sendable, Equatable {
     case klines(symbol: SymbolID, market: MarketKind, interval: KlineInterval, startTime: Int64?, limit: Int)
     /// Trades with ids in `range` (spot: trade ids; futures: aggregate ids).
     case trades(symbol: SymbolID, market: MarketKind, range: ClosedRange<Int64>)
+    /// Symbol rules (`SymbolSync`): spot for every configured symbol (nil) or one; futures
+    /// for all of its symbols (`symbol` is ignored there: `/fapi/v1/exchangeInfo` takes none).
+    case exchangeInfo(market: MarketKind, symbol: SymbolID?)
 
     var market: MarketKind {
         switch self {
-        case .depth(_, let m), .klines(_, let m, _, _, _), .trades(_, let m, _): m
+        case .depth(_, let m), .klines(_, let m, _, _, _), .trades(_, let m, _), .exchangeInfo(let m, _): m
         }
     }
 }
@@ -153,7 +156,7 @@ final class RESTWorker: @unchecked Sendable {
         current[market] = (current[market] ?? 0) + 1
     }
 
-    private func path(_ request: RESTRequest) -> String {
+    func path(_ request: RESTRequest) -> String {
         switch request {
         case .depth(let s, let m):
             return (m == .spot ? "/api/v3/depth" : "/fapi/v1/depth") + "?symbol=\(symbols.name(s))&limit=1000"
@@ -164,6 +167,12 @@ final class RESTWorker: @unchecked Sendable {
         case .trades(let s, let m, let range):
             if m == .spot { return "/api/v3/trades?symbol=\(symbols.name(s))&limit=1000" }
             return "/fapi/v1/aggTrades?symbol=\(symbols.name(s))&fromId=\(range.lowerBound)&limit=1000"
+        case .exchangeInfo(let m, let s):
+            if m == .futures { return "/fapi/v1/exchangeInfo" }
+            if let s { return "/api/v3/exchangeInfo?symbol=\(symbols.name(s))" }
+            // symbols=["A","B"], URL-encoded (names are A–Z and 0–9 only).
+            let names = (0..<symbols.count).map { "%22\(symbols.name(SymbolID($0)))%22" }
+            return "/api/v3/exchangeInfo?symbols=%5B" + names.joined(separator: "%2C") + "%5D"
         }
     }
 }
