@@ -107,7 +107,7 @@ final class SymbolSync: @unchecked Sendable {
                 let db = try connect()
                 let changed = try SymbolWriter.write(merged.rows, to: db)
                 log.info("symbols table synced from exchangeInfo", [
-                    "symbols": "\(merged.rows.count)", "changed": changed.joined(separator: ","),
+                    "symbols": "\(merged.rows.count)", "changed": changed.isEmpty ? "none" : changed.joined(separator: ","),
                     "from_spot": "\(merged.fromSpot)", "from_futures": "\(merged.rows.count - merged.fromSpot)"])
             } catch {
                 success = false

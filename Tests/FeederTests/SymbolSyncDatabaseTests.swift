@@ -124,8 +124,10 @@ struct SymbolSyncDatabaseTests {
         let away = Persister.connector(url: "postgres://postgres@127.0.0.1:1/nobody?sslmode=disable")
         let requests = Locked<[RESTRequest]>([])
         let connect: Persister.Connect = { () throws(PostgresError) -> PostgresConnection in try (up.isOn ? real : away)() }
+        let limits = Locked<[String]>([])
         let sync = SymbolSync(symbols: ["BTCUSDT", "ETHUSDT"], connect: connect, log: Self.log, nowNs: 0,
-                              enqueue: { r in requests.update { $0.append(r) } }, spawn: { $0() })
+                              enqueue: { r in requests.update { $0.append(r) } },
+                              weightLimit: { m, l in limits.update { $0.append("\(m) \(l)") } }, spawn: { $0() })
 
         func round(at now: Int64) {
             sync.tick(nowNs: now)
@@ -138,6 +140,7 @@ struct SymbolSyncDatabaseTests {
         let wait = sync.dueNs - Clock.monotonicNanos()
         #expect(wait > SymbolSync.retryNs - 5_000_000_000 && wait <= SymbolSync.retryNs, "retried in five minutes, not a day")
         #expect(try db.rows().isEmpty)
+        #expect(limits.value == ["spot 6000", "futures 2400"], "the stated weight limits reach the REST worker")
 
         up.isOn = true
         let t1 = sync.dueNs

@@ -83,7 +83,7 @@ final class LiveFeed {
         let logger = log
         let sync = config.databaseURL.map { url in
             SymbolSync(symbols: names, connect: Persister.connector(url: url), log: logger, nowNs: Clock.monotonicNanos(),
-                       enqueue: { worker.enqueue($0) })
+                       enqueue: { worker.enqueue($0) }, weightLimit: { worker.setWeightLimit($0, $1) })
         }
         symbolSync = sync
         rest.deliver = { request, result in

@@ -48,6 +48,8 @@ final class RESTWorker: @unchecked Sendable {
     private var clients: [MarketKind: HTTPClient] = [:]
     private var current: [MarketKind: Int] = [.spot: 0, .futures: 0]
     private var pausedUntilNs: [MarketKind: Int64] = [:]
+    /// Binance's per-minute weight limits (binance-protocol.md §3.2, §3.4) until exchangeInfo states them.
+    private var budgets: [MarketKind: WeightBudget] = [.spot: WeightBudget(limit: 6000), .futures: WeightBudget(limit: 2400)]
     /// Where results go; set once before `start`.
     var deliver: (@Sendable (RESTRequest, Result<[UInt8], NetError>) -> Void)?
 
@@ -76,6 +78,11 @@ final class RESTWorker: @unchecked Sendable {
 
     var snapshot: (counters: RESTCounters, queued: Int) { lock.withLock { (counters, queue.count) } }
 
+    /// The REQUEST_WEIGHT per minute `market` states (exchangeInfo's `rateLimits`).
+    func setWeightLimit(_ market: MarketKind, _ perMinute: Int) {
+        lock.withLock { budgets[market]?.setLimit(perMinute) }
+    }
+
     private func run() {
         while true {
             guard let request = lock.withLock({ queue.isEmpty ? nil : queue.removeFirst() }) else {
@@ -93,12 +100,16 @@ final class RESTWorker: @unchecked Sendable {
         var lastError = NetError(.closed, "no attempt made")
         for attempt in 0..<Self.attempts {
             waitWhilePaused(market)
+            waitForWeight(market, request.weight)
             let path = self.path(request)
             do {
                 let response = try client(market).get(path)
                 lock.withLock {
                     counters.requests += 1
-                    if let w = response.header("x-mbx-used-weight-1m").flatMap({ UInt64($0) }) { counters.usedWeight = w }
+                    if let w = response.header("x-mbx-used-weight-1m").flatMap({ UInt64($0) }) {
+                        counters.usedWeight = w
+                        budgets[market]?.observed(Int(clamping: w), nowMs: Clock.realtimeMillis())
+                    }
                 }
                 switch response.status {
                 case 200:
@@ -137,6 +148,25 @@ final class RESTWorker: @unchecked Sendable {
             let left = until - Clock.monotonicNanos()
             if left <= 0 { return }
             usleep(UInt32(min(left / 1_000, 500_000)))
+        }
+    }
+
+    /// Waits until `weight` fits this minute's budget of `market`, then counts it as spent.
+    private func waitForWeight(_ market: MarketKind, _ weight: Int) {
+        var said = false
+        while true {
+            let waitMs = lock.withLock { () -> Int64 in
+                let now = Clock.realtimeMillis()
+                let ms = budgets[market]?.waitMs(for: weight, nowMs: now) ?? 0
+                if ms <= 0 { budgets[market]?.spend(weight, nowMs: now) }
+                return ms
+            }
+            if waitMs <= 0 { return }
+            if !said {
+                said = true
+                log.info("REST weight budget of the minute used: waiting", ["market": "\(market)", "wait_ms": "\(waitMs)"])
+            }
+            usleep(UInt32(min(waitMs, 500) * 1_000))
         }
     }
 
