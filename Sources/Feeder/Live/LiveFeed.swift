@@ -4,6 +4,7 @@ import Net
 import Posix
 import Runtime
 import ShmRing
+import Store
 import TLS
 
 /// Wakes the workers from any thread: the eventfds of live worker slots, refreshed by the
@@ -40,6 +41,8 @@ final class LiveFeed {
     let tls: TLSContext
     /// Persistence, when `DATABASE_URL` is set: it gets REST candles, and a longer history.
     let persist: PersistPipeline?
+    /// The `symbols` table from exchangeInfo, when `DATABASE_URL` is set.
+    let symbolSync: SymbolSync?
     let spotStreams: [Endpoint]
     let futuresStreams: [Endpoint]
     private var core: FeedManagerCore
@@ -74,7 +77,22 @@ final class LiveFeed {
                               wake: wakeAll)
         rest = try RESTWorker(symbols: publisher.symbolTable, spot: spotREST, futures: futuresREST, tls: tls, log: log)
         let p = publisher
-        rest.deliver = { request, result in p.restResult(request, result, persist: persist) }
+        let worker = rest
+        let table = p.symbolTable
+        let names = (0..<table.count).map { table.name(SymbolID($0)) }
+        let logger = log
+        let sync = config.databaseURL.map { url in
+            SymbolSync(symbols: names, connect: Persister.connector(url: url), log: logger, nowNs: Clock.monotonicNanos(),
+                       enqueue: { worker.enqueue($0) }, weightLimit: { worker.setWeightLimit($0, $1) })
+        }
+        symbolSync = sync
+        rest.deliver = { request, result in
+            if case .exchangeInfo = request {
+                sync?.answered(request, result)
+            } else {
+                p.restResult(request, result, persist: persist)
+            }
+        }
         publisher.rest = rest
         let now = Clock.monotonicNanos()
         let (spotCount, futuresCount) = (spotStreams.count, futuresStreams.count)
@@ -107,6 +125,7 @@ final class LiveFeed {
                 lastHousekeeping = now
                 execute(core.tick(nowNs: now))
                 publisher.maintain()
+                symbolSync?.tick(nowNs: now)
                 publishFigures()
             }
         }

@@ -17,6 +17,8 @@ extension Publisher {
                 return klinesResult(entry(s, m), interval: interval, backfill: start != nil, result)
             case .trades(let s, let m, let range):
                 tradesResult(entry(s, m), range: range, result)
+            case .exchangeInfo:
+                break  // `SymbolSync` takes these
             }
             return []
         }

@@ -13,10 +13,13 @@ enum RESTRequest: Sendable, Equatable {
     case klines(symbol: SymbolID, market: MarketKind, interval: KlineInterval, startTime: Int64?, limit: Int)
     /// Trades with ids in `range` (spot: trade ids; futures: aggregate ids).
     case trades(symbol: SymbolID, market: MarketKind, range: ClosedRange<Int64>)
+    /// Symbol rules (`SymbolSync`): spot for every configured symbol (nil) or one; futures
+    /// for all of its symbols (`symbol` is ignored there: `/fapi/v1/exchangeInfo` takes none).
+    case exchangeInfo(market: MarketKind, symbol: SymbolID?)
 
     var market: MarketKind {
         switch self {
-        case .depth(_, let m), .klines(_, let m, _, _, _), .trades(_, let m, _): m
+        case .depth(_, let m), .klines(_, let m, _, _, _), .trades(_, let m, _), .exchangeInfo(let m, _): m
         }
     }
 }
@@ -45,6 +48,8 @@ final class RESTWorker: @unchecked Sendable {
     private var clients: [MarketKind: HTTPClient] = [:]
     private var current: [MarketKind: Int] = [.spot: 0, .futures: 0]
     private var pausedUntilNs: [MarketKind: Int64] = [:]
+    /// Binance's per-minute weight limits (binance-protocol.md §3.2, §3.4) until exchangeInfo states them.
+    private var budgets: [MarketKind: WeightBudget] = [.spot: WeightBudget(limit: 6000), .futures: WeightBudget(limit: 2400)]
     /// Where results go; set once before `start`.
     var deliver: (@Sendable (RESTRequest, Result<[UInt8], NetError>) -> Void)?
 
@@ -73,6 +78,11 @@ final class RESTWorker: @unchecked Sendable {
 
     var snapshot: (counters: RESTCounters, queued: Int) { lock.withLock { (counters, queue.count) } }
 
+    /// The REQUEST_WEIGHT per minute `market` states (exchangeInfo's `rateLimits`).
+    func setWeightLimit(_ market: MarketKind, _ perMinute: Int) {
+        lock.withLock { budgets[market]?.setLimit(perMinute) }
+    }
+
     private func run() {
         while true {
             guard let request = lock.withLock({ queue.isEmpty ? nil : queue.removeFirst() }) else {
@@ -90,12 +100,16 @@ final class RESTWorker: @unchecked Sendable {
         var lastError = NetError(.closed, "no attempt made")
         for attempt in 0..<Self.attempts {
             waitWhilePaused(market)
+            waitForWeight(market, request.weight)
             let path = self.path(request)
             do {
                 let response = try client(market).get(path)
                 lock.withLock {
                     counters.requests += 1
-                    if let w = response.header("x-mbx-used-weight-1m").flatMap({ UInt64($0) }) { counters.usedWeight = w }
+                    if let w = response.header("x-mbx-used-weight-1m").flatMap({ UInt64($0) }) {
+                        counters.usedWeight = w
+                        budgets[market]?.observed(Int(clamping: w), nowMs: Clock.realtimeMillis())
+                    }
                 }
                 switch response.status {
                 case 200:
@@ -137,6 +151,25 @@ final class RESTWorker: @unchecked Sendable {
         }
     }
 
+    /// Waits until `weight` fits this minute's budget of `market`, then counts it as spent.
+    private func waitForWeight(_ market: MarketKind, _ weight: Int) {
+        var said = false
+        while true {
+            let waitMs = lock.withLock { () -> Int64 in
+                let now = Clock.realtimeMillis()
+                let ms = budgets[market]?.waitMs(for: weight, nowMs: now) ?? 0
+                if ms <= 0 { budgets[market]?.spend(weight, nowMs: now) }
+                return ms
+            }
+            if waitMs <= 0 { return }
+            if !said {
+                said = true
+                log.info("REST weight budget of the minute used: waiting", ["market": "\(market)", "wait_ms": "\(waitMs)"])
+            }
+            usleep(UInt32(min(waitMs, 500) * 1_000))
+        }
+    }
+
     private func client(_ market: MarketKind) -> HTTPClient {
         if let c = clients[market] { return c }
         let list = endpoints[market] ?? []
@@ -153,7 +186,7 @@ final class RESTWorker: @unchecked Sendable {
         current[market] = (current[market] ?? 0) + 1
     }
 
-    private func path(_ request: RESTRequest) -> String {
+    func path(_ request: RESTRequest) -> String {
         switch request {
         case .depth(let s, let m):
             return (m == .spot ? "/api/v3/depth" : "/fapi/v1/depth") + "?symbol=\(symbols.name(s))&limit=1000"
@@ -164,6 +197,12 @@ final class RESTWorker: @unchecked Sendable {
         case .trades(let s, let m, let range):
             if m == .spot { return "/api/v3/trades?symbol=\(symbols.name(s))&limit=1000" }
             return "/fapi/v1/aggTrades?symbol=\(symbols.name(s))&fromId=\(range.lowerBound)&limit=1000"
+        case .exchangeInfo(let m, let s):
+            if m == .futures { return "/fapi/v1/exchangeInfo" }
+            if let s { return "/api/v3/exchangeInfo?symbol=\(symbols.name(s))" }
+            // symbols=["A","B"], URL-encoded (names are A–Z and 0–9 only).
+            let names = (0..<symbols.count).map { "%22\(symbols.name(SymbolID($0)))%22" }
+            return "/api/v3/exchangeInfo?symbols=%5B" + names.joined(separator: "%2C") + "%5D"
         }
     }
 }

@@ -1,0 +1,52 @@
+import Market
+import ShmRing
+import Testing
+@testable import Feeder
+
+@Suite("REST request weights")
+struct RESTWeightTests {
+    /// 2026-01-01T00:00:00Z: a minute boundary.
+    static let t0: Int64 = 1_767_225_600_000
+
+    @Test("each request weighs what Binance charges for it")
+    func weights() {
+        #expect(RESTRequest.depth(symbol: 0, market: .spot).weight == 50)
+        #expect(RESTRequest.depth(symbol: 0, market: .futures).weight == 20)
+        #expect(RESTRequest.klines(symbol: 0, market: .spot, interval: .m1, startTime: nil, limit: 1000).weight == 2)
+        let futures = [99, 100, 499, 500, 1000, 1001, 1500].map {
+            RESTRequest.klines(symbol: 0, market: .futures, interval: .m1, startTime: nil, limit: $0).weight
+        }
+        #expect(futures == [1, 2, 2, 5, 5, 10, 10])
+        #expect(RESTRequest.trades(symbol: 0, market: .spot, range: 1...2).weight == 25)
+        #expect(RESTRequest.trades(symbol: 0, market: .futures, range: 1...2).weight == 20)
+        #expect(RESTRequest.exchangeInfo(market: .spot, symbol: nil).weight == 20)
+        #expect(RESTRequest.exchangeInfo(market: .futures, symbol: nil).weight == 1)
+    }
+
+    @Test("a request that would pass nine tenths of the limit waits for the next minute")
+    func waitsForTheMinute() {
+        var b = WeightBudget(limit: 100)
+        #expect(b.usable == 90)
+        #expect(b.waitMs(for: 50, nowMs: Self.t0 + 1_000) == 0)
+        b.spend(50, nowMs: Self.t0 + 1_000)
+        #expect(b.waitMs(for: 40, nowMs: Self.t0 + 2_000) == 0)
+        b.spend(40, nowMs: Self.t0 + 2_000)
+        #expect(b.waitMs(for: 1, nowMs: Self.t0 + 45_000) == 15_000)
+        #expect(b.waitMs(for: 1, nowMs: Self.t0 + 60_000) == 0, "a new minute, a new budget")
+        #expect(b.used == 0)
+    }
+
+    @Test("the server's count wins when it is higher; a lone request heavier than the budget still goes")
+    func serverCountAndHeavy() {
+        var b = WeightBudget(limit: 100)
+        b.spend(10, nowMs: Self.t0)
+        b.observed(85, nowMs: Self.t0 + 10)
+        #expect(b.used == 85)
+        b.observed(20, nowMs: Self.t0 + 20)
+        #expect(b.used == 85, "an older answer does not lower it")
+        #expect(b.waitMs(for: 10, nowMs: Self.t0 + 30_000) == 30_000)
+        #expect(b.waitMs(for: 500, nowMs: Self.t0 + 60_000) == 0)
+        b.setLimit(2400)
+        #expect(b.limit == 2400 && b.usable == 2160)
+    }
+}
