@@ -23,6 +23,8 @@ public struct ChildReport: Sendable {
     /// Exact largest latency in the window (µs); the buckets only keep its bucket.
     public var maxLatencyMicros: Int64 = 0
     public var buckets: [(value: UInt64, count: UInt64)] = []
+    /// What each fault did to this process's clients (final line).
+    public var faults: [FaultTally] = []
 
     public init(kind: Kind) {
         self.kind = kind
@@ -40,6 +42,7 @@ public struct ChildReport: Sendable {
             fields.append("s.\(reason.name)=\(Self.escape(text))")
         }
         if let firstErrorReply { fields.append("err=\(Self.escape(firstErrorReply))") }
+        for (index, tally) in faults.enumerated() { fields.append("fault.\(index)=\(tally.encoded)") }
         if !buckets.isEmpty { fields.append("h=" + buckets.map { "\($0.value):\($0.count)" }.joined(separator: ",")) }
         return fields.joined(separator: " ") + "\n"
     }
@@ -83,6 +86,10 @@ public struct ChildReport: Sendable {
                 guard halves.count == 2, let v = UInt64(halves[0]), let c = UInt64(halves[1]) else { return nil }
                 return (v, c)
             }
+        case _ where key.hasPrefix("fault."):
+            guard let index = Int(key.dropFirst(6)), index >= 0, index < 1000, let tally = FaultTally(encoded: value) else { return false }
+            while faults.count <= index { faults.append(FaultTally()) }
+            faults[index] = tally
         default:
             guard key.hasPrefix("s."), let reason = FailureReason.allCases.first(where: { $0.name == key.dropFirst(2) }) else {
                 return true // a field this version does not know

@@ -32,6 +32,7 @@ extension RunReport {
         }
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }.joined(separator: "\n") + "\n"
+            + faultTable
     }
 
     func failureSummary(afterOpen: Bool) -> String {
@@ -74,6 +75,7 @@ extension RunReport {
         writeLatency(&out)
         writeSequence(&out)
         writeResources(&out)
+        writeFaults(&out)
         out.key("problems"); out.stringArray(problems)
         out.raw("}")
         return String(decoding: out.bytes, as: UTF8.self) + "\n"
