@@ -5,6 +5,8 @@ public struct FaultEvent: Sendable {
     public var spec: FaultSpec
     /// When it struck, seconds into the window; nil when it never did.
     public var appliedSeconds: Double?
+    /// The same, seconds since the run started (the timeline's axis).
+    public var runSeconds: Double?
     /// What it hit (`KILL to worker pid 4122 (slot 1)`), or why nothing was hit.
     public var target: String?
     public var error: String?
@@ -34,6 +36,7 @@ extension WSCoordinator {
             let wallMicros = Clock.realtimeNanos() / 1000
             for child in children { try? FD.writeAll(child.controlFD, "fault \(nextFault) \(wallMicros) \(spec.hitsFeed ? 1 : 0)\n") }
             var event = FaultEvent(spec: spec, appliedSeconds: Double(struck - window.start) / 1e9)
+            event.runSeconds = Double(struck - runStarted) / 1e9
             switch injector.apply(spec) {
             case .success(let target): event.target = target
             case .failure(let error): event.error = error.description
