@@ -25,6 +25,8 @@ public struct ChildReport: Sendable {
     public var buckets: [(value: UInt64, count: UInt64)] = []
     /// What each fault did to this process's clients (final line).
     public var faults: [FaultTally] = []
+    /// Every reconnect of the run, faults or not (its reconnect histogram; final line).
+    public var reconnects = FaultTally()
 
     public init(kind: Kind) {
         self.kind = kind
@@ -43,6 +45,7 @@ public struct ChildReport: Sendable {
         }
         if let firstErrorReply { fields.append("err=\(Self.escape(firstErrorReply))") }
         for (index, tally) in faults.enumerated() { fields.append("fault.\(index)=\(tally.encoded)") }
+        if reconnects.reconnect.totalCount > 0 { fields.append("reconnects=\(reconnects.encoded)") }
         if !buckets.isEmpty { fields.append("h=" + buckets.map { "\($0.value):\($0.count)" }.joined(separator: ",")) }
         return fields.joined(separator: " ") + "\n"
     }
@@ -86,6 +89,9 @@ public struct ChildReport: Sendable {
                 guard halves.count == 2, let v = UInt64(halves[0]), let c = UInt64(halves[1]) else { return nil }
                 return (v, c)
             }
+        case "reconnects":
+            guard let tally = FaultTally(encoded: value) else { return false }
+            reconnects = tally
         case _ where key.hasPrefix("fault."):
             guard let index = Int(key.dropFirst(6)), index >= 0, index < 1000, let tally = FaultTally(encoded: value) else { return false }
             while faults.count <= index { faults.append(FaultTally()) }

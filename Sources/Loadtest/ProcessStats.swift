@@ -46,6 +46,8 @@ public struct ProcessStats {
     public var lastOpenNanos: Int64 = 0
     /// What each fault did to this process's clients.
     public var faults = FaultBook()
+    /// Every reconnect's time (loss → subscribed again), with or without faults (µs).
+    public var reconnects = FaultTally()
 
     public init() {}
 
@@ -81,6 +83,7 @@ public struct ProcessStats {
         counters[.reconnects] += 1
         faults.add(.reconnects)
         faults.recordReconnect(micros: micros)
+        reconnects.recordReconnect(micros: micros)
     }
 
     /// The server's answer to a resume.

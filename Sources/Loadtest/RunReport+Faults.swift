@@ -13,12 +13,8 @@ extension RunReport {
     public var faultRows: [[String]] {
         faultEvents.enumerated().map { index, event in
             let t = tally(index)
-            let ms = { (h: Int64) in Format.fixed(Double(h) / 1000, 1) }
-            let spread = { (h: Histogram<UInt64>, top: Int64) in
-                h.totalCount == 0 ? "-" : "\(ms(FaultTally.percentile(h, 50, max: top)))/\(ms(FaultTally.percentile(h, 99, max: top)))/\(ms(top))"
-            }
-            let reconnect = spread(t.reconnect, t.maxReconnectMicros)
-            let recovery = spread(t.recovery, t.maxRecoveryMicros)
+            let reconnect = Self.spread(t.reconnect, max: t.maxReconnectMicros)
+            let recovery = Self.spread(t.recovery, max: t.maxRecoveryMicros)
             return [event.spec.text, event.appliedSeconds.map { Format.fixed($0, 2) } ?? "-", event.target ?? "not applied: \(event.error ?? "")",
                     Format.grouped(t[.clientsDisconnected]), reconnect,
                     "\(Format.grouped(t[.recovered]))/\(Format.grouped(t.impossible))" + Self.refusals(t),
@@ -38,6 +34,22 @@ extension RunReport {
         return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
     }
 
+    /// p50/p99/max of a histogram in ms, "-" when empty.
+    static func spread(_ h: Histogram<UInt64>, max top: Int64) -> String {
+        let ms = { (v: Int64) in Format.fixed(Double(v) / 1000, 1) }
+        return h.totalCount == 0 ? "-"
+            : "\(ms(FaultTally.percentile(h, 50, max: top)))/\(ms(FaultTally.percentile(h, 99, max: top)))/\(ms(top))"
+    }
+
+    /// Disconnects, reconnects and resumes of the whole run, faults or not.
+    public var reconnectSummary: String {
+        let c = counters
+        return "\(Format.grouped(c[.disconnects])) disconnects, \(Format.grouped(c[.reconnects])) reconnects"
+            + " (ms p50/p99/max \(Self.spread(reconnects.reconnect, max: reconnects.maxReconnectMicros))),"
+            + " \(Format.grouped(c[.resumesSent])) resumes: \(Format.grouped(c[.recovered])) recovered"
+            + " (\(Format.grouped(c[.replayedMessages])) messages replayed), \(Format.grouped(c[.recoveryImpossible])) impossible"
+    }
+
     /// The faults as an aligned table after a title line; "" without faults.
     public var faultTable: String {
         guard !faultEvents.isEmpty else { return "" }
@@ -49,11 +61,7 @@ extension RunReport {
             let cells = row.enumerated().map { $0.element + String(repeating: " ", count: widths[$0.offset] - $0.element.count) }
             text += "  " + cells.joined(separator: "  ").reversed().drop { $0 == " " }.reversed() + "\n"
         }
-        let c = counters
-        text += "  all: \(Format.grouped(c[.disconnects])) disconnects, \(Format.grouped(c[.reconnects])) reconnects,"
-            + " \(Format.grouped(c[.resumesSent])) resumes: \(Format.grouped(c[.recovered])) recovered"
-            + " (\(Format.grouped(c[.replayedMessages])) messages replayed), \(Format.grouped(c[.recoveryImpossible])) impossible\n"
-        return text
+        return text + "  whole run: " + reconnectSummary + "\n"
     }
 
     func writeFaults(_ out: inout JSONBytes) {
@@ -65,6 +73,7 @@ extension RunReport {
         out.key("recovered"); out.integer(counters[.recovered])
         out.key("impossible"); out.integer(counters[.recoveryImpossible])
         out.key("replayed_messages"); out.integer(counters[.replayedMessages])
+        Self.writeMillis(&out, "reconnect_ms", reconnects.reconnect, max: reconnects.maxReconnectMicros)
         out.raw("}")
         out.key("faults"); out.raw("[")
         for (index, event) in faultEvents.enumerated() {

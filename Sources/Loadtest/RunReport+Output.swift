@@ -24,6 +24,7 @@ extension RunReport {
                 + " \(Format.grouped(c[.clientsWithTrade])) clients received ≥ 1 trade"
                 + (idCompleteness.map { ", completeness \(Format.percent($0))" } ?? "")))
         }
+        if config.reconnect && faultEvents.isEmpty { rows.append(("reconnects", reconnectSummary)) }
         rows.append(("cpu", cpuSummary))
         if let memory = bytesPerConnection, let before = workerMemoryBefore, let after = workerMemoryAfter {
             rows.append(("worker memory", "private dirty \(before.privateDirty >> 10) → \(after.privateDirty >> 10) KiB,"

@@ -28,6 +28,8 @@ public struct RunReport: Sendable {
     /// The faults as the parent applied them, and what each did to the clients (same order).
     public var faultEvents: [FaultEvent] = []
     public var faultTallies: [FaultTally] = []
+    /// Every reconnect of the run, with or without faults.
+    public var reconnects = FaultTally()
 
     public init(config: WSLoadConfig) {
         self.config = config
@@ -48,6 +50,7 @@ public struct RunReport: Sendable {
             run.harnessCPUSeconds += Double(report.windowCPUNanos) / 1e9
             if report.firstOpenNanos > 0 { firstOpen = min(firstOpen, report.firstOpenNanos) }
             lastOpen = max(lastOpen, report.lastOpenNanos)
+            run.reconnects.add(report.reconnects)
             for (index, tally) in report.faults.enumerated() {
                 while run.faultTallies.count <= index { run.faultTallies.append(FaultTally()) }
                 run.faultTallies[index].add(tally)

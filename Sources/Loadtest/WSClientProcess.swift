@@ -239,6 +239,7 @@ public final class WSClientProcess {
             line.maxLatencyMicros = Int64(stats.latency.maxRecorded)
             line.buckets = LatencyHistogram.buckets(of: stats.latency)
             line.faults = stats.faults.tallies
+            line.reconnects = stats.reconnects
         }
         // The parent reads promptly; if it is gone, there is no one to tell.
         try? FD.writeAll(reportFD, line.line)

@@ -100,6 +100,22 @@ struct FaultReportTests {
         #expect(!report.problems.contains { $0.contains("not connected") })
     }
 
+    @Test("every reconnect of the run is in one histogram too, across the pipe and the merge")
+    func wholeRun() throws {
+        var child = ChildReport(kind: .final)
+        child.reconnects.recordReconnect(micros: 30_000)
+        child.reconnects.recordReconnect(micros: 90_000)
+        child.counters[.reconnects] = 2
+        let back = try #require(ChildReport(line: child.line.dropLast()[...]))
+        #expect(back.reconnects.reconnect.totalCount == 2 && back.reconnects.maxReconnectMicros == 90_000)
+        var config = try WSLoadConfig(url: "ws://127.0.0.1:9/ws", connections: 2, arrivalRate: 100, processes: 1, subscribe: "{}",
+                                      warmupSeconds: 0, durationSeconds: 1)
+        config.reconnect = true
+        let run = RunReport.merge([back, back], config: config)
+        #expect(run.reconnects.reconnect.totalCount == 4)
+        #expect(run.table.contains("4 reconnects (ms p50/p99/max 30.0/90.0/90.0)"))
+    }
+
     @Test("the HTML page has the faults table")
     func html() throws {
         let page = try run().html
