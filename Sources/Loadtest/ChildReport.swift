@@ -93,15 +93,21 @@ public struct ChildReport: Sendable {
             guard let tally = FaultTally(encoded: value) else { return false }
             reconnects = tally
         case _ where key.hasPrefix("fault."):
-            guard let index = Int(key.dropFirst(6)), index >= 0, index < 1000, let tally = FaultTally(encoded: value) else { return false }
-            while faults.count <= index { faults.append(FaultTally()) }
-            faults[index] = tally
+            return applyFault(index: key.dropFirst(6), value: value)
         default:
             guard key.hasPrefix("s."), let reason = FailureReason.allCases.first(where: { $0.name == key.dropFirst(2) }) else {
                 return true // a field this version does not know
             }
             samples[reason] = Self.unescape(value)
         }
+        return true
+    }
+
+    /// `fault.<index>=<tally>`.
+    private mutating func applyFault(index text: Substring, value: Substring) -> Bool {
+        guard let index = Int(text), index >= 0, index < 1000, let tally = FaultTally(encoded: value) else { return false }
+        while faults.count <= index { faults.append(FaultTally()) }
+        faults[index] = tally
         return true
     }
 
