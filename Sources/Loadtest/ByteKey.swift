@@ -105,6 +105,13 @@ struct Key: @unchecked Sendable {
     static var connectedName: Key { Key(#"connected""#) }
     static var subscribedName: Key { Key(#"subscribed""#) }
     static var errorName: Key { Key(#"error""#) }
+    static var recoveryName: Key { Key(#"recovery""#) }
+    static var epoch: Key { Key(#""epoch":"#, anchor: 5) }
+    static var messages: Key { Key(#""messages":"#, anchor: 1) }
+    static var toSequence: Key { Key(#""to_seq":"#, anchor: 3) }
+    static var recoveredStatus: Key { Key(#""status":"recovered""#, anchor: 10) }
+    static var epochChangedReason: Key { Key(#""reason":"epoch_changed""#, anchor: 15) }
+    static var tooOldReason: Key { Key(#""reason":"too_old""#, anchor: 13) }
     // Anchors: 'd' of "id", 'v' of "recv_us", 'q' of "seq": rare in a trade's other keys.
     static var id: Key { Key(#""id":"#, anchor: 2) }
     static var receivedMicros: Key { Key(#""recv_us":"#, anchor: 4) }

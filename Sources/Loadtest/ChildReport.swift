@@ -23,6 +23,10 @@ public struct ChildReport: Sendable {
     /// Exact largest latency in the window (µs); the buckets only keep its bucket.
     public var maxLatencyMicros: Int64 = 0
     public var buckets: [(value: UInt64, count: UInt64)] = []
+    /// What each fault did to this process's clients (final line).
+    public var faults: [FaultTally] = []
+    /// Every reconnect of the run, faults or not (its reconnect histogram; final line).
+    public var reconnects = FaultTally()
 
     public init(kind: Kind) {
         self.kind = kind
@@ -40,6 +44,8 @@ public struct ChildReport: Sendable {
             fields.append("s.\(reason.name)=\(Self.escape(text))")
         }
         if let firstErrorReply { fields.append("err=\(Self.escape(firstErrorReply))") }
+        for (index, tally) in faults.enumerated() { fields.append("fault.\(index)=\(tally.encoded)") }
+        if reconnects.reconnect.totalCount > 0 { fields.append("reconnects=\(reconnects.encoded)") }
         if !buckets.isEmpty { fields.append("h=" + buckets.map { "\($0.value):\($0.count)" }.joined(separator: ",")) }
         return fields.joined(separator: " ") + "\n"
     }
@@ -83,12 +89,25 @@ public struct ChildReport: Sendable {
                 guard halves.count == 2, let v = UInt64(halves[0]), let c = UInt64(halves[1]) else { return nil }
                 return (v, c)
             }
+        case "reconnects":
+            guard let tally = FaultTally(encoded: value) else { return false }
+            reconnects = tally
+        case _ where key.hasPrefix("fault."):
+            return applyFault(index: key.dropFirst(6), value: value)
         default:
             guard key.hasPrefix("s."), let reason = FailureReason.allCases.first(where: { $0.name == key.dropFirst(2) }) else {
                 return true // a field this version does not know
             }
             samples[reason] = Self.unescape(value)
         }
+        return true
+    }
+
+    /// `fault.<index>=<tally>`.
+    private mutating func applyFault(index text: Substring, value: Substring) -> Bool {
+        guard let index = Int(text), index >= 0, index < 1000, let tally = FaultTally(encoded: value) else { return false }
+        while faults.count <= index { faults.append(FaultTally()) }
+        faults[index] = tally
         return true
     }
 

@@ -1,14 +1,16 @@
 import WebSocketCore
 
-/// The moment a batch of bytes was received: wall-clock µs (what `recv_us` is compared with)
-/// and whether the measurement window is open.
+/// The moment a batch of bytes was received: wall-clock µs (what `recv_us` is compared with),
+/// monotonic ns (what reconnect times are measured on) and whether the measurement window is open.
 public struct ReceiveClock: Sendable {
     public var nowMicros: Int64
     public var inWindow: Bool
+    public var monoNanos: Int64
 
-    public init(nowMicros: Int64, inWindow: Bool) {
+    public init(nowMicros: Int64, inWindow: Bool, monoNanos: Int64 = 0) {
         self.nowMicros = nowMicros
         self.inWindow = inWindow
+        self.monoNanos = monoNanos
     }
 }
 
@@ -46,6 +48,10 @@ public struct ClientSession: Sendable {
     public var trades: Int64 = 0
     public var missing: Int64 = 0
     public var duplicates: Int64 = 0
+    /// The client across its connections: backoff and resume point.
+    public var link = Reconnection()
+    /// Its part in the current fault.
+    public var watch = FaultWatch()
 
     public init() {}
 
@@ -106,19 +112,28 @@ public struct ClientSession: Sendable {
         switch ServerMessage.scan(payload) {
         case .trade(let id, let received, let sequence):
             stats.trades += 1
-            if received >= 0 { stats.recordLatency(micros: clock.nowMicros - received, inWindow: clock.inWindow) }
+            if received >= 0 {
+                stats.recordLatency(micros: clock.nowMicros - received, inWindow: clock.inWindow)
+                if watch.awaitingLive && link.live { stats.faults.trade(&watch, receivedMicros: received, nowMicros: clock.nowMicros) }
+            }
             if clock.inWindow { stats.tradesInWindow += 1 }
             if id >= 0 { account(id: id, stats: &stats) }
             if sequence >= 0 {
                 if sequence <= lastSequence { stats.counters[.sequenceRegressions] += 1 }
                 lastSequence = sequence
+                link.processed(sequence: sequence)
             }
         case .gap:
             stats.counters[.gapNotices] += 1
+            stats.faults.add(.gapNotices)
         case .connected:
             return true
-        case .subscribed:
+        case .subscribed(let epoch, let sequence):
             stats.counters[.subscribedAcks] += 1
+            let action = link.handle(.subscribed(epoch: epoch, sequence: sequence, nowNanos: clock.monoNanos))
+            if case .reconnected(let nanos, _) = action { stats.reconnected(micros: nanos / 1000) }
+        case .recovery(let reply):
+            if case .recovery(let outcome) = link.handle(.recovery(reply)) { stats.recovery(outcome) }
         case .error:
             stats.counters[.errorReplies] += 1
             if stats.firstErrorReply == nil {
@@ -139,10 +154,13 @@ public struct ClientSession: Sendable {
         } else if id <= lastId {
             duplicates += 1
             stats.counters[.duplicateIds] += 1
+            stats.faults.add(.duplicateIds)
             return
         } else if id > lastId + 1 {
             missing += id - lastId - 1
             stats.counters[.missingIds] += id - lastId - 1
+            stats.faults.add(.missingIds, id - lastId - 1)
+            watch.missing += id - lastId - 1
         }
         lastId = id
         trades += 1

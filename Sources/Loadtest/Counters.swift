@@ -83,6 +83,16 @@ public enum Counter: Int, CaseIterable, Sendable {
     /// Open clients when the window started (what `--expect-rate` multiplies).
     case openAtWindowStart
     case openAtEnd
+    /// Open connections when the report was written (a gauge).
+    case openNow
+    /// With reconnecting clients: subscribed connections lost, clients subscribed again after
+    /// a loss, resumes sent, their answers, and the messages replayed.
+    case disconnects
+    case reconnects
+    case resumesSent
+    case recovered
+    case recoveryImpossible
+    case replayedMessages
 }
 
 /// Fixed arrays of counters and failures indexed by the enums; summed field by field.

@@ -44,6 +44,10 @@ public struct ProcessStats {
     /// Monotonic ns of the first and the latest upgrade.
     public var firstOpenNanos: Int64 = 0
     public var lastOpenNanos: Int64 = 0
+    /// What each fault did to this process's clients.
+    public var faults = FaultBook()
+    /// Every reconnect's time (loss → subscribed again), with or without faults (µs).
+    public var reconnects = FaultTally()
 
     public init() {}
 
@@ -72,6 +76,28 @@ public struct ProcessStats {
     public mutating func fail(_ reason: FailureReason, _ detail: String) {
         counters[reason] += 1
         if samples[reason] == nil { samples[reason] = detail }
+    }
+
+    /// A client subscribed again `micros` after losing its connection.
+    public mutating func reconnected(micros: Int64) {
+        counters[.reconnects] += 1
+        faults.add(.reconnects)
+        faults.recordReconnect(micros: micros)
+        reconnects.recordReconnect(micros: micros)
+    }
+
+    /// The server's answer to a resume.
+    public mutating func recovery(_ outcome: RecoveryReply.Outcome) {
+        switch outcome {
+        case .recovered(let messages):
+            counters[.recovered] += 1
+            counters[.replayedMessages] += messages
+            faults.add(.recovered)
+            faults.add(.replayed, messages)
+        case .impossible(let refusal):
+            counters[.recoveryImpossible] += 1
+            faults.add(refusal == .epochChanged ? .epochChanged : refusal == .tooOld ? .tooOld : .otherRefusal)
+        }
     }
 
     public mutating func opened(at nanos: Int64) {

@@ -20,6 +20,7 @@ extension RunReport {
         page += "<h1>tterminal loadtest ws</h1><p>\(Self.escape(config.url)) · \(config.connections) connections</p>"
         page += "<h2>Latency distribution (µs, feeder receive → client receive)</h2>" + latencyChart()
         page += "<h2>Deliveries per second and p99 over time</h2>" + timelineChart()
+        if !faultEvents.isEmpty { page += "<h2>Faults</h2>" + faultHTML() }
         page += "<h2>Figures</h2><pre>\(Self.escape(table))</pre>"
         return page + "\n"
     }
@@ -47,9 +48,19 @@ extension RunReport {
         let p99 = timeline.map { (x: $0.seconds, y: Double($0.p99Micros) / peakP99 * peakRate) }
         let step = max(1, timeline.count / 10)
         let ticks = stride(from: 0, to: timeline.count, by: step).map { (timeline[$0].seconds, "\(Int(timeline[$0].seconds)) s") }
+        let markers = faultEvents.compactMap { event in event.runSeconds.map { ($0, event.spec.text) } }
         return Self.chart(series: [("deliveries/s", "#2ca02c", rate),
                                    ("p99 (peak \(Self.trim(peakP99 / 1000)) ms)", "#d62728", p99)],
-                          xTicks: ticks, xLabel: "time", yLabel: "deliveries/s")
+                          xTicks: ticks, xLabel: "time", yLabel: "deliveries/s", markers: markers)
+    }
+
+    /// The faults table as HTML.
+    func faultHTML() -> String {
+        let head = Self.faultHeader.map { "<th>\(Self.escape($0))</th>" }.joined()
+        let rows = faultRows.map { "<tr>" + $0.map { "<td>\(Self.escape($0))</td>" }.joined() + "</tr>" }.joined()
+        return "<table border=1 cellspacing=0 cellpadding=4><tr>\(head)</tr>\(rows)</table>"
+            + "<p>reconnect: a client's lost connection → subscribed again; recovery: the fault → the first live trade of"
+            + " each affected client (the largest: every one live again).</p>"
     }
 
     static func tail(_ percentile: Double) -> Double { -log10(max(1 - percentile / 100, 1e-6)) }
@@ -63,7 +74,7 @@ extension RunReport {
 
     /// A line chart of `series` in a 900 × 320 SVG with labelled axes.
     static func chart(series: [(name: String, color: String, points: [(x: Double, y: Double)])],
-                      xTicks: [(Double, String)], xLabel: String, yLabel: String) -> String {
+                      xTicks: [(Double, String)], xLabel: String, yLabel: String, markers: [(Double, String)] = []) -> String {
         let (w, h, left, bottom) = (900.0, 320.0, 70.0, 40.0)
         let all = series.flatMap(\.points)
         let xMax = max(all.map(\.x).max() ?? 1, xTicks.map(\.0).max() ?? 1, 1e-9)
@@ -84,6 +95,10 @@ extension RunReport {
         }
         svg += "<text x=\(w / 2) y=\(h - 5) text-anchor=middle>\(escape(xLabel))</text>"
         svg += "<text x=12 y=14>\(escape(yLabel))</text>"
+        for (x, label) in markers where x >= xMin && x <= xMax {
+            svg += "<line x1=\(px(x)) y1=20 x2=\(px(x)) y2=\(h - bottom) stroke=#9467bd stroke-dasharray=\"4 3\" />"
+            svg += "<text x=\(px(x) + 3) y=32 fill=#9467bd>\(escape(label))</text>"
+        }
         for (index, s) in series.enumerated() {
             let path = s.points.map { "\(px($0.x)),\(py($0.y))" }.joined(separator: " ")
             svg += "<polyline fill=none stroke=\"\(s.color)\" stroke-width=2 points=\"\(path)\" />"

@@ -24,6 +24,7 @@ extension RunReport {
                 + " \(Format.grouped(c[.clientsWithTrade])) clients received ≥ 1 trade"
                 + (idCompleteness.map { ", completeness \(Format.percent($0))" } ?? "")))
         }
+        if config.reconnect && faultEvents.isEmpty { rows.append(("reconnects", reconnectSummary)) }
         rows.append(("cpu", cpuSummary))
         if let memory = bytesPerConnection, let before = workerMemoryBefore, let after = workerMemoryAfter {
             rows.append(("worker memory", "private dirty \(before.privateDirty >> 10) → \(after.privateDirty >> 10) KiB,"
@@ -32,6 +33,7 @@ extension RunReport {
         }
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }.joined(separator: "\n") + "\n"
+            + faultTable
     }
 
     func failureSummary(afterOpen: Bool) -> String {
@@ -74,6 +76,7 @@ extension RunReport {
         writeLatency(&out)
         writeSequence(&out)
         writeResources(&out)
+        writeFaults(&out)
         out.key("problems"); out.stringArray(problems)
         out.raw("}")
         return String(decoding: out.bytes, as: UTF8.self) + "\n"

@@ -25,6 +25,11 @@ public struct RunReport: Sendable {
     public var workerMemoryAfter: ProcessUsage.Memory?
     /// Deliveries, recent p99 and open connections, a point a second (the progress line's).
     public var timeline: [TimelinePoint] = []
+    /// The faults as the parent applied them, and what each did to the clients (same order).
+    public var faultEvents: [FaultEvent] = []
+    public var faultTallies: [FaultTally] = []
+    /// Every reconnect of the run, with or without faults.
+    public var reconnects = FaultTally()
 
     public init(config: WSLoadConfig) {
         self.config = config
@@ -45,6 +50,11 @@ public struct RunReport: Sendable {
             run.harnessCPUSeconds += Double(report.windowCPUNanos) / 1e9
             if report.firstOpenNanos > 0 { firstOpen = min(firstOpen, report.firstOpenNanos) }
             lastOpen = max(lastOpen, report.lastOpenNanos)
+            run.reconnects.add(report.reconnects)
+            for (index, tally) in report.faults.enumerated() {
+                while run.faultTallies.count <= index { run.faultTallies.append(FaultTally()) }
+                run.faultTallies[index].add(tally)
+            }
         }
         if firstOpen < lastOpen { run.openSpanSeconds = Double(lastOpen - firstOpen) / 1e9 }
         return run
@@ -103,7 +113,10 @@ public struct RunReport: Sendable {
 
     /// Growth of the workers' private dirty memory per open connection.
     public var bytesPerConnection: (privateDirty: Double, rss: Double)? {
-        guard let before = workerMemoryBefore, let after = workerMemoryAfter, counters[.openAtEnd] > 0 else { return nil }
+        // After a fault the workers measured at the end are not those measured at the start.
+        guard faultEvents.isEmpty, let before = workerMemoryBefore, let after = workerMemoryAfter, counters[.openAtEnd] > 0 else {
+            return nil
+        }
         let open = Double(counters[.openAtEnd])
         return (Double(after.privateDirty - before.privateDirty) / open, Double(after.rss - before.rss) / open)
     }
@@ -117,10 +130,19 @@ public struct RunReport: Sendable {
     /// What the run demanded and did not get; empty: success.
     public var problems: [String] {
         var list: [String] = []
-        let failed = counters.failedToOpen + counters.droppedAfterOpen
-        if failed > Int64(config.allowedFailures) {
-            list.append("\(counters.failedToOpen) connections failed to open and \(counters.droppedAfterOpen) were dropped (allowed \(config.allowedFailures))")
+        if config.reconnect {
+            // Drops are expected here; what counts is who was back by the end.
+            let away = Int64(config.connections) - counters[.openAtEnd]
+            if away > Int64(config.allowedFailures) {
+                list.append("\(away) of \(config.connections) clients were not connected at the end (allowed \(config.allowedFailures))")
+            }
+        } else {
+            let failed = counters.failedToOpen + counters.droppedAfterOpen
+            if failed > Int64(config.allowedFailures) {
+                list.append("\(counters.failedToOpen) connections failed to open and \(counters.droppedAfterOpen) were dropped (allowed \(config.allowedFailures))")
+            }
         }
+        for event in faultEvents where event.error != nil { list.append("fault \(event.spec) not applied: \(event.error ?? "")") }
         if processesWithoutReport > 0 { list.append("\(processesWithoutReport) client processes sent no final report") }
         if windowSeconds == 0 { list.append("the measurement window never completed") }
         if config.subscribe != nil && counters[.errorReplies] > 0 {

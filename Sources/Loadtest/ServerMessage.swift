@@ -7,7 +7,10 @@ public enum ServerMessage: Equatable, Sendable {
     /// A `gap` notice.
     case gap
     case connected
-    case subscribed
+    /// `subscribed`, with the extended subscribe's `epoch` and `seq` (-1 when absent).
+    case subscribed(epoch: Int64, sequence: Int64)
+    /// The answer to a resume.
+    case recovery(RecoveryReply)
     case error
     /// Any other type (depth, klines, tickers…).
     case other
@@ -32,7 +35,8 @@ public enum ServerMessage: Equatable, Sendable {
         if rest >= Key.tradeName.count && Key.tradeName.matches(at: name) { return trade(payload, after: nameStart) }
         if rest >= Key.gapName.count && Key.gapName.matches(at: name) { return .gap }
         if rest >= Key.connectedName.count && Key.connectedName.matches(at: name) { return .connected }
-        if rest >= Key.subscribedName.count && Key.subscribedName.matches(at: name) { return .subscribed }
+        if rest >= Key.subscribedName.count && Key.subscribedName.matches(at: name) { return subscribed(payload, after: nameStart) }
+        if rest >= Key.recoveryName.count && Key.recoveryName.matches(at: name) { return recovery(payload, after: nameStart) }
         if rest >= Key.errorName.count && Key.errorName.matches(at: name) { return .error }
         return .other
     }
@@ -73,6 +77,30 @@ public enum ServerMessage: Equatable, Sendable {
             key.find(in: payload, from: start).map { integer(in: payload, at: $0 + key.count) } ?? -1
         }
         return .trade(id: value(Key.id), receivedMicros: value(Key.receivedMicros), sequence: value(Key.sequence))
+    }
+
+    /// `subscribed`'s position fields (rare messages: searched forwards).
+    static func subscribed(_ payload: UnsafeRawBufferPointer, after start: Int) -> ServerMessage {
+        func value(_ key: Key) -> Int64 { key.find(in: payload, from: start).map { integer(in: payload, at: $0 + key.count) } ?? -1 }
+        return .subscribed(epoch: value(Key.epoch), sequence: value(Key.sequence))
+    }
+
+    /// `recovery`: `recovered` with `messages` and `to_seq`, or `impossible` with a `reason` and
+    /// the worker's `seq`; both with `epoch`.
+    static func recovery(_ payload: UnsafeRawBufferPointer, after start: Int) -> ServerMessage {
+        func value(_ key: Key) -> Int64 { key.find(in: payload, from: start).map { integer(in: payload, at: $0 + key.count) } ?? -1 }
+        let epoch = value(Key.epoch)
+        if Key.recoveredStatus.find(in: payload, from: start) != nil {
+            return .recovery(RecoveryReply(outcome: .recovered(messages: max(0, value(Key.messages))), epoch: epoch,
+                                           sequence: value(Key.toSequence)))
+        }
+        var refusal = RecoveryReply.Refusal.other
+        if Key.epochChangedReason.find(in: payload, from: start) != nil {
+            refusal = .epochChanged
+        } else if Key.tooOldReason.find(in: payload, from: start) != nil {
+            refusal = .tooOld
+        }
+        return .recovery(RecoveryReply(outcome: .impossible(refusal), epoch: epoch, sequence: value(Key.sequence)))
     }
 
     /// A decimal integer (optionally negative, after optional spaces) at `start`; -1 when none.

@@ -13,6 +13,12 @@ extension WSClientProcess {
         let global = config.globalIndex(process: processIndex, local: local)
         slots[local].session.startedNanos = now
         slots[local].session.phase = .connecting
+        slots[local].generation &+= 1
+        if slots[local].attempts > 0 {
+            let due = now + Int64(config.connectTimeoutSeconds * 1e9)
+            timers.push(.init(due: due, slot: Int32(local), generation: slots[local].generation, kind: .connectTimeout))
+        }
+        slots[local].attempts += 1
         do {
             let (fd, status) = try ClientSocket.connect(from: config.sources.address(forConnection: global),
                                                        to: config.host, port: config.port)
@@ -70,7 +76,7 @@ extension WSClientProcess {
                 slots[index].carry.removeAll()
             }
             stats.bytesReceived += Int64(n)
-            let clock = ReceiveClock(nowMicros: Clock.realtimeNanos() / 1000, inWindow: inWindow)
+            let clock = ReceiveClock(nowMicros: Clock.realtimeNanos() / 1000, inWindow: inWindow, monoNanos: Clock.monotonicNanos())
             process(index, UnsafeRawBufferPointer(rebasing: readBuffer[..<(carried + n)]), clock: clock)
             if slots[index].fd < 0 || n < Self.readChunk { return }
         }
@@ -98,10 +104,7 @@ extension WSClientProcess {
             case .none:
                 return slots[index].carry.replace(with: UnsafeRawBufferPointer(rebasing: rest[consumed...]))
             case .serverReady:
-                if let subscribeFrame {
-                    stats.counters[.subscribeSent] += 1
-                    subscribeFrame.withUnsafeBytes { send(index, $0) }
-                }
+                subscribe(index, clock: clock)
             case .pong(let payloadOffset, let length):
                 sendControl(index, .pong, UnsafeRawBufferPointer(rebasing: rest[payloadOffset..<(payloadOffset + length)]))
             case .closed(let code):
@@ -116,9 +119,15 @@ extension WSClientProcess {
     }
 
     func upgraded(_ index: Int) {
-        resolved += 1
         openNow += 1
-        stats.opened(at: Clock.monotonicNanos())
+        if !slots[index].resolved {
+            slots[index].resolved = true
+            resolved += 1
+        }
+        if !slots[index].opened {
+            slots[index].opened = true
+            stats.opened(at: Clock.monotonicNanos())
+        }
     }
 
     func endOfStream(_ index: Int) {
@@ -158,21 +167,29 @@ extension WSClientProcess {
     func flush(_ index: Int) {
         guard !slots[index].pending.isEmpty else { return }
         let n = Socket.send(slots[index].fd, slots[index].pending.bytes)
-        if n < 0 && n != -Int(EAGAIN) { return finish(slot: index, .lostAfterOpen, "send failed") }
+        if n < 0 && n != -Int(EAGAIN) {
+            return finish(slot: index, slots[index].session.phase == .open ? .lostAfterOpen : .reset, "send failed")
+        }
         slots[index].pending.removeFirst(max(0, n))
     }
 
     /// Ends a connection that failed or was dropped: counted under `reason`, socket closed,
-    /// buffers freed.
+    /// buffers freed; with `--reconnect`, the next attempt is scheduled.
     func finish(slot index: Int, _ reason: FailureReason, _ detail: String) {
         let phase = slots[index].session.phase
-        guard phase != .finished || slots[index].fd >= 0 else { return }
+        guard slots[index].fd >= 0 || (phase != .finished && phase != .waiting) else { return }
         stats.fail(reason, detail)
-        if reason.afterOpen { openNow -= 1 } else { resolved += 1 }
+        if reason.afterOpen {
+            openNow -= 1
+        } else if !slots[index].resolved {
+            slots[index].resolved = true
+            resolved += 1
+        }
         if slots[index].fd >= 0 { Glibc.close(slots[index].fd) }
         slots[index].fd = -1
         slots[index].session.phase = .finished
         slots[index].carry.release()
         slots[index].pending.release()
+        if config.reconnect && !finished { scheduleReconnect(index) }
     }
 }

@@ -10,6 +10,14 @@ struct ClientSlot {
     var carry = ByteStash()
     /// Output the socket has not taken yet.
     var pending = ByteStash()
+    /// Bumped by every connection attempt and every scheduled reconnect: a timer entry for an
+    /// earlier one is ignored.
+    var generation: UInt32 = 0
+    /// Connection attempts started.
+    var attempts: Int32 = 0
+    /// It has opened or failed at least once (the ramp is over for it); it has ever opened.
+    var resolved = false
+    var opened = false
 }
 
 /// A client process of a WebSocket run: one thread, one edge-triggered epoll, this process's
@@ -52,6 +60,10 @@ public final class WSClientProcess {
     var finished = false
     /// `config.readIntervalSeconds` in ns.
     let readInterval: Int64
+    /// Reconnects due and reconnect attempts' timeouts.
+    var timers = TimerHeap()
+    /// SplitMix64 state for backoff jitter.
+    var jitterState: UInt64
 
     static let controlToken = UInt64.max
 
@@ -72,6 +84,7 @@ public final class WSClientProcess {
         self.controlFD = controlFD
         self.reportFD = reportFD
         readInterval = Int64(config.readIntervalSeconds * 1e9)
+        jitterState = UInt64(truncatingIfNeeded: Clock.realtimeNanos()) ^ UInt64(processIndex) << 48
         try FD.setNonBlocking(controlFD)
         try epoll.add(controlFD, events: Epoll.readable, token: Self.controlToken)
     }
@@ -94,6 +107,7 @@ public final class WSClientProcess {
         while !finished {
             let now = Clock.monotonicNanos()
             startDue(now: now)
+            runTimers(now: now)
             if now >= nextSweep { sweepTimeouts(now: now) }
             advanceWindow(now: now)
             if finished { break }
@@ -103,9 +117,11 @@ public final class WSClientProcess {
                 if nextProgress <= now { nextProgress = now + 1_000_000_000 }
             }
             let ready = epoll.wait(into: events, timeoutMillis: waitMillis(now: now))
+            // The parent's commands first: a fault is known before the disconnects it caused.
+            for i in 0..<ready where events.token(at: i) == Self.controlToken { readControl() }
             for i in 0..<ready {
                 let token = events.token(at: i)
-                if token == Self.controlToken { readControl() } else { handle(slot: Int(token), events: events.events(at: i)) }
+                if token != Self.controlToken { handle(slot: Int(token), events: events.events(at: i)) }
             }
             if readInterval > 0 && ready > 0 { pause(until: now + readInterval) }
         }
@@ -126,6 +142,7 @@ public final class WSClientProcess {
     func waitMillis(now: Int64) -> Int32 {
         var next = min(nextProgress, now + 100_000_000)
         if started < count { next = min(next, startTime(of: started)) }
+        if let due = timers.nextDue { next = min(next, due) }
         if let window { next = min(next, inWindow ? window.end : window.start) }
         return Int32(clamping: max(0, (next - now + 999_999) / 1_000_000))
     }
@@ -174,8 +191,8 @@ public final class WSClientProcess {
         if now >= window.end { finished = true }
     }
 
-    /// Reads the parent's commands: `window <start ns> <end ns>` and `stop`. End of file: the
-    /// parent is gone, so stop.
+    /// Reads the parent's commands: `window <start ns> <end ns>`, `fault <index> <wall µs>
+    /// <hits feed 0|1>` and `stop`. End of file: the parent is gone, so stop.
     func readControl() {
         if !control.fill(from: controlFD) { finished = true }
         while let line = control.takeLine() {
@@ -184,6 +201,9 @@ public final class WSClientProcess {
             if words.count == 3, words[0] == "window", let start = Int64(words[1]), let end = Int64(words[2]) {
                 window = (start, end)
             }
+            if words.count == 4, words[0] == "fault", let index = Int(words[1]), let wall = Int64(words[2]) {
+                beginFault(index: index, wallMicros: wall, hitsFeed: words[3] == "1")
+            }
         }
     }
 
@@ -191,6 +211,7 @@ public final class WSClientProcess {
     /// socket is reset so the next run can reuse the source ports at once.
     func finish() {
         let cpu = inWindow ? ProcessUsage.selfCPUNanos() - windowCPUStart : 0
+        for index in slots.indices { stats.faults.close(&slots[index].session.watch) }
         for index in slots.indices {
             slots[index].session.summarize(into: &stats.counters)
             if slots[index].fd >= 0 {
@@ -204,6 +225,7 @@ public final class WSClientProcess {
     func report(_ kind: ChildReport.Kind, windowCPUNanos: Int64 = 0) {
         var line = ChildReport(kind: kind)
         line.counters = stats.snapshot
+        line.counters[.openNow] = Int64(openNow)
         line.samples = stats.samples
         line.firstErrorReply = stats.firstErrorReply
         line.recentP99Micros = stats.recent.totalCount > 0 ? Int64(stats.recent.valueAtPercentile(99)) : 0
@@ -216,6 +238,8 @@ public final class WSClientProcess {
         if kind == .final {
             line.maxLatencyMicros = Int64(stats.latency.maxRecorded)
             line.buckets = LatencyHistogram.buckets(of: stats.latency)
+            line.faults = stats.faults.tallies
+            line.reconnects = stats.reconnects
         }
         // The parent reads promptly; if it is gone, there is no one to tell.
         try? FD.writeAll(reportFD, line.line)

@@ -9,10 +9,13 @@ public struct ServerProcess: Sendable, Equatable {
 
     public var pid: Int32
     public var role: Role
+    /// The supervisor's slot of a child, when known.
+    public var slot: Int?
 
-    public init(pid: Int32, role: Role) {
+    public init(pid: Int32, role: Role, slot: Int? = nil) {
         self.pid = pid
         self.role = role
+        self.slot = slot
     }
 }
 
@@ -32,12 +35,21 @@ public final class WSCoordinator {
     /// One point a second: what the progress line says, for the HTML report's charts.
     var timeline: [TimelinePoint] = []
     var runStarted: Int64 = 0
+    /// Applies `config.faults`; the next one due, and what each did.
+    let injector: FaultInjector
+    var nextFault = 0
+    var faultEvents: [FaultEvent] = []
 
-    public init(config: WSLoadConfig, servers: [ServerProcess], executable: String = Spawn.selfExecutable, progress: Bool = true) {
+    /// `faultServers` gives the server's processes at the moment a fault needs them (pids
+    /// change as children are restarted); by default, `servers`.
+    public init(config: WSLoadConfig, servers: [ServerProcess], executable: String = Spawn.selfExecutable, progress: Bool = true,
+                faultServers: (() -> [ServerProcess])? = nil) {
         self.config = config
         self.servers = servers
         self.executable = executable
         self.progress = progress
+        let simulator = config.simulatorControl.flatMap { try? HTTPTarget(url: $0) }
+        injector = FaultInjector(servers: faultServers ?? { servers }, simulator: simulator)
     }
 
     deinit {
@@ -64,6 +76,7 @@ public final class WSCoordinator {
                 giveUp = window!.end + 20_000_000_000
             }
             sampleWindowEdges(now: now)
+            applyDueFaults(now: now)
             if now >= nextTick {
                 printProgress(now: now)
                 nextTick += 1_000_000_000
@@ -71,11 +84,13 @@ public final class WSCoordinator {
             if now >= giveUp { break }
             var wake = min(nextTick, giveUp)
             if let window { wake = min(wake, samples.started ? window.end : window.start) }
+            if let due = nextFaultDue { wake = min(wake, due) }
             pollChildren(timeoutMillis: Int32(clamping: max(1, (wake - now + 999_999) / 1_000_000)))
         }
         sampleWindowEdges(now: Clock.monotonicNanos())
         var report = finishChildren()
         report.timeline = timeline
+        report.faultEvents = faultEvents + config.faults.dropFirst(nextFault).map { FaultEvent(spec: $0, error: "the run ended first") }
         return report
     }
 
@@ -121,9 +136,11 @@ public final class WSCoordinator {
         lastProgress = (now, trades)
         let phase = window.map { now < $0.start ? "warm-up" : (now < $0.end ? "measuring" : "ending") } ?? "ramp"
         timeline.append(TimelinePoint(seconds: Double(now - runStarted) / 1e9, deliveriesPerSecond: rate, p99Micros: p99,
-                                      open: total[.opened] - total.droppedAfterOpen, phase: phase))
+                                      open: total[.openNow], phase: phase))
         guard progress else { return }
-        log("\(phase)  conns \(total[.opened] - total.droppedAfterOpen)/\(config.connections)  fail \(total.failedToOpen + total.droppedAfterOpen)"
+        let failures = config.reconnect ? "  disc \(total[.disconnects])  reconn \(total[.reconnects])  recov \(total[.recovered])/\(total[.recoveryImpossible])"
+            : "  fail \(total.failedToOpen + total.droppedAfterOpen)"
+        log("\(phase)  conns \(total[.openNow])/\(config.connections)" + failures
             + "  deliv/s \(Format.grouped(Int64(rate.rounded())))  p99 \(Format.millis(p99))  gaps \(total[.missingIds])"
             + "  dups \(total[.duplicateIds])  notices \(total[.gapNotices])")
     }

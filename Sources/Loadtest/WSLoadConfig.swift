@@ -27,6 +27,19 @@ public struct WSLoadConfig: Sendable, Equatable {
     /// Each client process waits at least this long between two rounds of reads, so a busy
     /// connection is read less often in bigger pieces (0: read as soon as data arrives).
     public var readIntervalSeconds = 0.0
+    /// A client whose connection closes or fails connects again after a backoff and resumes
+    /// its subscription (on with any fault).
+    public var reconnect = false
+    /// Faults the parent applies during the window, in time order.
+    public var faults: [FaultSpec] = [] {
+        didSet { faults.sort { $0.atSeconds < $1.atSeconds } }
+    }
+    /// The simulator's control URL (`http://127.0.0.1:PORT/sim`), for `sim-*` faults.
+    public var simulatorControl: String?
+
+    /// Whether a reconnect can resume: the subscription names channels (README "Channels
+    /// with recovery"); a plain subscribe is only sent again.
+    public var resumable: Bool { subscribe?.contains(#""channels""#) ?? false }
 
     public init(url: String, connections: Int, arrivalRate: Double, processes: Int? = nil, sources: SourceAddresses? = nil,
                 subscribe: String?, warmupSeconds: Double, durationSeconds: Double) throws(LoadtestError) {
@@ -78,6 +91,13 @@ public struct WSLoadConfig: Sendable, Equatable {
             throw LoadtestError("--duration must be positive (at most 3600 s), --warmup and --connect-timeout not negative")
         }
         guard readIntervalSeconds >= 0, readIntervalSeconds <= 1 else { throw LoadtestError("--read-interval-ms must be 0…1000") }
+        for fault in faults where fault.atSeconds >= durationSeconds {
+            throw LoadtestError("--fault \(fault) is at or after the end of the \(durationSeconds) s window (times count from its start)")
+        }
+        if faults.contains(where: { !$0.needsServerProcesses }) {
+            guard let control = simulatorControl else { throw LoadtestError("sim-* faults need --sim-control http://127.0.0.1:PORT/sim") }
+            _ = try HTTPTarget(url: control)
+        }
     }
 
     /// How many connections process `index` opens, and at what rate.
@@ -103,6 +123,7 @@ extension WSLoadConfig {
                     "connect-timeout=\(connectTimeoutSeconds)", "read-interval=\(readIntervalSeconds)"]
         if let subscribe { list.append("subscribe=\(subscribe)") }
         if let expectRate { list.append("expect-rate=\(expectRate)") }
+        if reconnect { list.append("reconnect=1") }
         return list
     }
 
@@ -124,5 +145,6 @@ extension WSLoadConfig {
         connectTimeoutSeconds = try number("connect-timeout")
         readIntervalSeconds = try number("read-interval")
         expectRate = values["expect-rate"].flatMap { Double($0) }
+        reconnect = values["reconnect"] == "1"
     }
 }

@@ -46,6 +46,15 @@ struct LoadtestWS: ParsableCommand {
             help: "Least time between two rounds of reads in a client process (coalesces reads; adds up to this much latency).")
     var readIntervalMs = 0.0
     @Flag(help: "No progress lines.") var quiet = false
+    @Option(name: .customLong("fault"), parsing: .singleValue,
+            help: "A fault at a time into the window (repeatable): kill-worker[:SLOT]@10s, kill-feeder@20s, hup@30s, sim-drop[:VENUE[:SYMBOL]]@40s (any simulator fault kind).")
+    var faults: [String] = []
+    @Flag(help: "Clients reconnect after a lost connection and resume their subscription (on with --fault).")
+    var reconnect = false
+    @Option(name: .customLong("sim-control"), help: "The simulator's control URL for sim-* faults (http://127.0.0.1:PORT/sim).")
+    var simControl: String?
+    @Option(name: .customLong("supervisor-pid"), help: "The supervisor to send hup faults to (default: from --status-shm).")
+    var supervisorPid: Int32?
 
     func run() throws {
         var config: WSLoadConfig
@@ -62,12 +71,16 @@ struct LoadtestWS: ParsableCommand {
             config.requireAllDelivered = requireAllDelivered
             config.allowedFailures = allowedFailures
             config.readIntervalSeconds = readIntervalMs / 1000
+            config.faults = try faults.map { text throws(LoadtestError) in try FaultSpec(parsing: text) }
+            config.reconnect = reconnect || !faults.isEmpty
+            config.simulatorControl = simControl
             try config.validate()
+            try checkFaultTargets(config.faults)
         } catch {
             throw ValidationError(error.description)
         }
         Signals.ignorePipe()
-        let report = try WSCoordinator(config: config, servers: try servers(), progress: !quiet).run()
+        let report = try WSCoordinator(config: config, servers: try servers(), progress: !quiet, faultServers: faultServers()).run()
         print(report.table, terminator: "")
         print(report.json, terminator: "")
         if let json { try Self.write(report.json, to: json) }
@@ -83,6 +96,29 @@ struct LoadtestWS: ParsableCommand {
     }
 
     func servers() throws -> [ServerProcess] { try Self.servers(pids: serverPids, statusShm: statusShm) }
+
+    /// Faults on the server's processes need a way to find them when they strike.
+    func checkFaultTargets(_ specs: [FaultSpec]) throws(LoadtestError) {
+        for spec in specs where spec.needsServerProcesses && statusShm == nil {
+            if case .hup = spec.kind, supervisorPid != nil { continue }
+            throw LoadtestError("--fault \(spec) needs --status-shm (the server's SHM_NAME)\(spec.kind == .hup ? " or --supervisor-pid" : "")")
+        }
+    }
+
+    /// The server's processes at the moment a fault strikes (restarts change pids): read again
+    /// from the segment each time; `--supervisor-pid` names the supervisor.
+    func faultServers() -> () -> [ServerProcess] {
+        let shm = statusShm
+        let supervisor = supervisorPid
+        return {
+            var list = (try? Self.servers(pids: nil, statusShm: shm)) ?? []
+            if let supervisor {
+                list.removeAll { $0.role == .supervisor }
+                list.append(ServerProcess(pid: supervisor, role: .supervisor))
+            }
+            return list
+        }
+    }
 
     /// The processes to measure: `--server-pids` (workers), or every child of the segment
     /// `--status-shm` names plus its supervisor (shared with `loadtest rest`).
@@ -103,7 +139,7 @@ struct LoadtestWS: ParsableCommand {
         let status = StatusReport(segment: segment)
         var list = [ServerProcess(pid: status.supervisorPid, role: .supervisor)]
         for child in status.children where child.state == .running && child.pid > 0 {
-            list.append(ServerProcess(pid: child.pid, role: child.kind == .worker ? .worker : .feeder))
+            list.append(ServerProcess(pid: child.pid, role: child.kind == .worker ? .worker : .feeder, slot: child.slot))
         }
         return list
     }

@@ -25,7 +25,7 @@ struct ServerMessageTests {
     func otherTypes() {
         #expect(scan(#"{"type":"gap","symbol":"BTCUSDT","channel":"trade_update","from_id":1,"to_id":5}"#) == .gap)
         #expect(scan(#"{"type":"connected","clientId":"0000abcd","message":"hi","timestamp":1}"#) == .connected)
-        #expect(scan(#"{"type":"subscribed","symbol":"BTCUSDT","market":"futures"}"#) == .subscribed)
+        #expect(scan(#"{"type":"subscribed","symbol":"BTCUSDT","market":"futures"}"#) == .subscribed(epoch: -1, sequence: -1))
         #expect(scan(#"{"type":"error","message":"unknown symbol"}"#) == .error)
         #expect(scan(#"{"type":"depth_update","symbol":"BTCUSDT","bids":[],"asks":[],"seq":4}"#) == .other)
         #expect(scan("not json at all") == .other)
