@@ -35,15 +35,29 @@ extension WorkerProcess {
         guard resume.sequence < end else {
             return .recovered(from: resume.sequence &+ 1, to: resume.sequence, messages: 0, epoch: epoch)
         }
-        guard let start = replayIndex.start(after: resume.sequence) else { return refused(.tooOld, epoch: epoch, end: end) }
+        var found = replayIndex.start(after: resume.sequence)
+        if found == nil && !replayIndexFromOldest {
+            // The index starts where this worker started (a restarted worker): the ring may hold
+            // older records still. Index them all once, from the oldest.
+            indexFromOldest(upTo: end)
+            found = replayIndex.start(after: resume.sequence)
+        }
+        guard let start = found else { return refused(.tooOld, epoch: epoch, end: end) }
         var replayer = RingReader(segment: segment, position: start.position, after: start.sequence)
         var messages: [UInt8] = []
         var ends: [Int] = []
         var out = JSONBytes(capacity: 1024)
+        var continuous = false
         reading: while replayer.lastSequence < end {
             switch replayer.next(into: replayBuffer) {
             case .record(let type, let sequence, let length):
                 guard sequence > resume.sequence else { continue }
+                // The first record after the client's must be the very next one: anything older
+                // than what the ring still holds cannot be replayed whole.
+                if !continuous {
+                    guard sequence == resume.sequence &+ 1 else { return refused(.tooOld, epoch: epoch, end: end) }
+                    continuous = true
+                }
                 guard sequence <= end else { break reading }
                 let event = RingEvent(type: type, payload: UnsafeRawBufferPointer(rebasing: replayBuffer[..<length]))
                 guard let (k, channel) = TerminalFeed.route(event), k == key, !channels.isDisjoint(with: channel) else { continue }
@@ -70,6 +84,28 @@ extension WorkerProcess {
         replayCounts.recovered += 1
         replayCounts.replayed += ends.count
         return .recovered(from: resume.sequence &+ 1, to: end, messages: ends.count, epoch: epoch)
+    }
+
+    /// Samples every record from the ring's oldest up to `end` into a new index (once per
+    /// worker: later samples come as the ring is read). A lap while walking leaves the index as it was.
+    func indexFromOldest(upTo end: UInt64) {
+        replayIndexFromOldest = true
+        var walker = RingReader(segment: segment, start: .oldest)
+        var index = ReplayIndex()
+        index.note(sequence: walker.lastSequence, position: walker.position)
+        while walker.lastSequence < end {
+            switch walker.next(into: replayBuffer) {
+            case .record, .tooLarge:
+                index.note(sequence: walker.lastSequence, position: walker.position)
+            case .lapped, .empty:
+                return
+            }
+        }
+        // The samples the worker took as it read continue the rebuilt index.
+        for (sequence, position) in zip(replayIndex.sequences, replayIndex.positions) where sequence > end {
+            index.note(sequence: sequence, position: position)
+        }
+        replayIndex = index
     }
 
     private func refused(_ reason: RecoveryRefusal, epoch: UInt64, end: UInt64) -> RecoveryOutcome {

@@ -28,6 +28,8 @@ public final class WorkerProcess: WorkerHooks {
     var metricsCache: (body: [UInt8], madeNs: Int64) = ([], 0)
     /// Where records start, sampled as the ring is read: resumes start replaying there.
     var replayIndex = ReplayIndex()
+    /// Whether the index covers the ring from its oldest record (see `indexFromOldest`).
+    var replayIndexFromOldest = false
     /// The replay reader's copy buffer.
     let replayBuffer: UnsafeMutableRawBufferPointer
     /// A resume needing more messages than this is refused (`WS_REPLAY_MAX`).

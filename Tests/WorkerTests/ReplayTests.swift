@@ -97,6 +97,29 @@ struct ReplayTests {
         #expect(few.count == 16 && few.last?["messages"] as? Int == 15)
     }
 
+    @Test("a worker started after the records (a restarted one) still replays them from the ring; what is gone is too_old")
+    func freshWorker() throws {
+        let (writer, first) = try Self.setUp()
+        let b = RecordingBroadcaster()
+        let early = Self.publish(writer, first, count: 300, via: b)
+        var config = Config()
+        config.symbols = ["BTCUSDT"]
+        let fresh = WorkerProcess(config: config, logger: Logger(role: "test", level: .critical, path: nil), segment: first.segment, slot: 2)
+        let late = Self.publish(writer, fresh, count: 50, firstId: 301, via: b)
+        let got = Self.resume(fresh, b, after: early[100]!)
+        #expect(got.dropLast().map { $0["id"] as? Int } == Array(101...350))
+        #expect(got.last?["status"] as? String == "recovered" && got.last?["messages"] as? Int == 250)
+        #expect(late.count == 50 && fresh.replayIndexFromOldest)
+
+        let (smallWriter, smallFirst) = try Self.setUp(ringKiB: 16)
+        let gone = Self.publish(smallWriter, smallFirst, count: 600, via: b)
+        let restarted = WorkerProcess(config: config, logger: Logger(role: "test", level: .critical, path: nil),
+                                      segment: smallFirst.segment, slot: 2)
+        Self.publish(smallWriter, restarted, count: 5, firstId: 601, via: b)
+        let old = Self.resume(restarted, b, after: gone[3]!)
+        #expect(old.count == 1 && old[0]["reason"] as? String == "too_old", "overwritten records are never skipped over")
+    }
+
     @Test("the sampled index finds the latest sample at or before a sequence and starts over when sequences go back")
     func index() {
         var index = ReplayIndex(stride: 10, capacity: 4)
