@@ -6,6 +6,8 @@
 #      /api/v1/health, compared with nginx
 #   2b. WebSocket fan-out (scripts/bench-ws.sh, its own servers, up to 8 minutes)
 #   2c. REST candles and latest candle vs nginx (scripts/bench-rest.sh, its own simulator and server)
+#   2d. faults during a WebSocket run: kill -9 a worker, the feeder, HUP, a simulator drop
+#       (scripts/bench-faults.sh)
 #   3. a summary in $RUN_DIR/bench-results.json, and one table of the headline figures
 #
 # Builds nothing. Bounded in time (BENCH_TIMEOUT, default 180 s) and cleans up on exit.
@@ -179,6 +181,11 @@ if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout -k 10 480 "$ROOT/scripts/bench-
 echo "== rest"
 if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" WORKERS="$WORKERS" timeout -k 10 240 "$ROOT/scripts/bench-rest.sh"; then :; else echo "rest bench failed (exit $?)"; fi
 
+# ---- 2d. faults during a WebSocket run (scripts/bench-faults.sh: its own simulator and server;
+# writes $RUN_DIR/bench-faults.json)
+echo "== faults"
+if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout -k 10 200 "$ROOT/scripts/bench-faults.sh"; then :; else echo "fault bench failed (exit $?)"; fi
+
 # ---- 3. summary
 RING_STATUS=$RING_STATUS HTTP_STATUS=$HTTP_STATUS SERVER_RC=$SERVER_RC SERVER_STOP_S=$SERVER_STOP_S \
 SERVER_KILLED=$SERVER_KILLED SERVER_EXITED_ITSELF=$SERVER_EXITED_ITSELF RING_OUT=$RING_OUT HTTP_JSON=$HTTP_JSON RESULTS=$RESULTS ROOT=$ROOT \
@@ -229,6 +236,7 @@ result = {
     "feed": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-feed.json"))),
     "websocket": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-ws.json"))),
     "rest": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-rest.json"))),
+    "faults": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-faults.json"))),
     "server": {"exit_code": num(env.get("SERVER_RC")), "stop_seconds": num(env.get("SERVER_STOP_S")),
                "killed": env.get("SERVER_KILLED") == "1",
                "exited_by_itself": env.get("SERVER_EXITED_ITSELF") == "1"},
@@ -279,7 +287,9 @@ rows = [
     ("WS c: harness CPU / server CPU", fmt(get(ws, "c", "cpu", "harness_over_server"), digits=2)),
     ("WS d: bytes per idle connection", fmt(get(ws, "d", "worker_memory", "private_dirty_per_connection"), " B")),
     ("WS e: 50k open / receiving", f'{fmt(get(ws, "e", "connections", "open_at_end"))} / {fmt(get(ws, "e", "sequence", "clients_with_trade"))}'),
-    ("recovery after faults", "not measured yet (loadtest fault scenarios)"),
+    *[(f'recovery after {f.get("spec", "?").split("@")[0]}: max (lost ids)',
+       f'{fmt(get(f, "recovery_ms", "max"), " ms")} ({fmt(get(f, "unrecovered_missing_ids"))})')
+      for f in (get(result, "faults", "faults") or [])],
 ]
 width = max(len(r[0]) for r in rows)
 print(f"== summary ({result['timestamp']}, commit {result['git_commit']}, {result['cores']} cores)")
