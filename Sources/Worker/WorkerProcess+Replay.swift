@@ -31,7 +31,12 @@ extension WorkerProcess {
                 to subscriber: SubscriberID, via broadcaster: Broadcaster) -> RecoveryOutcome {
         let end = reader.lastSequence
         let epoch = reader.epoch
-        guard resume.epoch == epoch else { return refused(.epochChanged, epoch: epoch, end: end) }
+        // An earlier epoch of this ring resumes too (a restarted feeder continues the ring's
+        // sequence), if the first epoch start after the client's sequence is the next epoch:
+        // the client's sequence was then this ring's.
+        guard resume.epoch <= epoch else { return refused(.epochChanged, epoch: epoch, end: end) }
+        var bridged = resume.epoch == epoch
+        guard resume.sequence < end || bridged else { return refused(.epochChanged, epoch: epoch, end: end) }
         guard resume.sequence < end else {
             return .recovered(from: resume.sequence &+ 1, to: resume.sequence, messages: 0, epoch: epoch)
         }
@@ -60,6 +65,10 @@ extension WorkerProcess {
                 }
                 guard sequence <= end else { break reading }
                 let event = RingEvent(type: type, payload: UnsafeRawBufferPointer(rebasing: replayBuffer[..<length]))
+                if !bridged, case .epochStart(let start) = event {
+                    guard start.epoch == resume.epoch &+ 1 else { return refused(.epochChanged, epoch: epoch, end: end) }
+                    bridged = true
+                }
                 guard let (k, channel) = TerminalFeed.route(event), k == key, !channels.isDisjoint(with: channel) else { continue }
                 guard ends.count < replayMax else { return refused(.tooOld, epoch: epoch, end: end) }
                 out.removeAll()
@@ -74,6 +83,7 @@ extension WorkerProcess {
                 continue
             }
         }
+        guard bridged else { return refused(.epochChanged, epoch: epoch, end: end) }
         messages.withUnsafeBytes { all in
             var from = 0
             for to in ends {

@@ -120,6 +120,25 @@ struct ReplayTests {
         #expect(old.count == 1 && old[0]["reason"] as? String == "too_old", "overwritten records are never skipped over")
     }
 
+    @Test("a client of the previous epoch (the feeder restarted) resumes across the epoch start; a claim the ring does not bear out is refused")
+    func acrossEpochs() throws {
+        let (writer, worker) = try Self.setUp()
+        let b = RecordingBroadcaster()
+        let before = Self.publish(writer, worker, count: 100, via: b)
+        let oldEpoch = worker.ringPosition.epoch
+        let restarted = RingWriter(segment: worker.segment)
+        #expect(restarted.epoch == oldEpoch + 1)
+        let after = Self.publish(restarted, worker, count: 20, firstId: 101, via: b)
+        let got = Self.resume(worker, b, epoch: oldEpoch, after: before[90]!)
+        #expect(got.dropLast().map { $0["id"] as? Int } == Array(91...120))
+        #expect(got.last?["status"] as? String == "recovered" && got.last?["epoch"] as? Int == Int(oldEpoch + 1))
+        // A sequence after the epoch start cannot have been seen in the old epoch.
+        let wrong = Self.resume(worker, b, epoch: oldEpoch, after: after[110]!)
+        #expect(wrong.count == 1 && wrong[0]["reason"] as? String == "epoch_changed")
+        let ahead = Self.resume(worker, b, epoch: oldEpoch, after: worker.ringPosition.sequence + 50)
+        #expect(ahead.count == 1 && ahead[0]["reason"] as? String == "epoch_changed")
+    }
+
     @Test("the sampled index finds the latest sample at or before a sequence and starts over when sequences go back")
     func index() {
         var index = ReplayIndex(stride: 10, capacity: 4)
