@@ -31,12 +31,12 @@ extension WorkerProcess {
                 to subscriber: SubscriberID, via broadcaster: Broadcaster) -> RecoveryOutcome {
         let end = reader.lastSequence
         let epoch = reader.epoch
-        // An earlier epoch of this ring resumes too (a restarted feeder continues the ring's
-        // sequence), if the first epoch start after the client's sequence is the next epoch:
-        // the client's sequence was then this ring's.
+        // An earlier epoch resumes too: a restarted feeder continues the ring's sequence, and a
+        // client that stayed connected across the restart never heard of the new epoch. What
+        // rules out a sequence of another ring is the epoch being newer than this one's, or the
+        // sequence beyond this ring's end; the replay then needs the very next record.
         guard resume.epoch <= epoch else { return refused(.epochChanged, epoch: epoch, end: end) }
-        var bridged = resume.epoch == epoch
-        guard resume.sequence < end || bridged else { return refused(.epochChanged, epoch: epoch, end: end) }
+        guard resume.sequence < end || resume.epoch == epoch else { return refused(.epochChanged, epoch: epoch, end: end) }
         guard resume.sequence < end else {
             return .recovered(from: resume.sequence &+ 1, to: resume.sequence, messages: 0, epoch: epoch)
         }
@@ -65,10 +65,6 @@ extension WorkerProcess {
                 }
                 guard sequence <= end else { break reading }
                 let event = RingEvent(type: type, payload: UnsafeRawBufferPointer(rebasing: replayBuffer[..<length]))
-                if !bridged, case .epochStart(let start) = event {
-                    guard start.epoch == resume.epoch &+ 1 else { return refused(.epochChanged, epoch: epoch, end: end) }
-                    bridged = true
-                }
                 guard let (k, channel) = TerminalFeed.route(event), k == key, !channels.isDisjoint(with: channel) else { continue }
                 guard ends.count < replayMax else { return refused(.tooOld, epoch: epoch, end: end) }
                 out.removeAll()
@@ -83,7 +79,6 @@ extension WorkerProcess {
                 continue
             }
         }
-        guard bridged else { return refused(.epochChanged, epoch: epoch, end: end) }
         messages.withUnsafeBytes { all in
             var from = 0
             for to in ends {

@@ -120,7 +120,7 @@ struct ReplayTests {
         #expect(old.count == 1 && old[0]["reason"] as? String == "too_old", "overwritten records are never skipped over")
     }
 
-    @Test("a client of the previous epoch (the feeder restarted) resumes across the epoch start; a claim the ring does not bear out is refused")
+    @Test("a client of an earlier epoch (the feeder restarted) resumes from the ring, before or after the epoch start; a newer epoch or a sequence past the ring is refused")
     func acrossEpochs() throws {
         let (writer, worker) = try Self.setUp()
         let b = RecordingBroadcaster()
@@ -132,9 +132,11 @@ struct ReplayTests {
         let got = Self.resume(worker, b, epoch: oldEpoch, after: before[90]!)
         #expect(got.dropLast().map { $0["id"] as? Int } == Array(91...120))
         #expect(got.last?["status"] as? String == "recovered" && got.last?["epoch"] as? Int == Int(oldEpoch + 1))
-        // A sequence after the epoch start cannot have been seen in the old epoch.
-        let wrong = Self.resume(worker, b, epoch: oldEpoch, after: after[110]!)
-        #expect(wrong.count == 1 && wrong[0]["reason"] as? String == "epoch_changed")
+        // A client that stayed connected across the restart kept the old epoch with new sequences.
+        let stayed = Self.resume(worker, b, epoch: oldEpoch, after: after[110]!)
+        #expect(stayed.dropLast().map { $0["id"] as? Int } == Array(111...120) && stayed.last?["status"] as? String == "recovered")
+        let newer = Self.resume(worker, b, epoch: oldEpoch + 2, after: after[110]!)
+        #expect(newer.count == 1 && newer[0]["reason"] as? String == "epoch_changed")
         let ahead = Self.resume(worker, b, epoch: oldEpoch, after: worker.ringPosition.sequence + 50)
         #expect(ahead.count == 1 && ahead[0]["reason"] as? String == "epoch_changed")
     }
