@@ -32,6 +32,9 @@ struct HealthDocument {
         var w = JSONWriter()
         w.beginObject()
         w.field("status", status)
+        if unhealthy {
+            w.field("message", !supervisorAlive ? "the supervisor is gone" : "Database connection failed: the database does not answer")
+        }
         w.field("database", database.description)
         w.field("storage", databaseConfigured ? "postgresql" : "shared memory only (no DATABASE_URL)")
         w.field("cache", cache)
