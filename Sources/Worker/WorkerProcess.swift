@@ -76,6 +76,7 @@ public final class WorkerProcess: WorkerHooks {
         options.rateLimitBurst = config.rateLimitBurst
         let queries = QueryThread(databaseURL: config.databaseURL, redisURL: config.redisURL, wakeFD: wakeFD)
         rest = MarketREST(tables: directory.tables, directory: directory, served: config.intervals, queries: queries)
+        rest?.workers = config.workers
         do {
             let server = try WorkerServer(listenFD: listenFD, wakeFD: wakeFD, options: options, hooks: self)
             publishIdentity()

@@ -141,5 +141,6 @@ struct MarketRESTAnalyticsTests {
         #expect(try Self.run(f, "/api/v1/candles/BTCUSDT/range?start_time=2024-13").status == 400)
         #expect(RFC3339.isValid("2024-01-01T00:00:00Z") && RFC3339.isValid("2024-01-01T00:00:00.123456+05:30"))
         #expect(!RFC3339.isValid("2024-01-01") && !RFC3339.isValid("2024-01-01T00:00:00") && !RFC3339.isValid("1704067200000"))
+        #expect(RFC3339.format(ms: Self.t0 + 3_723_045) == "2024-01-01T01:02:03.045Z" && RFC3339.isValid(RFC3339.format(ms: 0)))
     }
 }

@@ -145,6 +145,7 @@ enum OpenAPISamples {
         APISample(.post, "\(v1)/data-collection/symbols", 501, body: #"{"symbol":"XRPUSDT"}"#),
         APISample(.delete, "\(v1)/data-collection/symbols/XRPUSDT", 501),
         APISample(.post, "\(v1)/candles/fetch", 200, body: #"{"symbol":"BTCUSDT","interval":"1m","limit":10}"#),
+        APISample(.post, "\(v1)/candles/fetch", 400, body: "nope"),
         APISample(.get, "\(v1)/openapi.json", 200),
     ]
 

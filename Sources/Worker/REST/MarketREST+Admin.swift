@@ -110,6 +110,38 @@ extension MarketREST {
         }
     }
 
+    /// POST `/candles/fetch` `{symbol, interval, limit}`: workers never call Binance (the feeder
+    /// keeps candles current), so this says what memory holds for the request.
+    func fetchCandles(_ request: HTTPRequest) throws(RESTFailure) -> RESTResponse {
+        guard case .success(let body) = JSONReader.parse(request.body), case .object = body,
+              let symbol = body["symbol"]?.string?.uppercased(), let name = body["interval"]?.string else {
+            return .error(400, "Invalid request body")
+        }
+        let index = try symbolIndex(symbol)
+        let source = try interval(name)
+        let asked = Int(body["limit"]?.int64 ?? 0)
+        let limit = asked <= 0 ? 100 : min(asked, Self.maxCandles)
+        let market = try candleMarket(QueryParameters(request.query), index, source)
+        let list = Array(source.aggregate(tables.candles(symbolIndex: index, market: market, interval: source.base.rawValue,
+                                                         limit: limit * source.factor)).suffix(limit))
+        var out = JSONBytes(capacity: 300)
+        out.raw(#"{"message":"Candles are kept current by the feeder; nothing to fetch""#)
+        out.key("symbol")
+        out.asciiString(symbol)
+        out.key("interval")
+        out.asciiString(name)
+        out.key("limit")
+        out.integer(Int64(limit))
+        out.key("count")
+        out.integer(Int64(list.count))
+        out.key("first_time")
+        out.integer(list.first?.openTimeMs ?? 0)
+        out.key("last_time")
+        out.integer(list.last?.openTimeMs ?? 0)
+        out.raw("}")
+        return RESTResponse(status: 200, body: out.bytes, taggable: false)
+    }
+
     /// GET `/candles/:symbol/range?interval=1h&start_time=&end_time=` (RFC 3339): full candles
     /// from PostgreSQL, `[]` when there are none.
     func candleRange(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> Outcome {
@@ -162,9 +194,13 @@ extension MarketREST {
         out.raw("0")
         out.key("last_error")
         out.raw("null")
+        out.key("last_error_time")
+        out.raw(#""0001-01-01T00:00:00Z""#)
+        out.key("workers")
+        out.integer(Int64(workers))
         out.raw("}")
         out.key("timestamp")
-        out.integer(nowMs())
+        out.asciiString(RFC3339.format(ms: nowMs()))
         out.raw("}")
         return RESTResponse(status: 200, body: out.bytes, taggable: false)
     }
@@ -183,8 +219,6 @@ extension MarketREST {
             return RESTResponse(status: 200, body: Array(#"{"message":"Data is collected continuously by the feeder (streams and gap backfill); nothing to trigger","status":"running"}"#.utf8), taggable: false)
         case .dataCollectionAction("start"):
             return RESTResponse(status: 409, body: Array(#"{"error":"already_running","message":"the feeder collects continuously"}"#.utf8), taggable: false)
-        case .candlesFetch:
-            return RESTResponse(status: 200, body: Array(#"{"message":"Candles are kept current by the feeder; read them with GET /api/v1/aggregation/candles/:symbol/:interval"}"#.utf8), taggable: false)
         default:
             return RESTResponse(status: 501, body: Array(#"{"error":"not_supported","message":"symbols are configured with SYMBOLS and collection runs with the server; restart it to change them"}"#.utf8), taggable: false)
         }
@@ -193,6 +227,18 @@ extension MarketREST {
 
 /// RFC 3339 date-times, as checked before PostgreSQL parses them.
 enum RFC3339 {
+    /// `2024-01-01T00:00:00.000Z`.
+    static func format(ms: Int64) -> String {
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let (y, m, d) = DateCache.civil(daysSinceEpoch: days)
+        let s = seconds - days * 86_400
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let milli = ms - seconds * 1000
+        let fraction = milli < 10 ? "00\(milli)" : milli < 100 ? "0\(milli)" : "\(milli)"
+        return "\(y)-\(two(Int64(m)))-\(two(Int64(d)))T\(two(s / 3600)):\(two(s / 60 % 60)):\(two(s % 60)).\(fraction)Z"
+    }
+
     /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
     static func isValid(_ s: String) -> Bool {
         let b = Array(s.utf8)

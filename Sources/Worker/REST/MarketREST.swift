@@ -13,6 +13,8 @@ public final class MarketREST {
     let nowMs: @Sendable () -> Int64
     /// Rendered candle answers and the candle ring version they were made from.
     var candleAnswers: [CandleAnswerKey: (version: UInt64, response: RESTResponse)] = [:]
+    /// Worker processes of the server (for `/aggregation/stats`).
+    var workers = 1
     /// Requests answered from memory, handed to the query thread, refused for a full queue.
     var counts = (memory: 0, background: 0, refused: 0)
 
@@ -86,8 +88,8 @@ public final class MarketREST {
         case .symbols, .symbol: return symbols(route, request, q)
         case .candlesRange(let s): return try candleRange(symbol: s, q)
         case .aggregationStats: return .now(aggregationStats())
-        case .dataCollectionStats, .dataCollectionAction, .dataCollectionSymbols, .dataCollectionSymbol, .candlesFetch,
-             .websocketAddSymbol:
+        case .candlesFetch: return .now(try fetchCandles(request))
+        case .dataCollectionStats, .dataCollectionAction, .dataCollectionSymbols, .dataCollectionSymbol, .websocketAddSymbol:
             return .now(collection(route))
         case .openAPI: return .now(RESTResponse(status: 200, body: OpenAPIDocument.bytes, headers: "Cache-Control: public, max-age=300\r\n"))
         }

@@ -143,10 +143,12 @@ extension OpenAPIDocument {
         "/api/v1/candles/fetch": {
           "post": {
             "tags": ["collection"], "operationId": "fetchCandles",
-            "summary": "Nothing to fetch: the feeder keeps candles current",
-            "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"symbol": {"type": "string"}, "interval": {"type": "string"}, "limit": {"type": "integer"}}}}}},
+            "summary": "Nothing to fetch: the feeder keeps candles current; says what the server holds",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["symbol", "interval"], "properties": {"symbol": {"type": "string"}, "interval": {"type": "string"}, "limit": {"type": "integer", "description": "0: 100; at most 1500."}}}}}},
             "responses": {
-              "200": {"description": "Says where to read candles.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}},
+              "200": {"description": "The newest `limit` candles the server holds in memory: how many and their first and last open time.", "content": {"application/json": {"schema": {"type": "object", "required": ["message", "symbol", "interval", "limit", "count", "first_time", "last_time"], "properties": {"message": {"type": "string"}, "symbol": {"type": "string"}, "interval": {"type": "string"}, "limit": {"type": "integer"}, "count": {"type": "integer"}, "first_time": {"type": "integer", "format": "int64"}, "last_time": {"type": "integer", "format": "int64"}}}}}},
+              "400": {"description": "`{\"error\":\"Invalid request body\"}` or an interval not served.", "content": {"application/json": {"schema": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}}}},
+              "404": {"$ref": "#/components/responses/SymbolNotServed"},
               "429": {"$ref": "#/components/responses/RateLimited"}
             }
           }

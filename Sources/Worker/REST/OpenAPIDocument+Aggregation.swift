@@ -99,17 +99,19 @@ extension OpenAPIDocument {
             "service": {"type": "string", "enum": ["aggregation"]},
             "stats": {
               "type": "object",
-              "required": ["memory_cache_size", "answered_from_memory", "aggregations", "refused_queue_full", "error_count", "last_error"],
+              "required": ["memory_cache_size", "answered_from_memory", "aggregations", "refused_queue_full", "error_count", "last_error", "last_error_time", "workers"],
               "properties": {
                 "memory_cache_size": {"type": "integer", "description": "Rendered candle answers kept."},
                 "answered_from_memory": {"type": "integer"},
                 "aggregations": {"type": "integer", "description": "Requests handed to the query thread."},
                 "refused_queue_full": {"type": "integer"},
                 "error_count": {"type": "integer"},
-                "last_error": {"type": "string", "nullable": true}
+                "last_error": {"type": "string", "nullable": true},
+                "last_error_time": {"type": "string", "description": "RFC 3339; the zero time when there was none."},
+                "workers": {"type": "integer", "description": "Worker processes the server runs."}
               }
             },
-            "timestamp": {"type": "integer", "format": "int64", "description": "Server time, ms (the original wrote an RFC 3339 string)."}
+            "timestamp": {"type": "string", "format": "date-time", "description": "Server time, RFC 3339 with milliseconds (UTC)."}
           }
         }
         """#
