@@ -4,13 +4,14 @@
 #   1. the shared-memory ring benchmark:  tterminal-bench ring --json
 #   2. tterminal serve on a free loopback port, then scripts/bench-http.sh against
 #      /api/v1/health, compared with nginx
-#   2b. WebSocket fan-out (scripts/bench-ws.sh, its own servers, up to 8 minutes)
+#   2b. WebSocket fan-out (scripts/bench-ws.sh, its own servers, at most 7 minutes)
 #   2c. REST candles and latest candle vs nginx (scripts/bench-rest.sh, its own simulator and server)
 #   2d. faults during a WebSocket run: kill -9 a worker, the feeder, HUP, a simulator drop
 #       (scripts/bench-faults.sh)
 #   3. a summary in $RUN_DIR/bench-results.json, and one table of the headline figures
 #
-# Builds nothing. Bounded in time (BENCH_TIMEOUT, default 180 s) and cleans up on exit.
+# Builds nothing. Bounded in time: ring + HTTP by BENCH_TIMEOUT (default 180 s), then WebSocket
+# 420 s, REST 180 s and faults 120 s at most: 15 minutes in all. Cleans up on exit.
 #
 # Environment (defaults):
 #   BIN_DIR=.build/release  RUN_DIR=.run  BENCH_TIMEOUT=180  WORKERS=2  DURATION=5  ROUNDS=3
@@ -172,19 +173,19 @@ else
 fi
 
 # ---- 2b. WebSocket fan-out: tterminal loadtest ws against servers fed by the simulator
-# (scripts/bench-ws.sh starts and stops its own; at most 8 minutes; writes $RUN_DIR/bench-ws.json)
+# (scripts/bench-ws.sh starts and stops its own; at most 7 minutes; writes $RUN_DIR/bench-ws.json)
 echo "== websocket"
-if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout -k 10 480 "$ROOT/scripts/bench-ws.sh"; then :; else echo "websocket bench failed (exit $?)"; fi
+if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout -k 10 420 "$ROOT/scripts/bench-ws.sh"; then :; else echo "websocket bench failed (exit $?)"; fi
 
 # ---- 2c. REST routes the charts load from, against nginx (scripts/bench-rest.sh: its own
 # simulator and server; writes $RUN_DIR/bench-rest.json)
 echo "== rest"
-if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" WORKERS="$WORKERS" timeout -k 10 240 "$ROOT/scripts/bench-rest.sh"; then :; else echo "rest bench failed (exit $?)"; fi
+if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" WORKERS="$WORKERS" timeout -k 10 180 "$ROOT/scripts/bench-rest.sh"; then :; else echo "rest bench failed (exit $?)"; fi
 
 # ---- 2d. faults during a WebSocket run (scripts/bench-faults.sh: its own simulator and server;
 # writes $RUN_DIR/bench-faults.json)
 echo "== faults"
-if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout -k 10 200 "$ROOT/scripts/bench-faults.sh"; then :; else echo "fault bench failed (exit $?)"; fi
+if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout -k 10 120 "$ROOT/scripts/bench-faults.sh"; then :; else echo "fault bench failed (exit $?)"; fi
 
 # ---- 3. summary
 RING_STATUS=$RING_STATUS HTTP_STATUS=$HTTP_STATUS SERVER_RC=$SERVER_RC SERVER_STOP_S=$SERVER_STOP_S \
