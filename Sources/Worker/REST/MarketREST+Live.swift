@@ -152,7 +152,8 @@ extension MarketREST {
             out.raw(":")
             out.fixedString(value)
         }
-        out.raw("}")
+        // Binance's "ignore" field; first/last trade ids (`f`, `L`) are not kept with candles.
+        out.raw(#","B":"0"}"#)
         out.key("event_time")
         out.integer(min(nowMs(), c.closeTimeMs))
         return tail(&out)
