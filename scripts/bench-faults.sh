@@ -38,25 +38,10 @@ mkdir -p "$RUN_DIR"; rm -f "$OUT" "$RUN_DIR"/bench-faults.{txt,html,log}
 log() { echo "bench-faults: $*" >&2; }
 
 SIM=; SERVE=; READY=$RUN_DIR/bench-faults-sim.json; PORT=; SEG=
-stop_all() {
-  if [ -n "$SERVE" ]; then
-    kill -TERM "$SERVE" 2>/dev/null || true
-    timeout 15 tail --pid="$SERVE" -f /dev/null 2>/dev/null || kill -KILL -- "-$SERVE" 2>/dev/null || true
-    wait "$SERVE" 2>/dev/null || true
-    SERVE=
-  fi
-  if [ -n "$SIM" ]; then
-    kill -TERM "$SIM" 2>/dev/null || true
-    timeout 10 tail --pid="$SIM" -f /dev/null 2>/dev/null || kill -KILL "$SIM" 2>/dev/null || true
-    wait "$SIM" 2>/dev/null || true
-    SIM=
-  fi
-}
 trap stop_all EXIT
 trap 'log interrupted; exit 130' INT
 trap 'log terminated; exit 143' TERM
 
-field() { sed -E "s/.*\"$1\":\"([^\"]*)\".*/\1/" "$READY"; }
 
 # The simulator, then the server fed by it (as scripts/bench-ws.sh starts them).
 rm -f "$READY"

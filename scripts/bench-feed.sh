@@ -32,7 +32,6 @@ trap cleanup EXIT
 SIM=$!
 for _ in $(seq 1 100); do [ -s "$READY" ] && break; sleep 0.1; done
 [ -s "$READY" ] || { echo "bench-feed: simulator did not start" >&2; exit 1; }
-field() { sed -E "s/.*\"$1\":\"([^\"]*)\".*/\1/" "$READY"; }
 env -i PATH=/usr/bin:/bin PORT="$PORT" HOST=127.0.0.1 WORKERS=1 SHM_NAME="$SEG" SYMBOLS="$SYMBOLS" ENV_FILE=/dev/null \
   FEED_SOURCE=simulator SPOT_WS_URLS="$(field spot)" FUTURES_WS_URLS="$(field futures)" \
   SPOT_REST_URLS="$(field rest)" FUTURES_REST_URLS="$(field futuresRest)" LOG_LEVEL=warning \

@@ -24,19 +24,12 @@ log() { echo "bench-rest: $*" >&2; }
 
 READY=$(mktemp /tmp/tterminal-bench-rest.XXXXXX)
 SIM= SERVE=
-cleanup() {
-  [ -n "$SERVE" ] && kill -TERM "$SERVE" 2>/dev/null && { for _ in $(seq 1 100); do kill -0 "$SERVE" 2>/dev/null || break; sleep 0.1; done; kill -KILL -- "-$SERVE" 2>/dev/null || true; }
-  [ -n "$SIM" ] && kill -TERM "$SIM" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -f "$READY"
-}
-trap cleanup EXIT
+trap 'stop_all; rm -f "$READY"' EXIT
 
 "$BIN" simulate --symbols BTCUSDT --rate 50 --history-minutes 1500 --ready-file "$READY" >/dev/null 2>"$RUN_DIR/bench-rest-sim.log" &
 SIM=$!
 for _ in $(seq 1 100); do [ -s "$READY" ] && break; sleep 0.1; done
 [ -s "$READY" ] || { log "the simulator did not start"; exit 1; }
-field() { sed -E "s/.*\"$1\":\"([^\"]*)\".*/\1/" "$READY"; }
 PORT=$(free_port)
 env -i PATH=/usr/bin:/bin PORT="$PORT" HOST=127.0.0.1 WORKERS="$WORKERS" SHM_NAME=/tterminal-bench-rest-$PORT SYMBOLS=BTCUSDT \
   ENV_FILE=/dev/null RATE_LIMIT_RPS=0 FEED_SOURCE=simulator SPOT_WS_URLS="$(field spot)" FUTURES_WS_URLS="$(field futures)" \

@@ -36,25 +36,10 @@ mkdir -p "$RUN_DIR"; rm -f "$OUT" "$RUN_DIR"/bench-ws-*.json "$RUN_DIR"/bench-ws
 log() { echo "bench-ws: $*" >&2; }
 
 SIM=; SERVE=; READY=$RUN_DIR/bench-ws-sim.json; PORT=; SEG=
-stop_all() {
-  if [ -n "$SERVE" ]; then
-    kill -TERM "$SERVE" 2>/dev/null || true
-    timeout 15 tail --pid="$SERVE" -f /dev/null 2>/dev/null || kill -KILL -- "-$SERVE" 2>/dev/null || true
-    wait "$SERVE" 2>/dev/null || true
-    SERVE=
-  fi
-  if [ -n "$SIM" ]; then
-    kill -TERM "$SIM" 2>/dev/null || true
-    timeout 10 tail --pid="$SIM" -f /dev/null 2>/dev/null || kill -KILL "$SIM" 2>/dev/null || true
-    wait "$SIM" 2>/dev/null || true
-    SIM=
-  fi
-}
 trap stop_all EXIT
 trap 'log interrupted; exit 130' INT
 trap 'log terminated; exit 143' TERM
 
-field() { sed -E "s/.*\"$1\":\"([^\"]*)\".*/\1/" "$READY"; }
 
 # start RATE WORKERS [VAR=value…]: the simulator at RATE events/s, then the server fed by it.
 start() {

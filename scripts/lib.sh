@@ -12,3 +12,23 @@ free_port() {
   done
   return 1
 }
+
+# A simulator ($SIM) and a server ($SERVE, its own process group) started by a bench script:
+# TERM, then KILL (the server's whole group) if they linger.
+stop_all() {
+  if [ -n "$SERVE" ]; then
+    kill -TERM "$SERVE" 2>/dev/null || true
+    timeout 15 tail --pid="$SERVE" -f /dev/null 2>/dev/null || kill -KILL -- "-$SERVE" 2>/dev/null || true
+    wait "$SERVE" 2>/dev/null || true
+    SERVE=
+  fi
+  if [ -n "$SIM" ]; then
+    kill -TERM "$SIM" 2>/dev/null || true
+    timeout 10 tail --pid="$SIM" -f /dev/null 2>/dev/null || kill -KILL "$SIM" 2>/dev/null || true
+    wait "$SIM" 2>/dev/null || true
+    SIM=
+  fi
+}
+
+# A field of the simulator's ready line ($READY).
+field() { sed -E "s/.*\"$1\":\"([^\"]*)\".*/\1/" "$READY"; }
