@@ -14,6 +14,23 @@ struct JSONWriter {
     }
 
     @inline(__always)
+    /// `{"s":symbol,"st":start,"et":end,"l":[…]` with each element written by `element` as an
+    /// object's members; the caller adds its own members and closes the object.
+    mutating func window<T>(symbol: String, startMs: Int64, endMs: Int64, _ list: [T],
+                            _ element: (inout JSONWriter, T) -> Void) {
+        raw("{")
+        key("s", first: true); string(symbol)
+        key("st"); integer(startMs)
+        key("et"); integer(endMs)
+        key("l"); raw("[")
+        for (i, item) in list.enumerated() {
+            raw(i > 0 ? ",{" : "{")
+            element(&self, item)
+            raw("}")
+        }
+        raw("]")
+    }
+
     mutating func raw(_ s: StaticString) {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }

@@ -4,22 +4,13 @@ extension VolumeProfile {
     /// frontend ignores.
     public func appendJSON(to out: inout [UInt8]) {
         JSONWriter.write(into: &out) { w in
-            w.raw("{")
-            w.key("s", first: true); w.string(symbol)
-            w.key("st"); w.integer(startMs)
-            w.key("et"); w.integer(endMs)
-            w.key("l"); w.raw("[")
-            for (i, level) in levels.enumerated() {
-                if i > 0 { w.raw(",") }
-                w.raw("{")
+            w.window(symbol: symbol, startMs: startMs, endMs: endMs, levels) { w, level in
                 w.key("p", first: true); w.number(level.price)
                 w.key("v"); w.number(level.volume)
                 w.key("pct"); w.number(level.percent)
                 w.key("bv"); w.number(level.buyVolume)
                 w.key("sv"); w.number(level.sellVolume)
-                w.raw("}")
             }
-            w.raw("]")
             w.key("poc"); w.number(poc)
             w.key("vah"); w.number(valueAreaHigh)
             w.key("val"); w.number(valueAreaLow)
