@@ -87,22 +87,18 @@ extension EventLoop {
     /// Writes a REST answer: its headers, CORS, an ETag (304 when the client has the body).
     func writeAPI(_ connection: Connection, _ response: RESTResponse, _ pending: PendingAPI) {
         var status = HTTPStatus(response.status)
-        var notModified = false
+        // The body's tag, hashed at most once (a kept answer has it already).
+        let tag = response.taggable && response.status == 200 ? response.etag ?? BodyTag.of(response.body) : nil
         var extra: [UInt8]
         if let block = response.headerBlock, pending.cors.isEmpty {
             // A kept answer: its header lines and ETag are ready.
             extra = block
         } else {
             extra = Array(response.headers.utf8) + pending.cors
-            if response.taggable && response.status == 200 {
-                extra += Array("ETag: \(response.etag ?? BodyTag.of(response.body))\r\n".utf8)
-            }
+            if let tag { extra += Array("ETag: \(tag)\r\n".utf8) }
         }
-        if response.taggable && response.status == 200, let match = pending.ifNoneMatch,
-           BodyTag.matches(match, response.etag ?? BodyTag.of(response.body)) {
-            status = HTTPStatus(304)
-            notModified = true
-        }
+        let notModified = tag != nil && pending.ifNoneMatch.map { BodyTag.matches($0, tag!) } == true
+        if notModified { status = HTTPStatus(304) }
         extra.withUnsafeBytes { headers in
             if notModified {
                 // 304 carries no body and no Content-Length of one.

@@ -46,6 +46,21 @@ public struct CandleSource: Equatable, Sendable {
         factor = Int(length / best.1)
     }
 
+    /// Base candles to read for the newest `limit` candles: one candle's worth more when they are
+    /// built, so a partial oldest one can be told and dropped.
+    public func baseCount(for limit: Int) -> Int { (limit + (factor > 1 ? 1 : 0)) * factor }
+
+    /// The newest `limit` candles built from `base` (oldest first, as read for
+    /// `baseCount(for: limit)`). When `base` is that full, older base candles exist that were not
+    /// read, so an oldest candle that does not start at its own open time is partial: dropped.
+    public func newest(_ limit: Int, from base: [Candle]) -> [Candle] {
+        var built = aggregate(base)
+        if factor > 1, base.count >= baseCount(for: limit), let first = built.first, first.openTimeMs != base.first?.openTimeMs {
+            built.removeFirst()
+        }
+        return Array(built.suffix(limit))
+    }
+
     /// Folds base candles (oldest first) into candles of `interval`, oldest first.
     public func aggregate(_ candles: [Candle]) -> [Candle] {
         guard factor > 1 else { return candles }

@@ -48,8 +48,7 @@ extension MarketREST {
         let market = try candleMarket(q, index, source)
         let window = CandleWindow(tables: tables, index: index, symbol: symbol, market: market, interval: source.base)
         return .background { context in
-            let base = window.newest((limit + (source.factor > 1 ? 1 : 0)) * source.factor, context)
-            let candles = Array(source.aggregate(base).suffix(limit))
+            let candles = source.newest(limit, from: window.newest(source.baseCount(for: limit), context))
             var body: [UInt8] = []
             CVDSeries(candles: candles.map(\.sample), symbol: symbol, interval: name).appendJSON(to: &body)
             return RESTResponse(status: 200, body: body, headers: "Cache-Control: no-cache\r\n")

@@ -122,20 +122,17 @@ extension MarketREST {
         let version = tables.candleVersion(symbolIndex: index, market: market, interval: source.base.rawValue) ?? 1
         if version & 1 == 0, let kept = candleAnswers[key], kept.version == version { return .now(kept.response) }
         let headers = makeHeaders()
-        // One base candle more than needed per candle, so a partial oldest candle can be dropped.
-        let need = (limit + (source.factor > 1 ? 1 : 0)) * source.factor
+        let need = source.baseCount(for: limit)
         let memory = tables.candles(symbolIndex: index, market: market, interval: source.base.rawValue, limit: need)
         if memory.count >= need || queries.databaseURL == nil {
-            var response = Self.render(symbol: symbol, source: source, limit: limit, memory, truncated: memory.count >= need,
-                                       headers: headers)
+            var response = Self.render(symbol: symbol, source: source, limit: limit, memory, headers: headers)
             keep(response: &response, key, version)
             return .now(response)
         }
         let window = CandleWindow(tables: tables, index: index, symbol: symbol, market: market, interval: source.base)
         return .background { context in
             let merged = window.newest(need, context)
-            var response = Self.render(symbol: symbol, source: source, limit: limit, merged, truncated: merged.count >= need,
-                                       headers: headers)
+            var response = Self.render(symbol: symbol, source: source, limit: limit, merged, headers: headers)
             if merged.count < need, context.databaseURL != nil, let why = context.databaseError {
                 response.headers += "X-Data-Source: memory (\(why.prefix(120).filter { $0 != "\r" && $0 != "\n" }))\r\n"
             }
@@ -143,15 +140,9 @@ extension MarketREST {
         }
     }
 
-    /// Aggregates and renders the newest `limit`; when `truncated` (older base candles exist
-    /// that were not read) a partial oldest candle is dropped.
-    static func render(symbol: String, source: CandleSource, limit: Int, _ base: [Candle], truncated: Bool,
-                       headers: String) -> RESTResponse {
-        var built = source.aggregate(base)
-        if source.factor > 1, truncated, let first = built.first, let firstBase = base.first, first.openTimeMs != firstBase.openTimeMs {
-            built.removeFirst()
-        }
-        let list = Array(built.suffix(limit))
+    /// Builds and renders the newest `limit` from base candles read for them.
+    static func render(symbol: String, source: CandleSource, limit: Int, _ base: [Candle], headers: String) -> RESTResponse {
+        let list = source.newest(limit, from: base)
         let body = CandleJSON.optimized(symbol: symbol, interval: source.interval.name, list)
         return RESTResponse(status: 200, body: body, headers: headers + "X-Data-Count: \(list.count)\r\n")
     }

@@ -84,6 +84,20 @@ struct Liquidation: Equatable, Sendable {
 }
 
 enum LiquidationHistory {
+    /// The liquidations memory keeps from `since` on, oldest first.
+    static func inMemory(_ tables: StateTables, _ index: Int, since: Int64) -> [Liquidation] {
+        tables.recentLiquidations(symbolIndex: index, limit: tables.geometry.liquidations)
+            .map(Liquidation.init).filter { $0.tradeTimeMs >= since }
+    }
+
+    /// Those from `since` on: the stored ones older than `memory`'s, then `memory` (no database: `memory`).
+    static func since(_ since: Int64, symbol: String, memory: [Liquidation], _ context: QueryContext) -> [Liquidation] {
+        let stored = context.withDatabase { db throws(PostgresError) in
+            try fetch(db, symbol: symbol, sinceMs: since, beforeMs: memory.first?.tradeTimeMs, limit: MarketREST.maxLiquidations)
+        } ?? []
+        return stored + memory
+    }
+
     static let columns = """
         (extract(epoch FROM trade_time) * 1000)::bigint, side, order_type, time_in_force, original_quantity, price,
         average_price, status, last_filled_quantity, filled_accumulated_quantity
@@ -107,59 +121,51 @@ enum LiquidationHistory {
 extension MarketREST {
     static let maxLiquidations = 10_000
 
-    /// The empty answer for a symbol this server does not stream (always 200, as the original).
-    func noLiquidations(_ symbol: String, _ q: QueryParameters, raw: Bool) -> RESTResponse {
-        var out = JSONBytes(capacity: 160)
+    /// `{"symbol","liquidations":[forceOrder…],"count","limit","timestamp","source"}`.
+    static func forceOrders(_ list: [Liquidation], symbol: String, limit: Int, now: Int64) -> RESTResponse {
+        var out = JSONBytes(capacity: 96 + list.count * 260)
         out.raw("{")
         out.key("symbol", first: true)
-        out.asciiString(symbol.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C } ? symbol : "")
-        if raw {
-            out.raw(#","liquidations":[],"count":0"#)
-            out.key("limit")
-            out.integer(Int64((try? integer(q, "limit", default: 100, range: 1...Self.maxLiquidations, lenient: 100)) ?? 100))
-            out.key("timestamp")
-            out.integer(nowMs())
-            out.raw(#","source":"websocket_cache"}"#)
-        } else {
-            let hours = max(1, min(168, (try? integer(q, "hours", default: 1, range: Int.min...Int.max, lenient: 1)) ?? 1))
-            out.key("timeRange")
-            out.integer(Int64(hours))
-            out.raw(#","liquidations":[],"count":0}"#)
+        out.string(symbol)
+        out.key("liquidations")
+        out.raw("[")
+        for (i, l) in list.enumerated() {
+            if i > 0 { out.raw(",") }
+            l.forceOrder(&out, symbol: symbol)
         }
-        return RESTResponse(status: 200, body: out.bytes, headers: "Cache-Control: no-cache\r\nX-Symbol-Served: false\r\n")
+        out.raw("]")
+        out.key("count")
+        out.integer(Int64(list.count))
+        out.key("limit")
+        out.integer(Int64(limit))
+        out.key("timestamp")
+        out.integer(now)
+        out.key("source")
+        out.raw("\"websocket_cache\"")
+        out.raw("}")
+        return RESTResponse(status: 200, body: out.bytes, headers: "Cache-Control: no-cache\r\n", taggable: false)
+    }
+
+    /// A symbol this server does not stream has no liquidations: the empty answer, always 200
+    /// (the frontend polls these routes for every symbol it offers), said in a header.
+    static func unserved(_ empty: RESTResponse) -> RESTResponse {
+        var r = empty
+        r.headers += "X-Symbol-Served: false\r\n"
+        return r
     }
 
     /// GET `/websocket/liquidations/:symbol?limit=` (100; the frontend asks 2000): the newest
     /// `forceOrder` events oldest first, from memory, and from PostgreSQL past what memory keeps.
     /// Never 404 (an empty list), as the original.
     func recentLiquidations(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> Outcome {
-        // Never 404 (the frontend polls it for every symbol it offers): an unserved symbol has none.
-        guard let index = try? symbolIndex(symbol) else { return .now(noLiquidations(symbol, q, raw: true)) }
         let limit = try integer(q, "limit", default: 100, range: 1...Self.maxLiquidations, lenient: 100)
+        guard let index = try? symbolIndex(symbol) else {
+            return .now(Self.unserved(Self.forceOrders([], symbol: symbol, limit: limit, now: nowMs())))
+        }
         let memory = tables.recentLiquidations(symbolIndex: index, limit: limit).map(Liquidation.init)
         let kept = tables.geometry.liquidations
         let render: @Sendable ([Liquidation], Int64) -> RESTResponse = { list, now in
-            var out = JSONBytes(capacity: 64 + list.count * 260)
-            out.raw("{")
-            out.key("symbol", first: true)
-            out.asciiString(symbol)
-            out.key("liquidations")
-            out.raw("[")
-            for (i, l) in list.enumerated() {
-                if i > 0 { out.raw(",") }
-                l.forceOrder(&out, symbol: symbol)
-            }
-            out.raw("]")
-            out.key("count")
-            out.integer(Int64(list.count))
-            out.key("limit")
-            out.integer(Int64(limit))
-            out.key("timestamp")
-            out.integer(now)
-            out.key("source")
-            out.raw("\"websocket_cache\"")
-            out.raw("}")
-            return RESTResponse(status: 200, body: out.bytes, headers: "Cache-Control: no-cache\r\n", taggable: false)
+            Self.forceOrders(list, symbol: symbol, limit: limit, now: now)
         }
         // Memory holds all there is when it is not full, or when it has enough.
         if memory.count >= limit || memory.count < kept || queries.databaseURL == nil {
@@ -179,23 +185,20 @@ extension MarketREST {
     /// original silently cut to 1): `{t,p,v,side,type,conf}` per real liquidation over the
     /// window, oldest first. `hours` is honoured up to 168 (a week) and clamped beyond.
     func liquidationHistory(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> Outcome {
-        guard let index = try? symbolIndex(symbol) else { return .now(noLiquidations(symbol, q, raw: false)) }
         let hours = max(1, min(168, try integer(q, "hours", default: 1, range: Int.min...Int.max, lenient: 1)))
+        guard let index = try? symbolIndex(symbol) else {
+            var body: [UInt8] = []
+            Self.report([], symbol: symbol, hours: hours).appendJSON(to: &body)
+            return .now(Self.unserved(RESTResponse(status: 200, body: body, headers: "Cache-Control: no-cache\r\n")))
+        }
         let since = nowMs() - Int64(hours) * 3_600_000
-        let memory = tables.recentLiquidations(symbolIndex: index, limit: tables.geometry.liquidations)
-            .map(Liquidation.init).filter { $0.tradeTimeMs >= since }
+        let memory = LiquidationHistory.inMemory(tables, index, since: since)
         let render: @Sendable ([Liquidation]) -> RESTResponse = { list in
             var body: [UInt8] = []
             Self.report(list, symbol: symbol, hours: hours).appendJSON(to: &body)
             return RESTResponse(status: 200, body: body, headers: "Cache-Control: no-cache\r\n")
         }
         guard queries.databaseURL != nil else { return .now(render(memory)) }
-        return .background { context in
-            let stored = context.withDatabase { db throws(PostgresError) in
-                try LiquidationHistory.fetch(db, symbol: symbol, sinceMs: since, beforeMs: memory.first?.tradeTimeMs,
-                                             limit: Self.maxLiquidations)
-            } ?? []
-            return render(stored + memory)
-        }
+        return .background { context in render(LiquidationHistory.since(since, symbol: symbol, memory: memory, context)) }
     }
 }

@@ -70,16 +70,11 @@ extension MarketREST {
             out.key("candles")
             out.raw("{")
             for (i, s) in allSeries.enumerated() {
-                let need = (body.limit + (s.source.factor > 1 ? 1 : 0)) * s.source.factor
-                let base = s.window.newest(need, context)
-                var built = s.source.aggregate(base)
-                if s.source.factor > 1, base.count >= need, let first = built.first, first.openTimeMs != base.first?.openTimeMs {
-                    built.removeFirst()
-                }
+                let base = s.window.newest(s.source.baseCount(for: body.limit), context)
                 if i > 0 { out.raw(",") }
                 out.asciiString(s.name)
                 out.raw(":")
-                CandleJSON.optimized(&out, symbol: body.symbol, interval: s.name, Array(built.suffix(body.limit)))
+                CandleJSON.optimized(&out, symbol: body.symbol, interval: s.name, s.source.newest(body.limit, from: base))
             }
             out.raw("}")
             if !allRefused.isEmpty {
@@ -102,13 +97,8 @@ extension MarketREST {
             if body.liquidations {
                 out.key("liquidations")
                 let since = now - Int64(body.liqHours) * 3_600_000
-                let memory = tables.recentLiquidations(symbolIndex: index, limit: tables.geometry.liquidations)
-                    .map(Liquidation.init).filter { $0.tradeTimeMs >= since }
-                let stored = context.withDatabase { db throws(PostgresError) in
-                    try LiquidationHistory.fetch(db, symbol: body.symbol, sinceMs: since, beforeMs: memory.first?.tradeTimeMs,
-                                                 limit: Self.maxLiquidations)
-                } ?? []
-                Self.liquidationEvents(&out, stored + memory)
+                let memory = LiquidationHistory.inMemory(tables, index, since: since)
+                Self.liquidationEvents(&out, LiquidationHistory.since(since, symbol: body.symbol, memory: memory, context))
             }
             out.raw("}")
             return RESTResponse(status: 200, body: out.bytes, headers: "Cache-Control: no-cache\r\nX-Multi-Response: true\r\n")
