@@ -13,6 +13,13 @@ int tt_set_parent_death_signal(int sig) {
     return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0);
 }
 
+long tt_peer_uid(int fd) {
+    struct ucred credentials;
+    socklen_t size = sizeof credentials;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0) return -1;
+    return (long)credentials.uid;
+}
+
 int tt_accept_cloexec(int fd) {
     return accept4(fd, 0, 0, SOCK_CLOEXEC);
 }

@@ -19,6 +19,8 @@ public final class FeederProcess {
     var published: UInt64 = 0
     var lastBeatNs: Int64 = 0
     var stopping = false
+    /// What workers ask of this feeder (collection control, symbols added at run time).
+    let requests: FeederRequests
 
     public init(config: Config, logger: Logger, segment: Segment, slot: Int) throws {
         self.config = config
@@ -36,6 +38,8 @@ public final class FeederProcess {
         c.word(Layout.Control.feedState).storeRelaxed(FeedState.connecting.rawValue)
         DatabaseProbe.start(url: config.databaseURL, control: c)
         persist = PersistPipeline.start(config: config, segment: segment, log: logger)
+        requests = FeederRequests(log: logger)
+        requests.start(name: config.feederRequestsName)
     }
 
     /// Feeds the ring until TERM/INT/QUIT; returns the exit code.

@@ -87,6 +87,10 @@ public struct Config: Sendable, Equatable {
     /// The shared-memory segment's name: `SHM_NAME`, or one per port.
     public var segmentName: String { shmName ?? "/tterminal-\(port)" }
 
+    /// The abstract Unix socket the feeder answers workers' requests on (`LocalRequests`):
+    /// collection control and symbols added at run time. One per segment.
+    public var feederRequestsName: String { "tterminal.feeder" + segmentName }
+
     public var ringCapacity: Int { ringMB * 1024 * 1024 }
 
     /// The variables this configuration reads, with their defaults, in `env.example` order.

@@ -40,6 +40,9 @@ int tt_set_parent_death_signal(int sig);
 /// accept4(fd, NULL, NULL, SOCK_CLOEXEC).
 int tt_accept_cloexec(int fd);
 
+/// The user id of a Unix socket's peer (SO_PEERCRED), or -1.
+long tt_peer_uid(int fd);
+
 /// epoll with the event passed as its two words (`struct epoll_event` is packed on x86-64,
 /// which Swift code then reads by offset).
 static inline int tt_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }

@@ -1,0 +1,73 @@
+import Glibc
+import Posix
+import Runtime
+
+/// Requests workers send the feeder (`LocalRequests` on `Config.feederRequestsName`): one line
+/// `command [argument]` in, one JSON object out: `{"ok":true,…}` or
+/// `{"ok":false,"error":"code","message":"…"}`. Handlers run one at a time on the requests
+/// thread, never on the ring writer's, so a slow one (a symbol being subscribed) delays only
+/// other requests, and the asking worker's deadline bounds its wait.
+final class FeederRequests: @unchecked Sendable {
+    /// A command's work: its argument (maybe empty) in, its JSON answer out.
+    typealias Handler = @Sendable (_ argument: String) -> String
+
+    private let lock = Mutex()
+    private var handlers: [String: Handler] = [:]
+    private let log: Logger
+
+    init(log: Logger) {
+        self.log = log
+        on("ping") { _ in FeederAnswer.ok(["pid": "\(getpid())"]) }
+    }
+
+    /// Serves `command` with `handler` (replacing an earlier one).
+    func on(_ command: String, _ handler: @escaping Handler) {
+        lock.withLock { handlers[command] = handler }
+    }
+
+    /// Listens on `name` and serves on a thread of its own. A name another feeder still holds
+    /// (a restarted feeder racing the old one's exit) is retried for a few seconds.
+    func start(name: String) {
+        Thread.detach { [self] in
+            var fd: Int32 = -1
+            for attempt in 0..<50 {
+                do {
+                    fd = try LocalRequests.listen(name: name)
+                    break
+                } catch {
+                    if attempt == 49 { log.error("feeder requests cannot listen", ["name": name, "error": "\(error)"]); return }
+                    usleep(100_000)
+                }
+            }
+            LocalRequests.serve(listenFD: fd) { line in self.answer(line) }
+        }
+    }
+
+    /// The answer to one request line.
+    func answer(_ line: String) -> String {
+        let words = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard let command = words.first.map(String.init) else {
+            return FeederAnswer.error("bad_request", "an empty request")
+        }
+        let argument = words.count > 1 ? String(words[1]) : ""
+        guard let handler = lock.withLock({ handlers[command] }) else {
+            return FeederAnswer.error("unknown_command", "the feeder does not know \"\(command.prefix(40))\"")
+        }
+        log.info("worker request", ["command": command, "argument": String(argument.prefix(64))])
+        return handler(argument)
+    }
+}
+
+/// The JSON answers of `FeederRequests`.
+enum FeederAnswer {
+    /// `{"ok":true, fields…}`: values are JSON text already (`"\"x\""`, `"3"`, `"[…]"`).
+    static func ok(_ fields: KeyValuePairs<String, String> = [:]) -> String {
+        var text = #"{"ok":true"#
+        for (key, value) in fields { text += ",\"\(key)\":\(value)" }
+        return text + "}"
+    }
+
+    static func error(_ code: String, _ message: String) -> String {
+        #"{"ok":false,"error":"\#(code)","message":\#(JSONWriter.quote(message))}"#
+    }
+}

@@ -1,0 +1,139 @@
+import CPosix
+import Glibc
+
+/// Why a local request got no answer.
+public enum LocalRequestError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Nobody listens under the name (the server is not running, or is restarting).
+    case noServer
+    /// The server took longer than the deadline.
+    case timedOut
+    /// The connection broke, or the answer was not one line.
+    case broken(String)
+
+    public var description: String {
+        switch self {
+        case .noServer: return "no server is listening"
+        case .timedOut: return "no answer before the deadline"
+        case .broken(let why): return why
+        }
+    }
+}
+
+/// One-line requests and one-line answers over an abstract Unix stream socket, one connection
+/// each: how a worker asks the feeder to do something. Abstract names need no file to clean up
+/// after a crash; a server accepts only peers of its own user (or root), checked by
+/// `SO_PEERCRED`, because any local user can reach an abstract name.
+public enum LocalRequests {
+    /// Longest request or answer, newline excluded.
+    public static let maxLine = 8192
+
+    /// A listening socket under abstract `name` (close-on-exec, blocking).
+    public static func listen(name: String) throws(SystemError) -> Int32 {
+        let fd = try sys("socket(AF_UNIX)") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        var (address, length) = abstractAddress(name)
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        if rc != 0 || Glibc.listen(fd, 64) != 0 {
+            let error = SystemError("bind/listen \(name)", errno: tt_errno())
+            Glibc.close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// Serves requests on `listenFD` until it is closed: one line in, `handle`'s line out, one
+    /// request per connection, one at a time (a client that sends nothing for 2 s is dropped).
+    public static func serve(listenFD: Int32, handle: (String) -> String) {
+        while true {
+            let fd = tt_accept_cloexec(listenFD)
+            if fd < 0 {
+                if tt_errno() == EINTR || tt_errno() == ECONNABORTED { continue }
+                return
+            }
+            defer { Glibc.close(fd) }
+            guard peerIsTrusted(fd) else {
+                _ = sendLine(fd, #"{"ok":false,"error":"forbidden","message":"another user's process"}"#)
+                continue
+            }
+            Socket.setReceiveTimeout(fd, millis: 2000)
+            guard let line = readLine(fd, deadlineNs: Clock.monotonicNanos() + 2_000_000_000) else { continue }
+            let answer = handle(line)
+            _ = sendLine(fd, answer)
+        }
+    }
+
+    /// Sends `line` to the server under `name` and waits at most `timeoutMillis` for its answer.
+    public static func ask(name: String, line: String, timeoutMillis: Int) throws(LocalRequestError) -> String {
+        let deadline = Clock.monotonicNanos() + Int64(timeoutMillis) * 1_000_000
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .broken("socket: errno \(tt_errno())") }
+        defer { Glibc.close(fd) }
+        var (address, length) = abstractAddress(name)
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
+        }
+        guard rc == 0 else {
+            let e = tt_errno()
+            throw e == ECONNREFUSED || e == ENOENT ? .noServer : .broken("connect: errno \(e)")
+        }
+        guard sendLine(fd, line) else { throw .broken("send: errno \(tt_errno())") }
+        Socket.setReceiveTimeout(fd, millis: max(1, timeoutMillis))
+        guard let answer = readLine(fd, deadlineNs: deadline) else {
+            throw Clock.monotonicNanos() >= deadline ? .timedOut : .broken("the server closed without answering")
+        }
+        return answer
+    }
+
+    /// Sends `line` with its newline (inner newlines become spaces); MSG_NOSIGNAL, so a peer
+    /// that left costs an error, not SIGPIPE.
+    static func sendLine(_ fd: Int32, _ line: String) -> Bool {
+        var bytes = Array(line.utf8).map { $0 == 10 ? 32 : $0 }
+        bytes.append(10)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && tt_errno() == EINTR { continue }
+            guard n > 0 else { return false }
+            sent += n
+        }
+        return true
+    }
+
+    /// Reads up to the first newline (which is dropped); nil on end of stream, error, an
+    /// over-long line or the deadline.
+    static func readLine(_ fd: Int32, deadlineNs: Int64) -> String? {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while Clock.monotonicNanos() < deadlineNs {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && tt_errno() == EINTR { continue }
+            guard n > 0 else { return nil }
+            if let end = chunk[..<n].firstIndex(of: 10) {
+                bytes += chunk[..<end]
+                return bytes.count <= maxLine ? String(decoding: bytes, as: UTF8.self) : nil
+            }
+            bytes += chunk[..<n]
+            if bytes.count > maxLine { return nil }
+        }
+        return nil
+    }
+
+    private static func peerIsTrusted(_ fd: Int32) -> Bool {
+        let uid = tt_peer_uid(fd)
+        return uid == 0 || uid == Int(getuid())
+    }
+
+    /// `sockaddr_un` for abstract `name` (a leading NUL, no terminator), and its length.
+    private static func abstractAddress(_ name: String) -> (sockaddr_un, socklen_t) {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(name.utf8.prefix(MemoryLayout.size(ofValue: address.sun_path) - 1))
+        withUnsafeMutableBytes(of: &address.sun_path) { path in
+            path[0] = 0
+            for (i, b) in bytes.enumerated() { path[i + 1] = b }
+        }
+        let length = MemoryLayout<sa_family_t>.size + 1 + bytes.count
+        return (address, socklen_t(length))
+    }
+}
