@@ -77,6 +77,7 @@ public final class WorkerProcess: WorkerHooks {
         let queries = QueryThread(databaseURL: config.databaseURL, redisURL: config.redisURL, wakeFD: wakeFD)
         rest = MarketREST(tables: directory.tables, directory: directory, served: config.intervals, queries: queries)
         rest?.workers = config.workers
+        rest?.feeder = FeederLink(name: config.feederRequestsName)
         do {
             let server = try WorkerServer(listenFD: listenFD, wakeFD: wakeFD, options: options, hooks: self)
             publishIdentity()

@@ -15,6 +15,9 @@ public final class MarketREST {
     var candleAnswers: [CandleAnswerKey: (version: UInt64, response: RESTResponse)] = [:]
     /// Worker processes of the server (for `/aggregation/stats`).
     var workers = 1
+    /// Where the feeder takes requests (collection control, symbols added at run time); nil
+    /// for a worker without a feeder (tests, the demo server).
+    var feeder: FeederLink?
     /// Requests answered from memory, handed to the query thread, refused for a full queue.
     var counts = (memory: 0, background: 0, refused: 0)
 
