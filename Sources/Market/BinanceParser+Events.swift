@@ -59,7 +59,8 @@ extension FrameScanner {
             low: try decimal(Key.l, bank: 1), close: try decimal(Key.c, bank: 1),
             volume: try decimal(Key.v, bank: 1), quoteVolume: try decimal(Key.q, bank: 1),
             tradeCount: try int(Key.n, bank: 1), takerBuyBase: try decimal(Key.V, bank: 1),
-            takerBuyQuote: try decimal(Key.Q, bank: 1))
+            takerBuyQuote: try decimal(Key.Q, bank: 1), firstTradeId: try int(Key.f, bank: 1),
+            lastTradeId: try int(Key.L, bank: 1))
         let event = KlineEvent(symbol: 0, interval: interval, eventTime: try int(Key.E), bar: bar,
                                closed: try bool(Key.x, bank: 1))
         // The payload's `s` and the bar's `s` name the same symbol; prefer the outer one.

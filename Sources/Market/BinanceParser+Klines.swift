@@ -73,6 +73,7 @@ extension FrameScanner {
         try expect(0x2C)
         try skipValue()  // "ignore"
         try expect(0x5D)
+        // A row has no trade ids: the bar keeps Binance's "none" (-1) as its `f` and `L`.
         return KlineBar(
             openTime: openTime, closeTime: closeTime, open: open, high: high, low: low, close: close,
             volume: volume, quoteVolume: quoteVolume, tradeCount: count, takerBuyBase: takerBase,

@@ -96,6 +96,9 @@ public struct KlineBar: Sendable, Equatable {
     public var tradeCount: Int64      // n / row[8]
     public var takerBuyBase: Int64    // V / row[9]
     public var takerBuyQuote: Int64   // Q / row[10]
+    /// First and last trade ids (`f`, `L`); a REST klines row has none: -1, Binance's "none".
+    public var firstTradeId: Int64 = -1  // f
+    public var lastTradeId: Int64 = -1   // L
 }
 
 /// A candle update (`kline_<i>` stream); `closed` is true once, on the bar's final update.

@@ -23,7 +23,9 @@
 /// span it covers, and it may be as short as `length|type` (8 bytes, no sequence).
 public enum Layout {
     public static let magic: UInt64 = 0x314D_4853_4D52_5454 // "TTRMSHM1" little-endian
-    public static let version: UInt64 = 2 // 2: per-market state tables sized by StateGeometry
+    /// 2: per-market state tables sized by StateGeometry. 3: candles keep their first and last
+    /// trade ids, recent trades theirs and their event time.
+    public static let version: UInt64 = 3
     public static let cacheLine = 64
 
     // SegmentHeader, at 0.
@@ -231,9 +233,9 @@ public enum Layout {
     ///  192   bookTicker    seqlock | count   | BookTickerRecord 72 B            128 B
     ///  320   markPrice     seqlock | count   | MarkPriceRecord 64 B             128 B
     ///  448   book          seqlock | updates | BookTop 48 B | bids[L] asks[L]   64 + 32 L
-    ///  …     recentTrades  seqlock | total   | pad | TradeRecord × cap          64 + 48 cap
+    ///  …     recentTrades  seqlock | total   | pad | RecentTrade × cap          64 + 72 cap
     ///  …     liquidations  seqlock | total   | pad | LiquidationRecord × cap    64 + 80 cap
-    ///  …     candles[i]    seqlock | total   | pad | Candle × cap, per interval 64 + 88 cap
+    ///  …     candles[i]    seqlock | total   | pad | Candle × cap, per interval 64 + 104 cap
     /// ```
     /// `count` is how many updates the section has seen (0: none yet); `total` how many items
     /// a ring section has appended, the newest at index `(total − 1) % cap`.
@@ -304,7 +306,7 @@ public struct StateLayout: Sendable, Equatable {
         self.geometry = geometry
         bookSize = Self.line(Layout.Book.levels + 2 * geometry.bookLevels * Layout.Book.levelSize)
         recentTradesOffset = Layout.MarketEntry.book + bookSize
-        recentTradesSize = Self.line(Layout.Section.items + geometry.recentTrades * MemoryLayout<TradeRecord>.size)
+        recentTradesSize = Self.line(Layout.Section.items + geometry.recentTrades * MemoryLayout<RecentTrade>.size)
         liquidationsOffset = recentTradesOffset + recentTradesSize
         liquidationsSize = Self.line(Layout.Section.items + geometry.liquidations * MemoryLayout<LiquidationRecord>.size)
         candlesOffset = liquidationsOffset + liquidationsSize

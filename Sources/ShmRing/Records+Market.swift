@@ -29,21 +29,52 @@ public struct AggTradeRecord: MarketRecord {
 
     public var isBuyerMaker: Bool { flags & TradeRecord.buyerIsMaker != 0 }
 
-    /// The trade in the shape the state tables keep (`tradeId` is the aggregate id).
+    /// The trade in the shape of the latest-trade section (`tradeId` is the aggregate id).
     public var trade: TradeRecord {
         TradeRecord(symbolIndex: symbolIndex, flags: flags, price: price, quantity: quantity,
                     tradeId: aggregateId, tradeTimeMs: tradeTimeMs, receivedNs: receivedNs)
     }
 }
 
-/// The numbers of one candle, as the candle rings keep them: all eleven of Binance's kline
-/// fields and whether the candle is closed. 88 bytes (the close time is kept as an offset
-/// from the open time, which no interval, not even 1M, overflows).
+/// One trade as the recent-trades table keeps it: the trade (`tradeId` the aggregate id of a
+/// futures aggTrade), the trade ids it stands for and the event time. 72 bytes.
+public struct RecentTrade: Equatable, Sendable, BitwiseCopyable {
+    public var trade: TradeRecord
+    /// A futures aggTrade's first and last trade ids (`f`, `l`); a spot trade's own id twice.
+    public var firstTradeId: Int64
+    public var lastTradeId: Int64
+    /// Binance's `E`; a spot trade record carries none, so its trade time stands in.
+    public var eventTimeMs: Int64
+
+    /// A spot trade.
+    public init(_ trade: TradeRecord) {
+        self.trade = trade
+        firstTradeId = trade.tradeId
+        lastTradeId = trade.tradeId
+        eventTimeMs = trade.tradeTimeMs
+    }
+
+    /// A futures aggregated trade.
+    public init(_ aggTrade: AggTradeRecord) {
+        trade = aggTrade.trade
+        firstTradeId = aggTrade.firstTradeId
+        lastTradeId = aggTrade.lastTradeId
+        eventTimeMs = aggTrade.eventTimeMs
+    }
+}
+
+/// The numbers of one candle, as the candle rings keep them: every Binance kline field but the
+/// symbol and interval (the ring's) and the ignored `B`, and whether the candle is closed.
+/// 104 bytes (the close time is kept as an offset from the open time, which no interval, not
+/// even 1M, overflows).
 public struct Candle: Equatable, Sendable, BitwiseCopyable {
     public var openTimeMs: Int64
     var closeOffsetMs: UInt32
     /// Bit 0: closed (final).
     var flags: UInt32
+    /// The first and last trade ids (`f`, `L`); `Candle.noTrade` (-1) when not known.
+    public var firstTradeId: Int64
+    public var lastTradeId: Int64
     public var open: Int64
     public var high: Int64
     public var low: Int64
@@ -54,12 +85,20 @@ public struct Candle: Equatable, Sendable, BitwiseCopyable {
     public var takerBuyQuote: Int64
     public var tradeCount: Int64
 
-    public init(openTimeMs: Int64, closeTimeMs: Int64, open: Int64, high: Int64, low: Int64, close: Int64,
-                volume: Int64, quoteVolume: Int64, tradeCount: Int64, takerBuyBase: Int64, takerBuyQuote: Int64,
-                closed: Bool) {
+    /// The trade id of a candle without trades, or whose trade ids are not known (REST klines
+    /// rows and stored candle history carry none): Binance's own "none", -1, as its 24 h
+    /// tickers' `firstId`/`lastId` with no trades and a kline's `f`/`L` before its first
+    /// trade (binance-protocol.md §1.5).
+    public static let noTrade: Int64 = -1
+
+    public init(openTimeMs: Int64, closeTimeMs: Int64, firstTradeId: Int64, lastTradeId: Int64, open: Int64,
+                high: Int64, low: Int64, close: Int64, volume: Int64, quoteVolume: Int64, tradeCount: Int64,
+                takerBuyBase: Int64, takerBuyQuote: Int64, closed: Bool) {
         self.openTimeMs = openTimeMs
         closeOffsetMs = UInt32(clamping: closeTimeMs - openTimeMs)
         flags = closed ? 1 : 0
+        self.firstTradeId = firstTradeId
+        self.lastTradeId = lastTradeId
         self.open = open
         self.high = high
         self.low = low
@@ -78,9 +117,17 @@ public struct Candle: Equatable, Sendable, BitwiseCopyable {
         get { flags & 1 != 0 }
         set { flags = newValue ? flags | 1 : flags & ~1 }
     }
+
+    /// The trade ids once `later`, the next candle, is folded into this one (before its trade
+    /// count is added): the first id is that of the first part with trades, the last that of
+    /// the last part with trades; `noTrade` where that part's ids were not kept.
+    public mutating func foldTradeIds(of later: Candle) {
+        if tradeCount == 0 { firstTradeId = later.firstTradeId }
+        if later.tradeCount > 0 { lastTradeId = later.lastTradeId }
+    }
 }
 
-/// A candle update (`kline_<i>`). 120 bytes.
+/// A candle update (`kline_<i>`). 136 bytes.
 public struct KlineRecord: MarketRecord {
     public static let recordType = RecordType.kline
     public var symbolIndex: UInt32

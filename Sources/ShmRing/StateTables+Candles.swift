@@ -71,9 +71,7 @@ extension StateTables {
 
     /// Up to `limit` newest candles, oldest first (allocates: for REST and snapshots).
     public func candles(symbolIndex: Int, market: MarketKind, interval: UInt8, limit: Int) -> [Candle] {
-        let zero = Candle(openTimeMs: 0, closeTimeMs: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, quoteVolume: 0,
-                          tradeCount: 0, takerBuyBase: 0, takerBuyQuote: 0, closed: false)
-        var out = [Candle](repeating: zero, count: max(0, min(limit, geometry.candlesPerInterval)))
+        var out = [Candle](repeating: .zero, count: max(0, min(limit, geometry.candlesPerInterval)))
         let n = out.withUnsafeMutableBufferPointer {
             candles(symbolIndex: symbolIndex, market: market, interval: interval, into: $0)
         } ?? 0
@@ -83,14 +81,20 @@ extension StateTables {
 
     /// The newest candle (the open one while it is open), or nil.
     public func latestCandle(symbolIndex: Int, market: MarketKind, interval: UInt8) -> Candle? {
-        var candle = Candle(openTimeMs: 0, closeTimeMs: 0, open: 0, high: 0, low: 0, close: 0, volume: 0,
-                            quoteVolume: 0, tradeCount: 0, takerBuyBase: 0, takerBuyQuote: 0, closed: false)
+        var candle = Candle.zero
         let n = withUnsafeMutablePointer(to: &candle) {
             candles(symbolIndex: symbolIndex, market: market, interval: interval,
                     into: UnsafeMutableBufferPointer(start: $0, count: 1))
         }
         return n == 1 ? candle : nil
     }
+}
+
+extension Candle {
+    /// The filler of buffers candles are copied into.
+    static let zero = Candle(openTimeMs: 0, closeTimeMs: 0, firstTradeId: noTrade, lastTradeId: noTrade, open: 0, high: 0,
+                             low: 0, close: 0, volume: 0, quoteVolume: 0, tradeCount: 0, takerBuyBase: 0,
+                             takerBuyQuote: 0, closed: false)
 }
 
 /// A candle ring section seen by logical index: 0 is the oldest stored, `stored − 1` the newest.

@@ -25,14 +25,18 @@ extension StateTables {
 
     /// Stores `trade` as its symbol's latest trade in its market, counts it, and appends it
     /// to the market's recent trades.
-    public func updateTrade(_ trade: TradeRecord) {
+    public func updateTrade(_ trade: TradeRecord) { updateTrade(RecentTrade(trade)) }
+
+    /// A futures aggTrade: the latest trade in the trade's shape (`tradeId` is the aggregate
+    /// id), the recent trades with its trade ids and event time.
+    public func updateTrade(_ trade: AggTradeRecord) { updateTrade(RecentTrade(trade)) }
+
+    func updateTrade(_ recent: RecentTrade) {
+        let trade = recent.trade
         storeLatest(trade, at: Layout.MarketEntry.trade)
-        appendRecent(trade, symbol: Int(trade.symbolIndex), market: trade.market,
+        appendRecent(recent, symbol: Int(trade.symbolIndex), market: trade.market,
                      at: layout.recentTradesOffset, capacity: geometry.recentTrades)
     }
-
-    /// A futures aggTrade, kept in the trade's shape (`tradeId` is the aggregate id).
-    public func updateTrade(_ trade: AggTradeRecord) { updateTrade(trade.trade) }
 
     public func updateTicker(_ ticker: TickerRecord) { storeLatest(ticker, at: Layout.MarketEntry.ticker) }
 

@@ -69,16 +69,16 @@ extension StateTables {
     /// The newest trades (up to `out.count`), oldest first, copied into `out`; returns how
     /// many, or nil if the section stayed torn.
     public func recentTrades(symbolIndex: Int, market: MarketKind,
-                             into out: UnsafeMutableBufferPointer<TradeRecord>) -> Int? {
+                             into out: UnsafeMutableBufferPointer<RecentTrade>) -> Int? {
         copyRecent(symbol: symbolIndex, market: market, at: layout.recentTradesOffset,
                    capacity: geometry.recentTrades, into: out)
     }
 
     /// Up to `limit` newest trades, oldest first.
-    public func recentTrades(symbolIndex: Int, market: MarketKind, limit: Int) -> [TradeRecord] {
+    public func recentTrades(symbolIndex: Int, market: MarketKind, limit: Int) -> [RecentTrade] {
         recent(symbol: symbolIndex, market: market, at: layout.recentTradesOffset, capacity: geometry.recentTrades,
-               limit: limit, zero: TradeRecord(symbolIndex: 0, flags: 0, price: 0, quantity: 0, tradeId: 0,
-                                               tradeTimeMs: 0, receivedNs: 0))
+               limit: limit, zero: RecentTrade(TradeRecord(symbolIndex: 0, flags: 0, price: 0, quantity: 0, tradeId: 0,
+                                                           tradeTimeMs: 0, receivedNs: 0)))
     }
 }
 

@@ -25,7 +25,8 @@ extension PersistConverter {
 let t0: Int64 = 1_704_067_200_000
 
 func kline(_ symbol: UInt32 = 0, flags: UInt32 = RecordFlags.futures, minute: Int64 = 0, close: Int64, closed: Bool) -> KlineRecord {
-    let candle = Candle(openTimeMs: t0 + minute * 60_000, closeTimeMs: t0 + minute * 60_000 + 59_999, open: 100, high: 300,
+    let candle = Candle(openTimeMs: t0 + minute * 60_000, closeTimeMs: t0 + minute * 60_000 + 59_999, firstTradeId: 1,
+                        lastTradeId: 3, open: 100, high: 300,
                         low: 50, close: close, volume: 7, quoteVolume: 700, tradeCount: 3, takerBuyBase: 2, takerBuyQuote: 200,
                         closed: closed)
     return KlineRecord(symbolIndex: symbol, flags: flags, interval: KlineInterval.m1.rawValue, eventTimeMs: t0, receivedNs: 0,

@@ -36,12 +36,14 @@ struct BinanceParserRESTTests {
                               quoteVolume: fx("371233.51835535"), tradeCount: 493, takerBuyBase: fx("19.59823"),
                               takerBuyQuote: fx("140888.41428273"))
 
-    @Test("a klines row yields all eleven meaningful columns")
-    func klineRow() {
+    @Test("a klines row yields all eleven meaningful columns, and -1 (none) as first and last trade ids")
+    func klineRow() throws {
         let p = BinanceParser(symbols: testSymbols())
         var text = Self.row
         let result = text.withUTF8 { p.parseKlineRow(UnsafeRawBufferPointer($0)) }
         #expect(result == .success(Self.bar))
+        let bar = try result.get()
+        #expect(bar.firstTradeId == -1 && bar.lastTradeId == -1)
     }
 
     @Test("a klines body calls back once per row in order")

@@ -71,14 +71,15 @@ struct BinanceParserTests {
                                              quantity: fx("10"), buyerIsMaker: false)))
     }
 
-    @Test("an open spot kline yields interval, the whole bar and closed false")
+    @Test("an open spot kline yields interval, the whole bar with its first and last trade ids, and closed false")
     func openKline() {
         var p = BinanceParser(symbols: testSymbols())
         // cryptofeed BINANCE.ws.1.0.gz
         let e = p.parse(#"{"stream":"nknusdt@kline_1m","data":{"e":"kline","E":1633998523963,"s":"NKNUSDT","k":{"t":1633998480000,"T":1633998539999,"s":"NKNUSDT","i":"1m","f":19862761,"L":19862790,"o":"0.35270000","c":"0.35280000","h":"0.35280000","l":"0.35220000","v":"25877.00000000","n":30,"x":false,"q":"9116.04600000","V":"58.00000000","Q":"20.46240000","B":"0"}}}"#)
         let bar = KlineBar(openTime: 1633998480000, closeTime: 1633998539999, open: fx("0.3527"), high: fx("0.3528"),
                            low: fx("0.3522"), close: fx("0.3528"), volume: fx("25877"), quoteVolume: fx("9116.046"),
-                           tradeCount: 30, takerBuyBase: fx("58"), takerBuyQuote: fx("20.4624"))
+                           tradeCount: 30, takerBuyBase: fx("58"), takerBuyQuote: fx("20.4624"), firstTradeId: 19862761,
+                           lastTradeId: 19862790)
         #expect(e == .kline(KlineEvent(symbol: 2, interval: .m1, eventTime: 1633998523963, bar: bar, closed: false)))
     }
 
@@ -89,7 +90,8 @@ struct BinanceParserTests {
         let e = p.parse(#"{"stream":"sushiusdt@kline_1m","data":{"e":"kline","E":1626992760203,"s":"SUSHIUSDT","k":{"t":1626992700000,"T":1626992759999,"s":"SUSHIUSDT","i":"1m","f":126902874,"L":126902986,"o":"7.6080","c":"7.6170","h":"7.6180","l":"7.6070","v":"3005","n":113,"x":true,"q":"22875.8590","V":"1900","Q":"14464.6960","B":"0"}}}"#)
         let bar = KlineBar(openTime: 1626992700000, closeTime: 1626992759999, open: fx("7.608"), high: fx("7.618"),
                            low: fx("7.607"), close: fx("7.617"), volume: fx("3005"), quoteVolume: fx("22875.859"),
-                           tradeCount: 113, takerBuyBase: fx("1900"), takerBuyQuote: fx("14464.696"))
+                           tradeCount: 113, takerBuyBase: fx("1900"), takerBuyQuote: fx("14464.696"), firstTradeId: 126902874,
+                           lastTradeId: 126902986)
         #expect(e == .kline(KlineEvent(symbol: 4, interval: .m1, eventTime: 1626992760203, bar: bar, closed: true)))
     }
 

@@ -10,7 +10,8 @@ struct CandleRingTests {
     /// Candle `n` of a one-minute series; its numbers all derive from `n` and `close`.
     static func candle(_ n: Int64, close: Int64 = 0, closed: Bool = false) -> Candle {
         let open = n * minute
-        return Candle(openTimeMs: open, closeTimeMs: open + minute - 1, open: n, high: n + close, low: n, close: n + close,
+        return Candle(openTimeMs: open, closeTimeMs: open + minute - 1, firstTradeId: n * 10,
+                      lastTradeId: n * 10 + close, open: n, high: n + close, low: n, close: n + close,
                       volume: n + close, quoteVolume: n + close, tradeCount: n + close, takerBuyBase: n + close,
                       takerBuyQuote: n + close, closed: closed)
     }

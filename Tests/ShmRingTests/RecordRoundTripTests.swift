@@ -9,8 +9,9 @@ struct RecordRoundTripTests {
     func sizes() {
         #expect(MemoryLayout<TradeRecord>.size == 48)
         #expect(MemoryLayout<AggTradeRecord>.size == 72)
-        #expect(MemoryLayout<Candle>.size == 88)
-        #expect(MemoryLayout<KlineRecord>.size == 120)
+        #expect(MemoryLayout<Candle>.size == 104 && MemoryLayout<Candle>.stride == 104)
+        #expect(MemoryLayout<KlineRecord>.size == 136)
+        #expect(MemoryLayout<RecentTrade>.size == 72 && MemoryLayout<RecentTrade>.stride == 72)
         #expect(MemoryLayout<BookTickerRecord>.size == 72)
         #expect(MemoryLayout<TickerRecord>.size == 96)
         #expect(MemoryLayout<MarkPriceRecord>.size == 64)

@@ -11,7 +11,8 @@ enum RecordSamples {
                                          quantity: 14_000_000, aggregateId: 2_244_101_001, firstTradeId: 5_188_000_001,
                                          lastTradeId: 5_188_000_004, tradeTimeMs: 1_723_161_256_560,
                                          eventTimeMs: 1_723_161_256_561, receivedNs: 1_723_161_255_300_000_000)
-    static let candle = Candle(openTimeMs: 1_577_836_800_000, closeTimeMs: 1_577_836_859_999, open: 719_524_000_000,
+    static let candle = Candle(openTimeMs: 1_577_836_800_000, closeTimeMs: 1_577_836_859_999,
+                               firstTradeId: 225_006_000, lastTradeId: 225_006_492, open: 719_524_000_000,
                                high: 719_625_000_000, low: 718_314_000_000, close: 718_668_000_000, volume: 5_164_281_200,
                                quoteVolume: 37_123_351_835_535, tradeCount: 493, takerBuyBase: 1_959_823_000,
                                takerBuyQuote: 14_088_841_428_273, closed: true)

@@ -6,17 +6,18 @@ import Testing
 /// The state region's size from its geometry, and readers attaching from the header alone.
 @Suite("Segment geometry")
 struct SegmentGeometryTests {
-    @Test("the default configuration (64 symbols × 2 markets × 6 intervals × 500 candles, 64 MiB ring) stays near 100 MB")
+    @Test("the default configuration (64 symbols × 2 markets × 6 intervals × 500 candles, 64 MiB ring) stays under 108 MiB")
     func defaultSize() {
         let geometry = StateGeometry(symbolCapacity: 64)
         let layout = StateLayout(geometry)
         #expect(geometry.intervals.count == 6 && geometry.candlesPerInterval == 500 && geometry.bookLevels == 100)
-        #expect(layout.candleRingSize == 44_096)
-        #expect(layout.marketEntrySize == 301_184)
-        #expect(layout.size == 38_555_648)
+        #expect(layout.candleRingSize == 52_096)
+        #expect(layout.recentTradesSize == 18_496)
+        #expect(layout.marketEntrySize == 355_328)
+        #expect(layout.size == 45_486_080)
         let total = Layout.segmentSize(ringCapacity: 64 << 20, symbolCapacity: 64)
-        #expect(total == 105_734_144)
-        #expect(total < 101 << 20)
+        #expect(total == 112_664_576)
+        #expect(total < 108 << 20)
     }
 
     @Test("every section of a market entry is cache-line aligned and inside the entry")
@@ -54,13 +55,16 @@ struct SegmentGeometryTests {
         #expect(throws: SegmentError.self) { try Segment.attach(fd: fd, writable: false) }
     }
 
-    @Test("a version-1 segment is refused")
+    @Test("a segment of an earlier version (1, or 2 before candles kept trade ids) is refused")
     func attachRefusesOldVersion() throws {
         let fd = try SharedMemory.anonymous(size: Layout.segmentSize(ringCapacity: 4096, symbolCapacity: 2))
         defer { close(fd) }
         let segment = try Segment.format(fd: fd, ringCapacity: 4096, symbolCapacity: 2)
-        segment.headerWord(Layout.Header.version).storeRelaxed(1)
-        #expect(throws: SegmentError.badVersion(1)) { try Segment.attach(fd: fd, writable: false) }
+        #expect(Layout.version == 3)
+        for old: UInt64 in [1, 2] {
+            segment.headerWord(Layout.Header.version).storeRelaxed(old)
+            #expect(throws: SegmentError.badVersion(old)) { try Segment.attach(fd: fd, writable: false) }
+        }
     }
 
     @Test("a geometry that cannot be laid out is refused at format time")

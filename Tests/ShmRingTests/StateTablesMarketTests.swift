@@ -54,6 +54,22 @@ struct StateTablesMarketTests {
         #expect(t.tradeId == RecordSamples.aggTrade.aggregateId && t.price == RecordSamples.aggTrade.price)
     }
 
+    @Test("recent trades keep a futures aggTrade's first and last trade ids and event time; a spot trade its own id")
+    func recentTradeIds() throws {
+        let tables = try Self.tables(StateGeometry(symbolCapacity: 8))
+        let agg = RecordSamples.aggTrade
+        tables.updateTrade(agg)
+        var spot = RecordSamples.trade
+        spot.symbolIndex = 4
+        tables.updateTrade(spot)
+        let futures = try #require(tables.recentTrades(symbolIndex: 4, market: .futures, limit: 10).first)
+        #expect(futures.trade == agg.trade && futures.eventTimeMs == agg.eventTimeMs)
+        #expect(futures.firstTradeId == 5_188_000_001 && futures.lastTradeId == 5_188_000_004)
+        let kept = try #require(tables.recentTrades(symbolIndex: 4, market: .spot, limit: 10).first)
+        #expect(kept.trade == spot && kept.firstTradeId == spot.tradeId && kept.lastTradeId == spot.tradeId)
+        #expect(kept.eventTimeMs == spot.tradeTimeMs)
+    }
+
     @Test("the book's top levels round-trip, cut to the geometry's levels, and can be marked unsynced")
     func bookTop() throws {
         let tables = try Self.tables(StateGeometry(symbolCapacity: 2, bookLevels: 5))
@@ -84,8 +100,8 @@ struct StateTablesMarketTests {
             t.tradeId = Int64(n)
             tables.updateTrade(t)
         }
-        #expect(tables.recentTrades(symbolIndex: 0, market: .spot, limit: 100).map(\.tradeId) == Array(13...20))
-        #expect(tables.recentTrades(symbolIndex: 0, market: .spot, limit: 3).map(\.tradeId) == [18, 19, 20])
+        #expect(tables.recentTrades(symbolIndex: 0, market: .spot, limit: 100).map(\.trade.tradeId) == Array(13...20))
+        #expect(tables.recentTrades(symbolIndex: 0, market: .spot, limit: 3).map(\.trade.tradeId) == [18, 19, 20])
         #expect(tables.recentTrades(symbolIndex: 0, market: .futures, limit: 3).isEmpty)
         #expect(tables.recentLiquidations(symbolIndex: 2, limit: 4).isEmpty)
         for n in 1...3 {

@@ -22,10 +22,19 @@ func symbolId(_ s: String) -> SymbolID {
     return copy.withUTF8 { testSymbols.lookup($0.baseAddress!, count: $0.count)! }
 }
 
+/// The parser's bar for a simulated one, with its trade ids as the kline stream sends them.
 func bar(_ b: SimBar) -> KlineBar {
     KlineBar(openTime: b.openTime, closeTime: b.closeTime, open: b.open, high: b.high, low: b.low, close: b.close,
              volume: b.volume, quoteVolume: b.quoteVolume, tradeCount: b.tradeCount, takerBuyBase: b.takerBuyBase,
-             takerBuyQuote: b.takerBuyQuote)
+             takerBuyQuote: b.takerBuyQuote, firstTradeId: b.firstTradeId, lastTradeId: b.lastTradeId)
+}
+
+/// The same as a REST klines row gives it: without trade ids (-1).
+func restRow(_ b: SimBar) -> KlineBar {
+    var k = bar(b)
+    k.firstTradeId = -1
+    k.lastTradeId = -1
+    return k
 }
 
 /// What `BinanceParser` must return for a generated event (depth levels are checked apart).

@@ -43,7 +43,8 @@ struct MarketRESTAnalyticsTests {
         // Taker buy is half the volume in the fixture: every delta is 0 …
         #expect(d.count == 3 && d.allSatisfy { $0["delta"] == 0 && $0["cvd"] == 0 })
         // … until one candle is all buying.
-        let c = Candle(openTimeMs: Self.t0 + 4 * Self.minute, closeTimeMs: Self.t0 + 5 * Self.minute - 1, open: 100 * Fixed.scale,
+        let c = Candle(openTimeMs: Self.t0 + 4 * Self.minute, closeTimeMs: Self.t0 + 5 * Self.minute - 1, firstTradeId: 7,
+                       lastTradeId: 7, open: 100 * Fixed.scale,
                        high: 101 * Fixed.scale, low: 99 * Fixed.scale, close: 100 * Fixed.scale, volume: 3 * Fixed.scale,
                        quoteVolume: 0, tradeCount: 1, takerBuyBase: 3 * Fixed.scale, takerBuyQuote: 0, closed: false)
         f.tables.updateCandle(symbolIndex: 0, market: .futures, interval: KlineInterval.m1.rawValue, candle: c)

@@ -38,7 +38,8 @@ struct MarketRESTTests {
         func minute(_ i: Int64, symbol: Int = 0, market: MarketKind = .futures, closed: Bool = true) {
             let f = Fixed.scale
             let t0 = MarketRESTTests.t0, m = MarketRESTTests.minute
-            let c = Candle(openTimeMs: t0 + i * m, closeTimeMs: t0 + (i + 1) * m - 1, open: (100 + i) * f,
+            let c = Candle(openTimeMs: t0 + i * m, closeTimeMs: t0 + (i + 1) * m - 1,
+                           firstTradeId: 1_000 * (i + 1), lastTradeId: 1_000 * (i + 1) + i, open: (100 + i) * f,
                            high: (102 + i) * f, low: (99 + i) * f, close: (101 + i) * f, volume: (i + 1) * f,
                            quoteVolume: (i + 1) * 100 * f, tradeCount: i + 1, takerBuyBase: (i + 1) * f / 2,
                            takerBuyQuote: (i + 1) * 50 * f, closed: closed)

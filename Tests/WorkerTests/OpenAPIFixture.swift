@@ -60,20 +60,30 @@ final class OpenAPIFixture {
         let length = interval.milliseconds!
         let open = Self.t0 + i * length
         let base = (42_000 + i) * f
-        let c = Candle(openTimeMs: open, closeTimeMs: open + length - 1, open: base, high: base + 3 * f, low: base - 2 * f,
+        let c = Candle(openTimeMs: open, closeTimeMs: open + length - 1, firstTradeId: 100 * i,
+                       lastTradeId: 100 * i + i, open: base, high: base + 3 * f, low: base - 2 * f,
                        close: base + f, volume: (i % 7 + 1) * f, quoteVolume: (i % 7 + 1) * 42_000 * f, tradeCount: i + 1,
                        takerBuyBase: (i % 7 + 1) * f * 3 / 5, takerBuyQuote: (i % 7 + 1) * 25_200 * f,
                        closed: open + length <= Self.now)
         tables.updateCandle(symbolIndex: 0, market: market, interval: interval.rawValue, candle: c)
     }
 
-    /// 20 trades over the last 20 seconds, alternately taker buy and taker sell.
+    /// 20 trades over the last 20 seconds, alternately taker buy and taker sell; in futures,
+    /// aggregated trades of two trades each.
     func trades(_ market: MarketKind) {
         for i in Int64(0)..<20 {
-            let flags = (market == .futures ? TradeRecord.futures : 0) | (i % 2 == 0 ? TradeRecord.buyerIsMaker : 0)
-            tables.updateTrade(TradeRecord(symbolIndex: 0, flags: flags, price: (42_120 * Fixed.scale) + i * Fixed.scale / 2,
-                                           quantity: Fixed.scale / 100 * (i + 1), tradeId: 9_000 + i,
-                                           tradeTimeMs: Self.now - (20 - i) * 1000, receivedNs: 0))
+            let maker = i % 2 == 0 ? TradeRecord.buyerIsMaker : 0
+            let price = (42_120 * Fixed.scale) + i * Fixed.scale / 2
+            let time = Self.now - (20 - i) * 1000
+            guard market == .futures else {
+                tables.updateTrade(TradeRecord(symbolIndex: 0, flags: maker, price: price, quantity: Fixed.scale / 100 * (i + 1),
+                                               tradeId: 9_000 + i, tradeTimeMs: time, receivedNs: 0))
+                continue
+            }
+            tables.updateTrade(AggTradeRecord(symbolIndex: 0, flags: TradeRecord.futures | maker, price: price,
+                                              quantity: Fixed.scale / 100 * (i + 1), aggregateId: 9_000 + i,
+                                              firstTradeId: 20_000 + 2 * i, lastTradeId: 20_001 + 2 * i, tradeTimeMs: time,
+                                              eventTimeMs: time + 2, receivedNs: 0))
         }
     }
 

@@ -178,7 +178,7 @@ struct TerminalFeedTests {
         let h = FeedHarness()
         h.subscribe(alice, btcFutures)
         _ = h.b.take(alice)
-        let candle = Candle(openTimeMs: 60_000, closeTimeMs: 119_999, open: 100_000_000, high: 300_000_000, low: 50_000_000,
+        let candle = Candle(openTimeMs: 60_000, closeTimeMs: 119_999, firstTradeId: 1, lastTradeId: 3, open: 100_000_000, high: 300_000_000, low: 50_000_000,
                             close: 200_000_000, volume: 1_000_000_000, quoteVolume: 0, tradeCount: 3, takerBuyBase: 400_000_000,
                             takerBuyQuote: 0, closed: true)
         for interval: UInt8 in [1, 3, 4, 6] {

@@ -30,7 +30,8 @@ extension Publisher {
     }
 
     static func candle(_ b: KlineBar, closed: Bool) -> Candle {
-        Candle(openTimeMs: b.openTime, closeTimeMs: b.closeTime, open: b.open, high: b.high, low: b.low, close: b.close,
+        Candle(openTimeMs: b.openTime, closeTimeMs: b.closeTime, firstTradeId: b.firstTradeId, lastTradeId: b.lastTradeId,
+               open: b.open, high: b.high, low: b.low, close: b.close,
                volume: b.volume, quoteVolume: b.quoteVolume, tradeCount: b.tradeCount, takerBuyBase: b.takerBuyBase,
                takerBuyQuote: b.takerBuyQuote, closed: closed)
     }

@@ -69,6 +69,7 @@ public struct CandleSource: Equatable, Sendable {
         for c in candles {
             guard let open = interval.openTime(containing: c.openTimeMs), let length = interval.milliseconds else { continue }
             if var last = out.last, last.openTimeMs == open {
+                last.foldTradeIds(of: c)
                 last.high = max(last.high, c.high)
                 last.low = min(last.low, c.low)
                 last.close = c.close
@@ -81,7 +82,8 @@ public struct CandleSource: Equatable, Sendable {
                 last.isClosed = c.isClosed && c.closeTimeMs >= open + length - 1
                 out[out.count - 1] = last
             } else {
-                out.append(Candle(openTimeMs: open, closeTimeMs: open + length - 1, open: c.open, high: c.high, low: c.low,
+                out.append(Candle(openTimeMs: open, closeTimeMs: open + length - 1, firstTradeId: c.firstTradeId,
+                                  lastTradeId: c.lastTradeId, open: c.open, high: c.high, low: c.low,
                                   close: c.close, volume: c.volume, quoteVolume: c.quoteVolume, tradeCount: c.tradeCount,
                                   takerBuyBase: c.takerBuyBase, takerBuyQuote: c.takerBuyQuote,
                                   closed: c.isClosed && c.closeTimeMs >= open + length - 1))

@@ -73,7 +73,7 @@ extension MarketREST {
             } ?? []
             // What memory has that the database does not yet (it is written in batches).
             let lastId = trades.last?.id ?? .min
-            for t in shared.recentTrades(symbolIndex: index, market: market, limit: shared.geometry.recentTrades)
+            for t in shared.recentTrades(symbolIndex: index, market: market, limit: shared.geometry.recentTrades).map(\.trade)
             where t.tradeId > lastId && t.tradeTimeMs >= from {
                 trades.append((t.tradeId, TradeSample(timeMs: t.tradeTimeMs, price: Fixed.double(t.price),
                                                       quantity: Fixed.double(t.quantity),

@@ -171,8 +171,10 @@ enum CandleHistory {
         guard r.count == 12, let open = r[0].flatMap({ Int64($0) }), let close = r[1].flatMap({ Int64($0) }),
               let o = fixed(r[2]), let h = fixed(r[3]), let l = fixed(r[4]), let c = fixed(r[5]), let v = fixed(r[6]),
               let qv = fixed(r[7]), let n = r[8].flatMap({ Int64($0) }), let bv = fixed(r[9]), let bq = fixed(r[10]) else { return nil }
-        return Candle(openTimeMs: open, closeTimeMs: close, open: o, high: h, low: l, close: c, volume: v, quoteVolume: qv,
-                      tradeCount: n, takerBuyBase: bv, takerBuyQuote: bq, closed: r[11] != "f")
+        // The table keeps no trade ids.
+        return Candle(openTimeMs: open, closeTimeMs: close, firstTradeId: Candle.noTrade, lastTradeId: Candle.noTrade,
+                      open: o, high: h, low: l, close: c, volume: v, quoteVolume: qv, tradeCount: n, takerBuyBase: bv,
+                      takerBuyQuote: bq, closed: r[11] != "f")
     }
 
     /// A NUMERIC's text as fixed point (more than 8 decimals are cut, not refused).

@@ -72,7 +72,8 @@ extension MarketREST {
     }
 
     /// GET `/websocket/trades/:symbol?limit=`: recent trades as Binance's own objects, oldest
-    /// first: spot `trade` (`t` the id) or futures `aggTrade` (`a` the id), never mixed.
+    /// first: spot `trade` (`t` the id) or futures `aggTrade` (`a` the id, `f`/`l` the first and
+    /// last trade ids), never mixed. `M` (ignored by Binance) stays on both, as the original sent.
     func trades(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> RESTResponse {
         let index = try symbolIndex(symbol)
         let limit = try integer(q, "limit", default: 100, range: 1...100_000, lenient: 100)
@@ -83,12 +84,13 @@ extension MarketREST {
         head(&out, symbol)
         out.key("trades")
         out.raw("[")
-        for (i, t) in list.enumerated() {
+        for (i, recent) in list.enumerated() {
+            let t = recent.trade
             out.raw(i == 0 ? "{" : ",{")
             out.key("e", first: true)
             out.raw(m == .futures ? "\"aggTrade\"" : "\"trade\"")
             out.key("E")
-            out.integer(t.tradeTimeMs)
+            out.integer(recent.eventTimeMs)
             out.key("s")
             out.asciiString(symbol)
             out.key(m == .futures ? "a" : "t")
@@ -97,6 +99,12 @@ extension MarketREST {
             out.fixedString(t.price)
             out.key("q")
             out.fixedString(t.quantity)
+            if m == .futures {
+                out.key("f")
+                out.integer(recent.firstTradeId)
+                out.key("l")
+                out.integer(recent.lastTradeId)
+            }
             out.key("T")
             out.integer(t.tradeTimeMs)
             out.key("m")
@@ -136,6 +144,10 @@ extension MarketREST {
         out.asciiString(symbol)
         out.key("i")
         out.asciiString(name)
+        out.key("f")
+        out.integer(c.firstTradeId)
+        out.key("L")
+        out.integer(c.lastTradeId)
         for (key, value) in [("o", c.open), ("c", c.close), ("h", c.high), ("l", c.low), ("v", c.volume)] {
             out.raw(",")
             out.asciiString(key)
@@ -152,7 +164,7 @@ extension MarketREST {
             out.raw(":")
             out.fixedString(value)
         }
-        // Binance's "ignore" field; first/last trade ids (`f`, `L`) are not kept with candles.
+        // Binance's "ignore" field.
         out.raw(#","B":"0"}"#)
         out.key("event_time")
         out.integer(min(nowMs(), c.closeTimeMs))
@@ -198,7 +210,7 @@ extension MarketREST {
         out.raw("}")
         out.key("recent_trades")
         out.raw("[")
-        for (i, t) in tables.recentTrades(symbolIndex: index, market: m, limit: 10).enumerated() {
+        for (i, t) in tables.recentTrades(symbolIndex: index, market: m, limit: 10).map(\.trade).enumerated() {
             out.raw(i == 0 ? "{" : ",{")
             out.key("price", first: true)
             out.fixed(t.price)

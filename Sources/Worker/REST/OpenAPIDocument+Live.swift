@@ -47,7 +47,7 @@ extension OpenAPIDocument {
           "get": {
             "tags": ["live"], "operationId": "getLiveTrades",
             "summary": "Recent trades as Binance's own objects, oldest first",
-            "description": "Spot `trade` objects (`t` the trade id) or futures `aggTrade` objects (`a` the aggregate id) of one market, never mixed. Prices and quantities are strings, as Binance sends them.",
+            "description": "Spot `trade` objects (`t` the trade id) or futures `aggTrade` objects (`a` the aggregate id, `f`/`l` its first and last trade ids) of one market, never mixed. Prices and quantities are strings, as Binance sends them.",
             "parameters": [
               {"$ref": "#/components/parameters/Symbol"},
               {"name": "limit", "in": "query", "description": "1..100000 (at most what memory keeps); anything else silently becomes 100.", "schema": {"type": "integer", "default": 100, "minimum": 1, "maximum": 100000}},
@@ -176,14 +176,30 @@ extension OpenAPIDocument {
           }
         },
         "BinanceTrade": {
+          "description": "A spot `trade` or a futures `aggTrade`.",
+          "oneOf": [
+            {"allOf": [{"$ref": "#/components/schemas/BinanceTradeCommon"}, {
+              "type": "object", "required": ["t"],
+              "properties": {"e": {"enum": ["trade"]}, "t": {"type": "integer", "format": "int64", "description": "Trade id."}}
+            }]},
+            {"allOf": [{"$ref": "#/components/schemas/BinanceTradeCommon"}, {
+              "type": "object", "required": ["a", "f", "l"],
+              "properties": {
+                "e": {"enum": ["aggTrade"]},
+                "a": {"type": "integer", "format": "int64", "description": "Aggregate trade id."},
+                "f": {"type": "integer", "format": "int64", "description": "First trade id."},
+                "l": {"type": "integer", "format": "int64", "description": "Last trade id."}
+              }
+            }]}
+          ]
+        },
+        "BinanceTradeCommon": {
           "type": "object",
           "required": ["e", "E", "s", "p", "q", "T", "m", "M"],
           "properties": {
             "e": {"type": "string", "enum": ["trade", "aggTrade"]},
-            "E": {"type": "integer", "format": "int64"},
+            "E": {"type": "integer", "format": "int64", "description": "Event time, ms (a spot trade's trade time: its event time is not kept)."},
             "s": {"type": "string"},
-            "t": {"type": "integer", "format": "int64", "description": "Trade id (spot)."},
-            "a": {"type": "integer", "format": "int64", "description": "Aggregate trade id (futures)."},
             "p": {"type": "string"},
             "q": {"type": "string"},
             "T": {"type": "integer", "format": "int64", "description": "Trade time, ms."},
@@ -211,13 +227,16 @@ extension OpenAPIDocument {
             "interval": {"type": "string"},
             "kline": {
               "type": "object",
-              "required": ["t", "T", "s", "i", "o", "c", "h", "l", "v", "n", "x", "q", "V", "Q"],
+              "required": ["t", "T", "s", "i", "f", "L", "o", "c", "h", "l", "v", "n", "x", "q", "V", "Q", "B"],
               "properties": {
                 "t": {"type": "integer", "format": "int64"}, "T": {"type": "integer", "format": "int64"},
                 "s": {"type": "string"}, "i": {"type": "string"},
+                "f": {"type": "integer", "format": "int64", "description": "First trade id; -1 when not known (candles from REST backfill or storage) or no trade yet."},
+                "L": {"type": "integer", "format": "int64", "description": "Last trade id; -1 as for `f`."},
                 "o": {"type": "string"}, "c": {"type": "string"}, "h": {"type": "string"}, "l": {"type": "string"},
                 "v": {"type": "string"}, "n": {"type": "integer"}, "x": {"type": "boolean"},
-                "q": {"type": "string"}, "V": {"type": "string"}, "Q": {"type": "string"}
+                "q": {"type": "string"}, "V": {"type": "string"}, "Q": {"type": "string"},
+                "B": {"type": "string", "description": "Ignored by Binance; always \"0\"."}
               }
             },
             "event_time": {"type": "integer", "format": "int64"},
