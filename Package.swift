@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "tterminal", targets: ["TTerminal"]),
         .executable(name: "tterminal-bench", targets: ["RingBench"]),
         .executable(name: "tterminal-parse-bench", targets: ["ParseBench"]),
+        .executable(name: "tterminal-harness-bench", targets: ["HarnessBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
@@ -53,6 +54,8 @@ let package = Package(
         ]),
         .executableTarget(name: "RingBench", dependencies: ["ShmRing", "Posix"], path: "Benchmarks/RingBench"),
         .executableTarget(name: "ParseBench", dependencies: ["Market"], path: "Benchmarks/ParseBench"),
+        .executableTarget(name: "HarnessBench", dependencies: ["Loadtest", "Market", "Posix", "WebSocketCore"],
+                          path: "Benchmarks/HarnessBench"),
 
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "ShmRingTests", dependencies: ["ShmRing", "Posix"]),

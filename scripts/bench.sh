@@ -176,6 +176,11 @@ fi
 # (scripts/bench-ws.sh starts and stops its own; at most 7 minutes; writes $RUN_DIR/bench-ws.json)
 echo "== websocket"
 if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout -k 10 420 "$ROOT/scripts/bench-ws.sh"; then :; else echo "websocket bench failed (exit $?)"; fi
+# The harness's own user-space cost per trade message (frame scan, message scan, histogram,
+# id accounting), on one core without sockets: what the harness adds above the kernel's copy.
+if [ -x "$BIN_DIR/tterminal-harness-bench" ]; then
+  timeout 60 "$BIN_DIR/tterminal-harness-bench" --repeat 400 || echo "harness bench failed (exit $?)"
+fi
 
 # ---- 2c. REST routes the charts load from, against nginx (scripts/bench-rest.sh: its own
 # simulator and server; writes $RUN_DIR/bench-rest.json)
