@@ -4,7 +4,8 @@
 ///  0        +--------------------------------+
 ///           | SegmentHeader            4 KiB |  magic and version are written last
 ///  4 KiB    +--------------------------------+
-///           | ControlBlock            60 KiB |  supervisor line, feed line, 64 child slots
+///           | ControlBlock            60 KiB |  supervisor and feed lines, child slots, feed
+///           |                                |  figures, terminal clients (see `Control`)
 ///  64 KiB   +--------------------------------+
 ///           | RingHeader               4 KiB |  writer counters, one cache line each
 ///  68 KiB   +--------------------------------+
@@ -57,6 +58,16 @@ public enum Layout {
     public static let controlOffset = headerOffset + headerSize
     public static let controlSize = 60 * 1024
     /// Lines of the control block, relative to `controlOffset`.
+    ///
+    /// ```
+    ///  0          supervisor line, feed line                 (this enum)
+    ///  1 KiB      child slots  64 × 256 B                    (`Slot`)
+    ///  17 KiB     free
+    ///  20 KiB     feed figures, storage figures              (`Feed`, to 30.5 KiB)
+    ///  31 KiB     reserved
+    ///  32 KiB     terminal clients per worker  64 × 320 B   (`Clients`, to 52 KiB)
+    ///  52 KiB     free, to 60 KiB
+    /// ```
     public enum Control {
         // Supervisor line: written by the supervisor only.
         public static let supervisorPid = 0

@@ -31,6 +31,13 @@ extension StateTables {
         }
     }
 
+    /// How many items the ring section at `offset` holds now (at most `capacity`).
+    @inline(__always)
+    func held(symbol: Int, market: MarketKind, at offset: Int, capacity: Int) -> Int {
+        let s = section(symbol, market, offset)
+        return Int(min(read(s) { Self.count(s) } ?? 0, UInt64(capacity)))
+    }
+
     /// The same as an array of up to `limit` items (allocates: for REST and snapshots).
     func recent<T: BitwiseCopyable>(symbol: Int, market: MarketKind, at offset: Int, capacity: Int,
                                     limit: Int, zero: T) -> [T] {
@@ -64,7 +71,17 @@ extension StateTables {
                limit: limit, zero: LiquidationRecord.zero)
     }
 
+    /// How many liquidations the symbol's market holds (the newest, up to the capacity).
+    public func liquidationsHeld(symbolIndex: Int, market: MarketKind = .futures) -> Int {
+        held(symbol: symbolIndex, market: market, at: layout.liquidationsOffset, capacity: geometry.liquidations)
+    }
+
     // MARK: Trades
+
+    /// How many recent trades the symbol's market holds (the newest, up to the capacity).
+    public func recentTradesHeld(symbolIndex: Int, market: MarketKind) -> Int {
+        held(symbol: symbolIndex, market: market, at: layout.recentTradesOffset, capacity: geometry.recentTrades)
+    }
 
     /// The newest trades (up to `out.count`), oldest first, copied into `out`; returns how
     /// many, or nil if the section stayed torn.

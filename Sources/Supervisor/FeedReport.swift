@@ -40,17 +40,7 @@ public struct FeedReport: Sendable {
         let c = segment.control
         source = FeedSourceCode(rawValue: c.word(Layout.Control.feedSourceKind).loadRelaxed()) ?? .replay
         counters = FeedCounter.allCases.map { ($0.name, c.feedCounter($0).loadRelaxed()) }
-        let now = Clock.realtimeNanos()
-        connections = (0..<Layout.Feed.connectionCount).compactMap { line in
-            let state = FeedConnectionState(rawValue: c.feedConnectionWord(line, Layout.Feed.Connection.state).loadAcquiring()) ?? .free
-            guard state != .free else { return nil }
-            let route = c.feedConnectionWord(line, Layout.Feed.Connection.route).loadRelaxed()
-            let since = Int64(bitPattern: c.feedConnectionWord(line, Layout.Feed.Connection.sinceRealtimeNs).loadRelaxed())
-            return Connection(id: c.feedConnectionWord(line, Layout.Feed.Connection.id).loadRelaxed(),
-                              route: FeedRouteCode(rawValue: route & 0xFF) ?? .spot, part: Int(route >> 8), state: state,
-                              endpointIndex: c.feedConnectionWord(line, Layout.Feed.Connection.endpointIndex).loadRelaxed(),
-                              ageSeconds: since > 0 ? Double(now - since) / 1e9 : 0)
-        }
+        connections = Self.connections(c)
         let tables = StateTables(segment: segment)
         var lines: [SymbolLine] = []
         for index in 0..<min(64, segment.symbolCapacity) {
@@ -65,6 +55,21 @@ public struct FeedReport: Sendable {
             }
         }
         symbols = lines
+    }
+
+    /// The feed's connection lines in use (one per Binance WebSocket connection).
+    public static func connections(_ c: ControlBlock) -> [Connection] {
+        let now = Clock.realtimeNanos()
+        return (0..<Layout.Feed.connectionCount).compactMap { line in
+            let state = FeedConnectionState(rawValue: c.feedConnectionWord(line, Layout.Feed.Connection.state).loadAcquiring()) ?? .free
+            guard state != .free else { return nil }
+            let route = c.feedConnectionWord(line, Layout.Feed.Connection.route).loadRelaxed()
+            let since = Int64(bitPattern: c.feedConnectionWord(line, Layout.Feed.Connection.sinceRealtimeNs).loadRelaxed())
+            return Connection(id: c.feedConnectionWord(line, Layout.Feed.Connection.id).loadRelaxed(),
+                              route: FeedRouteCode(rawValue: route & 0xFF) ?? .spot, part: Int(route >> 8), state: state,
+                              endpointIndex: c.feedConnectionWord(line, Layout.Feed.Connection.endpointIndex).loadRelaxed(),
+                              ageSeconds: since > 0 ? Double(now - since) / 1e9 : 0)
+        }
     }
 
     /// The human section of `tterminal status`.

@@ -172,6 +172,7 @@ extension EventLoop {
         connection.phase = .closing
         counters.connectionsOpen -= 1
         if connection.webSocket != nil { counters.webSocketsOpen -= 1 }
+        if connection.webSocket?.kind == .terminal { counters.terminalClients -= 1 }
         forgetPeer(connection)
         if connection.receiveArmed { backend.cancel(connection.tag(.receive), tag: CompletionTag(op: .cancel)) }
         releaseIfDone(connection)

@@ -41,6 +41,7 @@ extension EventLoop {
         readRetryAtTick = (false, false, false)
         // A wake-up the feeder sent while the read was being re-armed is caught here.
         hooks.onWake(broadcaster: self)
+        hooks.onTerminalClients(counters.terminalClients, subscribersPerSymbol: subscriptionIndex.perSymbol)
         hooks.onTick(counters)
     }
 

@@ -13,7 +13,9 @@ extension EventLoop {
             sendText(TerminalProtocol.pong(timestamp: timestamp), to: connection)
         case .success(.getStats):
             let yours = connection.webSocket!.subscriptions.mapValues(\.key)
-            sendText(TerminalProtocol.statsReply(terminalStats(), yours: yours, timestamp: timestamp), to: connection)
+            var stats = terminalStats()
+            if let others = hooks.terminalClientsElsewhere { stats.add(others, name: directory.name(of:)) }
+            sendText(TerminalProtocol.statsReply(stats, yours: yours, timestamp: timestamp), to: connection)
         case .success(.subscribe(let symbol, let market)):
             subscribe(connection, .init(symbol: symbol, market: market), timestamp: timestamp)
         case .success(.subscribeChannels(let request)):
@@ -82,7 +84,8 @@ extension EventLoop {
     }
 
     /// This worker's terminal clients and how many subscribe to each symbol, both markets
-    /// counted (a walk of the table: `getStats` is rare).
+    /// counted, as they are now (a walk of the table: `getStats` is rare; the ticks publish
+    /// the same figures kept incrementally, `SubscriptionIndex.perSymbol`).
     func terminalStats() -> TerminalProtocol.Stats {
         var stats = TerminalProtocol.Stats()
         for connection in table.slots where connection.phase == .open {

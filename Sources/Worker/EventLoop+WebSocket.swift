@@ -43,6 +43,7 @@ extension EventLoop {
         counters.webSocketsOpened += 1
         counters.webSocketsOpen += 1
         if kind == .terminal {
+            counters.terminalClients += 1
             sendText(TerminalProtocol.connected(clientID: connection.webSocket!.clientID, timestamp: clock.realtimeMillis()), to: connection)
         }
     }

@@ -48,6 +48,9 @@ struct SubscriptionIndex {
     }
 
     private(set) var entries: [SubscriptionKey: Subscribers] = [:]
+    /// Subscribers per symbol index, both markets together (what `getStats` and
+    /// `/websocket/stats` count), kept as slots come and go.
+    private(set) var perSymbol: [Int] = []
 
     /// Adds `slot` under `key` with `channels` (or sets its channels); false if it was there.
     @discardableResult
@@ -62,6 +65,9 @@ struct SubscriptionIndex {
         entry.slots.append(slot)
         entry.channels.append(channels)
         entry.union.formUnion(channels)
+        let symbol = Int(key.symbol)
+        if symbol >= perSymbol.count { perSymbol += Array(repeating: 0, count: symbol + 1 - perSymbol.count) }
+        perSymbol[symbol] += 1
         return true
     }
 
@@ -75,6 +81,7 @@ struct SubscriptionIndex {
             entry.channels.swapAt(i, entry.channels.count - 1)
             entry.channels.removeLast()
             entry.union = entry.channels.reduce([]) { $0.union($1) }
+            perSymbol[Int(key.symbol)] -= 1
         }
         if !entry.slots.isEmpty { entries[key] = entry }
         return entry.slots.count

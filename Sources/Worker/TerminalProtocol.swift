@@ -24,10 +24,18 @@ enum TerminalProtocol {
         var resume: ResumePoint?
     }
 
-    /// What `getStats` reports: this worker's terminal clients and their subscriptions.
+    /// What `getStats` reports: the server's terminal clients and their subscriptions.
     struct Stats {
         var clientCount = 0
         var subscribers: [String: Int] = [:]
+
+        /// Adds other workers' figures, their symbols' indices named by `name`.
+        mutating func add(_ other: TerminalClients, name: (UInt32) -> String?) {
+            clientCount += other.clients
+            for (index, count) in other.subscribers.enumerated() where count > 0 {
+                if let symbol = name(UInt32(index)) { subscribers[symbol, default: 0] += count }
+            }
+        }
     }
 
     /// Symbols longer than this are refused.

@@ -22,6 +22,8 @@ public struct WorkerCounters: Sendable, Equatable {
     public var webSocketsOpened = 0
     /// WebSocket connections open now.
     public var webSocketsOpen = 0
+    /// Of them, terminal-protocol connections (API.md §2).
+    public var terminalClients = 0
     /// Connections refused over the per-address limit.
     public var refusedPerAddress = 0
     /// Fan-out: messages framed (once each, whatever the number of subscribers).
@@ -88,6 +90,12 @@ public protocol WorkerHooks: AnyObject {
     func onWake(broadcaster: Broadcaster)
     /// The periodic timer fired (every `tickInterval`): bump the heartbeat here.
     func onTick(_ counters: WorkerCounters)
+    /// At each tick, before `onTick`: this worker's terminal clients, and how many subscribe
+    /// to each symbol (by index, both markets together), to publish for the other workers.
+    func onTerminalClients(_ clients: Int, subscribersPerSymbol: [Int])
+    /// The terminal clients of the server's other running workers, as they last published
+    /// them (nil: no others to ask), for `getStats`.
+    var terminalClientsElsewhere: TerminalClients? { get }
     /// SIGUSR1 arrived: reopen log files.
     func onReopenLogs()
     /// The symbols the terminal route serves. Nil (the default): any well-formed symbol is
@@ -118,6 +126,8 @@ extension WorkerHooks {
     public func onWake() {}
     public func onWake(broadcaster: Broadcaster) { onWake() }
     public func onTick(_ counters: WorkerCounters) {}
+    public func onTerminalClients(_ clients: Int, subscribersPerSymbol: [Int]) {}
+    public var terminalClientsElsewhere: TerminalClients? { nil }
     public func onReopenLogs() {}
     public var symbolDirectory: SymbolDirectory? { nil }
     public func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, channels: ChannelSet,

@@ -92,6 +92,7 @@ public final class WorkerProcess: WorkerHooks {
     }
 
     private func publishIdentity() {
+        segment.control.clearTerminalClients(slot: slot.index)
         slot.word(Layout.Slot.childPid).storeRelaxed(UInt64(getpid()))
         slot.beat()
     }
@@ -118,6 +119,14 @@ public final class WorkerProcess: WorkerHooks {
         for counter in Layout.WorkerCounter.allCases {
             slot.counter(counter.rawValue).storeRelaxed(UInt64(max(0, counters[counter])))
         }
+    }
+
+    public func onTerminalClients(_ clients: Int, subscribersPerSymbol: [Int]) {
+        segment.control.publishTerminalClients(slot: slot.index, clients: clients, subscribers: subscribersPerSymbol)
+    }
+
+    public var terminalClientsElsewhere: TerminalClients? {
+        segment.control.terminalClientsOfRunningWorkers(excluding: slot.index)
     }
 
     public func onReopenLogs() {

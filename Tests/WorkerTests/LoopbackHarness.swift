@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Posix
+import ShmRing
 import Synchronization
 import Testing
 @testable import Worker
@@ -20,6 +21,11 @@ final class RecordingHooks: WorkerHooks, Sendable {
 
     /// Whether `onSubscribed` sends the subscriber a marker message.
     let markers: Bool
+
+    /// What the last tick published: terminal clients, subscribers per symbol index.
+    let publishedClients = Mutex<(clients: Int, perSymbol: [Int])>((0, []))
+    /// What `terminalClientsElsewhere` answers (the other workers' figures).
+    let elsewhere = Mutex<TerminalClients?>(nil)
 
     init(body: String = #"{"status":"ok"}"#, symbols: [String]? = nil, markers: Bool = false) {
         self.body = Array(body.utf8)
@@ -74,6 +80,10 @@ final class RecordingHooks: WorkerHooks, Sendable {
         lastCounters.withLock { $0 = counters }
     }
     func onReopenLogs() { reopens.withLock { $0 += 1 } }
+    func onTerminalClients(_ clients: Int, subscribersPerSymbol: [Int]) {
+        publishedClients.withLock { $0 = (clients, subscribersPerSymbol) }
+    }
+    var terminalClientsElsewhere: TerminalClients? { elsewhere.withLock { $0 } }
 }
 
 /// A worker serving on 127.0.0.1 (an ephemeral port) in a thread of its own.

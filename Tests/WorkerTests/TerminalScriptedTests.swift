@@ -47,6 +47,31 @@ struct TerminalScriptedTests {
         #expect(hooks.subscriptionEvents.withLock { $0 } == ["+1/futures", "+1/spot(-1/futures)", "-1/futures=0", "-1/spot=0"])
     }
 
+    @Test("the tick publishes terminal clients and subscribers per symbol, kept as they come and go; getStats adds the other workers' figures")
+    func serverWideStats() throws {
+        let (ws, hooks) = try Self.script()
+        ws.send(text: #"{"type":"subscribe","symbol":"BTCUSDT"}"#)
+        ws.send(text: #"{"type":"subscribe","symbol":"ETHUSDT"}"#)
+        ws.send(text: #"{"type":"subscribe","symbol":"ETHUSDT","market":"spot"}"#)
+        _ = ws.texts()
+        ws.tick(afterMilliseconds: 20)
+        #expect(hooks.publishedClients.withLock { $0.clients } == 1)
+        #expect(hooks.publishedClients.withLock { $0.perSymbol } == [1, 1], "switching market counts the client once")
+        hooks.elsewhere.withLock { $0 = TerminalClients(clients: 4, subscribers: [0, 2, 5]) }
+        ws.send(text: #"{"type":"getStats"}"#)
+        let stats = try #require(ws.texts().first)
+        #expect(stats.hasPrefix(#"{"type":"stats","clientCount":5,"subscriptions":{"BTCUSDT":1,"ETHUSDT":3},"yourSymbols":["BTCUSDT","ETHUSDT"]"#),
+                "symbol 2 has no name here, so it is left out: \(stats)")
+        ws.send(text: #"{"type":"unsubscribe","symbol":"BTCUSDT"}"#)
+        _ = ws.texts()
+        ws.send(.close, WebSocketClosePayload.make(code: .normalClosure))
+        _ = ws.frames()
+        ws.s.backend.complete(ws.tag, result: -ECANCELED)
+        ws.tick(afterMilliseconds: 20)
+        #expect(hooks.publishedClients.withLock { $0.clients } == 0)
+        #expect(hooks.publishedClients.withLock { $0.perSymbol } == [0, 0])
+    }
+
     @Test("a broadcast to one market of a symbol never reaches the other market's subscribers")
     func marketsApart() throws {
         let (ws, _) = try Self.script()

@@ -246,42 +246,4 @@ extension MarketREST {
         out.integer(mark.eventTimeMs)
         return tail(&out)
     }
-
-    /// GET `/websocket/stats`: what is streamed, and how much of it.
-    func websocketStats() -> RESTResponse {
-        let names = directory.servedNames
-        var out = JSONBytes(capacity: 512)
-        out.raw("{")
-        out.key("binance_stream", first: true)
-        out.raw("{")
-        out.key("connected_symbols", first: true)
-        out.integer(Int64(names.count))
-        out.key("symbols")
-        out.raw("[")
-        for (i, n) in names.enumerated() {
-            if i > 0 { out.raw(",") }
-            out.asciiString(n)
-        }
-        out.raw("]")
-        for (key, market) in [("trade_counts", MarketKind.spot), ("futures_trade_counts", .futures)] {
-            out.raw(",")
-            out.asciiString(key)
-            out.raw(":{")
-            for (i, n) in names.enumerated() {
-                if i > 0 { out.raw(",") }
-                out.asciiString(n)
-                out.raw(":")
-                let count = directory.index(of: n).map { tables.tradeCount(symbolIndex: Int($0), market: market) } ?? 0
-                out.integer(Int64(truncatingIfNeeded: count))
-            }
-            out.raw("}")
-        }
-        out.raw("}")
-        out.key("service")
-        out.raw("\"websocket\"")
-        out.key("timestamp")
-        out.integer(nowMs())
-        out.raw("}")
-        return RESTResponse(status: 200, body: out.bytes, headers: "Cache-Control: no-cache\r\n", taggable: false)
-    }
 }

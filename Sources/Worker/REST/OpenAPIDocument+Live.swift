@@ -4,7 +4,7 @@ extension OpenAPIDocument {
         "/api/v1/websocket/stats": {
           "get": {
             "tags": ["live"], "operationId": "getStreamStats",
-            "summary": "What is streamed, and how much of it",
+            "summary": "Clients and subscriptions over every worker, the feed and what it holds",
             "responses": {
               "200": {"description": "Figures.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StreamStats"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"}
@@ -130,19 +130,38 @@ extension OpenAPIDocument {
         },
         "StreamStats": {
           "type": "object",
-          "required": ["binance_stream", "service", "timestamp"],
+          "description": "The original's shape with true figures: clients and subscriptions over every running worker, the feed's connections as they are now, and what the state tables hold.",
+          "required": ["connected_clients", "subscriptions", "binance_stream", "service", "status", "data_types", "endpoints", "timestamp"],
           "properties": {
+            "connected_clients": {"type": "integer", "description": "Terminal WebSocket clients over all running workers."},
+            "subscriptions": {"type": "object", "description": "Clients subscribed to each symbol (either market), over all running workers; symbols with none are left out.", "additionalProperties": {"type": "integer"}},
             "binance_stream": {
               "type": "object",
-              "required": ["connected_symbols", "symbols", "trade_counts", "futures_trade_counts"],
+              "required": ["connected_symbols", "symbols", "price_data_count", "depth_data_count", "kline_data_count",
+                           "futures_ticker_count", "mark_price_count", "funding_rate_count", "is_running", "spot_connected",
+                           "futures_connected", "stream_types", "trade_counts", "liquidation_counts", "source"],
               "properties": {
-                "connected_symbols": {"type": "integer"},
+                "connected_symbols": {"type": "integer", "description": "Symbols served."},
                 "symbols": {"type": "array", "items": {"type": "string"}},
-                "trade_counts": {"type": "object", "description": "Spot trades seen, by symbol.", "additionalProperties": {"type": "integer"}},
-                "futures_trade_counts": {"type": "object", "description": "Futures trades seen, by symbol.", "additionalProperties": {"type": "integer"}}
+                "price_data_count": {"type": "integer", "description": "Symbols with a last trade price (either market)."},
+                "depth_data_count": {"type": "integer", "description": "Symbols with a synced order book (either market)."},
+                "kline_data_count": {"type": "integer", "description": "Symbols with a candle of a served interval (either market)."},
+                "futures_ticker_count": {"type": "integer", "description": "Symbols with a futures 24 h ticker."},
+                "mark_price_count": {"type": "integer", "description": "Symbols with a mark price."},
+                "funding_rate_count": {"type": "integer", "description": "Symbols whose mark price carries a funding rate and time."},
+                "is_running": {"type": "boolean", "description": "A feeder process runs."},
+                "spot_connected": {"type": "boolean", "description": "A spot stream connection is live now."},
+                "futures_connected": {"type": "boolean", "description": "A futures stream connection is live now."},
+                "stream_types": {"type": "array", "items": {"type": "string"}, "description": "Streams subscribed per symbol; empty while a recording is replayed."},
+                "trade_counts": {"type": "object", "description": "Recent trades held per symbol (both markets).", "additionalProperties": {"type": "integer"}},
+                "liquidation_counts": {"type": "object", "description": "Recent liquidations held per symbol.", "additionalProperties": {"type": "integer"}},
+                "source": {"type": "string", "enum": ["replay", "binance", "simulated"]}
               }
             },
             "service": {"type": "string", "enum": ["websocket"]},
+            "status": {"type": "string", "enum": ["active", "connecting", "stalled", "down"], "description": "active while the feed is live, else its state."},
+            "data_types": {"type": "array", "items": {"type": "string"}, "description": "The data messages the WebSocket sends."},
+            "endpoints": {"type": "object", "description": "Paths of the WebSocket and the live-state reads, by name.", "additionalProperties": {"type": "string"}},
             "timestamp": {"type": "integer", "format": "int64"}
           }
         },
