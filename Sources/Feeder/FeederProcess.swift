@@ -21,6 +21,8 @@ public final class FeederProcess {
     var stopping = false
     /// What workers ask of this feeder (collection control, symbols added at run time).
     let requests: FeederRequests
+    /// Data collection: storing paused or resumed, per symbol, and candle history runs.
+    let collection: CollectionControl
 
     public init(config: Config, logger: Logger, segment: Segment, slot: Int) throws {
         self.config = config
@@ -39,6 +41,8 @@ public final class FeederProcess {
         DatabaseProbe.start(url: config.databaseURL, control: c)
         persist = PersistPipeline.start(config: config, segment: segment, log: logger)
         requests = FeederRequests(log: logger)
+        collection = CollectionControl(control: c, symbols: config.symbols, stores: persist != nil, log: logger)
+        collection.register(on: requests)
         requests.start(name: config.feederRequestsName)
     }
 
@@ -55,7 +59,7 @@ public final class FeederProcess {
         let live: LiveFeed
         do {
             live = try LiveFeed(config: config, log: log, segment: segment, writer: writer, tables: tables, waker: waker,
-                                persist: persist)
+                                persist: persist, collection: collection)
         } catch {
             log.critical("live feed cannot start: \(error)")
             return ProcessExit.fatal

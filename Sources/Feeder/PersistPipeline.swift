@@ -99,6 +99,7 @@ final class PersistPipeline: @unchecked Sendable {
                 delivered = reader.drain(limit: Self.drainLimit, into: buffer) { result, payload in
                     if case .record(let type, _, _) = result { converter.handle(type: type, payload: payload) }
                 }
+                admit(&converter.rows)
                 persister.add(&converter.rows)
             }
             let nowMs = Clock.realtimeMillis()
@@ -107,6 +108,7 @@ final class PersistPipeline: @unchecked Sendable {
                 converter.takeOpenCandles()
             }
             sampler.sample(nowMs: nowMs, into: &converter)
+            admit(&converter.rows)
             persister.add(&converter.rows)
             if reader.laps != laps {
                 laps = reader.laps
@@ -139,7 +141,29 @@ final class PersistPipeline: @unchecked Sendable {
                                           takerBuyBase: b.takerBuyBase, takerBuyQuote: b.takerBuyQuote,
                                           closed: b.closeTime < nowMs))
         }
+        admit(&rows)
         persister.add(&rows)
+    }
+
+    // MARK: - Collection control
+
+    /// Removes the rows data collection does not store now (`CollectionControl`): all while
+    /// storing is paused, else those of symbols not collected; they are counted.
+    func admit(_ rows: inout RowBatch) {
+        let c = segment.control
+        let paused = c.collectionPaused
+        let mask = c.uncollectedMask
+        guard paused || mask != 0, !rows.isEmpty else { return }
+        let removed: Int
+        if paused {
+            removed = rows.count
+            rows.removeAll()
+        } else {
+            let names = Set(symbols.indices.filter { $0 < Layout.Collection.maskSymbols && mask & (1 << UInt64($0)) != 0 }
+                .map { symbols[$0] })
+            removed = rows.removeRows { names.contains($0) }
+        }
+        c.storageCounter(.notCollected).increment(by: UInt64(removed))
     }
 
     // MARK: - Figures and log

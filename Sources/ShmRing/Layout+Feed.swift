@@ -14,6 +14,12 @@
 ///  control + 30.25 KiB+-------------------------------------------+
 ///                     | storage error  seqlock | length | 240 B   |  last error text, UTF-8
 ///  control + 30.5 KiB +-------------------------------------------+
+///                     | (free)                                    |
+///  control + 31 KiB   +-------------------------------------------+
+///                     | collection  paused | paused since ms |    |  data-collection control
+///                     |             not-collected symbol mask     |  (`Layout.Collection`); kept
+///                     |             (1 KiB, 3 words used)         |  across feeder restarts
+///  control + 32 KiB   +-------------------------------------------+
 /// ```
 extension Layout {
     public enum Feed {
@@ -63,6 +69,22 @@ extension Layout {
         public static let storageErrorCapacity = 240
         static let storageEnd = storageErrorOffset + 16 + storageErrorCapacity
     }
+
+    /// Data-collection control (`/api/v1/data-collection/*`), written by the feeder's requests
+    /// thread only, read by workers and the feeder's persistence. Not reset when a feeder
+    /// starts: a restarted feeder keeps collection paused and symbols uncollected.
+    public enum Collection {
+        public static let offset = 31 * 1024
+        /// 1 while storing is paused (`POST /data-collection/stop`).
+        public static let paused = offset
+        /// When the pause began (realtime ms): the history run at start covers it.
+        public static let pausedSinceMs = offset + 8
+        /// Bit i: ring symbol index i is streamed but not stored (`DELETE /data-collection/symbols/:s`).
+        public static let uncollectedMask = offset + 16
+        /// Symbols the mask can name.
+        public static let maskSymbols = 64
+        static let end = offset + 1024
+    }
 }
 
 /// The persister's figures (`Layout.Feed.storageOffset` + 8 × rawValue).
@@ -75,6 +97,15 @@ public enum StorageCounter: Int, CaseIterable, Sendable {
     case lastFlushRealtimeNs, lastErrorRealtimeNs
     /// Times the persistence reader was lapped by the ring writer, and the records it missed.
     case readerLaps, readerMissed
+    /// Rows not stored because collection is paused or their symbol is not collected.
+    case notCollected
+    /// Candle history fetch runs (the feeder's start, `collect`, a resumed collection): begun,
+    /// finished with every request answered, finished with some failed.
+    case runsTotal, runsSucceeded, runsFailed
+    /// When the last run began, the last successful one ended, the last failed one ended (realtime ns).
+    case lastRunRealtimeNs, lastRunSuccessRealtimeNs, lastRunErrorRealtimeNs
+    /// The last failed run's failed requests and requests ("k errors out of n total operations").
+    case lastRunErrors, lastRunOperations
 
     public var name: String {
         switch self {
@@ -94,6 +125,15 @@ public enum StorageCounter: Int, CaseIterable, Sendable {
         case .lastErrorRealtimeNs: "last_error_realtime_ns"
         case .readerLaps: "reader_laps"
         case .readerMissed: "reader_missed"
+        case .notCollected: "not_collected"
+        case .runsTotal: "history_runs"
+        case .runsSucceeded: "history_runs_succeeded"
+        case .runsFailed: "history_runs_failed"
+        case .lastRunRealtimeNs: "last_history_run_realtime_ns"
+        case .lastRunSuccessRealtimeNs: "last_history_run_success_realtime_ns"
+        case .lastRunErrorRealtimeNs: "last_history_run_error_realtime_ns"
+        case .lastRunErrors: "last_history_run_errors"
+        case .lastRunOperations: "last_history_run_operations"
         }
     }
 }
@@ -230,6 +270,34 @@ extension ControlBlock {
             return Array(UnsafeRawBufferPointer(start: start, count: n))
         }
         return String(decoding: text ?? [], as: UTF8.self)
+    }
+
+    /// Whether storing is paused (`Layout.Collection.paused`).
+    public var collectionPaused: Bool { word(Layout.Collection.paused).loadAcquiring() != 0 }
+
+    /// Pauses (with the time it began) or resumes storing. Feeder only.
+    public func setCollectionPaused(_ paused: Bool, sinceMs: Int64) {
+        word(Layout.Collection.pausedSinceMs).storeRelaxed(UInt64(max(0, sinceMs)))
+        // Pairs with the loadAcquiring in `collectionPaused`: the time is there before the flag.
+        word(Layout.Collection.paused).storeReleasing(paused ? 1 : 0)
+    }
+
+    /// When the current pause began (realtime ms; 0 when never paused).
+    public var collectionPausedSinceMs: Int64 { Int64(bitPattern: word(Layout.Collection.pausedSinceMs).loadRelaxed()) }
+
+    /// Symbols streamed but not stored, bit i for ring symbol index i.
+    public var uncollectedMask: UInt64 { word(Layout.Collection.uncollectedMask).loadAcquiring() }
+
+    /// Marks ring symbol `index` collected or not; returns whether it was collected before. Feeder only.
+    @discardableResult
+    public func setCollected(symbol index: Int, _ collected: Bool) -> Bool {
+        guard index >= 0 && index < Layout.Collection.maskSymbols else { return true }
+        let w = word(Layout.Collection.uncollectedMask)
+        let old = w.loadRelaxed()
+        let bit = UInt64(1) << UInt64(index)
+        // Pairs with the loadAcquiring in `uncollectedMask`.
+        w.storeReleasing(collected ? old & ~bit : old | bit)
+        return old & bit == 0
     }
 
     /// Zeroes the storage figures and error (a feeder starting, with or without a database).

@@ -99,6 +99,17 @@ public struct RowBatch: Sendable, Equatable {
         }
     }
 
+    /// Removes the rows whose symbol `drop` names; returns how many it removed.
+    @discardableResult
+    public mutating func removeRows(where drop: (String) -> Bool) -> Int {
+        let before = count
+        candles.removeAll { drop($0.symbol) }
+        trades.removeAll { drop($0.symbol) }
+        liquidations.removeAll { drop($0.symbol) }
+        bookSnapshots.removeAll { drop($0.symbol) }
+        return before - count
+    }
+
     /// Appends every row of `other`.
     public mutating func append(contentsOf other: RowBatch) {
         candles.append(contentsOf: other.candles)

@@ -35,6 +35,11 @@ public struct MetricsReport: Sendable {
         out.family("tterminal_storage_rows_dropped_total", help: "Rows dropped because the buffer was full.", [([], s[.dropped])])
         out.family("tterminal_storage_rows_rejected_total", help: "Rows the database refused.", [([], s[.rejected])])
         out.family("tterminal_storage_outages_total", help: "Times the database went away.", [([], s[.outages])])
+        out.family("tterminal_storage_rows_not_collected_total",
+                   help: "Rows not stored: data collection paused or their symbol not collected.", [([], s[.notCollected])])
+        out.family("tterminal_collection_paused", help: "Whether data collection (storing) is paused.", [([], Self.flag(s.paused))])
+        out.family("tterminal_collection_history_runs_total", help: "Candle history fetch runs finished, by result.",
+                   [([("result", "succeeded")], s[.runsSucceeded]), ([("result", "failed")], s[.runsFailed])])
     }
 
     private func writeServer(into out: inout PrometheusText) {

@@ -180,11 +180,14 @@ public struct StorageReport: Sendable {
     public var lastError: String
     public var lastErrorAgeMs: Int64?
     public var lastFlushAgeMs: Int64?
+    /// Data collection paused (`POST /api/v1/data-collection/stop`): records are not stored.
+    public var paused: Bool
 
     public init(control c: ControlBlock, now: Int64) {
         values = StorageCounter.allCases.map { c.storageCounter($0).loadRelaxed() }
         state = StorageStateCode(rawValue: values[StorageCounter.state.rawValue]) ?? .notConfigured
         lastError = c.storageError
+        paused = c.collectionPaused
         func age(_ counter: StorageCounter) -> Int64? {
             let t = Int64(bitPattern: values[counter.rawValue])
             return t > 0 ? max(0, (now - t) / 1_000_000) : nil
@@ -202,7 +205,8 @@ public struct StorageReport: Sendable {
         out += " liquidations \(self[.liquidationsWritten]) book_snapshots \(self[.bookSnapshotsWritten])"
         out += "  pending \(self[.pending])/\(self[.capacity])  dropped \(self[.dropped])  rejected \(self[.rejected])"
         out += "  flushes \(self[.flushes])  errors \(self[.flushErrors])  outages \(self[.outages])"
-        out += "  reader laps \(self[.readerLaps]) missed \(self[.readerMissed])\n"
+        out += "  reader laps \(self[.readerLaps]) missed \(self[.readerMissed])  not collected \(self[.notCollected])"
+        out += paused ? "  (collection paused)\n" : "\n"
         if !lastError.isEmpty {
             out += "storage last error\(lastErrorAgeMs.map { " (\($0 / 1000) s ago)" } ?? ""): \(lastError)\n"
         }
@@ -217,9 +221,11 @@ public struct StorageReport: Sendable {
         w.field("candles", self[.candlesWritten]); w.field("trades", self[.tradesWritten])
         w.field("liquidations", self[.liquidationsWritten]); w.field("book_snapshots", self[.bookSnapshotsWritten])
         w.endObject()
-        for c in [StorageCounter.pending, .capacity, .dropped, .rejected, .flushes, .flushErrors, .outages, .readerLaps, .readerMissed] {
+        for c in [StorageCounter.pending, .capacity, .dropped, .rejected, .flushes, .flushErrors, .outages, .readerLaps, .readerMissed,
+                  .notCollected, .runsTotal, .runsSucceeded, .runsFailed] {
             w.field(c.name, self[c])
         }
+        w.field("collection_paused", paused)
         if let a = lastFlushAgeMs { w.field("last_flush_age_ms", a) } else { w.null("last_flush_age_ms") }
         if lastError.isEmpty { w.null("last_error") } else { w.field("last_error", lastError) }
         if let a = lastErrorAgeMs { w.field("last_error_age_ms", a) } else { w.null("last_error_age_ms") }

@@ -19,6 +19,12 @@ enum HTTP {
         try exchange(port: port, raw: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", timeoutMillis: timeoutMillis)
     }
 
+    /// `method path` with a body (maybe empty).
+    static func send(_ method: String, port: UInt16, path: String, body: String = "", timeoutMillis: Int = 5000) throws -> Response {
+        try exchange(port: port, raw: "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)", timeoutMillis: timeoutMillis)
+    }
+
     /// Sends raw bytes, reads until the server closes, parses the first response.
     static func exchange(port: UInt16, raw: String, timeoutMillis: Int = 3000) throws -> Response {
         let all = try roundTrip(port: port, raw: raw, timeoutMillis: timeoutMillis)

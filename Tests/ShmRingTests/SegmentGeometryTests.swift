@@ -20,6 +20,24 @@ struct SegmentGeometryTests {
         #expect(total < 108 << 20)
     }
 
+    @Test("the collection words lie after the storage figures, inside the control block's 31–32 KiB, and start zero")
+    func collectionWords() throws {
+        #expect(Layout.Collection.offset >= Layout.Feed.storageEnd && Layout.Collection.offset == 31 * 1024)
+        #expect(Layout.Collection.uncollectedMask + 8 <= Layout.Collection.end && Layout.Collection.end == 32 * 1024)
+        #expect(Layout.Collection.end <= Layout.controlSize)
+        #expect(Layout.Feed.storageOffset + 8 * StorageCounter.allCases.count <= Layout.Feed.storageErrorOffset)
+        let fd = try SharedMemory.anonymous(size: Layout.segmentSize(ringCapacity: 1 << 16, symbolCapacity: 2))
+        defer { close(fd) }
+        let segment = try Segment.format(fd: fd, ringCapacity: 1 << 16, symbolCapacity: 2)
+        let c = segment.control
+        #expect(!c.collectionPaused && c.uncollectedMask == 0)
+        c.setCollectionPaused(true, sinceMs: 42)
+        #expect(c.setCollected(symbol: 63, false) && !c.setCollected(symbol: 63, false) && c.setCollected(symbol: 64, false))
+        c.resetStorage()
+        #expect(c.collectionPaused && c.collectionPausedSinceMs == 42 && c.uncollectedMask == 1 << 63, "a feeder's start keeps them")
+        withExtendedLifetime(segment) {}
+    }
+
     @Test("every section of a market entry is cache-line aligned and inside the entry")
     func sectionsAligned() {
         for geometry in [StateGeometry(symbolCapacity: 3), StateGeometry(symbolCapacity: 1, intervals: [0, 15], candlesPerInterval: 7,

@@ -18,8 +18,13 @@ struct StorageReportTests {
         c.storageCounter(.outages).storeRelaxed(1)
         c.storageCounter(.lastErrorRealtimeNs).storeRelaxed(UInt64(Clock.realtimeNanos() - 3_000_000_000))
         c.storeStorageError("connect to postgres://u:***@h/db: connection refused \u{e9}")
+        c.storageCounter(.notCollected).storeRelaxed(89)
+        c.setCollectionPaused(true, sinceMs: 1)
         let report = StatusReport(segment: segment)
         let table = report.table()
+        #expect(table.contains("not collected 89  (collection paused)"), "\(table)")
+        let metrics = MetricsReport(segment: segment).render()
+        #expect(metrics.contains("tterminal_storage_rows_not_collected_total 89") && metrics.contains("tterminal_collection_paused 1"))
         #expect(table.contains("storage down  written candles 0 trades 1234"), "\(table)")
         #expect(table.contains("pending 56/1000  dropped 7") && table.contains("outages 1"))
         #expect(table.contains("storage last error (3 s ago): connect to postgres://u:***@h/db: connection refused \u{e9}"))
@@ -28,6 +33,7 @@ struct StorageReportTests {
         let storage = try #require(root["storage"] as? [String: Any])
         #expect(storage["state"] as? String == "down" && storage["pending"] as? Int == 56 && storage["dropped"] as? Int == 7)
         #expect((storage["written"] as? [String: Int])?["trades"] == 1234)
+        #expect(storage["not_collected"] as? Int == 89 && storage["collection_paused"] as? Bool == true)
         #expect((storage["last_error"] as? String)?.hasSuffix("refused \u{e9}") == true)
     }
 

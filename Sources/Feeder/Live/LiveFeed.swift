@@ -41,6 +41,8 @@ final class LiveFeed {
     let tls: TLSContext
     /// Persistence, when `DATABASE_URL` is set: it gets REST candles, and a longer history.
     let persist: PersistPipeline?
+    /// Candle history runs: the start-up one, and those workers trigger.
+    let collection: CollectionControl?
     /// The `symbols` table from exchangeInfo, when `DATABASE_URL` is set.
     let symbolSync: SymbolSync?
     let spotStreams: [Endpoint]
@@ -50,9 +52,10 @@ final class LiveFeed {
     private var lines: [Int: Int] = [:]  // connection id → control-block line
 
     init(config: Config, log: Logger, segment: Segment, writer: RingWriter, tables: StateTables, waker: WorkerWaker,
-         persist: PersistPipeline? = nil) throws {
+         persist: PersistPipeline? = nil, collection: CollectionControl? = nil) throws {
         self.config = config
         self.persist = persist
+        self.collection = collection
         self.log = log
         self.segment = segment
         self.waker = waker
@@ -91,8 +94,11 @@ final class LiveFeed {
                 sync?.answered(request, result)
             } else {
                 p.restResult(request, result, persist: persist)
+                let ok = if case .success = result { true } else { false }
+                collection?.answered(request, ok: ok)
             }
         }
+        collection?.attach(intervals: config.intervals, enqueue: { worker.enqueue($0) })
         publisher.rest = rest
         let now = Clock.monotonicNanos()
         let (spotCount, futuresCount) = (spotStreams.count, futuresStreams.count)
@@ -142,14 +148,18 @@ final class LiveFeed {
     /// (and, when persisting, the database gets `PersistPipeline.historyCandles` of each).
     private func requestHistory() {
         let perInterval = max(1, min(1000, StateTables(segment: segment).geometry.candlesPerInterval))
+        var requests: [RESTRequest] = []
         for s in 0..<config.symbols.count {
             for market in MarketKind.allCases {
                 let limit = persist == nil ? perInterval : max(perInterval, PersistPipeline.historyLimit(market))
                 for interval in config.intervals {
-                    rest.enqueue(.klines(symbol: SymbolID(s), market: market, interval: interval, startTime: nil, limit: limit))
+                    requests.append(.klines(symbol: SymbolID(s), market: market, interval: interval, startTime: nil, limit: limit))
                 }
             }
         }
+        // The start-up run of the collection's stats (the older pages it causes are not counted).
+        collection?.track(requests)
+        for r in requests { rest.enqueue(r) }
     }
 
     private func handle(_ event: FeedEvent) {

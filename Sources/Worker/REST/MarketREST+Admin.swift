@@ -2,9 +2,8 @@ import Market
 import ShmRing
 import Store
 
-/// The routes the frontend does not use (API.md §1.2, §1.3 range/fetch, §1.4 stats, §1.5):
-/// symbols in PostgreSQL, candle ranges, and the collection endpoints, which answer truthfully
-/// that the feeder collects continuously.
+/// The routes the frontend does not use (API.md §1.2, §1.3 range/fetch, §1.4 stats): symbols
+/// in PostgreSQL, candle ranges. The collection endpoints (§1.5) are in `MarketREST+Collection`.
 extension MarketREST {
     /// The JSON of a `symbols` row, as the original serialised it (nullable decimals as
     /// `{"String","Valid"}` objects).
@@ -203,25 +202,6 @@ extension MarketREST {
         out.asciiString(RFC3339.format(ms: nowMs()))
         out.raw("}")
         return RESTResponse(status: 200, body: out.bytes, taggable: false)
-    }
-
-    /// `/data-collection/*`, POST `/candles/fetch`, POST `/websocket/symbols/:symbol`: the
-    /// feeder collects every configured symbol continuously and backfills gaps itself; workers
-    /// never call Binance. The answers say so instead of pretending to start anything.
-    func collection(_ route: APIRoute) -> RESTResponse {
-        let symbols = directory.servedNames.map { "\"\($0)\"" }.joined(separator: ",")
-        let intervals = served.map { "\"\($0.name)\"" }.joined(separator: ",")
-        switch route {
-        case .dataCollectionStats:
-            return .ok(Array(("{\"service\":\"data_collection\",\"stats\":{\"is_running\":true,\"mode\":\"continuous\","
-                + "\"active_symbols\":[\(symbols)],\"active_intervals\":[\(intervals)]}}").utf8))
-        case .dataCollectionAction(let action) where action == "collect" || action == "historical":
-            return RESTResponse(status: 200, body: Array(#"{"message":"Data is collected continuously by the feeder (streams and gap backfill); nothing to trigger","status":"running"}"#.utf8), taggable: false)
-        case .dataCollectionAction("start"):
-            return RESTResponse(status: 409, body: Array(#"{"error":"already_running","message":"the feeder collects continuously"}"#.utf8), taggable: false)
-        default:
-            return RESTResponse(status: 501, body: Array(#"{"error":"not_supported","message":"symbols are configured with SYMBOLS and collection runs with the server; restart it to change them"}"#.utf8), taggable: false)
-        }
     }
 }
 

@@ -93,7 +93,7 @@ public final class MarketREST {
         case .aggregationStats: return .now(aggregationStats())
         case .candlesFetch: return .now(try fetchCandles(request))
         case .dataCollectionStats, .dataCollectionAction, .dataCollectionSymbols, .dataCollectionSymbol, .websocketAddSymbol:
-            return .now(collection(route))
+            return collection(route, request)
         case .openAPI: return .now(RESTResponse(status: 200, body: OpenAPIDocument.bytes, headers: "Cache-Control: public, max-age=300\r\n"))
         }
     }

@@ -1,5 +1,5 @@
-/// The routes the frontend does not use: symbols CRUD (API.md §1.2) and the collection
-/// endpoints (§1.5, POST `/candles/fetch`, POST `/websocket/symbols`).
+/// The routes the frontend does not use: symbols CRUD (API.md §1.2), data collection (§1.5:
+/// the feeder's storing and candle history runs), POST `/candles/fetch`, POST `/websocket/symbols`.
 extension OpenAPIDocument {
     static let adminPaths = #"""
         "/api/v1/symbols": {
@@ -70,9 +70,9 @@ extension OpenAPIDocument {
         "/api/v1/data-collection/stats": {
           "get": {
             "tags": ["collection"], "operationId": "getCollectionStats",
-            "summary": "What the feeder collects: always running, continuously",
+            "summary": "What the feeder stores and its candle history fetch runs",
             "responses": {
-              "200": {"description": "The collection.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionStats"}}}},
+              "200": {"description": "The figures (shared memory: the same from every worker).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionStats"}}}},
               "304": {"$ref": "#/components/responses/NotModified"},
               "429": {"$ref": "#/components/responses/RateLimited"}
             }
@@ -81,9 +81,12 @@ extension OpenAPIDocument {
         "/api/v1/data-collection/collect": {
           "post": {
             "tags": ["collection"], "operationId": "collectNow",
-            "summary": "Nothing to trigger: the feeder collects and backfills continuously",
+            "summary": "Starts a candle history run in the feeder: every collected symbol × market × interval, the newest candles (1m 120, 5m 500, 15m 200, 30m 100, 1h 72, 4h 42, 1d 30; other intervals about two days), upserted; answered at once",
             "responses": {
-              "200": {"description": "Says so, with `status: running`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionAnswer"}}}},
+              "200": {"description": "`{\"message\":\"Data collection triggered successfully\"}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}},
+              "503": {"description": "Storing is paused (`stop`) or no database is configured: `service_not_running`; also `no_history_source` (a replayed feed), and the feeder failures: `feeder_unavailable` (no feeder to ask).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"}
             }
           }
@@ -93,7 +96,11 @@ extension OpenAPIDocument {
             "tags": ["collection"], "operationId": "collectHistory",
             "summary": "As `collect` (the original's did the same)",
             "responses": {
-              "200": {"description": "Says so, with `status: running`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionAnswer"}}}},
+              "200": {"description": "`status: running`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionAnswer"}}}},
+              "400": {"description": "Storing is paused (`stop`) or no database is configured: `{\"error\":\"Data collection service is not running\"}`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`no_history_source` (a replayed feed) or `feeder_unavailable`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"}
             }
           }
@@ -101,9 +108,14 @@ extension OpenAPIDocument {
         "/api/v1/data-collection/start": {
           "post": {
             "tags": ["collection"], "operationId": "startCollection",
-            "summary": "Always running: 409 `already_running`",
+            "summary": "Resumes storing (kept in shared memory: a restarted feeder keeps it) and starts a history run reaching back over the pause, so the candles of the pause are stored",
             "responses": {
-              "409": {"description": "`{\"error\":\"already_running\",\"message\":...}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "200": {"description": "`{\"message\":\"Data collection service started successfully\"}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}},
+              "409": {"description": "`already_running`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "500": {"description": "`start_failed`: no database is configured.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"}
             }
           }
@@ -111,32 +123,46 @@ extension OpenAPIDocument {
         "/api/v1/data-collection/stop": {
           "post": {
             "tags": ["collection"], "operationId": "stopCollection",
-            "summary": "Not supported: collection runs with the server",
+            "summary": "Pauses storing: records keep streaming but are not written (counted as `not_collected` in the storage figures)",
             "responses": {
-              "429": {"$ref": "#/components/responses/RateLimited"},
-              "501": {"description": "`{\"error\":\"not_supported\",\"message\":...}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}}
+              "200": {"description": "`{\"message\":\"Data collection service stopped successfully\"}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}},
+              "409": {"description": "`not_running`: already paused, or no database.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "500": {"description": "The feeder refused.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
             }
           }
         },
         "/api/v1/data-collection/symbols": {
           "post": {
             "tags": ["collection"], "operationId": "addCollectedSymbol",
-            "summary": "Not supported: symbols are configured with `SYMBOLS`",
-            "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"symbol": {"type": "string"}}}}}},
+            "summary": "Stores a symbol again (upper-cased), with a history run for it; one not streamed is first added to the feed",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["symbol"], "properties": {"symbol": {"type": "string"}}}}}},
             "responses": {
-              "429": {"$ref": "#/components/responses/RateLimited"},
-              "501": {"description": "`{\"error\":\"not_supported\",\"message\":...}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}}
+              "200": {"description": "`{\"message\":\"Symbol added successfully\",\"symbol\":S}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionSymbolAnswer"}}}},
+              "400": {"description": "`invalid_request` (not a JSON object, not 1 to 20 letters and digits), `missing_symbol`, or the feeder refused to add it.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "501": {"description": "`not_supported`: the symbol is not streamed and the feeder cannot add symbols at run time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
             }
           }
         },
         "/api/v1/data-collection/symbols/{symbol}": {
           "delete": {
             "tags": ["collection"], "operationId": "removeCollectedSymbol",
-            "summary": "Not supported: symbols are configured with `SYMBOLS`",
-            "parameters": [{"name": "symbol", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "summary": "Stops storing a symbol; it keeps streaming (idempotent, also for a symbol not streamed)",
+            "parameters": [{"name": "symbol", "in": "path", "required": true, "description": "Upper-cased.", "schema": {"type": "string"}}],
             "responses": {
-              "429": {"$ref": "#/components/responses/RateLimited"},
-              "501": {"description": "`{\"error\":\"not_supported\",\"message\":...}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}}
+              "200": {"description": "`{\"message\":\"Symbol removed successfully\",\"symbol\":S}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionSymbolAnswer"}}}},
+              "400": {"description": "`invalid_request`: not 1 to 20 letters and digits.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "429": {"$ref": "#/components/responses/RateLimited"}
             }
           }
         },
@@ -224,12 +250,22 @@ extension OpenAPIDocument {
             "service": {"type": "string", "enum": ["data_collection"]},
             "stats": {
               "type": "object",
-              "required": ["is_running", "mode", "active_symbols", "active_intervals"],
+              "required": ["total_runs", "successful_runs", "failed_runs", "last_run_time", "last_success_time", "last_error_time", "last_error", "candles_collected", "active_symbols", "active_intervals", "collection_period_seconds", "is_running", "minute_collection_period_seconds", "interval_collection_period_seconds"],
               "properties": {
-                "is_running": {"type": "boolean"},
-                "mode": {"type": "string", "enum": ["continuous"]},
-                "active_symbols": {"type": "array", "items": {"type": "string"}},
-                "active_intervals": {"type": "array", "items": {"type": "string"}}
+                "total_runs": {"type": "integer", "description": "Candle history fetch runs begun since the feeder started: its start-up history, and each `collect`, `historical`, `start` and symbol collected again."},
+                "successful_runs": {"type": "integer", "description": "Runs finished with every request answered."},
+                "failed_runs": {"type": "integer", "description": "Runs finished with some request failed."},
+                "last_run_time": {"type": "string", "format": "date-time", "description": "When the last run began; `0001-01-01T00:00:00Z` for never."},
+                "last_success_time": {"type": "string", "format": "date-time", "description": "When the last successful run ended."},
+                "last_error_time": {"type": "string", "format": "date-time", "description": "When the last failed run ended."},
+                "last_error": {"type": "string", "nullable": true, "description": "`k errors out of n total operations` of the last failed run; null for none."},
+                "candles_collected": {"type": "integer", "description": "Candle rows written to PostgreSQL since the feeder started (streamed and fetched)."},
+                "active_symbols": {"type": "array", "items": {"type": "string"}, "description": "Streamed symbols being stored."},
+                "active_intervals": {"type": "array", "items": {"type": "string"}},
+                "collection_period_seconds": {"type": "integer", "description": "0: no periodic run; the streams keep candles current between runs."},
+                "is_running": {"type": "boolean", "description": "A database is configured and storing is not paused."},
+                "minute_collection_period_seconds": {"type": "integer", "description": "1: the open 1m candle is written at most once a second, a closed one at once."},
+                "interval_collection_period_seconds": {"type": "integer", "description": "1: the same for the other intervals."}
               }
             }
           }
@@ -238,6 +274,11 @@ extension OpenAPIDocument {
           "type": "object",
           "required": ["message", "status"],
           "properties": {"message": {"type": "string"}, "status": {"type": "string", "enum": ["running"]}}
+        },
+        "CollectionSymbolAnswer": {
+          "type": "object",
+          "required": ["message", "symbol"],
+          "properties": {"message": {"type": "string"}, "symbol": {"type": "string"}}
         }
         """#
 }
