@@ -155,9 +155,9 @@ else
       [ "$per_run" -ge 2 ] || per_run=2
       log "only ${budget}s left: wrk runs shortened to ${per_run}s"; DURATION=$per_run
     fi
-    run_bounded "$budget" env URL="$URL" WORKERS="$WORKERS" DURATION="$DURATION" ROUNDS="$ROUNDS" \
+    run_bounded "$budget" env URL="$URL" WORKERS="$WORKERS" DURATION="$DURATION" ROUNDS="$ROUNDS" TTERMINAL="$BIN_DIR/tterminal" \
       JSON_OUT="$HTTP_JSON" "$ROOT/scripts/bench-http.sh"
-    if [ "$RC" = 0 ] && [ -s "$HTTP_JSON" ]; then HTTP_STATUS=ok; else HTTP_STATUS="failed (exit $RC)"; status=1; fi
+    if [ "$RC" = 0 ] && [ -s "$HTTP_JSON" ]; then HTTP_STATUS=ok; else HTTP_STATUS="failed (exit $RC)"; echo "http bench failed (exit $RC)"; status=1; fi
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
       echo "tterminal exited during the benchmark; last lines of its log:"; tail -n 30 "$SERVER_LOG" | sed 's/^/  /'
       status=1
