@@ -9,17 +9,11 @@ import WebSocketCore
 // through `ClientSession.receive` (frame scan, message scan, latency histogram, id accounting)
 // N times on one core, the way the client treats each read. Prints ns per message; under
 // `valgrind --tool=callgrind` the instruction count per message is the repeatable figure.
-var repeats = 200
-var json = false
-var words = Array(CommandLine.arguments.dropFirst())[...]
-while let word = words.popFirst() {
-    switch word {
-    case "--json": json = true
-    case "--repeat":
-        guard let n = words.popFirst().flatMap({ Int($0) }), n > 0 else { fail("--repeat needs a count") }
-        repeats = n
-    default: fail("usage: tterminal-harness-bench [--repeat N] [--json]")
-    }
+let arguments = Array(CommandLine.arguments.dropFirst())
+let json = arguments.contains("--json")
+let repeats = arguments.firstIndex(of: "--repeat").map { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) ?? 0 : 0 } ?? 200
+if repeats <= 0 || arguments.contains(where: { $0.hasPrefix("--") && $0 != "--json" && $0 != "--repeat" }) {
+    fail("usage: tterminal-harness-bench [--repeat N] [--json]")
 }
 
 func fail(_ message: String) -> Never {
