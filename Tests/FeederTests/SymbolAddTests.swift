@@ -1,6 +1,7 @@
 import Glibc
 import Market
 import Posix
+import Runtime
 import ShmRing
 import Testing
 @testable import Feeder
@@ -72,10 +73,10 @@ struct SymbolAddTests {
 
     @Test("names are upper-cased and must be 2–16 letters and digits")
     func names() {
-        #expect(FeedSymbols.normalize("ethusdt") == "ETHUSDT")
-        #expect(FeedSymbols.normalize("1000PEPEUSDT") == "1000PEPEUSDT")
+        #expect(Config.normalizedSymbol("ethusdt") == "ETHUSDT")
+        #expect(Config.normalizedSymbol("1000PEPEUSDT") == "1000PEPEUSDT")
         for bad in ["", "E", "ETH-USDT", "ETHUSDT!", "ABCDEFGHIJKLMNOPQ", "ÉTHUSDT", "eth usdt"] {
-            #expect(FeedSymbols.normalize(bad) == nil, "\(bad)")
+            #expect(Config.normalizedSymbol(bad) == nil, "\(bad)")
         }
     }
 

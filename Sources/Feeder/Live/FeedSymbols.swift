@@ -46,15 +46,6 @@ final class FeedSymbols: @unchecked Sendable {
         }
     }
 
-    /// A symbol name as clients may spell it, upper-cased; nil unless it is 2–16 of A–Z and
-    /// 0–9 (what `SYMBOLS` accepts and Binance uses).
-    static func normalize(_ text: String) -> String? {
-        let name = text.uppercased()
-        guard (2...16).contains(name.utf8.count), name.utf8.allSatisfy({ (65...90).contains($0) || (48...57).contains($0) })
-        else { return nil }
-        return name
-    }
-
     /// The configured symbols, then the names the directory holds after them (symbols a
     /// feeder before this one added at run time; the segment outlives feeders), up to the
     /// first gap, an unusable name or a repeat.
@@ -62,7 +53,7 @@ final class FeedSymbols: @unchecked Sendable {
         var names = configured
         var index = configured.count
         while index < min(tables.capacity, BinanceSymbolTable.capacity), let name = tables.symbolName(index: index),
-              normalize(name) == name, !names.contains(name) {
+              Config.normalizedSymbol(name) == name, !names.contains(name) {
             names.append(name)
             index += 1
         }

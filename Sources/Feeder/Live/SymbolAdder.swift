@@ -40,7 +40,7 @@ final class SymbolAdder: @unchecked Sendable {
     /// The answer to `add-symbol argument`.
     func handle(_ argument: String) -> String {
         let started = Clock.monotonicNanos()
-        guard let name = FeedSymbols.normalize(argument.split(separator: " ").first.map(String.init) ?? "") else {
+        guard let name = Config.normalizedSymbol(argument) else {
             return FeederAnswer.error("invalid_symbol", "\"\(argument.prefix(40))\" is not a symbol: 2–16 letters A–Z and digits")
         }
         if symbols.contains(name) { return answer(name, added: false) }
