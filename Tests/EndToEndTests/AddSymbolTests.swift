@@ -30,13 +30,16 @@ struct AddSymbolTests {
         return stream
     }
 
-    @Test("a symbol added at run time streams trades and its book at once, answers REST, shows in status and metrics, and outlives a killed feeder")
-    func addAndKeep() throws {
+    @Test("a symbol added at run time streams trades and its book at once, answers REST, shows in status and metrics, and outlives a killed feeder",
+          arguments: [1024, 5])
+    func addAndKeep(streamsPerConnection: Int) throws {
         let sim = try SimulatorUnderTest(symbols: "BTCUSDT,ETHUSDT")
         var env = sim.feedEnvironment
         env["SYMBOLS"] = "BTCUSDT"
         env["INTERVALS"] = "1m,5m"
         env["RING_MB"] = "16"
+        // 5: the new symbol's streams need connections of their own (spot and futures/market are full).
+        env["FEED_STREAMS_PER_CONNECTION"] = "\(streamsPerConnection)"
         let server = ServerUnderTest(workers: 2, extra: env)
         try server.start()
         try server.waitHealthy()
@@ -56,6 +59,7 @@ struct AddSymbolTests {
             try HTTP.get(port: server.port, path: "/api/v1/websocket/price/ETHUSDT").status == 200
         }
         let feed = try server.status().feed
+        #expect(feed.connections.count == (streamsPerConnection == 5 ? 7 : 3), "\(feed.connections)")
         #expect(feed.symbols.contains { $0.symbol == "ETHUSDT" && $0.market == .futures && $0.published > 0 })
         let metrics = try HTTP.get(port: server.port, path: "/metrics").text
         #expect(metrics.contains("symbol=\"ETHUSDT\""))

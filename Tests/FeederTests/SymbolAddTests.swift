@@ -71,6 +71,19 @@ struct SymbolAddTests {
         }
     }
 
+    @Test("the symbols sync takes an added symbol: a round starts at once, and spot refusing the list asks for it too")
+    func symbolsSync() {
+        var c = SymbolSyncCore(symbolCount: 1, periodNs: 1_000_000, retryNs: 1_000, nowNs: 0)
+        _ = c.tick(nowNs: 0)
+        _ = c.answered(.futures, .body([]))
+        _ = c.answered(.spot(nil), .body([]))
+        c.stored(success: true, nowNs: 10)
+        #expect(c.tick(nowNs: 20) == nil, "the next round is a period away")
+        c.addedSymbol(nowNs: 20)
+        #expect(c.tick(nowNs: 20) == .fetch([.spot(nil), .futures]))
+        #expect(c.answered(.spot(nil), .refused("HTTP 400")) == .fetch([.spot(0), .spot(1)]))
+    }
+
     @Test("names are upper-cased and must be 2–16 letters and digits")
     func names() {
         #expect(Config.normalizedSymbol("ethusdt") == "ETHUSDT")

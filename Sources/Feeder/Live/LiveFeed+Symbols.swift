@@ -36,6 +36,7 @@ extension LiveFeed {
             if connections[connID]?.subscribe(SubscribeOrder(streams: [], addition: addition)) != true { addition.subscribed() }
         }
         requestHistory(of: [id])
+        symbolSync?.added(name, nowNs: nowNs)
         log.info("symbol added to the feed", [
             "symbol": name, "index": "\(id)", "subscribing_on": "\(orders.count)", "new_connections": "\(opens.count)",
             "symbols": "\(symbols.count)"])

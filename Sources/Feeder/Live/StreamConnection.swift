@@ -137,8 +137,10 @@ final class StreamConnection: @unchecked Sendable {
                 for later in taken[k...] { later.addition.subscribed() }
                 throw error
             }
-            log.info("subscribed streams on a running connection", ["connection": "\(id)", "symbol": order.addition.name,
-                                                                    "streams": "\(order.streams.count)"])
+            if !order.streams.isEmpty {
+                log.info("subscribed streams on a running connection", ["connection": "\(id)", "symbol": order.addition.name,
+                                                                        "streams": "\(order.streams.count)"])
+            }
             order.addition.subscribed()
         }
     }
