@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Posix
 import Supervisor
+import TestServices
 import Testing
 
 /// POST `/websocket/symbols/:symbol` against the simulator: a symbol the server was not
@@ -83,6 +84,33 @@ struct AddSymbolTests {
         let kept = try Self.post(server, "ETHUSDT")
         #expect(kept.status == 200 && kept.body["added"] as? Bool == false && kept.body["symbols"] as? [String] == ["BTCUSDT", "ETHUSDT"])
         _ = server.stop()
+    }
+
+    @Test("with a database, an added symbol's candle history, trades and exchangeInfo row are stored")
+    func stored() throws {
+        let cluster: PrivateCluster
+        do { cluster = try PrivateCluster() } catch {
+            print("AddSymbolTests: skipped, no private PostgreSQL cluster: \(error)")
+            return
+        }
+        defer { cluster.destroy() }
+        let sim = try SimulatorUnderTest(symbols: "BTCUSDT,ETHUSDT")
+        var env = sim.feedEnvironment
+        env["DATABASE_URL"] = cluster.url
+        env["SYMBOLS"] = "BTCUSDT"
+        env["INTERVALS"] = "1m"
+        let server = ServerUnderTest(workers: 1, extra: env)
+        try server.start()
+        defer { _ = server.stop() }
+        try server.waitHealthy()
+        try server.eventually(15, "the feed to go live") { try server.status().feedState == .live }
+        #expect(try Self.post(server, "ETHUSDT").status == 200)
+        func count(_ sql: String) throws -> Int { Int(try StorageTests.query(cluster, sql).first ?? "") ?? 0 }
+        try server.eventually(20, "ETHUSDT's candle history, trades and symbols row in PostgreSQL") {
+            try count("SELECT count(*) FROM candles WHERE symbol = 'ETHUSDT' AND market = 'futures'") >= 1000
+                && count("SELECT count(*) FROM trades WHERE symbol = 'ETHUSDT'") > 0
+                && count("SELECT count(*) FROM symbols WHERE symbol = 'ETHUSDT'") == 1
+        }
     }
 
     @Test("a replaying feeder refuses to add symbols with 409")
