@@ -19,7 +19,8 @@ import ShmRing
 ///   it (it keeps streaming). Idempotent; a symbol the feeder does not stream is no error.
 final class CollectionControl: @unchecked Sendable {
     private let control: ControlBlock
-    private let symbols: [String]
+    /// The symbols fed, those added at run time included.
+    private let symbols: FeedSymbols
     /// Whether anything is stored (a database is configured and persistence started).
     private let stores: Bool
     private let log: Logger
@@ -28,7 +29,7 @@ final class CollectionControl: @unchecked Sendable {
     /// The live feed's intervals and REST queue; nil for a replayed feed (no REST).
     private var source: (intervals: [KlineInterval], enqueue: @Sendable (RESTRequest) -> Void)?
 
-    init(control: ControlBlock, symbols: [String], stores: Bool, log: Logger) {
+    init(control: ControlBlock, symbols: FeedSymbols, stores: Bool, log: Logger) {
         self.control = control
         self.symbols = symbols
         self.stores = stores
@@ -81,7 +82,7 @@ final class CollectionControl: @unchecked Sendable {
     }
 
     private func setCollected(_ name: String, _ collected: Bool) -> String {
-        guard let index = symbols.firstIndex(of: name), index < Layout.Collection.maskSymbols else {
+        guard let index = symbols.names.firstIndex(of: name), index < Layout.Collection.maskSymbols else {
             return FeederAnswer.ok(["streamed": "false"])
         }
         let was = control.setCollected(symbol: index, collected)
@@ -99,7 +100,7 @@ final class CollectionControl: @unchecked Sendable {
     /// Ring symbol indexes not marked uncollected.
     private func collectedSymbols() -> [SymbolID] {
         let mask = control.uncollectedMask
-        return symbols.indices.filter { $0 >= 64 || mask & (1 << UInt64($0)) == 0 }.map { SymbolID($0) }
+        return symbols.names.indices.filter { $0 >= 64 || mask & (1 << UInt64($0)) == 0 }.map { SymbolID($0) }
     }
 
     /// Begins a run for `symbols` and queues its requests; their count, nil without a source.

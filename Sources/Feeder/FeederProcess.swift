@@ -23,6 +23,9 @@ public final class FeederProcess {
     let requests: FeederRequests
     /// Data collection: storing paused or resumed, per symbol, and candle history runs.
     let collection: CollectionControl
+    /// The symbols fed: the configured ones, then those added at run time (kept in the
+    /// directory, so a restarted feeder streams them too).
+    let symbols: FeedSymbols
 
     public init(config: Config, logger: Logger, segment: Segment, slot: Int) throws {
         self.config = config
@@ -35,13 +38,23 @@ public final class FeederProcess {
         let repaired = tables.repairAfterCrash()
         if repaired > 0 { logger.warning("repaired state-table entries left half-written by a dead feeder", ["entries": "\(repaired)"]) }
         for (i, s) in config.symbols.enumerated() { tables.registerSymbol(index: i, name: s) }
+        let names = FeedSymbols.resumed(configured: config.symbols, tables: tables)
+        symbols = FeedSymbols(names)
+        if names.count > config.symbols.count {
+            logger.info("streaming the symbols added at run time before", ["symbols": names.dropFirst(config.symbols.count).joined(separator: ",")])
+        }
         let c = segment.control
         c.word(Layout.Control.feedEpoch).storeReleasing(writer.epoch)
         c.word(Layout.Control.feedState).storeRelaxed(FeedState.connecting.rawValue)
         DatabaseProbe.start(url: config.databaseURL, control: c)
-        persist = PersistPipeline.start(config: config, segment: segment, log: logger)
+        persist = PersistPipeline.start(config: config, symbols: symbols, segment: segment, log: logger)
         requests = FeederRequests(log: logger)
-        collection = CollectionControl(control: c, symbols: config.symbols, stores: persist != nil, log: logger)
+        if config.feedSource == .replay {
+            requests.on("add-symbol") { _ in
+                FeederAnswer.error("replay_source", "the feeder replays a recording (FEED_SOURCE=replay): symbols cannot be added")
+            }
+        }
+        collection = CollectionControl(control: c, symbols: symbols, stores: persist != nil, log: logger)
         collection.register(on: requests)
         requests.start(name: config.feederRequestsName)
     }
@@ -58,12 +71,14 @@ public final class FeederProcess {
         let waker = WorkerWaker()
         let live: LiveFeed
         do {
-            live = try LiveFeed(config: config, log: log, segment: segment, writer: writer, tables: tables, waker: waker,
-                                persist: persist, collection: collection)
+            live = try LiveFeed(config: config, log: log, segment: segment, symbols: symbols, writer: writer, tables: tables,
+                                waker: waker, persist: persist, collection: collection)
         } catch {
             log.critical("live feed cannot start: \(error)")
             return ProcessExit.fatal
         }
+        let adder = live.adder
+        requests.on("add-symbol") { adder.handle($0) }
         beat(force: true)
         live.run(signalFD: signalFD) {
             handleSignals()

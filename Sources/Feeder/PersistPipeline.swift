@@ -15,7 +15,7 @@ final class PersistPipeline: @unchecked Sendable {
     let persister: Persister
     let log: Logger
     let segment: Segment
-    let symbols: [String]
+    let symbols: FeedSymbols
     let bookSnapshotSeconds: Int
     private let stopFD: Int32
     private let doneFD: Int32
@@ -30,11 +30,11 @@ final class PersistPipeline: @unchecked Sendable {
 
     /// Starts persisting when `config.databaseURL` is set; nil (and the storage figures say
     /// "not configured") otherwise, or when it cannot start.
-    static func start(config: Config, segment: Segment, log: Logger) -> PersistPipeline? {
+    static func start(config: Config, symbols: FeedSymbols, segment: Segment, log: Logger) -> PersistPipeline? {
         segment.control.resetStorage()
         guard let url = config.databaseURL else { return nil }
         do {
-            let p = try PersistPipeline(config: config, url: url, segment: segment, log: log)
+            let p = try PersistPipeline(config: config, symbols: symbols, url: url, segment: segment, log: log)
             p.run()
             return p
         } catch {
@@ -43,10 +43,10 @@ final class PersistPipeline: @unchecked Sendable {
         }
     }
 
-    private init(config: Config, url: String, segment: Segment, log: Logger) throws {
+    private init(config: Config, symbols: FeedSymbols, url: String, segment: Segment, log: Logger) throws {
         self.log = log
         self.segment = segment
-        symbols = config.symbols
+        self.symbols = symbols
         bookSnapshotSeconds = config.bookSnapshotSeconds
         stopFD = try EventFD.make()
         doneFD = try EventFD.make()
@@ -85,7 +85,8 @@ final class PersistPipeline: @unchecked Sendable {
     private func readLoop() {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 8)
         defer { buffer.deallocate() }
-        var converter = PersistConverter(symbols: symbols)
+        var converter = PersistConverter(symbols: symbols.names)
+        var symbolsVersion = symbols.version
         var sampler = BookSampler(tables: StateTables(segment: segment), periodSeconds: bookSnapshotSeconds)
         defer { sampler.release() }
         var lastOpenMs: Int64 = 0
@@ -97,7 +98,13 @@ final class PersistPipeline: @unchecked Sendable {
             var delivered = Self.drainLimit
             while delivered >= Self.drainLimit {
                 delivered = reader.drain(limit: Self.drainLimit, into: buffer) { result, payload in
-                    if case .record(let type, _, _) = result { converter.handle(type: type, payload: payload) }
+                    guard case .record(let type, _, _) = result else { return }
+                    if symbols.version != symbolsVersion {
+                        // A symbol added at run time: named before any record of it is in the ring.
+                        symbolsVersion = symbols.version
+                        converter.update(symbols: symbols.names)
+                    }
+                    converter.handle(type: type, payload: payload)
                 }
                 admit(&converter.rows)
                 persister.add(&converter.rows)
@@ -130,7 +137,7 @@ final class PersistPipeline: @unchecked Sendable {
     /// closed unless the candle is still running.
     func restCandles(_ bars: [KlineBar], symbol: SymbolID, market: MarketKind, interval: KlineInterval) {
         guard Int(symbol) < symbols.count, !bars.isEmpty else { return }
-        let name = symbols[Int(symbol)]
+        let name = symbols.name(symbol)
         let nowMs = Clock.realtimeMillis()
         var rows = RowBatch()
         rows.candles.reserveCapacity(bars.count)
@@ -159,8 +166,11 @@ final class PersistPipeline: @unchecked Sendable {
             removed = rows.count
             rows.removeAll()
         } else {
-            let names = Set(symbols.indices.filter { $0 < Layout.Collection.maskSymbols && mask & (1 << UInt64($0)) != 0 }
-                .map { symbols[$0] })
+            let fed: [String] = symbols.names
+            var names = Set<String>()
+            for (i, name) in fed.enumerated() where i < Layout.Collection.maskSymbols && mask & (1 << UInt64(i)) != 0 {
+                names.insert(name)
+            }
             removed = rows.removeRows { names.contains($0) }
         }
         c.storageCounter(.notCollected).increment(by: UInt64(removed))

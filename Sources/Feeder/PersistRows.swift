@@ -9,8 +9,8 @@ import Store
 /// binned (`BookBinning`). Rows collect in `rows`, whose arrays keep their storage between
 /// batches; the fixed tables are sized once, so a record costs no allocation beyond them.
 struct PersistConverter {
-    /// Symbol names by ring symbol index (the configuration's order).
-    let symbols: [String]
+    /// Symbol names by ring symbol index (the configuration's order, then those added).
+    private(set) var symbols: [String]
     var rows = RowBatch()
     /// The latest open candle per (symbol, market, interval code), and which slots hold one.
     private var openCandles: [CandleRow?]
@@ -25,6 +25,14 @@ struct PersistConverter {
         openCandles = Array(repeating: nil, count: symbols.count * 2 * Self.intervalCodes)
         binSizes = Array(repeating: 0, count: symbols.count * 2)
         openSlots.reserveCapacity(openCandles.count)
+    }
+
+    /// The symbols grew (added at run time): their slots are made.
+    mutating func update(symbols names: [String]) {
+        guard names.count > symbols.count else { return }
+        openCandles += Array(repeating: nil, count: (names.count - symbols.count) * 2 * Self.intervalCodes)
+        binSizes += Array(repeating: 0, count: (names.count - symbols.count) * 2)
+        symbols = names
     }
 
     /// Converts one record the reader copied; other record types are ignored.

@@ -14,8 +14,8 @@ import Store
 final class SymbolSync: @unchecked Sendable {
     typealias Fetch = SymbolSyncCore.Fetch
 
-    /// The configured symbols, in `SymbolID` order.
-    let symbols: [String]
+    /// The symbols, in `SymbolID` order: the configured ones, then those added at run time.
+    private(set) var symbols: [String]
     let connect: Persister.Connect
     let log: Logger
     /// Hands a request to the REST worker.
@@ -44,6 +44,14 @@ final class SymbolSync: @unchecked Sendable {
         self.spawn = spawn
         self.retryNs = retryNs
         core = SymbolSyncCore(symbolCount: symbols.count, periodNs: periodNs, retryNs: retryNs, nowNs: nowNs)
+    }
+
+    /// A symbol added at run time (its id is the next): stored from the next round, started now.
+    func added(_ name: String, nowNs: Int64) {
+        lock.withLock {
+            symbols.append(name)
+            core.addedSymbol(nowNs: nowNs)
+        }
     }
 
     /// Starts a round when one is due; the feed's main loop calls it with its housekeeping.
@@ -91,7 +99,7 @@ final class SymbolSync: @unchecked Sendable {
 
     /// Reads the round's bodies, upserts the rows, logs what happened and tells the core.
     func store(_ round: SymbolSyncCore.Round) {
-        let merged = SymbolMerge(symbols: symbols, round: round)
+        let merged = SymbolMerge(symbols: lock.withLock { symbols }, round: round)
         for f in round.failures { log.warning("exchangeInfo request failed", ["error": f]) }
         for r in round.refusals { log.info("exchangeInfo request refused by spot: trying futures", ["error": r]) }
         for p in merged.problems { log.warning("exchangeInfo answer unreadable", ["problem": p]) }

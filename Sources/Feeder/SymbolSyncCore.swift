@@ -51,7 +51,8 @@ struct SymbolSyncCore {
         case store(Round)
     }
 
-    let symbolCount: Int
+    /// Grows when a symbol is added at run time (`addedSymbol`).
+    private(set) var symbolCount: Int
     let periodNs: Int64
     let retryNs: Int64
     /// When the next round may start (`.max` while one runs).
@@ -89,6 +90,13 @@ struct SymbolSyncCore {
         round = Round()
         pending = [.spot(nil), .futures]
         return .fetch([.spot(nil), .futures])
+    }
+
+    /// A symbol was added at run time: it counts from the next round on, which starts at once
+    /// when none runs (its row should not wait a day).
+    mutating func addedSymbol(nowNs: Int64) {
+        symbolCount += 1
+        if phase == .idle { dueNs = min(dueNs, nowNs) }
     }
 
     /// Takes the answer of `fetch`; an answer nobody waits for (a round given up) is ignored.

@@ -13,7 +13,7 @@ public struct BinanceSymbolTable: Sendable {
     }
 
     private(set) var entries: [Entry] = []
-    private(set) var names: [String] = []
+    public private(set) var names: [String] = []
 
     public init() {}
 

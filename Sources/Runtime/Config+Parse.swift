@@ -164,9 +164,18 @@ extension Config {
         }
     }
 
+    /// A symbol name as clients may spell it, upper-cased; nil unless it is 2–16 of A–Z and
+    /// 0–9 (Binance's names; `SYMBOLS` and symbols added at run time alike).
+    public static func normalizedSymbol(_ text: some StringProtocol) -> String? {
+        let name = text.uppercased()
+        guard (2...16).contains(name.utf8.count), name.utf8.allSatisfy({ (65...90).contains($0) || (48...57).contains($0) })
+        else { return nil }
+        return name
+    }
+
     static func parseSymbols(_ v: String) throws(ConfigError) -> [String] {
         let list = v.split(separator: ",").map { String($0).trimmingSpaces.uppercased() }.filter { !$0.isEmpty }
-        let valid = list.allSatisfy { s in s.count >= 2 && s.count <= 16 && s.utf8.allSatisfy { (65...90).contains($0) || (48...57).contains($0) } }
+        let valid = list.allSatisfy { normalizedSymbol($0) != nil }
         guard !list.isEmpty, list.count <= maxSymbols, valid, Set(list).count == list.count else {
             throw ConfigError(variable: "SYMBOLS", value: v, accepts: "a comma-separated list of 1–\(maxSymbols) distinct symbols like BTCUSDT (A–Z, 0–9, 2–16 characters)")
         }

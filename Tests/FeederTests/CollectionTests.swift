@@ -60,7 +60,7 @@ struct CollectionTests {
             let fd = try SharedMemory.anonymous(size: Layout.segmentSize(ringCapacity: 1 << 16, symbolCapacity: 4))
             defer { close(fd) }
             segment = try Segment.format(fd: fd, ringCapacity: 1 << 16, symbolCapacity: 4)
-            control = CollectionControl(control: segment.control, symbols: ["BTCUSDT", "ETHUSDT"], stores: stores,
+            control = CollectionControl(control: segment.control, symbols: FeedSymbols(["BTCUSDT", "ETHUSDT"]), stores: stores,
                                         log: Logger(role: "test", level: .critical, path: nil))
             control.register(on: requests)
             if attached { control.attach(intervals: [.m1, .m5]) { [self] r in lock.withLock { queued.append(r) } } }

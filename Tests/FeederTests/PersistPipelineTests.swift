@@ -37,7 +37,7 @@ struct PersistPipelineTests {
         config.databaseURL = Postgres.url(feederDatabaseURL!, adding: [("options", "-csearch_path%3D\(schema)")])
         config.bookSnapshotSeconds = 0
         let log = Logger(role: "test", level: .critical, path: nil)
-        let pipeline = try #require(PersistPipeline.start(config: config, segment: segment, log: log))
+        let pipeline = try #require(PersistPipeline.start(config: config, symbols: FeedSymbols(config.symbols), segment: segment, log: log))
 
         for id in Int64(1)...500 {
             writer.publish(AggTradeRecord(symbolIndex: 0, flags: RecordFlags.futures, price: 4_200_000_000_000 + id, quantity: 1,

@@ -85,7 +85,7 @@ struct SymbolSyncDatabaseTests {
         defer { server.stop() }
         let names = ["BTCUSDT", "SUSHIUSDT", "NOPEUSDT"]
         let base = try Endpoint(parsing: "http://127.0.0.1:\(server.port)")
-        let worker = try RESTWorker(symbols: BinanceSymbolTable(names), spot: [base], futures: [base], tls: nil, log: Self.log)
+        let worker = try RESTWorker(symbols: FeedSymbols(names), spot: [base], futures: [base], tls: nil, log: Self.log)
         let sync = SymbolSync(symbols: names, connect: Persister.connector(url: db.url), log: Self.log, nowNs: 0,
                               enqueue: { worker.enqueue($0) })
         worker.deliver = { request, result in sync.answered(request, result) }

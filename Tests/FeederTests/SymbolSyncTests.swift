@@ -116,7 +116,7 @@ struct SymbolSyncCoreTests {
     @Test("exchangeInfo paths: the configured list URL-encoded on spot, one symbol, and no parameters on futures")
     func paths() throws {
         let log = Logger(role: "test", level: .critical, path: nil)
-        let worker = try RESTWorker(symbols: BinanceSymbolTable(["BTCUSDT", "ETHUSDT"]), spot: [], futures: [], tls: nil, log: log)
+        let worker = try RESTWorker(symbols: FeedSymbols(["BTCUSDT", "ETHUSDT"]), spot: [], futures: [], tls: nil, log: log)
         #expect(worker.path(.exchangeInfo(market: .spot, symbol: nil))
             == "/api/v3/exchangeInfo?symbols=%5B%22BTCUSDT%22%2C%22ETHUSDT%22%5D")
         #expect(worker.path(.exchangeInfo(market: .spot, symbol: 1)) == "/api/v3/exchangeInfo?symbol=ETHUSDT")

@@ -63,7 +63,7 @@ struct CollectionRESTTests {
     @Test("with storage up: stats say running with the control block's figures; actions ask the feeder and answer the original's bodies")
     func running() throws {
         let fixture = try OpenAPIFixture()
-        let feeder = try StandInFeeder(answers: ["add-symbol": #"{"ok":false,"error":"unknown_command","message":"no"}"#])
+        let feeder = try StandInFeeder(answers: ["add-symbol": #"{"ok":false,"error":"unknown_symbol","message":"neither venue lists DOGEUSDT"}"#])
         fixture.rest.feeder = FeederLink(name: feeder.name)
         let c = fixture.segment.control
         c.storageCounter(.state).storeRelaxed(StorageStateCode.up.rawValue)
@@ -96,7 +96,7 @@ struct CollectionRESTTests {
         let (removed, remove) = try Self.call(fixture, .delete, "symbols/ETHUSDT")
         #expect(removed == 200 && remove["message"]?.string == "Symbol removed successfully")
         let (unserved, refusal) = try Self.call(fixture, .post, "symbols", body: #"{"symbol":"DOGEUSDT"}"#)
-        #expect(unserved == 501 && refusal["error"]?.string == "not_supported")
+        #expect(unserved == 404 && refusal["error"]?.string == "unknown_symbol", "the feeder's add-symbol refusal, as POST /websocket/symbols maps it")
         #expect(feeder.lines == ["collect", "collect", "collection-stop", "collect-symbol ETHUSDT", "uncollect-symbol ETHUSDT",
                                  "add-symbol DOGEUSDT"])
     }

@@ -122,7 +122,8 @@ enum OpenAPISamples {
         APISample(.get, "\(v1)/websocket/liquidations/BTCUSDT?limit=2000", 200),
         APISample(.get, "\(v1)/websocket/liquidations/ETHUSDT", 200),
         APISample(.get, "\(v1)/websocket/liquidations/DOGEUSDT", 200),
-        APISample(.post, "\(v1)/websocket/symbols/DOGEUSDT", 501),
+        APISample(.post, "\(v1)/websocket/symbols/DOGEUSDT", 503),
+        APISample(.post, "\(v1)/websocket/symbols/doge-usdt", 400),
     ]
 
     static let admin: [APISample] = [

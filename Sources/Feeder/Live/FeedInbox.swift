@@ -10,6 +10,8 @@ enum FeedEvent: Sendable {
     case silent(id: Int)
     case failed(id: Int, reason: String)
     case closed(id: Int)
+    /// From the requests thread: stream a symbol not streamed yet (`SymbolAdder`).
+    case addSymbol(SymbolAddition)
 }
 
 /// A mutex-protected queue of events plus an eventfd the main loop polls.

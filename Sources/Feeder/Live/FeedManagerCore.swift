@@ -11,7 +11,7 @@
 /// - Connection attempts share one bucket: Binance allows 300 per 5 minutes per IP.
 struct FeedManagerCore {
     enum Reason: String, Sendable {
-        case start, age, serverShutdown = "server_shutdown", stalled, silent, failed, replacementTimeout = "replacement_timeout"
+        case start, added, age, serverShutdown = "server_shutdown", stalled, silent, failed, replacementTimeout = "replacement_timeout"
     }
 
     enum Action: Equatable {
@@ -40,7 +40,7 @@ struct FeedManagerCore {
         var needsBackfill = false
     }
 
-    let endpointCounts: [Int]           // per plan: how many endpoints its market has
+    private(set) var endpointCounts: [Int]  // per plan: how many endpoints its market has
     let maxAgeNs: Int64
     let replacementTimeoutNs: Int64
     private(set) var plans: [PlanState]
@@ -65,6 +65,14 @@ struct FeedManagerCore {
     /// Opens every plan's first connection.
     mutating func start(nowNs: Int64) -> [Action] {
         plans.indices.map { openConnection(plan: $0, atNs: nowNs, nowNs: nowNs, reason: .start, asReplacement: false) }
+    }
+
+    /// A plan added at run time (a new symbol's streams that fit no running connection):
+    /// its first connection opens now, within the shared attempt budget.
+    mutating func addPlan(endpointCount: Int, nowNs: Int64) -> Action {
+        endpointCounts.append(endpointCount)
+        plans.append(PlanState(backoff: Backoff(seed: UInt64(bitPattern: nowNs) &+ UInt64(plans.count) &* 0x9E37_79B9)))
+        return openConnection(plan: plans.count - 1, atNs: nowNs, nowNs: nowNs, reason: .added, asReplacement: false)
     }
 
     /// A connection delivered its first data frame.

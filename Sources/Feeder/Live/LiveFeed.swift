@@ -33,7 +33,9 @@ final class LiveFeed {
     let config: Config
     let log: Logger
     let segment: Segment
-    let plan: FeedPlan
+    /// Grows when a symbol is added at run time (`LiveFeed+Symbols`).
+    var plan: FeedPlan
+    let symbols: FeedSymbols
     let publisher: Publisher
     let rest: RESTWorker
     let inbox: FeedInbox
@@ -47,12 +49,14 @@ final class LiveFeed {
     let symbolSync: SymbolSync?
     let spotStreams: [Endpoint]
     let futuresStreams: [Endpoint]
-    private var core: FeedManagerCore
-    private var connections: [Int: StreamConnection] = [:]
+    /// `add-symbol` requests (served on the feeder's requests thread).
+    let adder: SymbolAdder
+    var core: FeedManagerCore
+    var connections: [Int: StreamConnection] = [:]
     private var lines: [Int: Int] = [:]  // connection id → control-block line
 
-    init(config: Config, log: Logger, segment: Segment, writer: RingWriter, tables: StateTables, waker: WorkerWaker,
-         persist: PersistPipeline? = nil, collection: CollectionControl? = nil) throws {
+    init(config: Config, log: Logger, segment: Segment, symbols: FeedSymbols, writer: RingWriter, tables: StateTables,
+         waker: WorkerWaker, persist: PersistPipeline? = nil, collection: CollectionControl? = nil) throws {
         self.config = config
         self.persist = persist
         self.collection = collection
@@ -71,28 +75,33 @@ final class LiveFeed {
         let spotREST = try endpoints(config.spotRESTURLs, "SPOT_REST_URLS")
         let futuresREST = try endpoints(config.futuresRESTURLs, "FUTURES_REST_URLS")
         tls = try TLSContext.client(trusting: config.tlsTrustFile)
-        plan = FeedPlan(symbols: config.symbols, intervals: config.intervals,
+        self.symbols = symbols
+        plan = FeedPlan(symbols: symbols.names, intervals: config.intervals,
                         streamsPerConnection: config.feedStreamsPerConnection)
         inbox = try FeedInbox()
         let workers = waker
         let wakeAll: @Sendable () -> Void = { workers.wake() }
-        publisher = Publisher(symbols: config.symbols, writer: writer, tables: tables, control: segment.control, log: log,
+        publisher = Publisher(symbols: symbols, writer: writer, tables: tables, control: segment.control, log: log,
                               wake: wakeAll)
-        rest = try RESTWorker(symbols: publisher.symbolTable, spot: spotREST, futures: futuresREST, tls: tls, log: log)
+        rest = try RESTWorker(symbols: symbols, spot: spotREST, futures: futuresREST, tls: tls, log: log)
+        adder = SymbolAdder(symbols: symbols, rest: rest, inbox: inbox, capacity: min(Config.maxSymbols, tables.capacity), log: log)
         let p = publisher
         let worker = rest
-        let table = p.symbolTable
-        let names = (0..<table.count).map { table.name(SymbolID($0)) }
+        let names = symbols.names
         let logger = log
+        let symbolAdder = adder
         let sync = config.databaseURL.map { url in
             SymbolSync(symbols: names, connect: Persister.connector(url: url), log: logger, nowNs: Clock.monotonicNanos(),
                        enqueue: { worker.enqueue($0) }, weightLimit: { worker.setWeightLimit($0, $1) })
         }
         symbolSync = sync
         rest.deliver = { request, result in
-            if case .exchangeInfo = request {
+            switch request {
+            case .exchangeInfo:
                 sync?.answered(request, result)
-            } else {
+            case .listing:
+                symbolAdder.answered(request, result)
+            default:
                 p.restResult(request, result, persist: persist)
                 let ok = if case .success = result { true } else { false }
                 collection?.answered(request, ok: ok)
@@ -114,11 +123,11 @@ final class LiveFeed {
         c.word(Layout.Control.feedSourceKind).storeRelaxed(
             (config.feedSource == .simulator ? FeedSourceCode.simulated : FeedSourceCode.binance).rawValue)
         log.info("live feed starting", [
-            "symbols": config.symbols.joined(separator: ","), "intervals": config.intervals.map(\.name).joined(separator: ","),
+            "symbols": symbols.names.joined(separator: ","), "intervals": config.intervals.map(\.name).joined(separator: ","),
             "connections": "\(plan.connections.count)", "spot": config.spotStreamURLs.joined(separator: ","),
             "futures": config.futuresStreamURLs.joined(separator: ",")])
         rest.start()
-        requestHistory()
+        requestHistory(of: (0..<symbols.count).map { SymbolID($0) })
         execute(core.start(nowNs: Clock.monotonicNanos()))
         var lastHousekeeping: Int64 = 0
         while true {
@@ -146,18 +155,19 @@ final class LiveFeed {
 
     /// Candles of every served interval, so REST and new subscribers have history at once
     /// (and, when persisting, the database gets `PersistPipeline.historyCandles` of each).
-    private func requestHistory() {
+    func requestHistory(of list: [SymbolID]) {
         let perInterval = max(1, min(1000, StateTables(segment: segment).geometry.candlesPerInterval))
         var requests: [RESTRequest] = []
-        for s in 0..<config.symbols.count {
+        for s in list {
             for market in MarketKind.allCases {
                 let limit = persist == nil ? perInterval : max(perInterval, PersistPipeline.historyLimit(market))
                 for interval in config.intervals {
-                    requests.append(.klines(symbol: SymbolID(s), market: market, interval: interval, startTime: nil, limit: limit))
+                    requests.append(.klines(symbol: s, market: market, interval: interval, startTime: nil, limit: limit))
                 }
             }
         }
-        // The start-up run of the collection's stats (the older pages it causes are not counted).
+        // A run in the collection's stats: the start-up one, or an added symbol's (the older pages it
+        // causes are not counted).
         collection?.track(requests)
         for r in requests { rest.enqueue(r) }
     }
@@ -191,10 +201,12 @@ final class LiveFeed {
             // A thread that ended on its own (not asked to) failed or went silent first.
             if core.plan(of: id) != nil { execute(core.failed(id: id, silent: false, nowNs: now)) }
             forget(id)
+        case .addSymbol(let addition):
+            add(addition, nowNs: now)
         }
     }
 
-    private func execute(_ actions: [FeedManagerCore.Action]) {
+    func execute(_ actions: [FeedManagerCore.Action]) {
         for action in actions {
             switch action {
             case .open(let id, let planIndex, let endpointIndex, let atNs, let reason):
@@ -220,7 +232,7 @@ final class LiveFeed {
             case .backfill(let planIndex):
                 let p = plan.connections[planIndex]
                 let klines = p.route != .futuresPublic
-                publisher.backfill(symbols: (0..<config.symbols.count).map { SymbolID($0) }, market: p.route.market,
+                publisher.backfill(symbols: (0..<symbols.count).map { SymbolID($0) }, market: p.route.market,
                                    intervals: klines ? config.intervals : [])
             }
         }

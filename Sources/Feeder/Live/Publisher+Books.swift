@@ -58,7 +58,7 @@ extension Publisher {
             count(e, Layout.Feed.Symbol.gapsFound)
             count(e, Layout.Feed.Symbol.bookResyncs)
             log.warning("order book broke its update chain: resynchronising", [
-                "symbol": symbolTable.name(d.symbol), "market": "\(market)", "result": "\(result)"])
+                "symbol": symbols.name(d.symbol), "market": "\(market)", "result": "\(result)"])
             tables.markBookUnsynced(symbolIndex: Int(d.symbol), market: market)
             if !e.resyncing { e.bookGapId = nextGapId() }
             gapRecord(e, channel: .depth, reason: .resync, status: .open,

@@ -17,8 +17,8 @@ extension Publisher {
                 return klinesResult(entry(s, m), interval: interval, backfill: start != nil, result)
             case .trades(let s, let m, let range):
                 tradesResult(entry(s, m), range: range, result)
-            case .exchangeInfo:
-                break  // `SymbolSync` takes these
+            case .exchangeInfo, .listing:
+                break  // `SymbolSync` and `SymbolAdder` take these
             }
             return []
         }
@@ -34,13 +34,13 @@ extension Publisher {
     func depthResult(_ e: Entry, _ result: Result<[UInt8], NetError>) {
         e.snapshotRequestedNs = nil
         guard case .success(let body) = result else {
-            log.warning("depth snapshot failed; retrying", ["symbol": symbolTable.name(e.symbol), "market": "\(e.market)"])
+            log.warning("depth snapshot failed; retrying", ["symbol": symbols.name(e.symbol), "market": "\(e.market)"])
             e.snapshotRequestedNs = Clock.monotonicNanos() - 8_000_000_000  // retried by `maintain` in ~2 s
             return
         }
         let parsed = body.withUnsafeBytes { restParser.parse($0) }
         guard case .depthSnapshot(let snap) = parsed else {
-            log.warning("depth snapshot unreadable", ["symbol": symbolTable.name(e.symbol), "result": "\(parsed)"])
+            log.warning("depth snapshot unreadable", ["symbol": symbols.name(e.symbol), "result": "\(parsed)"])
             return
         }
         switch e.book.applySnapshot(lastUpdateId: snap.lastUpdateId, bids: restParser.bids, asks: restParser.asks) {
@@ -55,7 +55,7 @@ extension Publisher {
             e.resyncing = false
         case .resync(let why):
             log.info("snapshot older than the buffered diffs; fetching another", [
-                "symbol": symbolTable.name(e.symbol), "market": "\(e.market)", "why": "\(why)"])
+                "symbol": symbols.name(e.symbol), "market": "\(e.market)", "why": "\(why)"])
             requestSnapshot(e)
         }
     }
@@ -135,7 +135,7 @@ extension Publisher {
         lock.withLock {
             for e in entries {
                 if e.trades.overdue(nowNs: now, timeoutNs: fillTimeoutNs) || e.aggTrades.overdue(nowNs: now, timeoutNs: fillTimeoutNs) {
-                    log.warning("trade gap fill timed out", ["symbol": symbolTable.name(e.symbol), "market": "\(e.market)"])
+                    log.warning("trade gap fill timed out", ["symbol": symbols.name(e.symbol), "market": "\(e.market)"])
                     let buffered = e.fillBuffer
                     e.fillBuffer.removeAll()
                     finishFill(e, spot: [], futures: buffered)

@@ -45,7 +45,7 @@ extension Publisher {
     func openGap(_ e: Entry, channel: FeedChannel, range: ClosedRange<Int64>) {
         count(e, Layout.Feed.Symbol.gapsFound)
         log.warning("trade ids skipped: filling from REST", [
-            "symbol": symbolTable.name(e.symbol), "market": "\(e.market)", "from": "\(range.lowerBound)",
+            "symbol": symbols.name(e.symbol), "market": "\(e.market)", "from": "\(range.lowerBound)",
             "to": "\(range.upperBound)"])
         e.tradeGapId = nextGapId()
         gapRecord(e, channel: channel, reason: .sequenceBreak, status: .open, range: range, gapId: e.tradeGapId)
@@ -93,7 +93,7 @@ extension Publisher {
             count(e, Layout.Feed.Symbol.gapsLost)
             count(e, Layout.Feed.Symbol.idsMissing, by: UInt64(outcome.missing))
             gapRecord(e, channel: channel, reason: .sequenceBreak, status: .lost, range: range, gapId: e.tradeGapId)
-            log.warning("trade gap not fully filled", ["symbol": symbolTable.name(e.symbol), "market": "\(e.market)",
+            log.warning("trade gap not fully filled", ["symbol": symbols.name(e.symbol), "market": "\(e.market)",
                                                        "missing": "\(outcome.missing)", "recovered": "\(recovered)"])
         }
         if let next = outcome.nextGap { openGap(e, channel: channel, range: next) }

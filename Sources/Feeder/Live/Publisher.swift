@@ -20,7 +20,8 @@ final class Publisher: @unchecked Sendable {
         case ignored
     }
 
-    let symbolTable: BinanceSymbolTable
+    /// The streamed symbols; added to only under `lock` (`add(symbol:)`), with the entries.
+    let symbols: FeedSymbols
     let writer: RingWriter
     let tables: StateTables
     let control: ControlBlock
@@ -72,9 +73,9 @@ final class Publisher: @unchecked Sendable {
         }
     }
 
-    init(symbols: [String], writer: RingWriter, tables: StateTables, control: ControlBlock, log: Logger,
+    init(symbols: FeedSymbols, writer: RingWriter, tables: StateTables, control: ControlBlock, log: Logger,
          fillTimeoutNs: Int64 = 10_000_000_000, wake: @escaping @Sendable () -> Void) {
-        symbolTable = BinanceSymbolTable(symbols)
+        self.symbols = symbols
         self.writer = writer
         self.tables = tables
         self.control = control
@@ -82,10 +83,10 @@ final class Publisher: @unchecked Sendable {
         self.fillTimeoutNs = fillTimeoutNs
         self.wake = wake
         entries = []
-        for i in symbols.indices {
+        for i in 0..<symbols.count {
             for m in MarketKind.allCases { entries.append(Entry(symbol: SymbolID(i), market: m)) }
         }
-        restParser = BinanceParser(symbols: symbolTable)
+        restParser = BinanceParser(symbols: symbols.snapshot.table)
         scratchBids = .allocate(capacity: Self.snapshotLevels)
         scratchAsks = .allocate(capacity: Self.snapshotLevels)
         resumeFromStateTables()
@@ -100,11 +101,24 @@ final class Publisher: @unchecked Sendable {
             let index = Int(e.symbol)
             if let last = tables.latestTrade(symbolIndex: index, market: e.market), last.tradeId > 0 {
                 if e.market == .spot { e.trades.resume(after: last.tradeId) } else { e.aggTrades.resume(after: last.tradeId) }
-                resumed.append("\(symbolTable.name(e.symbol))/\(e.market)@\(last.tradeId)")
+                resumed.append("\(symbols.name(e.symbol))/\(e.market)@\(last.tradeId)")
             }
             tables.markBookUnsynced(symbolIndex: index, market: e.market)
         }
         if !resumed.isEmpty { log.info("resuming after the previous feeder", ["trades": resumed.joined(separator: ",")]) }
+    }
+
+    /// Adds a symbol at run time: its entries exist before any parser knows its name, so its
+    /// first frame finds them. Its id, or nil when the list is full or holds it already.
+    func add(symbol name: String) -> SymbolID? {
+        lock.withLock {
+            guard let id = symbols.add(name) else { return nil }
+            for m in MarketKind.allCases { entries.append(Entry(symbol: id, market: m)) }
+            tables.markBookUnsynced(symbolIndex: Int(id), market: .spot)
+            tables.markBookUnsynced(symbolIndex: Int(id), market: .futures)
+            restParser = BinanceParser(symbols: symbols.snapshot.table)
+            return id
+        }
     }
 
     deinit {

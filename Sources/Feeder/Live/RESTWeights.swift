@@ -16,7 +16,7 @@ extension RESTRequest {
             }
         case .trades(_, let m, _):
             return m == .spot ? 25 : 20
-        case .exchangeInfo(let m, _):
+        case .exchangeInfo(let m, _), .listing(let m, _):
             return m == .spot ? 20 : 1
         }
     }

@@ -16,10 +16,13 @@ enum RESTRequest: Sendable, Equatable {
     /// Symbol rules (`SymbolSync`): spot for every configured symbol (nil) or one; futures
     /// for all of its symbols (`symbol` is ignored there: `/fapi/v1/exchangeInfo` takes none).
     case exchangeInfo(market: MarketKind, symbol: SymbolID?)
+    /// Whether `market` lists a symbol not streamed yet (`add-symbol`): spot is asked for it
+    /// alone, futures for all of its symbols.
+    case listing(market: MarketKind, name: String)
 
     var market: MarketKind {
         switch self {
-        case .depth(_, let m), .klines(_, let m, _, _, _), .trades(_, let m, _), .exchangeInfo(let m, _): m
+        case .depth(_, let m), .klines(_, let m, _, _, _), .trades(_, let m, _), .exchangeInfo(let m, _), .listing(let m, _): m
         }
     }
 }
@@ -37,7 +40,7 @@ struct RESTCounters: Sendable, Equatable {
 /// failover, keeping Binance's rules: a 429 or 418 stops every request to that market until
 /// its `Retry-After` has passed. Results go to the publisher, which may queue more.
 final class RESTWorker: @unchecked Sendable {
-    private let symbols: BinanceSymbolTable
+    private let symbols: FeedSymbols
     private let endpoints: [MarketKind: [Endpoint]]
     private let tls: TLSContext?
     private let log: Logger
@@ -56,7 +59,7 @@ final class RESTWorker: @unchecked Sendable {
     static let timeoutNs: Int64 = 10_000_000_000
     static let attempts = 3
 
-    init(symbols: BinanceSymbolTable, spot: [Endpoint], futures: [Endpoint], tls: TLSContext?, log: Logger) throws {
+    init(symbols: FeedSymbols, spot: [Endpoint], futures: [Endpoint], tls: TLSContext?, log: Logger) throws {
         self.symbols = symbols
         endpoints = [.spot: spot, .futures: futures]
         self.tls = tls
@@ -69,9 +72,10 @@ final class RESTWorker: @unchecked Sendable {
         Thread.detach { worker.run() }
     }
 
-    func enqueue(_ request: RESTRequest) {
+    /// Queues `request` (once); `first`: ahead of the others (a client waits for it).
+    func enqueue(_ request: RESTRequest, first: Bool = false) {
         lock.withLock {
-            if !queue.contains(request) { queue.append(request) }
+            if !queue.contains(request) { queue.insert(request, at: first ? 0 : queue.count) }
         }
         EventFD.signal(wakeFD)
     }
@@ -201,8 +205,10 @@ final class RESTWorker: @unchecked Sendable {
             if m == .futures { return "/fapi/v1/exchangeInfo" }
             if let s { return "/api/v3/exchangeInfo?symbol=\(symbols.name(s))" }
             // symbols=["A","B"], URL-encoded (names are A–Z and 0–9 only).
-            let names = (0..<symbols.count).map { "%22\(symbols.name(SymbolID($0)))%22" }
+            let names = symbols.names.map { "%22\($0)%22" }
             return "/api/v3/exchangeInfo?symbols=%5B" + names.joined(separator: "%2C") + "%5D"
+        case .listing(let m, let name):
+            return m == .futures ? "/fapi/v1/exchangeInfo" : "/api/v3/exchangeInfo?symbol=\(name)"
         }
     }
 }

@@ -26,6 +26,13 @@ final class StreamConnection: @unchecked Sendable {
     private let lock = Mutex()
     private var client: WebSocketClient?
     private var stopRequested = false
+    /// Streams to subscribe on the live connection (symbols added at run time), and whether
+    /// the thread ended (later orders are refused: the plan's next connection has them).
+    private var orders: [SubscribeOrder] = []
+    private var ended = false
+    /// SUBSCRIBE messages share Binance's control-message rate with pongs: one token is kept back.
+    private var bucket: TokenBucket
+    private var requestID = 1
 
     /// Connect and handshake must finish within this.
     static let connectTimeoutNs: Int64 = 10_000_000_000
@@ -42,6 +49,8 @@ final class StreamConnection: @unchecked Sendable {
         self.inbox = inbox
         self.publisher = publisher
         self.log = log
+        let rate = plan.route.market.controlMessagesPerSecond - 1
+        bucket = TokenBucket(capacity: rate, perSecond: Double(rate), nowNs: Clock.monotonicNanos())
     }
 
     func start() {
@@ -59,8 +68,26 @@ final class StreamConnection: @unchecked Sendable {
 
     private var stopping: Bool { lock.withLock { stopRequested } }
 
+    /// Queues `order` for the connection thread, which sends it within ~100 ms of connecting or
+    /// of now; false when the thread has ended.
+    func subscribe(_ order: SubscribeOrder) -> Bool {
+        lock.withLock {
+            if ended { return false }
+            orders.append(order)
+            return true
+        }
+    }
+
     private func run() {
-        defer { inbox.post(.closed(id: id)) }
+        defer {
+            let left = lock.withLock {
+                ended = true
+                defer { orders = [] }
+                return orders
+            }
+            for order in left { order.addition.subscribed() }
+            inbox.post(.closed(id: id))
+        }
         while Clock.monotonicNanos() < startAtNs {
             if stopping { return }
             usleep(UInt32(min(50_000, max(1_000, (startAtNs - Clock.monotonicNanos()) / 1_000))))
@@ -92,14 +119,35 @@ final class StreamConnection: @unchecked Sendable {
         }
     }
 
-    /// Streams beyond the URL's share go in SUBSCRIBE messages, within Binance's message rate
-    /// (one token kept back for pongs).
+    /// Streams beyond the URL's share go in SUBSCRIBE messages.
     private func subscribeRemaining(_ ws: WebSocketClient) throws(NetError) {
-        var rest = plan.streams.dropFirst(FeedPlan.streamsInURL)
-        var bucket = TokenBucket(capacity: plan.route.market.controlMessagesPerSecond - 1,
-                                 perSecond: Double(plan.route.market.controlMessagesPerSecond - 1),
-                                 nowNs: Clock.monotonicNanos())
-        var requestID = 1
+        try send(plan.streams.dropFirst(FeedPlan.streamsInURL), on: ws)
+    }
+
+    /// Sends the queued orders' streams, then tells each order's addition.
+    private func sendOrders(_ ws: WebSocketClient) throws(NetError) {
+        let taken: [SubscribeOrder] = lock.withLock {
+            defer { orders = [] }
+            return orders
+        }
+        for (k, order) in taken.enumerated() {
+            do throws(NetError) {
+                try send(order.streams[...], on: ws)
+            } catch {
+                for later in taken[k...] { later.addition.subscribed() }
+                throw error
+            }
+            if !order.streams.isEmpty {
+                log.info("subscribed streams on a running connection", ["connection": "\(id)", "symbol": order.addition.name,
+                                                                        "streams": "\(order.streams.count)"])
+            }
+            order.addition.subscribed()
+        }
+    }
+
+    /// SUBSCRIBE messages of up to 200 streams, within Binance's control-message rate.
+    private func send(_ streams: ArraySlice<String>, on ws: WebSocketClient) throws(NetError) {
+        var rest = streams
         while !rest.isEmpty {
             let wait = bucket.waitNs(nowNs: Clock.monotonicNanos())
             if wait > 0 { usleep(UInt32(wait / 1_000 + 1)) }
@@ -113,15 +161,23 @@ final class StreamConnection: @unchecked Sendable {
     }
 
     private func receiveLoop(_ ws: WebSocketClient) throws(NetError) {
-        var parser = BinanceParser(symbols: publisher.symbolTable)
+        var (table, version) = publisher.symbols.snapshot
+        var parser = BinanceParser(symbols: table)
         var sawData = false
         var reportedStall = false
         var reportedShutdown = false
         var lastFrameNs = Clock.monotonicNanos()
         let route = plan.route
         while !stopping {
+            if publisher.symbols.version != version {
+                // A symbol was added: its frames (and `!forceOrder@arr`'s) must parse before its SUBSCRIBE goes.
+                (table, version) = publisher.symbols.snapshot
+                parser = BinanceParser(symbols: table)
+            }
+            try sendOrders(ws)
             var verdict = Publisher.Verdict.ignored
-            let got = try ws.receive(deadline: lastFrameNs + stallNs) { event, payload in
+            // Back at least every 100 ms for orders; only `stallNs` without a frame is a stall.
+            let got = try ws.receive(deadline: min(lastFrameNs + stallNs, Clock.monotonicNanos() + 100_000_000)) { event, payload in
                 switch event {
                 case .text:
                     let receivedNs = Clock.realtimeNanos()
@@ -137,6 +193,7 @@ final class StreamConnection: @unchecked Sendable {
             }
             let now = Clock.monotonicNanos()
             guard got else {
+                if now < lastFrameNs + stallNs { continue }
                 if !sawData {
                     inbox.post(.silent(id: id))
                     return

@@ -1,4 +1,5 @@
 import Market
+import Runtime
 import ShmRing
 
 /// `/data-collection/*` (API.md §1.5): data collection is the feeder storing what it streams
@@ -17,14 +18,14 @@ extension MarketREST {
             return collectionAction(action)
         case .dataCollectionSymbols:
             return collectSymbol(request)
-        case .dataCollectionSymbol(let symbol):
-            guard Self.isSymbolName(symbol) else { return .now(Self.badSymbol) }
+        case .dataCollectionSymbol(let raw):
+            guard let symbol = Config.normalizedSymbol(raw) else { return .now(Self.badSymbol) }
             return askFeeder("uncollect-symbol \(symbol)") { reply in
                 reply.ok ? Self.answer(#"{"message":"Symbol removed successfully","symbol":"\#(symbol)"}"#)
                     : Self.feederError(502, reply)
             }
         default:
-            return .now(RESTResponse(status: 501, body: Array(#"{"error":"not_supported","message":"symbols are configured with SYMBOLS and collection runs with the server; restart it to change them"}"#.utf8), taggable: false))
+            return .now(FeederLink.failure(500, "internal", "not a data-collection route").response)
         }
     }
 
@@ -118,7 +119,7 @@ extension MarketREST {
     }
 
     /// POST `/data-collection/symbols` `{symbol}`: collect it again; a symbol not streamed is
-    /// first added to the feed (`add-symbol`), 501 where the feeder cannot do that.
+    /// first added to the feed (`add-symbol`, refused the way POST `/websocket/symbols` is).
     func collectSymbol(_ request: HTTPRequest) -> Outcome {
         guard case .success(let body) = JSONReader.parse(request.body), case .object = body else {
             return .now(FeederLink.failure(400, "invalid_request", "Invalid request body: the body must be a JSON object").response)
@@ -126,18 +127,14 @@ extension MarketREST {
         guard let raw = body["symbol"]?.string, !raw.isEmpty else {
             return .now(FeederLink.failure(400, "missing_symbol", "Symbol is required").response)
         }
-        let symbol = raw.uppercased()
-        guard Self.isSymbolName(symbol) else { return .now(Self.badSymbol) }
+        guard let symbol = Config.normalizedSymbol(raw) else { return .now(Self.badSymbol) }
         guard let feeder else { return .now(Self.noFeeder) }
         let streamed = directory.index(of: symbol) != nil
         return .background { _ in
             if !streamed {
-                switch feeder.ask("add-symbol \(symbol)", timeoutMillis: 10_000) {
+                switch feeder.ask("add-symbol \(symbol)", timeoutMillis: Self.addSymbolTimeoutMillis) {
                 case .failure(let failure): return failure.response
-                case .success(let reply) where reply.error == "unknown_command":
-                    return FeederLink.failure(501, "not_supported", "\(symbol) is not streamed and this server cannot add symbols "
-                                              + "at run time yet: add it to SYMBOLS and restart").response
-                case .success(let reply) where !reply.ok: return Self.feederError(400, reply)
+                case .success(let reply) where !reply.ok: return Self.feederError(Self.addSymbolStatus(reply.error), reply)
                 default: break
                 }
             }
@@ -155,12 +152,7 @@ extension MarketREST {
 
     static let noFeeder = FeederLink.failure(503, "feeder_unavailable", "this worker has no feeder to ask").response
 
-    static let badSymbol = FeederLink.failure(400, "invalid_request", "symbol must be 1 to 20 letters and digits").response
-
-    /// Binance symbol names: A–Z and 0–9 (what may go on a feeder request line).
-    static func isSymbolName(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= 20 && s.utf8.allSatisfy { (65...90).contains($0) || (48...57).contains($0) }
-    }
+    static let badSymbol = FeederLink.failure(400, "invalid_request", "symbol must be 2 to 16 letters A–Z and digits").response
 
     /// Asks the feeder `line` on the query thread; `answer` turns its reply into the response.
     func askFeeder(_ line: String, _ answer: @escaping @Sendable (FeederReply) -> RESTResponse) -> Outcome {

@@ -92,8 +92,9 @@ public final class MarketREST {
         case .candlesRange(let s): return try candleRange(symbol: s, q)
         case .aggregationStats: return .now(aggregationStats())
         case .candlesFetch: return .now(try fetchCandles(request))
-        case .dataCollectionStats, .dataCollectionAction, .dataCollectionSymbols, .dataCollectionSymbol, .websocketAddSymbol:
+        case .dataCollectionStats, .dataCollectionAction, .dataCollectionSymbols, .dataCollectionSymbol:
             return collection(route, request)
+        case .websocketAddSymbol(let s): return addSymbol(s)
         case .openAPI: return .now(RESTResponse(status: 200, body: OpenAPIDocument.bytes, headers: "Cache-Control: public, max-age=300\r\n"))
         }
     }

@@ -114,7 +114,7 @@ extension OpenAPIDocument {
               "409": {"description": "`already_running`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "500": {"description": "`start_failed`: no database is configured.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
-              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting); `exchange_unavailable`, `feeder_busy`: a symbol not streamed could not be added now.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"}
             }
@@ -142,8 +142,10 @@ extension OpenAPIDocument {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["symbol"], "properties": {"symbol": {"type": "string"}}}}}},
             "responses": {
               "200": {"description": "`{\"message\":\"Symbol added successfully\",\"symbol\":S}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionSymbolAnswer"}}}},
-              "400": {"description": "`invalid_request` (not a JSON object, not 1 to 20 letters and digits), `missing_symbol`, or the feeder refused to add it.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
-              "501": {"description": "`not_supported`: the symbol is not streamed and the feeder cannot add symbols at run time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "400": {"description": "`invalid_request` (not a JSON object, not 2 to 16 letters A–Z and digits), `missing_symbol`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "404": {"description": "`unknown_symbol`: not streamed, and neither spot nor futures exchangeInfo lists it.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "409": {"description": "`replay_source`: not streamed, and the feeder replays a recording.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "507": {"description": "`symbol_capacity`: not streamed, and 64 symbols are already.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
@@ -182,11 +184,18 @@ extension OpenAPIDocument {
         "/api/v1/websocket/symbols/{symbol}": {
           "post": {
             "tags": ["collection"], "operationId": "addStreamedSymbol",
-            "summary": "Not supported: the streamed symbols are configured with `SYMBOLS` (the original redialled Binance while the request waited)",
-            "parameters": [{"name": "symbol", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "summary": "Stream one more symbol without a restart: the feeder checks exchangeInfo lists it and subscribes its streams on the running Binance connections (SUBSCRIBE; new connections past 1024 streams); answers once they are subscribed. Kept until the server restarts, also by a restarted feeder.",
+            "parameters": [{"name": "symbol", "in": "path", "required": true, "description": "Any case; upper-cased. 2–16 letters A–Z and digits.", "schema": {"type": "string"}}],
             "responses": {
+              "200": {"description": "Streamed now (`added` false: it already was). `symbols`: every symbol streamed, in index order.", "content": {"application/json": {"schema": {"type": "object", "required": ["message", "symbol", "added", "symbols"], "properties": {"message": {"type": "string", "enum": ["Symbol added to stream", "Symbol already streamed"]}, "symbol": {"type": "string"}, "added": {"type": "boolean"}, "symbols": {"type": "array", "items": {"type": "string"}}}}}}},
+              "400": {"description": "`invalid_symbol`: not 2–16 letters and digits.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "404": {"description": "`unknown_symbol`: listed by neither spot nor futures exchangeInfo.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "409": {"description": "`replay_source`: the feeder replays a recording (`FEED_SOURCE=replay`).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"},
-              "501": {"description": "`{\"error\":\"not_supported\",\"message\":...}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}}
+              "502": {"description": "`feeder_error`: a broken answer from the feeder.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`feeder_unavailable` (no feeder, or it is restarting), `exchange_unavailable` (exchangeInfo could not be asked: the symbol is not taken on trust), `feeder_busy`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "504": {"description": "`feeder_timeout`: no answer within 10 s.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "507": {"description": "`symbol_capacity`: the server streams its maximum of 64 symbols.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}}
             }
           }
         }
