@@ -86,6 +86,9 @@ public enum Layout {
         public static let databaseState = 104
         public static let databaseCheckedRealtimeNs = 112
         public static let feedReplayLoops = 120
+        /// Moves on each symbol registered in the state tables' directory, so a worker that
+        /// misses a name re-reads the directory at once when (and only when) it changed.
+        public static let directoryGeneration = 128
         // Child slots.
         public static let slotsOffset = 1024
         public static let slotSize = 256

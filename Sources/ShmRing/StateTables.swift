@@ -73,7 +73,12 @@ public struct StateTables: @unchecked Sendable {
             bytes.withUnsafeBytes { field.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             entry.storeBytes(of: marketFlags, toByteOffset: Layout.Directory.marketFlags, as: UInt64.self)
         }
+        storeFence() // the entry before the generation that announces it
+        _ = segment.control.word(Layout.Control.directoryGeneration).increment()
     }
+
+    /// Moves on each `registerSymbol`.
+    public var directoryGeneration: UInt64 { segment.control.word(Layout.Control.directoryGeneration).loadAcquiring() }
 
     /// The name registered at `index`, or nil.
     public func symbolName(index: Int) -> String? {

@@ -38,15 +38,17 @@ final class OpenSymbolDirectory: SymbolDirectory {
 }
 
 /// The state tables' directory, cached: the feeder registers its symbols when it starts
-/// (maybe after this worker did), so the cache is read again when a name is missing (at most
-/// every `refreshNs`, so a client asking for unknown symbols in a loop costs little) and
-/// when a new feeder starts.
+/// (maybe after this worker did) and when one is added at run time, so the cache is read again
+/// when a name is missing and the directory's generation moved (at once: a client subscribing
+/// right after a symbol was added finds it), else at most every `refreshNs` (a client asking
+/// for unknown symbols in a loop costs one atomic load), and when a new feeder starts.
 final class StateTableDirectory: SymbolDirectory {
     let tables: StateTables
     let refreshNs: Int64
     private var names: [String?] = []
     private var indices: [String: UInt32] = [:]
     private var refreshedAt: Int64 = .min / 2
+    private var generation: UInt64 = 0
     private let clock: () -> Int64
 
     /// The configuration's symbols, in the order the feeder registers them: the directory
@@ -80,11 +82,12 @@ final class StateTableDirectory: SymbolDirectory {
     func invalidate() { refreshedAt = .min / 2 }
 
     private func refreshIfDue() {
-        if clock() - refreshedAt >= refreshNs { refresh() }
+        if tables.directoryGeneration != generation || clock() - refreshedAt >= refreshNs { refresh() }
     }
 
     private func refresh() {
         refreshedAt = clock()
+        generation = tables.directoryGeneration
         names = (0..<tables.capacity).map { tables.symbolName(index: $0) }
         while names.last.map({ $0 == nil }) == true { names.removeLast() }
         if names.isEmpty { names = configured }

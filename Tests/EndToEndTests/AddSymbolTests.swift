@@ -35,15 +35,10 @@ struct AddSymbolTests {
           arguments: [1024, 5])
     func addAndKeep(streamsPerConnection: Int) throws {
         let sim = try SimulatorUnderTest(symbols: "BTCUSDT,ETHUSDT")
-        var env = sim.feedEnvironment
-        env["SYMBOLS"] = "BTCUSDT"
-        env["INTERVALS"] = "1m,5m"
-        env["RING_MB"] = "16"
-        // 5: the new symbol's streams need connections of their own (spot and futures/market are full).
-        env["FEED_STREAMS_PER_CONNECTION"] = "\(streamsPerConnection)"
-        let server = ServerUnderTest(workers: 2, extra: env)
-        try server.start()
-        try server.waitHealthy()
+        // 5 streams a connection: the new symbol's need connections of their own (spot and
+        // futures/market are full).
+        let server = try sim.serve(workers: 2, ["SYMBOLS": "BTCUSDT", "INTERVALS": "1m,5m", "RING_MB": "16",
+                                                "FEED_STREAMS_PER_CONNECTION": "\(streamsPerConnection)"])
         try server.eventually(15, "the feed to go live") { try server.status().feedState == .live }
         let before = try HTTP.get(port: server.port, path: "/api/v1/websocket/price/ETHUSDT")
         #expect(before.status == 404)
@@ -95,14 +90,8 @@ struct AddSymbolTests {
         }
         defer { cluster.destroy() }
         let sim = try SimulatorUnderTest(symbols: "BTCUSDT,ETHUSDT")
-        var env = sim.feedEnvironment
-        env["DATABASE_URL"] = cluster.url
-        env["SYMBOLS"] = "BTCUSDT"
-        env["INTERVALS"] = "1m"
-        let server = ServerUnderTest(workers: 1, extra: env)
-        try server.start()
+        let server = try sim.serve(["DATABASE_URL": cluster.url, "SYMBOLS": "BTCUSDT", "INTERVALS": "1m"])
         defer { _ = server.stop() }
-        try server.waitHealthy()
         try server.eventually(15, "the feed to go live") { try server.status().feedState == .live }
         #expect(try Self.post(server, "ETHUSDT").status == 200)
         func count(_ sql: String) throws -> Int { Int(try StorageTests.query(cluster, sql).first ?? "") ?? 0 }

@@ -18,14 +18,8 @@ struct CollectionEndToEndTests {
         }
         defer { cluster.destroy() }
         let sim = try SimulatorUnderTest(symbols: "BTCUSDT,ETHUSDT", rate: 20)
-        var env = sim.feedEnvironment
-        env["DATABASE_URL"] = cluster.url
-        env["SYMBOLS"] = "BTCUSDT,ETHUSDT"
-        env["INTERVALS"] = "1m,5m"
-        let server = ServerUnderTest(workers: 2, extra: env)
-        try server.start()
+        let server = try sim.serve(workers: 2, ["DATABASE_URL": cluster.url, "SYMBOLS": "BTCUSDT,ETHUSDT", "INTERVALS": "1m,5m"])
         defer { _ = server.stop() }
-        try server.waitHealthy()
         let base = "/api/v1/data-collection/"
         func call(_ method: String, _ path: String, _ body: String = "") throws -> (Int, [String: Any]) {
             let r = try HTTP.send(method, port: server.port, path: base + path, body: body)

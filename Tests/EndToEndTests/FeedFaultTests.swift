@@ -186,13 +186,7 @@ struct FeedSilentTests {
     @Test("an unrouted futures URL connects and acknowledges but delivers nothing: reported silent, failed over, never live")
     func silent() throws {
         let sim = try SimulatorUnderTest()
-        var env = sim.feedEnvironment
-        env["SYMBOLS"] = "BTCUSDT"
-        env["FUTURES_ROUTED"] = "false"
-        env["FEED_STALL_MS"] = "1000"
-        let server = ServerUnderTest(workers: 1, extra: env)
-        try server.start()
-        try server.waitHealthy()
+        let server = try sim.serve(["SYMBOLS": "BTCUSDT", "FUTURES_ROUTED": "false", "FEED_STALL_MS": "1000"])
         try server.eventually(15, "silent connections counted") {
             try server.status().feed.counters.first { $0.name == "silent_connections" }?.value ?? 0 >= 2
         }

@@ -9,13 +9,7 @@ struct LiveRESTTests {
     @Test("the kline and futures trades carry the simulator's real trade ids, contiguous as it generates them")
     func tradeIds() throws {
         let sim = try SimulatorUnderTest()
-        var env = sim.feedEnvironment
-        env["SYMBOLS"] = "BTCUSDT"
-        env["INTERVALS"] = "1m,5m"
-        env["RING_MB"] = "16"
-        let server = ServerUnderTest(workers: 1, extra: env)
-        try server.start()
-        try server.waitHealthy()
+        let server = try sim.serve(["SYMBOLS": "BTCUSDT", "INTERVALS": "1m,5m", "RING_MB": "16"])
         // Back-filled candles have no ids (-1); the stream's next update of the open one has.
         var kline: [String: Any] = [:]
         try server.eventually(20, "a 1m kline with trades from the stream") {

@@ -110,16 +110,9 @@ struct PythonClientTests {
     /// from the state tables and the client told to go on.
     static func run(legacy: Bool) throws -> Outcome {
         let sim = try SimulatorUnderTest(extra: ["--replay", recording])
-        var env = sim.feedEnvironment
-        env["SYMBOLS"] = "BTCUSDT"
-        env["INTERVALS"] = "1m"
-        env["RING_MB"] = "16"
-        // Longer than the client's stall (7 s): the feeder must keep the stalled connection, or
+        // A stall longer than the client's (7 s): the feeder must keep the stalled connection, or
         // its replacement would move the book on while the two are compared.
-        env["FEED_STALL_MS"] = "20000"
-        let server = ServerUnderTest(workers: 1, extra: env)
-        try server.start()
-        try server.waitHealthy()
+        let server = try sim.serve(["SYMBOLS": "BTCUSDT", "INTERVALS": "1m", "RING_MB": "16", "FEED_STALL_MS": "20000"])
         try server.eventually(20, "the feed to go live") { try server.status().feedState == .live }
 
         let dir = "/tmp/tterminal-pyclient-\(getpid())-\(Int.random(in: 0..<1_000_000))"

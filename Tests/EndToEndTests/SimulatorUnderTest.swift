@@ -45,6 +45,15 @@ final class SimulatorUnderTest {
          "SPOT_REST_URLS": url("rest"), "FUTURES_REST_URLS": url("futuresRest")]
     }
 
+    /// A server fed by this simulator (`feedEnvironment` and `settings`, which win), started and
+    /// answering health.
+    func serve(workers: Int = 1, _ settings: [String: String]) throws -> ServerUnderTest {
+        let server = ServerUnderTest(workers: workers, extra: feedEnvironment.merging(settings) { _, set in set })
+        try server.start()
+        try server.waitHealthy()
+        return server
+    }
+
     @discardableResult
     func fault(_ kind: String, venue: String, symbol: String = "BTCUSDT", extra: String = "") throws -> [String: Any] {
         let path = "/sim/fault?kind=\(kind)&venue=\(venue)&symbol=\(symbol)\(extra)"

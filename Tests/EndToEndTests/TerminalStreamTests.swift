@@ -10,13 +10,7 @@ struct TerminalStreamTests {
     /// A simulator (random walk) and a server fed by it, live.
     static func start() throws -> (SimulatorUnderTest, ServerUnderTest) {
         let sim = try SimulatorUnderTest()
-        var env = sim.feedEnvironment
-        env["SYMBOLS"] = "BTCUSDT,ETHUSDT"
-        env["INTERVALS"] = "1m,5m,15m"
-        env["RING_MB"] = "16"
-        let server = ServerUnderTest(workers: 1, extra: env)
-        try server.start()
-        try server.waitHealthy()
+        let server = try sim.serve(["SYMBOLS": "BTCUSDT,ETHUSDT", "INTERVALS": "1m,5m,15m", "RING_MB": "16"])
         try server.eventually(15, "the feed to go live") { try server.status().feedState == .live }
         return (sim, server)
     }

@@ -37,15 +37,9 @@ struct WebSocketStatsTests {
     @Test("clients on both workers are summed in /websocket/stats and getStats; the feed is active with both markets connected until the exchange goes away")
     func serverWide() throws {
         let sim = try SimulatorUnderTest(symbols: "BTCUSDT,ETHUSDT")
-        var env = sim.feedEnvironment
-        env["SYMBOLS"] = "BTCUSDT,ETHUSDT"
-        env["INTERVALS"] = "1m,5m"
         // Three connections a worker: four clients cannot all land on one, and two
         // connections stay free for the HTTP requests.
-        env["WS_MAX_CONNECTIONS"] = "3"
-        let s = ServerUnderTest(workers: 2, extra: env)
-        try s.start()
-        try s.waitHealthy()
+        let s = try sim.serve(workers: 2, ["SYMBOLS": "BTCUSDT,ETHUSDT", "INTERVALS": "1m,5m", "WS_MAX_CONNECTIONS": "3"])
         try s.eventually(15, "the feed to go live and two running workers") {
             try s.status().feedState == .live && s.workers().count == 2
         }
