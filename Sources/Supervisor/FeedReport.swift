@@ -57,6 +57,16 @@ public struct FeedReport: Sendable {
         symbols = lines
     }
 
+    /// After the feeder died: its connection lines are freed and the feed is down (the next
+    /// feeder writes them anew).
+    public static func markFeederGone(_ c: ControlBlock) {
+        for line in 0..<Layout.Feed.connectionCount {
+            c.feedConnectionWord(line, Layout.Feed.Connection.state).storeReleasing(FeedConnectionState.free.rawValue)
+        }
+        c.feedCounter(.liveConnections).storeRelaxed(0)
+        c.word(Layout.Control.feedState).storeRelaxed(FeedState.down.rawValue)
+    }
+
     /// The feed's connection lines in use (one per Binance WebSocket connection).
     public static func connections(_ c: ControlBlock) -> [Connection] {
         let now = Clock.realtimeNanos()

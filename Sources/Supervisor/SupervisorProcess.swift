@@ -59,7 +59,7 @@ public final class SupervisorProcess {
         for s in Signals.readPending(signalFD) {
             if s == .chld {
                 while let (pid, status) = Wait.reapAny() {
-                    if let code = execute(core.handle(.childExited(pid: pid, status: status, now: now))) { return code }
+                    if let code = reaped(pid, status, now: now) { return code }
                 }
             } else if s == .usr2 {
                 log.warning("USR2 (binary upgrade) is not supported yet; ignored")
@@ -70,9 +70,18 @@ public final class SupervisorProcess {
         }
         // A CHLD can coalesce with another; reap anything left.
         while let (pid, status) = Wait.reapAny() {
-            if let code = execute(core.handle(.childExited(pid: pid, status: status, now: now))) { return code }
+            if let code = reaped(pid, status, now: now) { return code }
         }
         return execute(core.handle(.tick(now: now, heartbeats: heartbeats())))
+    }
+
+    /// A child is gone. A dead feeder's connection lines and feed state would go on saying
+    /// "live" until the next feeder rewrote them: they say what is true meanwhile.
+    private func reaped(_ pid: Int32, _ status: ExitStatus, now: Int64) -> Int32? {
+        if let control = segment?.control, control.slot(SupervisorPolicy.feederSlot).pid == pid {
+            FeedReport.markFeederGone(control)
+        }
+        return execute(core.handle(.childExited(pid: pid, status: status, now: now)))
     }
 
     private func heartbeats() -> [Int: UInt64] {
