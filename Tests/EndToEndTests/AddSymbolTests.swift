@@ -83,11 +83,7 @@ struct AddSymbolTests {
 
     @Test("with a database, an added symbol's candle history, trades and exchangeInfo row are stored")
     func stored() throws {
-        let cluster: PrivateCluster
-        do { cluster = try PrivateCluster() } catch {
-            print("AddSymbolTests: skipped, no private PostgreSQL cluster: \(error)")
-            return
-        }
+        let cluster = try PrivateCluster()  // make test installs PostgreSQL: no cluster is a failure
         defer { cluster.destroy() }
         let sim = try SimulatorUnderTest(symbols: "BTCUSDT,ETHUSDT")
         let server = try sim.serve(["DATABASE_URL": cluster.url, "SYMBOLS": "BTCUSDT", "INTERVALS": "1m"])

@@ -11,11 +11,7 @@ import TestServices
 struct CollectionEndToEndTests {
     @Test("stats, stop (not stored, counted; kept by a restarted feeder), start (the pause's candles fetched), collect, a symbol dropped and added back")
     func collection() throws {
-        let cluster: PrivateCluster
-        do { cluster = try PrivateCluster() } catch {
-            print("CollectionEndToEndTests: skipped, no private PostgreSQL cluster: \(error)")
-            return
-        }
+        let cluster = try PrivateCluster()  // make test installs PostgreSQL: no cluster is a failure
         defer { cluster.destroy() }
         let sim = try SimulatorUnderTest(symbols: "BTCUSDT,ETHUSDT", rate: 20)
         let server = try sim.serve(workers: 2, ["DATABASE_URL": cluster.url, "SYMBOLS": "BTCUSDT,ETHUSDT", "INTERVALS": "1m,5m"])

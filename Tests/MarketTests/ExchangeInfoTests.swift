@@ -8,21 +8,12 @@ import Testing
 
 /// The exchangeInfo body recorded in `file`: its first line is `<url> -> <time>: <body>`.
 func recordedExchangeInfo(_ file: String) throws -> [UInt8] {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    let path = parts.joined(separator: "/") + "/fixtures/binance/cryptofeed/" + file
-    guard access(path, R_OK) == 0 else { throw RecordingError(description: "no recording at \(path)") }
-    guard let pipe = popen("gzip -dc '\(path)'", "r") else { throw RecordingError(description: "popen failed") }
-    var line: UnsafeMutablePointer<CChar>? = nil
-    var capacity = 0
-    defer {
-        free(line)
-        _ = pclose(pipe)
+    var first: [UInt8]?
+    try forEachGzipLine(binanceFixtures("cryptofeed/") + file) { line in
+        first = Array(line)
+        return false
     }
-    let n = getline(&line, &capacity, pipe)
-    guard n > 0, let text = line else { throw RecordingError(description: "\(file) is empty") }
-    var bytes = Array(UnsafeRawBufferPointer(start: text, count: n))
-    while bytes.last == 10 || bytes.last == 13 { bytes.removeLast() }
+    guard let bytes = first, !bytes.isEmpty else { throw RecordingError(description: "\(file) is empty") }
     guard let start = bytes.firstIndex(of: UInt8(ascii: "{")) else { throw RecordingError(description: "no body in \(file)") }
     return Array(bytes[start...])
 }

@@ -131,13 +131,7 @@ extension MarketREST {
         guard let feeder else { return .now(Self.noFeeder) }
         let streamed = directory.index(of: symbol) != nil
         return .background { _ in
-            if !streamed {
-                switch feeder.ask("add-symbol \(symbol)", timeoutMillis: Self.addSymbolTimeoutMillis) {
-                case .failure(let failure): return failure.response
-                case .success(let reply) where !reply.ok: return Self.feederError(Self.addSymbolStatus(reply.error), reply)
-                default: break
-                }
-            }
+            if !streamed, case .failure(let refusal) = Self.addToFeed(symbol, feeder) { return refusal.response }
             switch feeder.ask("collect-symbol \(symbol)", timeoutMillis: Self.askMillis) {
             case .failure(let failure): return failure.response
             case .success(let reply) where !reply.ok: return Self.feederError(502, reply)

@@ -17,14 +17,18 @@ extension MarketREST {
             return .now(FeederLink.failure(503, "feeder_unavailable", "this server has no feeder to stream symbols").response)
         }
         return .background { _ in
-            switch feeder.ask("add-symbol \(name)", timeoutMillis: Self.addSymbolTimeoutMillis) {
-            case .failure(let failure):
-                return failure.response
-            case .success(let reply) where !reply.ok:
-                return FeederLink.failure(Self.addSymbolStatus(reply.error), reply.error, reply.message).response
-            case .success(let reply):
-                return Self.symbolAdded(name, reply)
+            switch Self.addToFeed(name, feeder) {
+            case .failure(let failure): return failure.response
+            case .success(let reply): return Self.symbolAdded(name, reply)
             }
+        }
+    }
+
+    /// Asks the feeder to stream `name` (query thread only): its answer, or the REST answer of
+    /// its refusal.
+    static func addToFeed(_ name: String, _ feeder: FeederLink) -> Result<FeederReply, RESTFailure> {
+        feeder.ask("add-symbol \(name)", timeoutMillis: addSymbolTimeoutMillis).flatMap { reply in
+            reply.ok ? .success(reply) : .failure(FeederLink.failure(addSymbolStatus(reply.error), reply.error, reply.message))
         }
     }
 
