@@ -23,6 +23,8 @@ public struct ChildReport: Sendable {
     /// Exact largest latency in the window (µs); the buckets only keep its bucket.
     public var maxLatencyMicros: Int64 = 0
     public var buckets: [(value: UInt64, count: UInt64)] = []
+    /// The window's read delays (with `--receive-time arrival`; final line).
+    public var readDelayBuckets: [(value: UInt64, count: UInt64)] = []
     /// What each fault did to this process's clients (final line).
     public var faults: [FaultTally] = []
     /// Every reconnect of the run, faults or not (its reconnect histogram; final line).
@@ -46,7 +48,8 @@ public struct ChildReport: Sendable {
         if let firstErrorReply { fields.append("err=\(Self.escape(firstErrorReply))") }
         for (index, tally) in faults.enumerated() { fields.append("fault.\(index)=\(tally.encoded)") }
         if reconnects.reconnect.totalCount > 0 { fields.append("reconnects=\(reconnects.encoded)") }
-        if !buckets.isEmpty { fields.append("h=" + buckets.map { "\($0.value):\($0.count)" }.joined(separator: ",")) }
+        if !buckets.isEmpty { fields.append("h=" + Self.encode(buckets)) }
+        if !readDelayBuckets.isEmpty { fields.append("rd=" + Self.encode(readDelayBuckets)) }
         return fields.joined(separator: " ") + "\n"
     }
 
@@ -83,12 +86,8 @@ public struct ChildReport: Sendable {
         case "over": latencyOverflows = Int64(value) ?? 0
         case "max": maxLatencyMicros = Int64(value) ?? 0
         case "err": firstErrorReply = Self.unescape(value)
-        case "h":
-            buckets = value.split(separator: ",").compactMap { pair in
-                let halves = pair.split(separator: ":")
-                guard halves.count == 2, let v = UInt64(halves[0]), let c = UInt64(halves[1]) else { return nil }
-                return (v, c)
-            }
+        case "h": buckets = Self.decode(value)
+        case "rd": readDelayBuckets = Self.decode(value)
         case "reconnects":
             guard let tally = FaultTally(encoded: value) else { return false }
             reconnects = tally
@@ -109,6 +108,19 @@ public struct ChildReport: Sendable {
         while faults.count <= index { faults.append(FaultTally()) }
         faults[index] = tally
         return true
+    }
+
+    /// Histogram buckets as `value:count,…`.
+    static func encode(_ buckets: [(value: UInt64, count: UInt64)]) -> String {
+        buckets.map { "\($0.value):\($0.count)" }.joined(separator: ",")
+    }
+
+    static func decode(_ text: Substring) -> [(value: UInt64, count: UInt64)] {
+        text.split(separator: ",").compactMap { pair in
+            let halves = pair.split(separator: ":")
+            guard halves.count == 2, let v = UInt64(halves[0]), let c = UInt64(halves[1]) else { return nil }
+            return (v, c)
+        }
     }
 
     static func escape(_ text: String) -> String {

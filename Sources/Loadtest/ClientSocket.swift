@@ -10,12 +10,19 @@ public enum ClientSocket {
     /// port) and starts connecting it to `destination:port`. Returns the descriptor and 0, or
     /// EINPROGRESS while the handshake runs; throws when the socket cannot be made or bound,
     /// or the connect fails at once (`ECONNREFUSED`, `EADDRNOTAVAIL`…; the descriptor is closed).
-    public static func connect(from source: UInt32, to destination: UInt32, port: UInt16) throws(SystemError) -> (fd: Int32, status: Int32) {
+    /// With `stamped`, the kernel stamps arriving data with its arrival time (`receive`).
+    public static func connect(from source: UInt32, to destination: UInt32, port: UInt16,
+                               stamped: Bool = false) throws(SystemError) -> (fd: Int32, status: Int32) {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
         let fd = try sys("socket") { socket(AF_INET, type, 0) }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_IP), IP_BIND_ADDRESS_NO_PORT, &one, socklen_t(MemoryLayout<Int32>.size))
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if stamped && tt_enable_receive_stamps(fd) != 0 {
+            let err = tt_errno()
+            Glibc.close(fd)
+            throw SystemError("setsockopt(SO_TIMESTAMPNS)", errno: err)
+        }
         var local = address(source, port: 0)
         var remote = address(destination, port: port)
         let bound = withUnsafePointer(to: &local) {
@@ -34,6 +41,16 @@ public enum ClientSocket {
         if err == EINPROGRESS || err == EINTR { return (fd, EINPROGRESS) }
         Glibc.close(fd)
         throw SystemError("connect", errno: err)
+    }
+
+    /// Reads into `buffer`: bytes read, 0 at end of stream or -errno; `arrivalNanos` is the
+    /// kernel's arrival stamp of the newest data read (CLOCK_REALTIME ns), 0 when unstamped.
+    @inline(__always)
+    public static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, arrivalNanos: inout Int64) -> Int {
+        var stamp: Int64 = 0
+        let n = tt_receive_stamped(fd, buffer.baseAddress, UInt(buffer.count), &stamp)
+        arrivalNanos = stamp
+        return n
     }
 
     /// Closes without lingering: the kernel resets the connection and keeps no TIME_WAIT, so

@@ -39,6 +39,9 @@ public struct ProcessStats {
     /// Trade latency since the last progress report, one trade in eight (for the live line).
     public var recent = LatencyHistogram.make()
     private var recentTick: UInt32 = 0
+    /// How late the client read what had arrived (read time − the kernel's arrival stamp), one
+    /// value per read in the window: the harness's own delay, kept out of `latency`.
+    public var readDelay = LatencyHistogram.make()
     /// Values beyond the histogram's range (recorded at its top).
     public var latencyOverflows: Int64 = 0
     /// Monotonic ns of the first and the latest upgrade.
@@ -71,6 +74,11 @@ public struct ProcessStats {
         recentTick &+= 1
         if recentTick & 7 == 1 { recent.record(value) }
         if inWindow { latency.record(value) }
+    }
+
+    @inline(__always)
+    public mutating func recordReadDelay(micros: Int64) {
+        readDelay.record(UInt64(min(max(0, micros), Int64(LatencyHistogram.highestMicros))))
     }
 
     public mutating func fail(_ reason: FailureReason, _ detail: String) {

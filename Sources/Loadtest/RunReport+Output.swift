@@ -18,7 +18,13 @@ extension RunReport {
             rows.append(("deliveries", deliverySummary))
             rows.append(("latency (µs)", latency.totalCount == 0 ? "none" :
                 "p50 \(percentile(50)) p90 \(percentile(90)) p99 \(percentile(99)) p99.9 \(percentile(99.9))"
-                + " max \(maxLatencyMicros) over \(Format.grouped(Int64(latency.totalCount))) trades"))
+                + " max \(maxLatencyMicros) over \(Format.grouped(Int64(latency.totalCount))) trades,"
+                + " \(config.receiveTime == .arrival ? "to arrival at the client's socket" : "to the client's read")"))
+            if readDelay.totalCount > 0 {
+                rows.append(("read delay (µs)", "p50 \(Self.percentile(readDelay, 50)) p99 \(Self.percentile(readDelay, 99))"
+                    + " max \(Int64(readDelay.maxRecorded)) over \(Format.grouped(Int64(readDelay.totalCount))) reads"
+                    + " (arrival → the harness's read; not in the latency)"))
+            }
             rows.append(("trade ids", "\(Format.grouped(c[.missingIds])) missing in \(Format.grouped(c[.clientsWithGap])) clients,"
                 + " \(Format.grouped(c[.duplicateIds])) duplicates, \(Format.grouped(c[.gapNotices])) gap notices,"
                 + " \(Format.grouped(c[.clientsWithTrade])) clients received ≥ 1 trade"
@@ -69,6 +75,7 @@ extension RunReport {
         out.key("processes"); out.integer(Int64(config.processes))
         out.key("source_addresses"); out.string(config.sources.description)
         out.key("read_interval_ms"); number(&out, config.readIntervalSeconds * 1000)
+        out.key("busy_poll"); out.raw(config.busyPoll ? "true" : "false")
         writeConnections(&out)
         out.key("window_s"); number(&out, windowSeconds)
         out.key("warmup_s"); number(&out, config.warmupSeconds)
@@ -128,6 +135,13 @@ extension RunReport {
         out.key("p99_9"); out.integer(percentile(99.9))
         out.key("max"); out.integer(maxLatencyMicros)
         out.key("overflows"); out.integer(latencyOverflows)
+        out.key("receive_time"); out.string(config.receiveTime.rawValue)
+        out.raw("}")
+        out.key("read_delay_us"); out.raw("{")
+        out.key("count", first: true); out.integer(Int64(readDelay.totalCount))
+        out.key("p50"); out.integer(Self.percentile(readDelay, 50))
+        out.key("p99"); out.integer(Self.percentile(readDelay, 99))
+        out.key("max"); out.integer(Int64(readDelay.maxRecorded))
         out.raw("}")
     }
 

@@ -11,6 +11,9 @@ public struct RunReport: Sendable {
     public var latency = LatencyHistogram.make()
     public var maxLatencyMicros: Int64 = 0
     public var latencyOverflows: Int64 = 0
+    /// How late the clients read what had arrived (µs, one value per read), with
+    /// `--receive-time arrival`.
+    public var readDelay = LatencyHistogram.make()
     /// From the first upgrade to the last, over all processes.
     public var openSpanSeconds = 0.0
     /// Client processes that sent no final report (died or were killed).
@@ -47,6 +50,7 @@ public struct RunReport: Sendable {
             run.latency.add(LatencyHistogram.make(buckets: report.buckets))
             run.maxLatencyMicros = max(run.maxLatencyMicros, report.maxLatencyMicros)
             run.latencyOverflows += report.latencyOverflows
+            run.readDelay.add(LatencyHistogram.make(buckets: report.readDelayBuckets))
             run.harnessCPUSeconds += Double(report.windowCPUNanos) / 1e9
             if report.firstOpenNanos > 0 { firstOpen = min(firstOpen, report.firstOpenNanos) }
             lastOpen = max(lastOpen, report.lastOpenNanos)
@@ -121,8 +125,10 @@ public struct RunReport: Sendable {
         return (Double(after.privateDirty - before.privateDirty) / open, Double(after.rss - before.rss) / open)
     }
 
-    public func percentile(_ p: Double) -> Int64 {
-        latency.totalCount > 0 ? Int64(latency.valueAtPercentile(p)) : 0
+    public func percentile(_ p: Double) -> Int64 { Self.percentile(latency, p) }
+
+    static func percentile(_ histogram: Histogram<UInt64>, _ p: Double) -> Int64 {
+        histogram.totalCount > 0 ? Int64(histogram.valueAtPercentile(p)) : 0
     }
 
     // MARK: Verdict

@@ -21,7 +21,8 @@ extension WSClientProcess {
         slots[local].attempts += 1
         do {
             let (fd, status) = try ClientSocket.connect(from: config.sources.address(forConnection: global),
-                                                       to: config.host, port: config.port)
+                                                       to: config.host, port: config.port,
+                                                       stamped: config.receiveTime == .arrival)
             slots[local].fd = fd
             try epoll.add(fd, events: Self.interest, token: UInt64(local))
             if status == 0 { connected(local) }
@@ -64,7 +65,8 @@ extension WSClientProcess {
         while true {
             let carried = slots[index].carry.count
             let space = UnsafeMutableRawBufferPointer(rebasing: readBuffer[carried..<(carried + Self.readChunk)])
-            let n = Socket.receive(slots[index].fd, into: space)
+            var arrival: Int64 = 0
+            let n = ClientSocket.receive(slots[index].fd, into: space, arrivalNanos: &arrival)
             if n == -Int(EAGAIN) { return }
             if n < 0 {
                 let what = String(cString: strerror(Int32(-n)))
@@ -76,7 +78,12 @@ extension WSClientProcess {
                 slots[index].carry.removeAll()
             }
             stats.bytesReceived += Int64(n)
-            let clock = ReceiveClock(nowMicros: Clock.realtimeNanos() / 1000, inWindow: inWindow, monoNanos: Clock.monotonicNanos())
+            // With stamps on, a message counts as received when it reached the socket; how late
+            // this process read it is the harness's delay, recorded apart.
+            let now = Clock.realtimeNanos()
+            if arrival > 0 && inWindow { stats.recordReadDelay(micros: (now - arrival) / 1000) }
+            let received = arrival > 0 ? arrival : now
+            let clock = ReceiveClock(nowMicros: received / 1000, inWindow: inWindow, monoNanos: Clock.monotonicNanos())
             process(index, UnsafeRawBufferPointer(rebasing: readBuffer[..<(carried + n)]), clock: clock)
             if slots[index].fd < 0 || n < Self.readChunk { return }
         }

@@ -116,14 +116,15 @@ public final class WSClientProcess {
                 nextProgress += 1_000_000_000
                 if nextProgress <= now { nextProgress = now + 1_000_000_000 }
             }
-            let ready = epoll.wait(into: events, timeoutMillis: waitMillis(now: now))
+            let ready = epoll.wait(into: events, timeoutMillis: config.busyPoll ? 0 : waitMillis(now: now))
             // The parent's commands first: a fault is known before the disconnects it caused.
             for i in 0..<ready where events.token(at: i) == Self.controlToken { readControl() }
             for i in 0..<ready {
                 let token = events.token(at: i)
                 if token != Self.controlToken { handle(slot: Int(token), events: events.events(at: i)) }
             }
-            if readInterval > 0 && ready > 0 { pause(until: now + readInterval) }
+            // A full batch means more sockets are ready: take them before pausing.
+            if readInterval > 0 && ready > 0 && ready < events.capacity { pause(until: now + readInterval) }
         }
         finish()
         return 0
@@ -187,6 +188,7 @@ public final class WSClientProcess {
             windowCPUStart = ProcessUsage.selfCPUNanos()
             stats.counters[.openAtWindowStart] = Int64(openNow)
             stats.latency.reset()
+            stats.readDelay.reset()
         }
         if now >= window.end { finished = true }
     }
@@ -238,6 +240,7 @@ public final class WSClientProcess {
         if kind == .final {
             line.maxLatencyMicros = Int64(stats.latency.maxRecorded)
             line.buckets = LatencyHistogram.buckets(of: stats.latency)
+            line.readDelayBuckets = LatencyHistogram.buckets(of: stats.readDelay)
             line.faults = stats.faults.tallies
             line.reconnects = stats.reconnects
         }

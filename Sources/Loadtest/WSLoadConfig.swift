@@ -1,3 +1,13 @@
+/// The moment a client counts a message as received.
+public enum ReceiveTime: String, Sendable, CaseIterable {
+    /// When its bytes reached the client's socket: the kernel's stamp (`SO_TIMESTAMPNS`) of the
+    /// newest segment a read took, so never earlier than the message's own arrival. The
+    /// harness's own delay in reading is left out (and reported apart as the read delay).
+    case arrival
+    /// When the client process read it (`recv` returned): includes the harness's scheduling.
+    case read
+}
+
 /// One WebSocket load run: where, how many, how fast, what each client sends, how long to
 /// measure. The parent hands it to each child as `key=value` arguments.
 public struct WSLoadConfig: Sendable, Equatable {
@@ -27,6 +37,12 @@ public struct WSLoadConfig: Sendable, Equatable {
     /// Each client process waits at least this long between two rounds of reads, so a busy
     /// connection is read less often in bigger pieces (0: read as soon as data arrives).
     public var readIntervalSeconds = 0.0
+    /// Which moment a message counts as received at (the end of its latency).
+    public var receiveTime = ReceiveTime.arrival
+    /// Client processes poll epoll without sleeping: a reader that never sleeps costs the
+    /// server's sends no wake-ups (on loopback the sender pays the reader's wake-up), the way a
+    /// client on another host would not; each process then keeps a core busy.
+    public var busyPoll = false
     /// A client whose connection closes or fails connects again after a backoff and resumes
     /// its subscription (on with any fault).
     public var reconnect = false
@@ -120,10 +136,12 @@ extension WSLoadConfig {
     public var arguments: [String] {
         var list = ["url=\(url)", "connections=\(connections)", "rate=\(arrivalRate)", "processes=\(processes)",
                     "sources=\(sources)", "warmup=\(warmupSeconds)", "duration=\(durationSeconds)",
-                    "connect-timeout=\(connectTimeoutSeconds)", "read-interval=\(readIntervalSeconds)"]
+                    "connect-timeout=\(connectTimeoutSeconds)", "read-interval=\(readIntervalSeconds)",
+                    "receive-time=\(receiveTime.rawValue)"]
         if let subscribe { list.append("subscribe=\(subscribe)") }
         if let expectRate { list.append("expect-rate=\(expectRate)") }
         if reconnect { list.append("reconnect=1") }
+        if busyPoll { list.append("busy-poll=1") }
         return list
     }
 
@@ -144,7 +162,9 @@ extension WSLoadConfig {
                       subscribe: values["subscribe"], warmupSeconds: try number("warmup"), durationSeconds: try number("duration"))
         connectTimeoutSeconds = try number("connect-timeout")
         readIntervalSeconds = try number("read-interval")
+        receiveTime = values["receive-time"].flatMap(ReceiveTime.init(rawValue:)) ?? .arrival
         expectRate = values["expect-rate"].flatMap { Double($0) }
         reconnect = values["reconnect"] == "1"
+        busyPoll = values["busy-poll"] == "1"
     }
 }

@@ -45,6 +45,12 @@ struct LoadtestWS: ParsableCommand {
     @Option(name: .customLong("read-interval-ms"),
             help: "Least time between two rounds of reads in a client process (coalesces reads; adds up to this much latency).")
     var readIntervalMs = 0.0
+    @Option(name: .customLong("receive-time"),
+            help: "When a message counts as received: arrival (the kernel's stamp when its bytes reached the socket) or read (when the client read them).")
+    var receiveTime = "arrival"
+    @Flag(name: .customLong("busy-poll"),
+          help: "Client processes poll without sleeping (each keeps a core busy): the server's sends then pay no wake-ups of the harness.")
+    var busyPoll = false
     @Flag(help: "No progress lines.") var quiet = false
     @Option(name: .customLong("fault"), parsing: .singleValue,
             help: "A fault at a time into the window (repeatable): kill-worker[:SLOT]@10s, kill-feeder@20s, hup@30s, sim-drop[:VENUE[:SYMBOL]]@40s (any simulator fault kind).")
@@ -71,6 +77,11 @@ struct LoadtestWS: ParsableCommand {
             config.requireAllDelivered = requireAllDelivered
             config.allowedFailures = allowedFailures
             config.readIntervalSeconds = readIntervalMs / 1000
+            guard let time = ReceiveTime(rawValue: receiveTime) else {
+                throw LoadtestError("--receive-time must be one of \(ReceiveTime.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            config.receiveTime = time
+            config.busyPoll = busyPoll
             config.faults = try faults.map { text throws(LoadtestError) in try FaultSpec(parsing: text) }
             config.reconnect = reconnect || !faults.isEmpty
             config.simulatorControl = simControl

@@ -13,7 +13,7 @@ struct Completion: Sendable {
 }
 
 /// What the event loop asks of the kernel. Operations are queued and leave in one batch at
-/// `submitAndWait`; their completions come back through `drain`, tagged. io_uring is the one
+/// `submit`; their completions come back through `drain`, tagged. io_uring is the one
 /// implementation; an epoll backend can take its place where io_uring is forbidden, and tests
 /// drive the loop with a scripted one.
 protocol EventBackend: AnyObject {
@@ -43,8 +43,8 @@ protocol EventBackend: AnyObject {
     /// Shuts the socket down both ways and closes it; armed operations end on their own.
     func closeSocket(fd: Int32)
 
-    /// Publishes queued operations and waits for at least one completion.
-    func submitAndWait() throws(SystemError)
+    /// Publishes queued operations; with `waiting`, blocks until at least one completion is ready.
+    func submit(waiting: Bool) throws(SystemError)
     /// Hands every available completion to `body`, in order.
     func drain(_ body: (Completion) -> Void)
     /// The bytes of a provided buffer, valid until `recycle`.

@@ -38,6 +38,9 @@ final class EventLoop<Backend: EventBackend> {
     @exclusivity(unchecked) var now: Int64 = 0
     /// Connections with something to send (or to close) at the end of this turn.
     @exclusivity(unchecked) var flushList: [Connection] = []
+    /// Where the next turn's `flush` starts in `flushList` (a fan-out larger than a turn's
+    /// sends is taken part by part without moving the rest).
+    @exclusivity(unchecked) var flushHead = 0
     /// Connections whose receive waits for buffers: armed at the end of the turn.
     @exclusivity(unchecked) var deferredReceives: [Connection] = []
     @exclusivity(unchecked) var acceptArmed = false
@@ -102,11 +105,17 @@ final class EventLoop<Backend: EventBackend> {
         armSignalRead()
     }
 
-    /// One turn: submit and wait, handle the batch, start the sends it produced.
+    /// One turn: submit and wait, handle the batch, start the sends it produced. When the last
+    /// turn left sends unstarted (a fan-out larger than `maxSendsPerTurn`), it does not wait,
+    /// and it reads the ring before starting the next part: a record that came while the
+    /// fan-out ran joins the frames of every connection not yet sent to, in the same send,
+    /// instead of waiting for the whole fan-out to end and starting another.
     func turn() throws(SystemError) {
-        try backend.submitAndWait()
+        let continuing = flushHead < flushList.count
+        try backend.submit(waiting: !continuing)
         updateClock()
         backend.drain { handle($0) }
+        if continuing { hooks.onWake(broadcaster: self) }
         flush()
         armDeferredReceives()
         if stopping { stopProgress() }
@@ -147,7 +156,7 @@ final class EventLoop<Backend: EventBackend> {
     /// and a fan-out to thousands never stalls the loop's timers.
     func flush() {
         var started = 0
-        var index = 0
+        var index = flushHead
         while index < flushList.count && started < options.maxSendsPerTurn {
             let connection = flushList[index]
             index += 1
@@ -166,8 +175,12 @@ final class EventLoop<Backend: EventBackend> {
         }
         if index == flushList.count {
             flushList.removeAll(keepingCapacity: true)
-        } else {
+            flushHead = 0
+        } else if index >= 4096 && index * 2 >= flushList.count {
             flushList.removeFirst(index)
+            flushHead = 0
+        } else {
+            flushHead = index
         }
     }
 

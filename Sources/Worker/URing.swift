@@ -50,12 +50,13 @@ struct URing: ~Copyable {
         }
     }
 
-    /// Submits everything queued and waits for one completion. EINTR, EAGAIN and EBUSY (a
-    /// full completion queue) return normally: the caller drains and comes back.
-    func submitAndWait() throws(SystemError) {
-        let rc = io_uring_submit_and_wait(ring, 1)
+    /// Submits everything queued and, `waiting`, waits for one completion; not waiting, it
+    /// still runs the deferred work that posts completions. EINTR, EAGAIN and EBUSY (a full
+    /// completion queue) return normally: the caller drains and comes back.
+    func submit(waiting: Bool) throws(SystemError) {
+        let rc = waiting ? io_uring_submit_and_wait(ring, 1) : io_uring_submit_and_get_events(ring)
         if rc >= 0 || rc == -EINTR || rc == -EAGAIN || rc == -EBUSY || rc == -ETIME { return }
-        throw SystemError("io_uring_submit_and_wait", errno: -rc)
+        throw SystemError(waiting ? "io_uring_submit_and_wait" : "io_uring_submit_and_get_events", errno: -rc)
     }
 
     /// Hands each ready completion to `body`, batch by batch, and marks them seen.

@@ -75,9 +75,9 @@ final class URingBackend: EventBackend {
         Glibc.close(fd)
     }
 
-    func submitAndWait() throws(SystemError) {
+    func submit(waiting: Bool) throws(SystemError) {
         buffers.publish()
-        try uring.submitAndWait()
+        try uring.submit(waiting: waiting)
     }
 
     func drain(_ body: (Completion) -> Void) {

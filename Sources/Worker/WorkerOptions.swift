@@ -33,8 +33,10 @@ public struct WorkerOptions: Sendable {
     /// Submission queue entries (completion queue: four times as many).
     public var ringEntries: UInt32 = 2048
     /// Sends started in one loop turn at most (the others start at the next turn): a turn's
-    /// completions then fit the completion queue, which the kernel would otherwise spill.
-    public var maxSendsPerTurn = 2048
+    /// completions then fit the completion queue, which the kernel would otherwise spill, and
+    /// between two parts of a large fan-out the loop reads the ring again (`EventLoop.turn`).
+    /// On loopback a send costs 3–4 µs, so 128 is about half a millisecond.
+    public var maxSendsPerTurn = 128
     /// Provided receive buffers: a power of two, at most 32768.
     public var receiveBufferCount = 512
     public var receiveBufferSize = 4096

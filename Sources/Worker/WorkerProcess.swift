@@ -69,6 +69,7 @@ public final class WorkerProcess: WorkerHooks {
         options.maxConnections = config.wsMaxConnections
         options.maxConnectionsPerAddress = config.maxConnectionsPerAddress
         options.wsQueueBytes = config.wsQueueBytes
+        options.maxSendsPerTurn = config.wsSendsPerTurn
         options.slowClientPolicy = config.wsSlowClientClose ? .close : .gapNotice
         options.klineIntervals = config.intervals
         options.corsOrigins = config.corsOrigins

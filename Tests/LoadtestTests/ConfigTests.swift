@@ -72,6 +72,8 @@ struct ConfigTests {
         var c = try config(sources: try SourceAddresses(parsing: "127.0.0.1-127.0.0.40"))
         c.expectRate = 20
         c.connectTimeoutSeconds = 7
+        c.receiveTime = .read
+        c.busyPoll = true
         let back = try WSLoadConfig(arguments: c.arguments)
         #expect(back == c)
         var idle = try config()

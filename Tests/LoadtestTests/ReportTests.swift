@@ -35,6 +35,9 @@ struct ReportTests {
         report.firstErrorReply = #"{"type":"error","message":"no"}"#
         report.settled = true
         report.recentP99Micros = 4_321
+        var delays = ProcessStats()
+        for micros: Int64 in [3, 40, 900] { delays.recordReadDelay(micros: micros) }
+        report.readDelayBuckets = LatencyHistogram.buckets(of: delays.readDelay)
         let line = report.line
         #expect(line.hasSuffix("\n") && line.dropLast().firstIndex(of: "\n") == nil)
         let back = try #require(ChildReport(line: line.dropLast()[...]))
@@ -42,13 +45,18 @@ struct ReportTests {
         #expect(back.firstErrorReply == report.firstErrorReply && back.settled && back.recentP99Micros == 4_321)
         #expect(back.buckets.map(\.value) == report.buckets.map(\.value))
         #expect(back.buckets.map(\.count) == report.buckets.map(\.count))
+        #expect(back.readDelayBuckets.map(\.value) == report.readDelayBuckets.map(\.value))
+        #expect(back.readDelayBuckets.map(\.count).reduce(0, +) == 3)
         #expect(ChildReport(line: "nonsense c=1") == nil)
     }
 
     @Test("merging sums counters and CPU, joins histograms and spans the opening time")
     func merge() throws {
         let a = child(latencies: Array(repeating: 1_000, count: 99), trades: 99, cpuNanos: 1_000_000_000, open: (10_000_000_000, 11_000_000_000))
-        let b = child(latencies: [50_000], trades: 1, cpuNanos: 500_000_000, open: (10_500_000_000, 12_000_000_000))
+        var b = child(latencies: [50_000], trades: 1, cpuNanos: 500_000_000, open: (10_500_000_000, 12_000_000_000))
+        var delays = ProcessStats()
+        for micros: Int64 in [10, 10, 2_000] { delays.recordReadDelay(micros: micros) }
+        b.readDelayBuckets = LatencyHistogram.buckets(of: delays.readDelay)
         var run = RunReport.merge([a, b], config: try config())
         #expect(run.counters[.opened] == 4 && run.counters[.tradesInWindow] == 100)
         #expect(run.harnessCPUSeconds == 1.5)
@@ -58,6 +66,7 @@ struct ReportTests {
         #expect(run.percentile(50) >= 999 && run.percentile(50) <= 1_001)
         #expect(run.percentile(99.9) >= 49_900)
         #expect(run.maxLatencyMicros == 50_000)
+        #expect(run.readDelay.totalCount == 3 && RunReport.percentile(run.readDelay, 99) >= 1_990)
         run.windowSeconds = 10
         #expect(run.deliveriesPerSecond == 10)
         #expect(run.offeredPerSecond == 80)

@@ -47,7 +47,9 @@ final class ScriptedBackend: EventBackend {
     func cancel(_ target: CompletionTag, tag: CompletionTag) { operations.append(.cancel(target: target, tag: tag)) }
     func configureAccepted(fd: Int32) {}
     func closeSocket(fd: Int32) { closed.append(fd) }
-    func submitAndWait() throws(SystemError) {}
+    /// Each submit, whether it waited.
+    var submits: [Bool] = []
+    func submit(waiting: Bool) throws(SystemError) { submits.append(waiting) }
 
     func drain(_ body: (Completion) -> Void) {
         let batch = pending

@@ -28,8 +28,14 @@ struct ScriptedLoopTests {
         for tag in tags { s.backend.receive(Self.get, for: tag) }
         s.turn()
         #expect(s.backend.sends.map(\.fd) == [10, 11])
+        let wakes = s.hooks.wakes.withLock { $0 }
         s.turn()
         #expect(s.backend.sends.map(\.fd) == [10, 11, 12])
+        // The second part did not wait for a completion, and read the ring before it started.
+        #expect(s.backend.submits.suffix(2) == [true, false])
+        #expect(s.hooks.wakes.withLock { $0 } == wakes + 1)
+        s.turn()
+        #expect(s.backend.submits.last == true && s.hooks.wakes.withLock { $0 } == wakes + 1)
     }
 
     @Test("a receive out of provided buffers is armed again once, after the turn's sends, not at once")

@@ -43,6 +43,14 @@ int tt_accept_cloexec(int fd);
 /// The user id of a Unix socket's peer (SO_PEERCRED), or -1.
 long tt_peer_uid(int fd);
 
+/// Asks the kernel to stamp what arrives on `fd` with the wall-clock time it reached the
+/// socket (SO_TIMESTAMPNS); 0 or -1.
+int tt_enable_receive_stamps(int fd);
+/// recvmsg(2) into `buffer`: bytes read, 0 at end of stream, or -errno (EINTR retried). With
+/// stamps enabled, `*arrival_ns` gets the arrival time (CLOCK_REALTIME ns) of the newest data
+/// the read took (a TCP read spanning several segments reports the last one); 0 when no stamp.
+long tt_receive_stamped(int fd, void *buffer, unsigned long length, long long *arrival_ns);
+
 /// epoll with the event passed as its two words (`struct epoll_event` is packed on x86-64,
 /// which Swift code then reads by offset).
 static inline int tt_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
