@@ -82,7 +82,7 @@ scenario() {
   sleep 2 # the feed settles (books, first trades)
   local before after rc=0
   before=$(sim_agg_id)
-  timeout -k 5 "$limit" ${HARNESS_NICE:+nice -n "$HARNESS_NICE"} ${HARNESS_CPUS:+taskset -c "$HARNESS_CPUS"} "$BIN" loadtest ws --url "ws://127.0.0.1:$PORT/api/v1/websocket/connect" --status-shm "$SEG" \
+  timeout -k 5 "$limit" ${HARNESS_CPUS:+taskset -c "$HARNESS_CPUS"} "$BIN" loadtest ws --url "ws://127.0.0.1:$PORT/api/v1/websocket/connect" --status-shm "$SEG" \
     --json "$RUN_DIR/bench-ws-$name.json" --html "$RUN_DIR/bench-ws-$name.html" "$@" ${WS_EXTRA_ARGS:-} >"$RUN_DIR/bench-ws-$name.txt" || rc=$?
   after=$(sim_agg_id)
   stop_all
