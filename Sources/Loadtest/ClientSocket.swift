@@ -47,10 +47,7 @@ public enum ClientSocket {
     /// kernel's arrival stamp of the newest data read (CLOCK_REALTIME ns), 0 when unstamped.
     @inline(__always)
     public static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, arrivalNanos: inout Int64) -> Int {
-        var stamp: Int64 = 0
-        let n = tt_receive_stamped(fd, buffer.baseAddress, UInt(buffer.count), &stamp)
-        arrivalNanos = stamp
-        return n
+        tt_receive_stamped(fd, buffer.baseAddress, UInt(buffer.count), &arrivalNanos)
     }
 
     /// Closes without lingering: the kernel resets the connection and keeps no TIME_WAIT, so

@@ -188,7 +188,6 @@ public final class WSClientProcess {
             windowCPUStart = ProcessUsage.selfCPUNanos()
             stats.counters[.openAtWindowStart] = Int64(openNow)
             stats.latency.reset()
-            stats.readDelay.reset()
         }
         if now >= window.end { finished = true }
     }
