@@ -42,8 +42,10 @@ extension EventLoop: Broadcaster {
         counters.wsMessages += 1
         var delivered = 0
         for i in entry.slots.indices where !entry.channels[i].isDisjoint(with: channel) {
-            let connection = table.slots[Int(entry.slots[i])]
-            if deliver(frame, to: connection, key: key, channel: channel, sequence: sequence) { delivered += 1 }
+            let queued = table.handles[Int(entry.slots[i])]._withUnsafeGuaranteedRef {
+                deliver(frame, to: $0, key: key, channel: channel, sequence: sequence)
+            }
+            if queued { delivered += 1 }
         }
         counters.wsDeliveries += delivered
         return delivered

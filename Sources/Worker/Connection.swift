@@ -121,6 +121,10 @@ final class Connection {
 /// thread only (unchecked exclusivity, like `Connection`).
 final class ConnectionTable {
     @exclusivity(unchecked) private(set) var slots: [Connection] = []
+    /// `slots` without reference counting, for the fan-out's walk over thousands of them: a
+    /// slot's object lives as long as the table (slots are never removed), so a handle is
+    /// always valid.
+    @exclusivity(unchecked) private(set) var handles: [Unmanaged<Connection>] = []
     @exclusivity(unchecked) private var free: [UInt32] = []
     let capacity: Int
     let limits: HTTPLimits
@@ -140,6 +144,7 @@ final class ConnectionTable {
         } else if slots.count < capacity {
             connection = Connection(slot: UInt32(slots.count), limits: limits)
             slots.append(connection)
+            handles.append(.passUnretained(connection))
         } else {
             return nil
         }

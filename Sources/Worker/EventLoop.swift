@@ -37,7 +37,8 @@ final class EventLoop<Backend: EventBackend> {
     /// Monotonic time of this loop turn, in ns.
     @exclusivity(unchecked) var now: Int64 = 0
     /// Connections with something to send (or to close) at the end of this turn.
-    @exclusivity(unchecked) var flushList: [Connection] = []
+    /// Connections to flush this turn, without reference counting (see `ConnectionTable.handles`).
+    @exclusivity(unchecked) var flushList: [Unmanaged<Connection>] = []
     /// Where the next turn's `flush` starts in `flushList` (a fan-out larger than a turn's
     /// sends is taken part by part without moving the rest).
     @exclusivity(unchecked) var flushHead = 0
@@ -147,7 +148,7 @@ final class EventLoop<Backend: EventBackend> {
     func queueFlush(_ connection: Connection) {
         guard !connection.flushQueued else { return }
         connection.flushQueued = true
-        flushList.append(connection)
+        flushList.append(.passUnretained(connection))
     }
 
     /// Starts one send for every connection with output and none in flight: responses the
@@ -158,20 +159,9 @@ final class EventLoop<Backend: EventBackend> {
         var started = 0
         var index = flushHead
         while index < flushList.count && started < options.maxSendsPerTurn {
-            let connection = flushList[index]
+            let handle = flushList[index]
             index += 1
-            connection.flushQueued = false
-            guard connection.phase == .open else { continue }
-            if let out = connection.sends.beginSend() {
-                started += 1
-                connection.lastSendProgress = now
-                switch out {
-                case .contiguous(let bytes): backend.send(fd: connection.fd, bytes: bytes, tag: connection.tag(.send))
-                case .vector(let message): backend.sendMessage(fd: connection.fd, message: message, tag: connection.tag(.send))
-                }
-            } else if connection.sends.isEmpty {
-                flushed(connection)
-            }
+            if handle._withUnsafeGuaranteedRef({ startSend($0) }) { started += 1 }
         }
         if index == flushList.count {
             flushList.removeAll(keepingCapacity: true)
@@ -182,6 +172,23 @@ final class EventLoop<Backend: EventBackend> {
         } else {
             flushHead = index
         }
+    }
+
+    /// Starts `connection`'s send if it has output and none in flight; true if one started.
+    @inline(__always)
+    private func startSend(_ connection: Connection) -> Bool {
+        connection.flushQueued = false
+        guard connection.phase == .open else { return false }
+        guard let out = connection.sends.beginSend() else {
+            if connection.sends.isEmpty { flushed(connection) }
+            return false
+        }
+        connection.lastSendProgress = now
+        switch out {
+        case .contiguous(let bytes): backend.send(fd: connection.fd, bytes: bytes, tag: connection.tag(.send))
+        case .vector(let message): backend.sendMessage(fd: connection.fd, message: message, tag: connection.tag(.send))
+        }
+        return true
     }
 
     /// Everything queued has left: close if that was the plan, or if stopping and idle.

@@ -60,6 +60,39 @@ struct ResponseTests {
         #expect(empty && watched == nil, "the frame is freed once every queue has sent it")
     }
 
+    @Test("a frame queued to many queues lives until the last lets go: by sending it, by a reset, or by the queue's end")
+    func sharedFrameHolds() {
+        weak var watched: SharedFrame?
+        var sender = SendQueue()
+        var resetter = SendQueue()
+        var twice = SendQueue()
+        do {
+            let shared = SharedFrame(count: 4)
+            shared.bytes.copyBytes(from: Array("WXYZ".utf8))
+            watched = shared
+            sender.append(shared)
+            resetter.append(shared)
+            twice.append(shared)
+            twice.append(shared, from: 2)
+            var ending = SendQueue()
+            ending.append(shared)
+            _ = ending.beginSend()
+            ending.sendCompleted(0)  // a failed send: the frame is still queued when the queue ends
+        }
+        #expect(watched != nil, "queues hold the frame after its creator let go")
+        #expect(sender.beginSend()?.gathered == Array("WXYZ".utf8))
+        sender.sendCompleted(4)
+        #expect(watched != nil)
+        resetter.reset()
+        #expect(watched != nil)
+        #expect(twice.beginSend()?.gathered == Array("WXYZYZ".utf8))
+        twice.sendCompleted(5)
+        #expect(watched != nil, "one byte of the second piece is still to send")
+        #expect(twice.beginSend()?.gathered == Array("Z".utf8))
+        twice.sendCompleted(1)
+        #expect(watched == nil, "freed when the last queue sent its last byte")
+    }
+
     @Test("a send queue resends the rest of a short send, then what was appended meanwhile")
     func partialSends() {
         var queue = SendQueue()
