@@ -63,6 +63,10 @@ start() {
   log "the server did not answer on $PORT"; tail -n 20 "$RUN_DIR/bench-ws-server.log" >&2; return 1
 }
 
+# CPU time the hypervisor gave to others while ours wanted to run (all CPUs, clock ticks: the
+# steal column of /proc/stat): a run with seconds of it measured a busy host, not the server.
+steal_ticks() { awk '/^cpu /{print $9}' /proc/stat; }
+
 # The simulator's last futures aggregate id and the time (s), for the offered rate.
 sim_agg_id() {
   curl -fs --max-time 2 "$(field control)/state" | python3 -c '
@@ -80,23 +84,24 @@ scenario() {
   # shellcheck disable=SC2086
   start "$rate" "$workers" $server_env || { stop_all; return 1; }
   sleep 2 # the feed settles (books, first trades)
-  local before after rc=0
-  before=$(sim_agg_id)
+  local before after rc=0 steal0
+  before=$(sim_agg_id); steal0=$(steal_ticks)
   timeout -k 5 "$limit" ${HARNESS_CPUS:+taskset -c "$HARNESS_CPUS"} "$BIN" loadtest ws --url "ws://127.0.0.1:$PORT/api/v1/websocket/connect" --status-shm "$SEG" \
     --json "$RUN_DIR/bench-ws-$name.json" --html "$RUN_DIR/bench-ws-$name.html" "$@" ${WS_EXTRA_ARGS:-} >"$RUN_DIR/bench-ws-$name.txt" || rc=$?
-  after=$(sim_agg_id)
+  after=$(sim_agg_id); steal0="$steal0 $(steal_ticks)"
   stop_all
   sed -n '1,/^{/p' "$RUN_DIR/bench-ws-$name.txt" | grep -v '^{' || true
-  python3 - "$RUN_DIR/bench-ws-$name.json" "$before" "$after" "$rc" "$rate" "$workers" "$server_env" "$*" <<'PY'
-import json, sys
-path, before, after, rc, rate, workers, server_env, args = sys.argv[1:]
+  python3 - "$RUN_DIR/bench-ws-$name.json" "$before" "$after" "$rc" "$rate" "$workers" "$server_env" "$*" "$steal0" <<'PY'
+import json, os, sys
+path, before, after, rc, rate, workers, server_env, args, steal = sys.argv[1:]
 try:
     r = json.load(open(path))
 except (OSError, ValueError):
     r = {}
 (b_id, b_t), (a_id, a_t) = before.split(), after.split()
 r["bench"] = {"exit_code": int(rc), "sim_rate": float(rate), "workers": int(workers), "server_env": server_env,
-              "loadtest_args": args, "offered_trades_per_s_measured": (int(a_id) - int(b_id)) / (float(a_t) - float(b_t))}
+              "loadtest_args": args, "offered_trades_per_s_measured": (int(a_id) - int(b_id)) / (float(a_t) - float(b_t)),
+              "host_steal_s": (int(steal.split()[1]) - int(steal.split()[0])) / os.sysconf("SC_CLK_TCK")}
 json.dump(r, open(path, "w"))
 PY
   [ "$rc" = 0 ] || log "scenario $name: loadtest exit $rc"
@@ -144,11 +149,12 @@ for n, r in result.items():
     per_client = (d["per_s"] or 0) / open_clients
     print("ws %s: %d/%d open (%s failed, %s dropped), %s deliveries/s (%.1f per client; simulator offered %.1f trades/s),"
           " p50 %s p99 %s p99.9 %s max %s us; missing %d dup %d notices %d; %d clients got >=1 trade;"
-          " workers %s cpu-s, %s deliveries/worker-cpu-s, harness/server cpu %s; worker private dirty %s B/conn; exit %d"
+          " workers %s cpu-s, %s deliveries/worker-cpu-s, harness/server cpu %s; worker private dirty %s B/conn;"
+          " host steal %s s; exit %d"
           % (n, c["open_at_end"], c["target"], c["failed"], c["dropped_after_open"], f(d["per_s"]), per_client,
              b["offered_trades_per_s_measured"], l["p50"], l["p99"], l["p99_9"], l["max"], q["missing_ids"],
              q["duplicate_ids"], q["gap_notices"], q["clients_with_trade"], f(cpu["workers_s"], "%.2f"),
              f(cpu["deliveries_per_worker_cpu_s"]), f(cpu["harness_over_server"], "%.3f"),
-             f(m["private_dirty_per_connection"]), b["exit_code"]))
+             f(m["private_dirty_per_connection"]), f(b.get("host_steal_s"), "%.2f"), b["exit_code"]))
 PY
 echo "== websocket results: $OUT"

@@ -293,6 +293,7 @@ rows = [
     ("WS c: harness CPU / server CPU", fmt(get(ws, "c", "cpu", "harness_over_server"), digits=2)),
     ("WS d: bytes per idle connection", fmt(get(ws, "d", "worker_memory", "private_dirty_per_connection"), " B")),
     ("WS e: 50k open / receiving", f'{fmt(get(ws, "e", "connections", "open_at_end"))} / {fmt(get(ws, "e", "sequence", "clients_with_trade"))}'),
+    ("WS a–e: host steal (s, per scenario)", " / ".join(fmt(get(ws, n, "bench", "host_steal_s"), digits=1) for n in "abcde")),
     *[(f'recovery after {f.get("spec", "?").split("@")[0]}: max (lost ids)',
        f'{fmt(get(f, "recovery_ms", "max"), " ms")} ({fmt(get(f, "unrecovered_missing_ids"))})')
       for f in (get(result, "faults", "faults") or [])],

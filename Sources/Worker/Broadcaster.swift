@@ -40,12 +40,20 @@ extension EventLoop: Broadcaster {
         guard let entry = subscriptionIndex.entry(of: key), !entry.union.isDisjoint(with: channel) else { return 0 }
         let frame = SharedFrame.text(text)
         counters.wsMessages += 1
+        // Sends leave in queueing order and a fan-out to 1,000 takes milliseconds, so each
+        // message starts at another subscriber (a scrambled count): no client is always last.
+        let count = entry.slots.count
+        guard count > 0 else { return 0 }
+        var i = Int((UInt64(truncatingIfNeeded: counters.wsMessages) &* 0x9E37_79B9_7F4A_7C15) >> 33) % count
         var delivered = 0
-        for i in entry.slots.indices where !entry.channels[i].isDisjoint(with: channel) {
-            let queued = table.handles[Int(entry.slots[i])]._withUnsafeGuaranteedRef {
-                deliver(frame, to: $0, key: key, channel: channel, sequence: sequence)
+        for _ in 0..<count {
+            if !entry.channels[i].isDisjoint(with: channel) {
+                let queued = table.handles[Int(entry.slots[i])]._withUnsafeGuaranteedRef {
+                    deliver(frame, to: $0, key: key, channel: channel, sequence: sequence)
+                }
+                if queued { delivered += 1 }
             }
-            if queued { delivered += 1 }
+            i = i + 1 == count ? 0 : i + 1
         }
         counters.wsDeliveries += delivered
         return delivered

@@ -36,8 +36,8 @@ final class EventLoop<Backend: EventBackend> {
     @exclusivity(unchecked) var dates = DateCache()
     /// Monotonic time of this loop turn, in ns.
     @exclusivity(unchecked) var now: Int64 = 0
-    /// Connections with something to send (or to close) at the end of this turn.
-    /// Connections to flush this turn, without reference counting (see `ConnectionTable.handles`).
+    /// Connections with something to send (or to close) at the end of this turn, without
+    /// reference counting (see `ConnectionTable.handles`).
     @exclusivity(unchecked) var flushList: [Unmanaged<Connection>] = []
     /// Where the next turn's `flush` starts in `flushList` (a fan-out larger than a turn's
     /// sends is taken part by part without moving the rest).

@@ -63,6 +63,39 @@ struct ChannelTests {
         }
     }
 
+    @Test("a fan-out starts at a different subscriber from message to message, and reaches each once")
+    func fanOutRotates() throws {
+        let (first, _) = try Self.script()
+        let s = first.s
+        var clients = [first]
+        for fd in Int32(11)...14 { clients.append(try WebSocketScript(joining: s, path: "/api/v1/websocket/connect", fd: fd)) }
+        for client in clients { client.send(text: #"{"type":"subscribe","symbol":"BTCUSDT","channels":["aggTrades"]}"#) }
+        /// Completes every send until the loop has none left; the fds sent to, in order.
+        func drain() -> [Int32] {
+            var order: [Int32] = []
+            while true {
+                let sends = s.backend.sends
+                guard !sends.isEmpty else { return order }
+                s.backend.clearOperations()
+                for send in sends {
+                    order.append(send.fd)
+                    s.backend.complete(send.tag, result: Int32(send.text.utf8.count))
+                }
+                s.turn()
+            }
+        }
+        _ = drain()
+        var starts: Set<Int32> = []
+        for sequence in UInt64(1)...8 {
+            #expect(Self.broadcast(first, #"{"type":"trade_update","id":\#(sequence)}"#, .aggTrades, sequence: sequence) == 5)
+            s.turn()
+            let order = drain()
+            #expect(order.sorted() == [10, 11, 12, 13, 14])
+            if let start = order.first { starts.insert(start) }
+        }
+        #expect(starts.count > 1, "every message went first to the same client")
+    }
+
     @Test("a subscriber gets only its channels; the reply lists them with the worker's epoch and sequence")
     func onlyItsChannels() throws {
         let (ws, _) = try Self.script()

@@ -17,9 +17,14 @@ final class WebSocketScript {
     let handshake = WebSocketClientHandshake(key: "dGhlIHNhbXBsZSBub25jZQ==")
 
     /// Accepts `fd`, sends the upgrade for `path` (followed by `trailing` bytes in the same receive).
-    init(path: String, options: WorkerOptions = .testing, hooks: RecordingHooks = RecordingHooks(), fd: Int32 = 10,
-         trailing: [UInt8] = []) throws {
-        s = ScriptedLoop(options: options, hooks: hooks)
+    convenience init(path: String, options: WorkerOptions = .testing, hooks: RecordingHooks = RecordingHooks(), fd: Int32 = 10,
+                     trailing: [UInt8] = []) throws {
+        try self.init(joining: ScriptedLoop(options: options, hooks: hooks), path: path, fd: fd, trailing: trailing)
+    }
+
+    /// Another client of the loop `s` (its `frames()` then sees every client's sends: use `s` directly).
+    init(joining s: ScriptedLoop, path: String, fd: Int32, trailing: [UInt8] = []) throws {
+        self.s = s
         self.fd = fd
         tag = try #require(s.accept(fd: fd))
         s.backend.receive(bytes: handshake.request(host: "t", path: path) + trailing, for: tag)
