@@ -1,5 +1,6 @@
-import Store
 import Glibc
+import Posix
+import Store
 import ShmRing
 
 /// Checks the database every few seconds on its own thread and publishes the answer in the
@@ -23,25 +24,6 @@ enum DatabaseProbe {
                 sleep(intervalSeconds)
             }
         }
-        Thread.detach(body)
-    }
-}
-
-/// A detached pthread running a `@Sendable` closure.
-enum Thread {
-    final class Box: @unchecked Sendable {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-
-    static func detach(_ body: @escaping @Sendable () -> Void) {
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { arg in
-            let b = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
-            b.body()
-            return nil
-        }, box)
-        if rc == 0 { pthread_detach(thread) }
+        DetachedThread.start(body)
     }
 }

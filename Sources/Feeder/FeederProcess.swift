@@ -78,7 +78,7 @@ public final class FeederProcess {
             return ProcessExit.fatal
         }
         let adder = live.adder
-        requests.on("add-symbol") { adder.handle($0) }
+        requests.on("add-symbol", serial: true) { adder.handle($0) }
         beat(force: true)
         live.run(signalFD: signalFD) {
             handleSignals()

@@ -4,31 +4,34 @@ import Runtime
 
 /// Requests workers send the feeder (`LocalRequests` on `Config.feederRequestsName`): one line
 /// `command [argument]` in, one JSON object out: `{"ok":true,…}` or
-/// `{"ok":false,"error":"code","message":"…"}`. Handlers run one at a time on the requests
-/// thread, never on the ring writer's, so a slow one (a symbol being subscribed) delays only
-/// other requests, and the asking worker's deadline bounds its wait.
+/// `{"ok":false,"error":"code","message":"…"}`. Each request is answered on a thread of its own
+/// (at most `maxConcurrent` at once), never on the ring writer's, so a slow one (a symbol being
+/// subscribed, up to 9 s) holds up no other; a command registered `serial` runs one at a time
+/// (two adds wait for each other), and the asking worker's deadline bounds every wait.
 final class FeederRequests: @unchecked Sendable {
     /// A command's work: its argument (maybe empty) in, its JSON answer out.
     typealias Handler = @Sendable (_ argument: String) -> String
 
     private let lock = Mutex()
-    private var handlers: [String: Handler] = [:]
+    private var handlers: [String: (handler: Handler, serial: Mutex?)] = [:]
     private let log: Logger
+    /// Requests answered at once; more are told `busy`.
+    static let maxConcurrent = 8
 
     init(log: Logger) {
         self.log = log
         on("ping") { _ in FeederAnswer.ok(["pid": "\(getpid())"]) }
     }
 
-    /// Serves `command` with `handler` (replacing an earlier one).
-    func on(_ command: String, _ handler: @escaping Handler) {
-        lock.withLock { handlers[command] = handler }
+    /// Serves `command` with `handler` (replacing an earlier one); `serial`: one at a time.
+    func on(_ command: String, serial: Bool = false, _ handler: @escaping Handler) {
+        lock.withLock { handlers[command] = (handler, serial ? Mutex() : nil) }
     }
 
     /// Listens on `name` and serves on a thread of its own. A name another feeder still holds
     /// (a restarted feeder racing the old one's exit) is retried for a few seconds.
     func start(name: String) {
-        Thread.detach { [self] in
+        DetachedThread.start { [self] in
             var fd: Int32 = -1
             for attempt in 0..<50 {
                 do {
@@ -39,7 +42,7 @@ final class FeederRequests: @unchecked Sendable {
                     usleep(100_000)
                 }
             }
-            LocalRequests.serve(listenFD: fd) { line in self.answer(line) }
+            LocalRequests.serve(listenFD: fd, maxConcurrent: Self.maxConcurrent) { line in self.answer(line) }
         }
     }
 
@@ -50,11 +53,12 @@ final class FeederRequests: @unchecked Sendable {
             return FeederAnswer.error("bad_request", "an empty request")
         }
         let argument = words.count > 1 ? String(words[1]) : ""
-        guard let handler = lock.withLock({ handlers[command] }) else {
+        guard let entry = lock.withLock({ handlers[command] }) else {
             return FeederAnswer.error("unknown_command", "the feeder does not know \"\(command.prefix(40))\"")
         }
         log.info("worker request", ["command": command, "argument": String(argument.prefix(64))])
-        return handler(argument)
+        guard let serial = entry.serial else { return entry.handler(argument) }
+        return serial.withLock { entry.handler(argument) }
     }
 }
 

@@ -63,7 +63,7 @@ final class PersistPipeline: @unchecked Sendable {
     private func run() {
         persister.start()
         let me = self
-        Thread.detach { me.readLoop() }
+        DetachedThread.start { me.readLoop() }
         log.info("persisting to PostgreSQL", ["buffer_rows": "\(persister.snapshot.capacity)",
                                               "book_snapshot_s": "\(bookSnapshotSeconds)"])
     }

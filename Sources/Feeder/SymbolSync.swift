@@ -35,7 +35,7 @@ final class SymbolSync: @unchecked Sendable {
          periodNs: Int64 = SymbolSync.periodNs, retryNs: Int64 = SymbolSync.retryNs,
          enqueue: @escaping @Sendable (RESTRequest) -> Void,
          weightLimit: @escaping @Sendable (MarketKind, Int) -> Void = { _, _ in },
-         spawn: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { Thread.detach($0) }) {
+         spawn: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { DetachedThread.start($0) }) {
         self.symbols = symbols
         self.connect = connect
         self.log = log

@@ -1,5 +1,6 @@
 import CPosix
 import Glibc
+import Synchronization
 
 /// Why a local request got no answer.
 public enum LocalRequestError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -51,16 +52,50 @@ public enum LocalRequests {
                 if tt_errno() == EINTR || tt_errno() == ECONNABORTED { continue }
                 return
             }
-            defer { Glibc.close(fd) }
-            guard peerIsTrusted(fd) else {
-                _ = sendLine(fd, #"{"ok":false,"error":"forbidden","message":"another user's process"}"#)
-                continue
-            }
-            Socket.setReceiveTimeout(fd, millis: 2000)
-            guard let line = readLine(fd, deadlineNs: Clock.monotonicNanos() + 2_000_000_000) else { continue }
-            let answer = handle(line)
-            _ = sendLine(fd, answer)
+            answer(fd, handle)
         }
+    }
+
+    /// Serves requests on `listenFD` until it is closed, each connection on a thread of its own,
+    /// at most `maxConcurrent` at once: a slow request (a symbol being subscribed) no longer
+    /// holds up the others. Past the bound, or when no thread can be made, the request is
+    /// answered `busy` at once. `handle` runs on those threads.
+    public static func serve(listenFD: Int32, maxConcurrent: Int, handle: @escaping @Sendable (String) -> String) {
+        let running = Running()
+        while true {
+            let fd = tt_accept_cloexec(listenFD)
+            if fd < 0 {
+                if tt_errno() == EINTR || tt_errno() == ECONNABORTED { continue }
+                return
+            }
+            let admitted = running.count.wrappingAdd(1, ordering: .relaxed).newValue <= maxConcurrent
+            let started = admitted && DetachedThread.start {
+                answer(fd, handle)
+                running.count.wrappingSubtract(1, ordering: .relaxed)
+            }
+            if !started {
+                running.count.wrappingSubtract(1, ordering: .relaxed)
+                _ = sendLine(fd, #"{"ok":false,"error":"busy","message":"too many requests at once; try again"}"#)
+                Glibc.close(fd)
+            }
+        }
+    }
+
+    /// Requests being answered by `serve(listenFD:maxConcurrent:handle:)`.
+    private final class Running: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    /// One connection's request and answer; closes `fd`.
+    private static func answer(_ fd: Int32, _ handle: (String) -> String) {
+        defer { Glibc.close(fd) }
+        guard peerIsTrusted(fd) else {
+            _ = sendLine(fd, #"{"ok":false,"error":"forbidden","message":"another user's process"}"#)
+            return
+        }
+        Socket.setReceiveTimeout(fd, millis: 2000)
+        guard let line = readLine(fd, deadlineNs: Clock.monotonicNanos() + 2_000_000_000) else { return }
+        _ = sendLine(fd, handle(line))
     }
 
     /// Sends `line` to the server under `name` and waits at most `timeoutMillis` for its answer.

@@ -21,7 +21,7 @@ final class CannedREST: @unchecked Sendable {
         listener = try Listener(host: "127.0.0.1", port: 0)
         self.answer = answer
         let me = self
-        Thread.detach { me.acceptLoop() }
+        DetachedThread.start { me.acceptLoop() }
     }
 
     func stop() {
@@ -35,7 +35,7 @@ final class CannedREST: @unchecked Sendable {
         while !stopped {
             guard let fd = try? listener.accept(deadline: Deadline.after(millis: 100)) else { continue }
             let me = self
-            Thread.detach { me.serve(fd) }
+            DetachedThread.start { me.serve(fd) }
         }
     }
 

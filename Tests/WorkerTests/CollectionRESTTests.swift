@@ -120,4 +120,20 @@ struct CollectionRESTTests {
         #expect(start == 409 && raced["message"]?.string == "raced")
         #expect(feeder.lines == ["collection-start"])
     }
+
+    @Test("a feeder too busy to take a request: 503 with its code, whatever the route's own refusals")
+    func busyFeeder() throws {
+        let fixture = try OpenAPIFixture()
+        let busy = #"{"ok":false,"error":"busy","message":"too many requests at once; try again"}"#
+        let feeder = try StandInFeeder(answers: ["collection-start": busy, "collection-stop": busy, "add-symbol": busy])
+        fixture.rest.feeder = FeederLink(name: feeder.name)
+        let c = fixture.segment.control
+        c.storageCounter(.state).storeRelaxed(StorageStateCode.up.rawValue)
+        let (stop, s) = try Self.call(fixture, .post, "stop")
+        #expect(stop == 503 && s["error"]?.string == "busy")
+        c.setCollectionPaused(true, sinceMs: OpenAPIFixture.now)
+        let (start, b) = try Self.call(fixture, .post, "start")
+        #expect(start == 503 && b["error"]?.string == "busy")
+        #expect(MarketREST.addSymbolStatus("busy") == 503)
+    }
 }

@@ -69,7 +69,7 @@ final class RESTWorker: @unchecked Sendable {
 
     func start() {
         let worker = self
-        Thread.detach { worker.run() }
+        DetachedThread.start { worker.run() }
     }
 
     /// Queues `request` (once); `first`: ahead of the others (a client waits for it).

@@ -55,7 +55,7 @@ final class StreamConnection: @unchecked Sendable {
 
     func start() {
         let connection = self
-        Thread.detach { connection.run() }
+        DetachedThread.start { connection.run() }
     }
 
     /// Asks the thread to close the connection and end; safe from any thread.

@@ -162,8 +162,9 @@ extension MarketREST {
     /// 200 with `json`, never cached.
     static func answer(_ json: String) -> RESTResponse { RESTResponse(status: 200, body: Array(json.utf8), taggable: false) }
 
-    /// The feeder's refusal, as `{"error":code,"message":…}` with `status`.
+    /// The feeder's refusal, as `{"error":code,"message":…}` with `status` (503 when the feeder
+    /// was answering too many requests at once to take this one).
     static func feederError(_ status: Int, _ reply: FeederReply) -> RESTResponse {
-        FeederLink.failure(status, reply.error, reply.message).response
+        FeederLink.failure(reply.error == "busy" ? 503 : status, reply.error, reply.message).response
     }
 }

@@ -84,7 +84,7 @@ extension OpenAPIDocument {
             "summary": "Starts a candle history run in the feeder: every collected symbol × market × interval, the newest candles (1m 120, 5m 500, 15m 200, 30m 100, 1h 72, 4h 42, 1d 30; other intervals about two days), upserted; answered at once",
             "responses": {
               "200": {"description": "`{\"message\":\"Data collection triggered successfully\"}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}},
-              "503": {"description": "Storing is paused (`stop`) or no database is configured: `service_not_running`; also `no_history_source` (a replayed feed), and the feeder failures: `feeder_unavailable` (no feeder to ask).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "Storing is paused (`stop`) or no database is configured: `service_not_running`; also `no_history_source` (a replayed feed), and the feeder failures: `feeder_unavailable` (no feeder to ask). `busy`: the feeder was answering its most requests at once.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"}
@@ -99,7 +99,7 @@ extension OpenAPIDocument {
               "200": {"description": "`status: running`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionAnswer"}}}},
               "400": {"description": "Storing is paused (`stop`) or no database is configured: `{\"error\":\"Data collection service is not running\"}`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
               "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
-              "503": {"description": "`no_history_source` (a replayed feed) or `feeder_unavailable`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`no_history_source` (a replayed feed) or `feeder_unavailable`. `busy`: the feeder was answering its most requests at once.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"}
             }
@@ -114,7 +114,7 @@ extension OpenAPIDocument {
               "409": {"description": "`already_running`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "500": {"description": "`start_failed`: no database is configured.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
-              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting); `exchange_unavailable`, `feeder_busy`: a symbol not streamed could not be added now.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting); `exchange_unavailable`, `feeder_busy`: a symbol not streamed could not be added now. `busy`: the feeder was answering its most requests at once.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"}
             }
@@ -129,7 +129,7 @@ extension OpenAPIDocument {
               "409": {"description": "`not_running`: already paused, or no database.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "500": {"description": "The feeder refused.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
-              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting). `busy`: the feeder was answering its most requests at once.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"}
             }
@@ -147,7 +147,7 @@ extension OpenAPIDocument {
               "409": {"description": "`replay_source`: not streamed, and the feeder replays a recording.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "507": {"description": "`symbol_capacity`: not streamed, and 64 symbols are already.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
-              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting). `busy`: the feeder was answering its most requests at once.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"}
             }
@@ -162,7 +162,7 @@ extension OpenAPIDocument {
               "200": {"description": "`{\"message\":\"Symbol removed successfully\",\"symbol\":S}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionSymbolAnswer"}}}},
               "400": {"description": "`invalid_request`: not 1 to 20 letters and digits.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "502": {"description": "`feeder_error`: the feeder's answer was unreadable, or it refused for another reason.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
-              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`feeder_unavailable`: no feeder to ask (it is restarting). `busy`: the feeder was answering its most requests at once.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "504": {"description": "`feeder_timeout`: the feeder did not answer in time.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"}
             }
@@ -193,7 +193,7 @@ extension OpenAPIDocument {
               "409": {"description": "`replay_source`: the feeder replays a recording (`FEED_SOURCE=replay`).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"},
               "502": {"description": "`feeder_error`: a broken answer from the feeder.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
-              "503": {"description": "`feeder_unavailable` (no feeder, or it is restarting), `exchange_unavailable` (exchangeInfo could not be asked: the symbol is not taken on trust), `feeder_busy`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`feeder_unavailable` (no feeder, or it is restarting), `exchange_unavailable` (exchangeInfo could not be asked: the symbol is not taken on trust), `feeder_busy`. `busy`: the feeder was answering its most requests at once.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "504": {"description": "`feeder_timeout`: no answer within 10 s.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "507": {"description": "`symbol_capacity`: the server streams its maximum of 64 symbols.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}}
             }
