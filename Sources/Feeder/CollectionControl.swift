@@ -25,6 +25,8 @@ final class CollectionControl: @unchecked Sendable {
     private let stores: Bool
     private let log: Logger
     private let lock = Mutex()
+    /// Held by each command from its test of the state to its change.
+    private let commands = Mutex()
     private var runs = HistoryRuns()
     /// The live feed's intervals and REST queue; nil for a replayed feed (no REST).
     private var source: (intervals: [KlineInterval], enqueue: @Sendable (RESTRequest) -> Void)?
@@ -40,12 +42,14 @@ final class CollectionControl: @unchecked Sendable {
     /// Storing and not paused: `is_running` of the stats.
     var running: Bool { stores && !control.collectionPaused }
 
+    /// The feeder answers requests concurrently; these commands test and then change the state
+    /// (two `collection-start`s must not both resume and start a run), so they take turns.
     func register(on requests: FeederRequests) {
-        requests.on("collect") { [self] _ in collect() }
-        requests.on("collection-stop") { [self] _ in stop() }
-        requests.on("collection-start") { [self] _ in start() }
-        requests.on("collect-symbol") { [self] name in setCollected(name, true) }
-        requests.on("uncollect-symbol") { [self] name in setCollected(name, false) }
+        requests.on("collect") { [self] _ in commands.withLock { collect() } }
+        requests.on("collection-stop") { [self] _ in commands.withLock { stop() } }
+        requests.on("collection-start") { [self] _ in commands.withLock { start() } }
+        requests.on("collect-symbol") { [self] name in commands.withLock { setCollected(name, true) } }
+        requests.on("uncollect-symbol") { [self] name in commands.withLock { setCollected(name, false) } }
     }
 
     /// The live feed: where runs' requests go.

@@ -103,6 +103,20 @@ struct CollectionTests {
         #expect(c.storageCounter(.runsTotal).loadRelaxed() == 2 && c.storageCounter(.runsSucceeded).loadRelaxed() == 1)
     }
 
+    @Test("commands asked at once take turns: of concurrent starts after a pause one resumes (one run), the rest are told already_running")
+    func concurrentStarts() throws {
+        let h = try Harness(stores: true)
+        let c = h.segment.control
+        for round in 0..<100 {
+            c.setCollectionPaused(true, sinceMs: Clock.realtimeMillis() - Self.minute)
+            let answers = FeederRequestsTests.together(h.requests, "collection-start", count: 4)
+            let resumed = answers.filter { $0.hasPrefix(#"{"ok":true"#) }.count
+            #expect(resumed == 1 && answers.filter { $0.contains("already_running") }.count == 3, "round \(round): \(answers)")
+            #expect(c.storageCounter(.runsTotal).loadRelaxed() == UInt64(round + 1))
+            if resumed != 1 { break }
+        }
+    }
+
     @Test("symbols: uncollected in the mask (idempotent), collected again with a run of their own; unknown ones are no error")
     func symbols() throws {
         let h = try Harness(stores: true)

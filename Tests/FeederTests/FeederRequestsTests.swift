@@ -17,12 +17,16 @@ struct FeederRequestsTests {
         var highest: Int { lock.withLock { most } }
     }
 
-    /// Runs `line` through `requests` on `count` threads at once; their answers.
+    /// Runs `line` through `requests` on `count` threads at once (each waits until all are
+    /// up); their answers.
     static func together(_ requests: FeederRequests, _ line: String, count: Int) -> [String] {
         let lock = Mutex()
         nonisolated(unsafe) var answers: [String] = []
+        nonisolated(unsafe) var up = 0
         for _ in 0..<count {
             DetachedThread.start {
+                lock.withLock { up += 1 }
+                while lock.withLock({ up }) < count { sched_yield() }
                 let answer = requests.answer(line)
                 lock.withLock { answers.append(answer) }
             }
