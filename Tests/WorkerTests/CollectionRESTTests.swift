@@ -48,7 +48,7 @@ struct CollectionRESTTests {
         }
     }
 
-    /// The answer to `method path body` (background work run here, as the query thread would)
+    /// The answer to `method path body` (questions to the feeder asked here, as their threads would)
     /// after checking it fits the document.
     static func call(_ fixture: OpenAPIFixture, _ method: HTTPMethod, _ path: String, body: String? = nil) throws -> (Int, JSONValue) {
         let response = fixture.respond(APISample(method, "/api/v1/data-collection/" + path, 0, body: body))

@@ -24,6 +24,7 @@ struct MarketRESTAnalyticsTests {
             switch try f.rest.handle(route, QueryParameters(request.query), request) {
             case .now(let r): return r
             case .background(let work): return work(QueryContext(databaseURL: nil, cache: nil))
+            case .feeder(let question): return question()
             }
         } catch {
             return error.response

@@ -98,12 +98,16 @@ final class OpenAPIFixture {
     }
 
     /// The answer to a sample: background work (analytics, `/multi`) is run here on an empty
-    /// query context; everything else goes through `MarketREST.answer`, as the loop calls it.
+    /// query context, questions to the feeder here too; everything else goes through
+    /// `MarketREST.answer`, as the loop calls it.
     func respond(_ sample: APISample) -> RESTResponse {
         let request = sample.request
-        if case .route(let route) = APIRoute.match(method: request.method, path: request.path),
-           case .background(let work)? = try? rest.handle(route, QueryParameters(request.query), request) {
-            return work(QueryContext(databaseURL: nil, cache: nil))
+        if case .route(let route) = APIRoute.match(method: request.method, path: request.path) {
+            switch try? rest.handle(route, QueryParameters(request.query), request) {
+            case .background(let work)?: return work(QueryContext(databaseURL: nil, cache: nil))
+            case .feeder(let question)?: return question()
+            default: break
+            }
         }
         guard case .response(let response) = rest.answer(request, subscriber: Self.client) else {
             Issue.record("\(sample) was handed to the query thread")

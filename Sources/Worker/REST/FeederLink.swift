@@ -13,8 +13,8 @@ struct FeederReply {
     var message: String { object["message"]?.string ?? text }
 }
 
-/// Asks the feeder to do something. Blocks up to the deadline: call it on the query thread,
-/// never on the loop's.
+/// Asks the feeder to do something. Blocks up to the deadline: call it from a `.feeder` outcome
+/// (a thread of its own), never on the loop's.
 struct FeederLink: Sendable {
     /// `Config.feederRequestsName`.
     let name: String

@@ -5,7 +5,7 @@ import ShmRing
 /// `/data-collection/*` (API.md §1.5): data collection is the feeder storing what it streams
 /// (candles, trades, liquidations, book snapshots) in PostgreSQL, plus its candle history
 /// fetch runs from Binance REST. The stats come from the control block (`Layout.Collection`,
-/// the storage counters); the actions ask the feeder (`FeederLink`, on the query thread), which
+/// the storage counters); the actions ask the feeder (`FeederLink`, on threads of their own), which
 /// answers at once while a run goes on in the background. Shapes and statuses are the
 /// original's; the state is checked here first so a refusal costs no round trip, and the
 /// feeder checks again (it decides).
@@ -130,7 +130,7 @@ extension MarketREST {
         guard let symbol = Config.normalizedSymbol(raw) else { return .now(Self.badSymbol) }
         guard let feeder else { return .now(Self.noFeeder) }
         let streamed = directory.index(of: symbol) != nil
-        return .background { _ in
+        return .feeder {
             if !streamed, case .failure(let refusal) = Self.addToFeed(symbol, feeder) { return refusal.response }
             switch feeder.ask("collect-symbol \(symbol)", timeoutMillis: Self.askMillis) {
             case .failure(let failure): return failure.response
@@ -148,10 +148,10 @@ extension MarketREST {
 
     static let badSymbol = FeederLink.failure(400, "invalid_request", "symbol must be 2 to 16 letters A–Z and digits").response
 
-    /// Asks the feeder `line` on the query thread; `answer` turns its reply into the response.
+    /// Asks the feeder `line` on a thread of its own; `answer` turns its reply into the response.
     func askFeeder(_ line: String, _ answer: @escaping @Sendable (FeederReply) -> RESTResponse) -> Outcome {
         guard let feeder else { return .now(Self.noFeeder) }
-        return .background { _ in
+        return .feeder {
             switch feeder.ask(line, timeoutMillis: Self.askMillis) {
             case .failure(let failure): return failure.response
             case .success(let reply): return answer(reply)

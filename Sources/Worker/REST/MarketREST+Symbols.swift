@@ -4,7 +4,7 @@ import Runtime
 /// POST `/websocket/symbols/:symbol` (API.md §1, §3 "Add symbol to stream"): the feeder
 /// subscribes the symbol's streams on its running Binance connections (no restart, no redial)
 /// and answers once the SUBSCRIBE messages are out; workers find the new name in the
-/// directory on their next miss. The question goes to the feeder from the query thread.
+/// directory on their next miss. The question goes to the feeder from a thread of its own.
 extension MarketREST {
     /// How long the feeder may take: an exchangeInfo look-up, then the subscriptions.
     static let addSymbolTimeoutMillis = 10_000
@@ -16,7 +16,7 @@ extension MarketREST {
         guard let feeder else {
             return .now(FeederLink.failure(503, "feeder_unavailable", "this server has no feeder to stream symbols").response)
         }
-        return .background { _ in
+        return .feeder {
             switch Self.addToFeed(name, feeder) {
             case .failure(let failure): return failure.response
             case .success(let reply): return Self.symbolAdded(name, reply)
@@ -24,7 +24,7 @@ extension MarketREST {
         }
     }
 
-    /// Asks the feeder to stream `name` (query thread only): its answer, or the REST answer of
+    /// Asks the feeder to stream `name` (blocks: never on the loop's thread): its answer, or the REST answer of
     /// its refusal.
     static func addToFeed(_ name: String, _ feeder: FeederLink) -> Result<FeederReply, RESTFailure> {
         feeder.ask("add-symbol \(name)", timeoutMillis: addSymbolTimeoutMillis).flatMap { reply in

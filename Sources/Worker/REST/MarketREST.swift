@@ -56,14 +56,25 @@ public final class MarketREST {
                 }
                 counts.background += 1
                 return .later
+            case .feeder(let question):
+                guard queries.submitAside(subscriber, question) else {
+                    counts.refused += 1
+                    var r = RESTResponse.error(503, "Too many questions to the feeder at once; try again shortly")
+                    r.headers = "Retry-After: 1\r\n"
+                    return .response(r)
+                }
+                counts.background += 1
+                return .later
             }
         }
     }
 
-    /// An answer ready now, or work for the query thread.
+    /// An answer ready now, work for the query thread, or a question to the feeder (on a
+    /// thread of its own: it may wait seconds, and must hold up no database read).
     enum Outcome {
         case now(RESTResponse)
         case background(QueryThread.Work)
+        case feeder(@Sendable () -> RESTResponse)
     }
 
     func handle(_ route: APIRoute, _ q: QueryParameters, _ request: HTTPRequest) throws(RESTFailure) -> Outcome {

@@ -95,6 +95,9 @@ public final class QueryThread: @unchecked Sendable {
     /// Jobs waiting beyond this are refused (503): the database is slower than the requests.
     let maxQueued: Int
     private var started = false
+    /// Jobs running beside the queue (`submitAside`), and the most at once.
+    private var aside = 0
+    let maxAside = 8
 
     public init(databaseURL: String?, redisURL: String? = nil, wakeFD: Int32, maxQueued: Int = 512) {
         self.databaseURL = databaseURL
@@ -107,18 +110,46 @@ public final class QueryThread: @unchecked Sendable {
         pthread_cond_init(signal, nil)
     }
 
-    /// Queues `work` for `subscriber`; false when the queue is full.
+    /// Queues `work` for `subscriber`; false when the queue is full (or no thread could be
+    /// made to serve it).
     public func submit(_ subscriber: SubscriberID, _ work: @escaping Work) -> Bool {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
         guard jobs.count < maxQueued else { return false }
         if !started {
-            started = true
-            spawn()
+            started = DetachedThread.start { [self] in serve() }
+            guard started else { return false }
         }
         jobs.append(Job(subscriber: subscriber, work: work))
         pthread_cond_signal(signal)
         return true
+    }
+
+    /// Runs `work` for `subscriber` on a thread of its own, beside the queue: a question to the
+    /// feeder may wait seconds (a symbol being added) and must hold up no database read. At most
+    /// `maxAside` at once; false past that or when no thread could be made.
+    public func submitAside(_ subscriber: SubscriberID, _ work: @escaping @Sendable () -> RESTResponse) -> Bool {
+        pthread_mutex_lock(lock)
+        guard aside < maxAside else {
+            pthread_mutex_unlock(lock)
+            return false
+        }
+        aside += 1
+        pthread_mutex_unlock(lock)
+        let started = DetachedThread.start { [self] in
+            let response = work()
+            pthread_mutex_lock(lock)
+            aside -= 1
+            answers.append((subscriber, response))
+            pthread_mutex_unlock(lock)
+            EventFD.signal(wakeFD)
+        }
+        if !started {
+            pthread_mutex_lock(lock)
+            aside -= 1
+            pthread_mutex_unlock(lock)
+        }
+        return started
     }
 
     /// The answers ready now (the loop's thread).
@@ -129,23 +160,6 @@ public final class QueryThread: @unchecked Sendable {
         let ready = answers
         answers = []
         return ready
-    }
-
-    private func spawn() {
-        let body: @Sendable () -> Void = { [self] in self.serve() }
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { arg in
-            let box = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
-            box.body()
-            return nil
-        }, box)
-        if rc == 0 { pthread_detach(thread) } else { Unmanaged<Box>.fromOpaque(box).release() }
-    }
-
-    private final class Box: @unchecked Sendable {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
     private func serve() {
