@@ -18,7 +18,8 @@ public final class MarketREST {
     /// Where the feeder takes requests (collection control, symbols added at run time); nil
     /// for a worker without a feeder (tests, the demo server).
     var feeder: FeederLink?
-    /// Requests answered from memory, handed to the query thread, refused for a full queue.
+    /// Requests answered from memory, handed to the query thread or a feeder question's, refused
+    /// for a full queue.
     var counts = (memory: 0, background: 0, refused: 0)
 
     public init(tables: StateTables, directory: SymbolDirectory, served: [KlineInterval], queries: QueryThread,
@@ -48,25 +49,23 @@ public final class MarketREST {
                 counts.memory += 1
                 return .response(response)
             case .background(let work):
-                guard queries.submit(subscriber, work) else {
-                    counts.refused += 1
-                    var r = RESTResponse.error(503, "Too many requests waiting for the database; try again shortly")
-                    r.headers = "Retry-After: 1\r\n"
-                    return .response(r)
-                }
-                counts.background += 1
-                return .later
+                return handedOver(queries.submit(subscriber, work), "Too many requests waiting for the database")
             case .feeder(let question):
-                guard queries.submitAside(subscriber, question) else {
-                    counts.refused += 1
-                    var r = RESTResponse.error(503, "Too many questions to the feeder at once; try again shortly")
-                    r.headers = "Retry-After: 1\r\n"
-                    return .response(r)
-                }
-                counts.background += 1
-                return .later
+                return handedOver(queries.submitAside(subscriber, question), "Too many questions to the feeder at once")
             }
         }
+    }
+
+    /// `.later` when the work was taken, else 503 with `Retry-After` (both counted).
+    private func handedOver(_ taken: Bool, _ refusal: String) -> APIAnswer {
+        guard taken else {
+            counts.refused += 1
+            var r = RESTResponse.error(503, refusal + "; try again shortly")
+            r.headers = "Retry-After: 1\r\n"
+            return .response(r)
+        }
+        counts.background += 1
+        return .later
     }
 
     /// An answer ready now, work for the query thread, or a question to the feeder (on a
