@@ -95,8 +95,9 @@ struct Simulate: ParsableCommand {
             Glibc.exit(2)
         }
         let line = exchange.readyLine + "\n"
-        try? FD.writeAll(1, line)
+        // The file first: a reader of standard output may then rely on it being there.
         if let path = opts.readyFile { writeReadyFile(path, line) }
+        try? FD.writeAll(1, line)
         while true {
             _ = EventFD.wait(signalFD, timeoutMillis: -1)
             let signals = Signals.readPending(signalFD)
