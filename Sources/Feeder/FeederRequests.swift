@@ -56,9 +56,16 @@ final class FeederRequests: @unchecked Sendable {
         guard let entry = lock.withLock({ handlers[command] }) else {
             return FeederAnswer.error("unknown_command", "the feeder does not know \"\(command.prefix(40))\"")
         }
-        log.info("worker request", ["command": command, "argument": String(argument.prefix(64))])
-        guard let serial = entry.serial else { return entry.handler(argument) }
-        return serial.withLock { entry.handler(argument) }
+        let startNs = Clock.monotonicNanos()
+        let answer = entry.serial.map { serial in serial.withLock { entry.handler(argument) } } ?? entry.handler(argument)
+        // One line per request once answered: what was asked, how long it took, and why not.
+        let asked = String(argument.prefix(64)), ms = "\((Clock.monotonicNanos() - startNs) / 1_000_000)"
+        if answer.hasPrefix(#"{"ok":false"#) {
+            log.notice("worker request refused", ["command": command, "argument": asked, "ms": ms, "answer": String(answer.prefix(200))])
+        } else {
+            log.info("worker request answered", ["command": command, "argument": asked, "ms": ms])
+        }
+        return answer
     }
 }
 

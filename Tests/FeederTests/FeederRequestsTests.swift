@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 @testable import Feeder
@@ -52,5 +53,23 @@ struct FeederRequestsTests {
         #expect(Self.together(requests, "stats", count: 3).allSatisfy { $0 == #"{"ok":true}"# })
         #expect(open.highest > 1, "requests of a command not serial wait for each other")
         #expect(requests.answer("nope x").contains(#""error":"unknown_command""#))
+    }
+
+    @Test("each request is logged once answered, with its time; a refusal at notice with its answer")
+    func logged() throws {
+        let path = "/tmp/tterminal-feeder-requests-\(getpid()).log"
+        unlink(path)
+        defer { unlink(path) }
+        let requests = FeederRequests(log: Logger(role: "feeder", level: .info, path: path))
+        requests.on("add") { argument in
+            argument == "XRPUSDT" ? FeederAnswer.error("unknown_symbol", "listed by neither venue") : FeederAnswer.ok()
+        }
+        _ = requests.answer("add BTCUSDT")
+        _ = requests.answer("add XRPUSDT")
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.first?.contains("INFO") == true && lines.first?.contains("worker request answered command=add argument=BTCUSDT ms=") == true)
+        #expect(lines.last?.contains("NOTICE") == true && lines.last?.contains("worker request refused command=add argument=XRPUSDT") == true
+            && lines.last?.contains("unknown_symbol") == true, "\(lines)")
     }
 }
