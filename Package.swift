@@ -59,11 +59,11 @@ let package = Package(
 
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "ShmRingTests", dependencies: ["ShmRing", "Posix"]),
-        .testTarget(name: "MarketTests", dependencies: ["Market"]),
+        .testTarget(name: "MarketTests", dependencies: ["Market", "Simulator"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Market"]),
-        .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore"]),
+        .testTarget(name: "WebSocketCoreTests", dependencies: ["WebSocketCore", "Simulator"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Market"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "ShmRing", "WebSocketCore"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "ShmRing", "WebSocketCore", "Simulator"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "FeederTests", dependencies: ["Feeder", "ShmRing", "Market"]),
         // Private PostgreSQL clusters and Redis servers for tests that stop them under a client.

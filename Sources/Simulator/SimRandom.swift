@@ -1,4 +1,5 @@
-/// SplitMix64: a small deterministic generator, so one seed always gives the same market.
+/// SplitMix64 (Steele, Lea and Flood 2014): a small deterministic generator, so one seed always
+/// gives the same market (and the tests their same "random" inputs).
 /// Not for cryptography.
 public struct SimRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64

@@ -1,17 +1,6 @@
+import Simulator
 import Testing
 @testable import Market
-
-/// A deterministic generator for the randomized book tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The obvious model of a side: one sorted array, the same capacity rule.
 struct ReferenceSide {
@@ -49,7 +38,7 @@ struct OrderBookSideTests {
     @Test("random diffs (sorted like the wire, or not) leave the same levels as the model, through splits, drops and repacks",
           arguments: [(5, 1), (64, 2), (200, 3), (1000, 4), (64, 5), (300, 6)])
     func matchesModel(capacity: Int, seed: UInt64) {
-        var rng = SplitMix64(state: seed)
+        var rng = SimRandom(seed: seed)
         for isBid in [true, false] {
             var side = OrderBookSide(isBid: isBid, capacity: capacity)
             var model = ReferenceSide(capacity: capacity)

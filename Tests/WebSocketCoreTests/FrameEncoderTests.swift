@@ -1,3 +1,4 @@
+import Simulator
 import Testing
 @testable import WebSocketCore
 
@@ -29,7 +30,7 @@ struct FrameEncoderTests {
         0, 1, 125, 126, 127, 1000, 65535, 65536, 70000,
     ])
     func roundTrip(length: Int) {
-        var rng = SplitMix64(seed: UInt64(length))
+        var rng = SimRandom(seed: UInt64(length))
         let payload = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
         for role in [WebSocketRole.server, .client] {
             let key: WebSocketMaskingKey? = role == .server ? .random(using: &rng) : nil
@@ -68,7 +69,7 @@ struct FrameEncoderTests {
 
     @Test("an outbound client frame is masked and decodes back to its payload")
     func outboundClientFrame() {
-        var rng = SplitMix64(seed: 3)
+        var rng = SimRandom(seed: 3)
         let payload = Array("{\"method\":\"SUBSCRIBE\",\"params\":[\"btcusdt@aggTrade\"],\"id\":1}".utf8)
         var frame = WebSocketOutboundFrame()
         frame.append(contentsOf: payload)

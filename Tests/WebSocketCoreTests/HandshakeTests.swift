@@ -1,3 +1,4 @@
+import Simulator
 import Testing
 @testable import WebSocketCore
 
@@ -87,7 +88,7 @@ struct HandshakeTests {
 
     @Test("a client request carries a fresh 16-byte key and the upgrade headers")
     func clientRequest() {
-        var rng = SplitMix64(seed: 7)
+        var rng = SimRandom(seed: 7)
         let handshake = WebSocketClientHandshake(using: &rng)
         #expect(Base64.decode(handshake.key)?.count == 16)
         #expect(WebSocketClientHandshake(using: &rng).key != handshake.key)

@@ -1,21 +1,5 @@
+import Simulator
 import WebSocketCore
-
-/// A seeded generator so "random" chunkings and keys repeat run to run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// How a byte stream is cut before it is fed in.
 enum Chunking: CaseIterable, Sendable {
@@ -28,7 +12,7 @@ enum Chunking: CaseIterable, Sendable {
         case .byteByByte:
             return bytes.map { [$0] }
         case .random:
-            var rng = SplitMix64(seed: seed)
+            var rng = SimRandom(seed: seed)
             var chunks: [[UInt8]] = []
             var index = 0
             while index < bytes.count {
