@@ -10,7 +10,8 @@ extension RunReport {
             + (connectsPerSecond.map { ", \(Format.grouped(Int64($0.rounded()))) upgrades/s" } ?? "")))
         rows.append(("failed to open", failureSummary(afterOpen: false)))
         rows.append(("dropped after open", failureSummary(afterOpen: true)))
-        rows.append(("window", "\(Format.fixed(windowSeconds, 2)) s after \(Format.fixed(config.warmupSeconds, 1)) s warm-up;"
+        rows.append(("window", c[.opened] == 0 ? "none: no connection opened"
+            : "\(Format.fixed(windowSeconds, 2)) s after \(Format.fixed(config.warmupSeconds, 1)) s warm-up;"
             + " \(Format.grouped(c[.openAtWindowStart])) open at its start, \(Format.grouped(c[.openAtEnd])) at the end"))
         if config.subscribe != nil {
             rows.append(("subscribed", "\(Format.grouped(c[.subscribeSent])) sent, \(Format.grouped(c[.subscribedAcks])) confirmed,"

@@ -72,7 +72,7 @@ public final class WSCoordinator {
         while children.contains(where: { $0.final == nil && !$0.gone }) {
             let now = Clock.monotonicNanos()
             if window == nil && (children.allSatisfy { $0.latest?.settled ?? false } || now >= rampDeadline) {
-                openWindow(now: now)
+                openWindow(now: now, nothingOpen: openNow == 0)
                 giveUp = window!.end + 20_000_000_000
             }
             sampleWindowEdges(now: now)
@@ -94,13 +94,26 @@ public final class WSCoordinator {
         return report
     }
 
-    /// Tells every child the window: it starts after the warm-up and lasts the duration.
-    func openWindow(now: Int64) {
-        let start = now + Int64(config.warmupSeconds * 1e9)
-        let end = start + Int64(config.durationSeconds * 1e9)
+    /// Tells every child the window: it starts after the warm-up and lasts the duration. When
+    /// not one connection opened there is nothing to measure: the window is empty and the run
+    /// ends now (with its failures by reason) instead of after the warm-up and the duration.
+    func openWindow(now: Int64, nothingOpen: Bool = false) {
+        let start = nothingOpen ? now : now + Int64(config.warmupSeconds * 1e9)
+        let end = nothingOpen ? now : start + Int64(config.durationSeconds * 1e9)
         window = (start, end)
         for child in children { try? FD.writeAll(child.controlFD, "window \(start) \(end)\n") }
-        if progress { log("all connections settled; warm-up \(config.warmupSeconds) s, then \(config.durationSeconds) s measured") }
+        if nothingOpen {
+            log("no connection opened of \(config.connections): nothing to measure, ending now (failures by reason below)")
+        } else if progress {
+            log("all connections settled; warm-up \(config.warmupSeconds) s, then \(config.durationSeconds) s measured")
+        }
+    }
+
+    /// Connections open now, by the children's latest reports.
+    var openNow: Int64 {
+        var total = CounterSet()
+        for child in children { if let report = child.final ?? child.latest { total.add(report.counters) } }
+        return total[.openNow]
     }
 
     /// At the window's start and end: the server's CPU and this process's, and the workers'

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Posix
 import Testing
 @testable import Loadtest
 
@@ -8,6 +9,33 @@ import Testing
 @Suite("Faults against a real server", .serialized)
 struct FaultRunTests {
     static let subscribe = #"{"type":"subscribe","symbol":"BTCUSDT","market":"futures","channels":["aggTrades"]}"#
+
+    @Test("nothing listening: every connection fails, and the run ends at once with the failures by reason, not after warm-up and duration",
+          .timeLimit(.minutes(1)))
+    func nothingListening() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: tterminalBinary), "build tterminal first: \(tterminalBinary)")
+        let listener = try Socket.listen(host: "127.0.0.1", port: 0)
+        let port = Socket.localPort(listener)
+        close(listener)
+        let json = "/tmp/tterminal-loadtest-refused-\(getpid()).json"
+        defer { unlink(json) }
+        let started = Date()
+        let run = try ProcessUnderTest(
+            ["loadtest", "ws", "--url", "ws://127.0.0.1:\(port)/api/v1/websocket/connect", "--connections", "20",
+             "--processes", "1", "--warmup", "10", "--duration", "30", "--json", json],
+            environment: ["PATH=/usr/bin:/bin"], name: "refused")
+        guard let status = run.wait(seconds: 30) else { throw RunFailure("the run did not end in 30 s:\n\(run.log.suffix(3000))") }
+        #expect(Date().timeIntervalSince(started) < 10, "it waited for a window with nothing in it")
+        #expect(status == .exited(1), "\(run.log)")
+        #expect(run.log.contains("no connection opened of 20: nothing to measure"), "\(run.log)")
+        let data = try #require(FileManager.default.contents(atPath: json), "no JSON report:\n\(run.log.suffix(3000))")
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let connections = try #require(report["connections"] as? [String: Any])
+        #expect(connections["failed"] as? Int == 20 && connections["opened"] as? Int == 0, "\(connections)")
+        #expect(((connections["reasons"] as? [String: Any])?["refused"] as? [String: Any])?["count"] as? Int == 20, "\(connections)")
+        #expect(report["problems"] as? [String] == ["20 connections failed to open and 0 were dropped (allowed 0)"], "\(report)")
+        #expect(run.log.contains("window              none: no connection opened"), "\(run.log)")
+    }
 
     @Test("kill-worker: the clients it dropped reconnect, resume, and miss no trade", .timeLimit(.minutes(1)))
     func killWorker() throws {
