@@ -52,14 +52,15 @@ public enum LocalRequests {
                 if tt_errno() == EINTR || tt_errno() == ECONNABORTED { continue }
                 return
             }
-            answer(fd, handle)
+            if admitPeer(fd) { answer(fd, handle) }
         }
     }
 
     /// Serves requests on `listenFD` until it is closed, each connection on a thread of its own,
     /// at most `maxConcurrent` at once: a slow request (a symbol being subscribed) no longer
     /// holds up the others. Past the bound, or when no thread can be made, the request is
-    /// answered `busy` at once. `handle` runs on those threads.
+    /// answered `busy` at once. Another user's process is refused before it takes a place.
+    /// `handle` runs on those threads.
     public static func serve(listenFD: Int32, maxConcurrent: Int, handle: @escaping @Sendable (String) -> String) {
         let running = Running()
         while true {
@@ -68,6 +69,7 @@ public enum LocalRequests {
                 if tt_errno() == EINTR || tt_errno() == ECONNABORTED { continue }
                 return
             }
+            guard admitPeer(fd) else { continue }
             let admitted = running.count.wrappingAdd(1, ordering: .relaxed).newValue <= maxConcurrent
             let started = admitted && DetachedThread.start {
                 answer(fd, handle)
@@ -86,13 +88,19 @@ public enum LocalRequests {
         let count = Atomic<Int>(0)
     }
 
-    /// One connection's request and answer; closes `fd`.
-    private static func answer(_ fd: Int32, _ handle: (String) -> String) {
-        defer { Glibc.close(fd) }
+    /// True when the peer may ask; otherwise `fd` is answered `forbidden` and closed.
+    private static func admitPeer(_ fd: Int32) -> Bool {
         guard peerIsTrusted(fd) else {
             _ = sendLine(fd, #"{"ok":false,"error":"forbidden","message":"another user's process"}"#)
-            return
+            Glibc.close(fd)
+            return false
         }
+        return true
+    }
+
+    /// One admitted connection's request and answer; closes `fd`.
+    private static func answer(_ fd: Int32, _ handle: (String) -> String) {
+        defer { Glibc.close(fd) }
         Socket.setReceiveTimeout(fd, millis: 2000)
         guard let line = readLine(fd, deadlineNs: Clock.monotonicNanos() + 2_000_000_000) else { return }
         _ = sendLine(fd, handle(line))
