@@ -120,9 +120,12 @@ public enum LocalRequests {
             let e = tt_errno()
             throw e == ECONNREFUSED || e == ENOENT ? .noServer : .broken("connect: errno \(e)")
         }
-        guard sendLine(fd, line) else { throw .broken("send: errno \(tt_errno())") }
+        // A server that refuses at once (busy, forbidden) answers and closes without reading:
+        // the send may then fail, but its answer is waiting to be read.
+        let sendError: Int32? = sendLine(fd, line) ? nil : tt_errno()
         Socket.setReceiveTimeout(fd, millis: max(1, timeoutMillis))
         guard let answer = readLine(fd, deadlineNs: deadline) else {
+            if let sendError { throw .broken("send: errno \(sendError)") }
             throw Clock.monotonicNanos() >= deadline ? .timedOut : .broken("the server closed without answering")
         }
         return answer
