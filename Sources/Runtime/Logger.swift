@@ -58,7 +58,7 @@ public final class Logger: @unchecked Sendable {
     public func log(_ l: LogLevel, _ message: String, _ fields: KeyValuePairs<String, String> = [:]) {
         guard l >= level else { return }
         var line = "\(Logger.timestamp()) \(l.name.uppercased()) \(role)[\(getpid())] \(message)"
-        for (k, v) in fields { line += " \(k)=\(v.contains(" ") ? "\"\(v)\"" : v)" }
+        for (k, v) in fields { line += " \(k)=\(Logger.value(v))" }
         line += "\n"
         lock.withLock { try? FD.writeAll(fd, line) }
     }
@@ -70,6 +70,25 @@ public final class Logger: @unchecked Sendable {
     public func warning(_ m: String, _ f: KeyValuePairs<String, String> = [:]) { log(.warning, m, f) }
     public func error(_ m: String, _ f: KeyValuePairs<String, String> = [:]) { log(.error, m, f) }
     public func critical(_ m: String, _ f: KeyValuePairs<String, String> = [:]) { log(.critical, m, f) }
+
+    /// A field's value as logfmt has it: bare when it can be, else quoted with `"`, `\` and
+    /// line breaks escaped (a JSON answer in a field stays one readable, parseable value).
+    static func value(_ v: String) -> String {
+        let plain = !v.isEmpty && !v.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || $0.value < 0x20 }
+        guard !plain else { return v }
+        var out = "\""
+        for c in v.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default: if c.value < 0x20 { out += "\\u{\(String(c.value, radix: 16))}" } else { out.unicodeScalars.append(c) }
+            }
+        }
+        return out + "\""
+    }
 
     /// UTC time, RFC 3339 with milliseconds.
     static func timestamp() -> String {
