@@ -11,6 +11,8 @@ public struct RESTReport: Sendable {
     public var windowSeconds = 0.0
     public var serverCPU: [(process: ServerProcess, seconds: Double?)] = []
     public var harnessCPUSeconds = 0.0
+    /// Not one connection opened: the run ended early with nothing measured.
+    public var nothingOpened = false
 
     public init(config: RESTLoadConfig, stats: RESTStats) {
         self.config = config
@@ -35,7 +37,8 @@ public struct RESTReport: Sendable {
 
     /// What makes the run fail: any request that got no response.
     public var problems: [String] {
-        stats.failureCount > 0 ? ["\(Format.grouped(stats.failureCount)) requests or connects failed"] : []
+        (nothingOpened ? ["no connection opened: nothing measured"] : [])
+            + (stats.failureCount > 0 ? ["\(Format.grouped(stats.failureCount)) requests or connects failed"] : [])
     }
 
     public var table: String {

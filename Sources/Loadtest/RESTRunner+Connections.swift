@@ -36,6 +36,7 @@ extension RESTRunner {
     }
 
     func becameIdle(_ index: Int) {
+        everOpened = true
         slots[index].phase = .idle
         idle.append(index)
     }

@@ -38,6 +38,9 @@ public final class RESTRunner {
     var idle: [Int] = []
     var down = 0
     var busy = 0
+    /// Whether any connection has ever opened: with none after `nothingOpenGrace`, the run ends.
+    var everOpened = false
+    static let nothingOpenGrace: Int64 = 2_000_000_000
     let requests: [[UInt8]]
     let cycle: [Int]
     var schedule: RESTSchedule
@@ -89,6 +92,11 @@ public final class RESTRunner {
             sampleWindowEdges(now: now)
             turn(now: now)
             if now >= window.end && ((busy == 0 && schedule.waiting == 0) || now >= giveUp) { break }
+            if !everOpened && down == slots.count && now >= start + Self.nothingOpenGrace {
+                // A wrong port or a server down: say so now rather than after the whole run.
+                try? FD.writeAll(2, "loadtest: no connection opened in \(Self.nothingOpenGrace / 1_000_000_000) s: nothing to measure, ending now\n")
+                break
+            }
             let ready = epoll.wait(into: events, timeoutNanos: wakeTime(now: now) - now)
             for i in 0..<ready { handle(slot: Int(events.token(at: i)), events: events.events(at: i)) }
         }
@@ -165,7 +173,7 @@ public final class RESTRunner {
 
     /// Counts what is still unanswered (or unsent), closes every socket and builds the report.
     func finish() -> RESTReport {
-        if schedule.waiting > 0 {
+        if schedule.waiting > 0 && everOpened {
             stats[.timeout] += Int64(schedule.waiting)
             stats.samples[.timeout] = stats.samples[.timeout] ?? "still waiting for a connection when the run ended"
         }
@@ -177,7 +185,10 @@ public final class RESTRunner {
             slots[index].fd = -1
         }
         var report = RESTReport(config: config, stats: stats)
-        report.offered = Int64(schedule.dueCount(at: window.end) - schedule.dueCount(at: window.start - 1))
+        report.nothingOpened = !everOpened
+        // A run ended early (nothing opened) offered only what came due before it ended.
+        let end = min(window.end, Clock.monotonicNanos())
+        report.offered = end < window.start ? 0 : Int64(schedule.dueCount(at: end) - schedule.dueCount(at: window.start - 1))
         report.add(samples, servers: servers)
         return report
     }
