@@ -102,7 +102,7 @@ public enum LocalRequests {
     private static func answer(_ fd: Int32, _ handle: (String) -> String) {
         defer { Glibc.close(fd) }
         Socket.setReceiveTimeout(fd, millis: 2000)
-        guard let line = readLine(fd, deadlineNs: Clock.monotonicNanos() + 2_000_000_000) else { return }
+        guard case .line(let line) = readLine(fd, deadlineNs: Clock.monotonicNanos() + 2_000_000_000) else { return }
         _ = sendLine(fd, handle(line))
     }
 
@@ -124,11 +124,14 @@ public enum LocalRequests {
         // the send may then fail, but its answer is waiting to be read.
         let sendError: Int32? = sendLine(fd, line) ? nil : tt_errno()
         Socket.setReceiveTimeout(fd, millis: max(1, timeoutMillis))
-        guard let answer = readLine(fd, deadlineNs: deadline) else {
-            if let sendError { throw .broken("send: errno \(sendError)") }
-            throw Clock.monotonicNanos() >= deadline ? .timedOut : .broken("the server closed without answering")
+        let read = readLine(fd, deadlineNs: deadline)
+        if case .line(let answer) = read { return answer }
+        if let sendError { throw .broken("send: errno \(sendError)") }
+        switch read {
+        case .timedOut: throw .timedOut
+        case .failed: throw .broken("the answer could not be read (an error, or longer than \(maxLine) bytes)")
+        default: throw .broken("the server closed without answering")
         }
-        return answer
     }
 
     /// Sends `line` with its newline (inner newlines become spaces); MSG_NOSIGNAL, so a peer
@@ -146,23 +149,37 @@ public enum LocalRequests {
         return true
     }
 
-    /// Reads up to the first newline (which is dropped); nil on end of stream, error, an
-    /// over-long line or the deadline.
-    static func readLine(_ fd: Int32, deadlineNs: Int64) -> String? {
+    /// What `readLine` found.
+    enum LineRead: Equatable {
+        case line(String)
+        /// The peer closed first.
+        case ended
+        /// The deadline (or the socket's receive timeout) passed first.
+        case timedOut
+        /// A read error, or a line longer than `maxLine`.
+        case failed
+    }
+
+    /// Reads up to the first newline (which is dropped), until `deadlineNs`.
+    static func readLine(_ fd: Int32, deadlineNs: Int64) -> LineRead {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while Clock.monotonicNanos() < deadlineNs {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && tt_errno() == EINTR { continue }
-            guard n > 0 else { return nil }
+            if n < 0 {
+                let e = tt_errno()
+                if e == EINTR { continue }
+                return e == EAGAIN || e == EWOULDBLOCK ? .timedOut : .failed
+            }
+            if n == 0 { return .ended }
             if let end = chunk[..<n].firstIndex(of: 10) {
                 bytes += chunk[..<end]
-                return bytes.count <= maxLine ? String(decoding: bytes, as: UTF8.self) : nil
+                return bytes.count <= maxLine ? .line(String(decoding: bytes, as: UTF8.self)) : .failed
             }
             bytes += chunk[..<n]
-            if bytes.count > maxLine { return nil }
+            if bytes.count > maxLine { return .failed }
         }
-        return nil
+        return .timedOut
     }
 
     private static func peerIsTrusted(_ fd: Int32) -> Bool {

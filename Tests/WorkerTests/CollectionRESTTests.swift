@@ -37,15 +37,13 @@ struct CollectionRESTTests {
                     book.lock.withLock { book.lines.append(line) }
                     return book.answers[String(line.split(separator: " ").first ?? "")] ?? #"{"ok":true}"#
                 }
+                close(fd)  // here, not in deinit: see LocalRequestsTests.startServer
             }
         }
 
         var lines: [String] { book.lock.withLock { book.lines } }
 
-        deinit {
-            shutdown(fd, Int32(SHUT_RDWR))
-            close(fd)
-        }
+        deinit { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     /// The answer to `method path body` (questions to the feeder asked here, as their threads would)
