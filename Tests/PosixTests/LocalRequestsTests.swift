@@ -62,19 +62,25 @@ struct LocalRequestsTests {
         }
     }
 
-    @Test("a concurrent server answers while a slow request runs, and says busy past its bound")
-    func concurrent() throws {
-        let name = "tterminal.test.\(getpid()).c"
+    /// A concurrent server on `name` answering `got X`; `slow` waits at the gate.
+    static func startGatedServer(_ name: String, maxConcurrent: Int) throws -> (fd: Int32, gate: Gate) {
         let fd = try LocalRequests.listen(name: name)
-        defer { shutdown(fd, Int32(SHUT_RDWR)) }  // its thread closes it
         let gate = Gate()
         #expect(DetachedThread.start {
-            LocalRequests.serve(listenFD: fd, maxConcurrent: 2) { line in
+            LocalRequests.serve(listenFD: fd, maxConcurrent: maxConcurrent) { line in
                 if line == "slow" { gate.pass() }
                 return "got " + line
             }
             close(fd)
         })
+        return (fd, gate)
+    }
+
+    @Test("a concurrent server answers while a slow request runs, and says busy past its bound")
+    func concurrent() throws {
+        let name = "tterminal.test.\(getpid()).c"
+        let (fd, gate) = try Self.startGatedServer(name, maxConcurrent: 2)
+        defer { shutdown(fd, Int32(SHUT_RDWR)) }  // its thread closes it
         let slowAnswers = Answers()
         for _ in 0..<2 {
             #expect(DetachedThread.start {
@@ -137,16 +143,8 @@ struct LocalRequestsTests {
           .enabled(if: canRunAsNobody, "needs root, runuser and /usr/bin/python3"))
     func anotherUser() throws {
         let name = "tterminal.test.\(getpid()).u"
-        let fd = try LocalRequests.listen(name: name)
+        let (fd, gate) = try Self.startGatedServer(name, maxConcurrent: 1)
         defer { shutdown(fd, Int32(SHUT_RDWR)) }  // its thread closes it
-        let gate = Gate()
-        #expect(DetachedThread.start {
-            LocalRequests.serve(listenFD: fd, maxConcurrent: 1) { line in
-                if line == "slow" { gate.pass() }
-                return "got " + line
-            }
-            close(fd)
-        })
         #expect(try Self.askAsNobody(name, "echo").contains(#""error":"forbidden""#))
         DetachedThread.start { _ = try? LocalRequests.ask(name: name, line: "slow", timeoutMillis: 10_000) }
         gate.expectWaiting(1)
