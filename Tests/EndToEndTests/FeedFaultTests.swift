@@ -91,7 +91,11 @@ struct FeedFaultTests {
             #expect(spot.gapsFilled + futures.gapsFilled >= 1)
             #expect(tap.gaps.contains { $0.status == .filled })
         case .splitStreams:
-            #expect(counter["live_connections"] == 6 && feed.gapsFound == 0)
+            // The last futures/market connection carries only `!forceOrder@arr`: quiet between
+            // liquidations, which is no stall (it was replaced over and over, and the count of
+            // live connections wavered).
+            #expect(counter["live_connections"] == 6 && feed.gapsFound == 0, "\(counter)")
+            #expect(counter["stalls"] == 0 && counter["silent_connections"] == 0 && counter["planned_switches"] == 0, "\(counter)")
         case .skipTrade:
             #expect(futures.gapsFound >= 1 && futures.gapsFilled >= 1 && futures.idsRecovered >= 1)
             #expect(tap.gaps.contains { $0.channel == .aggTrade && $0.status == .filled })

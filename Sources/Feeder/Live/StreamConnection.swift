@@ -33,6 +33,9 @@ final class StreamConnection: @unchecked Sendable {
     /// SUBSCRIBE messages share Binance's control-message rate with pongs: one token is kept back.
     private var bucket: TokenBucket
     private var requestID = 1
+    /// Whether a quiet spell means trouble: false while the connection carries only
+    /// liquidation streams, which are quiet for minutes in a calm market (the connection thread's).
+    private var watchesSilence: Bool
 
     /// Connect and handshake must finish within this.
     static let connectTimeoutNs: Int64 = 10_000_000_000
@@ -51,6 +54,13 @@ final class StreamConnection: @unchecked Sendable {
         self.log = log
         let rate = plan.route.market.controlMessagesPerSecond - 1
         bucket = TokenBucket(capacity: rate, perSecond: Double(rate), nowNs: Clock.monotonicNanos())
+        watchesSilence = plan.streams.contains(where: Self.isSteady)
+    }
+
+    /// Whether `stream` delivers steadily: everything but liquidations (`@forceOrder`,
+    /// `!forceOrder@arr`), which come only when someone is liquidated.
+    static func isSteady(_ stream: String) -> Bool {
+        !stream.hasSuffix("@forceOrder") && stream != "!forceOrder@arr"
     }
 
     func start() {
@@ -137,6 +147,7 @@ final class StreamConnection: @unchecked Sendable {
                 for later in taken[k...] { later.addition.subscribed() }
                 throw error
             }
+            if order.streams.contains(where: Self.isSteady) { watchesSilence = true }
             if !order.streams.isEmpty {
                 log.info("subscribed streams on a running connection", ["connection": "\(id)", "symbol": order.addition.name,
                                                                         "streams": "\(order.streams.count)"])
@@ -168,6 +179,11 @@ final class StreamConnection: @unchecked Sendable {
         var reportedShutdown = false
         var lastFrameNs = Clock.monotonicNanos()
         let route = plan.route
+        if !watchesSilence {
+            // Liquidations only: subscribed is as live as it gets until someone is liquidated.
+            sawData = true
+            inbox.post(.firstData(id: id))
+        }
         while !stopping {
             if publisher.symbols.version != version {
                 // A symbol was added: its frames (and `!forceOrder@arr`'s) must parse before its SUBSCRIBE goes.
@@ -194,6 +210,10 @@ final class StreamConnection: @unchecked Sendable {
             let now = Clock.monotonicNanos()
             guard got else {
                 if now < lastFrameNs + stallNs { continue }
+                if !watchesSilence {
+                    lastFrameNs = now
+                    continue
+                }
                 if !sawData {
                     inbox.post(.silent(id: id))
                     return
