@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// A detached pthread running a `@Sendable` closure (a closure handed to `pthread_create` from
 /// top-level code must be `@Sendable`, or it crashes).
@@ -22,6 +23,29 @@ public enum DetachedThread {
             return false
         }
         pthread_detach(thread)
+        return true
+    }
+}
+
+/// Detached threads, at most `limit` running at once: work that may wait (a request being
+/// answered) gets a thread of its own without a flood of them.
+public final class ThreadBudget: Sendable {
+    public let limit: Int
+    private let running = Atomic<Int>(0)
+
+    public init(limit: Int) { self.limit = limit }
+
+    /// Starts `body` on a thread of its own while fewer than `limit` run; false (and `body` not
+    /// run) past that, or when no thread could be made. The place is given back when `body` ends.
+    public func start(_ body: @escaping @Sendable () -> Void) -> Bool {
+        let admitted = running.wrappingAdd(1, ordering: .relaxed).newValue <= limit
+        guard admitted, DetachedThread.start({ [self] in
+            body()
+            running.wrappingSubtract(1, ordering: .relaxed)
+        }) else {
+            running.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
         return true
     }
 }

@@ -1,6 +1,5 @@
 import CPosix
 import Glibc
-import Synchronization
 
 /// Why a local request got no answer.
 public enum LocalRequestError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -43,26 +42,13 @@ public enum LocalRequests {
         return fd
     }
 
-    /// Serves requests on `listenFD` until it is closed: one line in, `handle`'s line out, one
-    /// request per connection, one at a time (a client that sends nothing for 2 s is dropped).
-    public static func serve(listenFD: Int32, handle: (String) -> String) {
-        while true {
-            let fd = tt_accept_cloexec(listenFD)
-            if fd < 0 {
-                if tt_errno() == EINTR || tt_errno() == ECONNABORTED { continue }
-                return
-            }
-            if admitPeer(fd) { answer(fd, handle) }
-        }
-    }
-
     /// Serves requests on `listenFD` until it is closed, each connection on a thread of its own,
     /// at most `maxConcurrent` at once: a slow request (a symbol being subscribed) no longer
     /// holds up the others. Past the bound, or when no thread can be made, the request is
     /// answered `busy` at once. Another user's process is refused before it takes a place.
     /// `handle` runs on those threads.
     public static func serve(listenFD: Int32, maxConcurrent: Int, handle: @escaping @Sendable (String) -> String) {
-        let running = Running()
+        let threads = ThreadBudget(limit: maxConcurrent)
         while true {
             let fd = tt_accept_cloexec(listenFD)
             if fd < 0 {
@@ -70,22 +56,11 @@ public enum LocalRequests {
                 return
             }
             guard admitPeer(fd) else { continue }
-            let admitted = running.count.wrappingAdd(1, ordering: .relaxed).newValue <= maxConcurrent
-            let started = admitted && DetachedThread.start {
-                answer(fd, handle)
-                running.count.wrappingSubtract(1, ordering: .relaxed)
-            }
-            if !started {
-                running.count.wrappingSubtract(1, ordering: .relaxed)
+            if !threads.start({ answer(fd, handle) }) {
                 _ = sendLine(fd, #"{"ok":false,"error":"busy","message":"too many requests at once; try again"}"#)
                 Glibc.close(fd)
             }
         }
-    }
-
-    /// Requests being answered by `serve(listenFD:maxConcurrent:handle:)`.
-    private final class Running: Sendable {
-        let count = Atomic<Int>(0)
     }
 
     /// True when the peer may ask; otherwise `fd` is answered `forbidden` and closed.

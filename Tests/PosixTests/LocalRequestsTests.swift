@@ -20,7 +20,7 @@ struct LocalRequestsTests {
         let box = Unmanaged.passRetained(served).toOpaque()
         let rc = pthread_create(&thread, nil, { arg in
             let s = Unmanaged<Served>.fromOpaque(arg!).takeRetainedValue()
-            LocalRequests.serve(listenFD: s.fd) { line in
+            LocalRequests.serve(listenFD: s.fd, maxConcurrent: 4) { line in
                 if line == "slow" { usleep(400_000) }
                 return "got " + line
             }

@@ -33,7 +33,7 @@ struct CollectionRESTTests {
             let fd = try LocalRequests.listen(name: name)
             self.fd = fd
             Thread.detachNewThread {
-                LocalRequests.serve(listenFD: fd) { line in
+                LocalRequests.serve(listenFD: fd, maxConcurrent: 4) { line in
                     book.lock.withLock { book.lines.append(line) }
                     return book.answers[String(line.split(separator: " ").first ?? "")] ?? #"{"ok":true}"#
                 }

@@ -95,9 +95,9 @@ public final class QueryThread: @unchecked Sendable {
     /// Jobs waiting beyond this are refused (503): the database is slower than the requests.
     let maxQueued: Int
     private var started = false
-    /// Jobs running beside the queue (`submitAside`), and the most at once.
-    private var aside = 0
-    let maxAside = 8
+    /// Threads of the jobs running beside the queue (`submitAside`).
+    private let aside = ThreadBudget(limit: 8)
+    var maxAside: Int { aside.limit }
 
     public init(databaseURL: String?, redisURL: String? = nil, wakeFD: Int32, maxQueued: Int = 512) {
         self.databaseURL = databaseURL
@@ -129,27 +129,13 @@ public final class QueryThread: @unchecked Sendable {
     /// feeder may wait seconds (a symbol being added) and must hold up no database read. At most
     /// `maxAside` at once; false past that or when no thread could be made.
     public func submitAside(_ subscriber: SubscriberID, _ work: @escaping @Sendable () -> RESTResponse) -> Bool {
-        pthread_mutex_lock(lock)
-        guard aside < maxAside else {
-            pthread_mutex_unlock(lock)
-            return false
-        }
-        aside += 1
-        pthread_mutex_unlock(lock)
-        let started = DetachedThread.start { [self] in
+        aside.start { [self] in
             let response = work()
             pthread_mutex_lock(lock)
-            aside -= 1
             answers.append((subscriber, response))
             pthread_mutex_unlock(lock)
             EventFD.signal(wakeFD)
         }
-        if !started {
-            pthread_mutex_lock(lock)
-            aside -= 1
-            pthread_mutex_unlock(lock)
-        }
-        return started
     }
 
     /// The answers ready now (the loop's thread).
