@@ -22,6 +22,7 @@
 #   BIN_DIR=.build/release RUN_DIR=.run SCENARIOS="a a2 b c d e" WS_SECONDS=15 (measured per scenario)
 #   WS_SERVER_ENV="VAR=value …" (more server settings), WS_EXTRA_ARGS (more loadtest options)
 #   SERVER_CPUS / HARNESS_CPUS (taskset lists, unset: no pinning; a with 0 / 1: p99 5.6 ms vs 6.6)
+#   HARNESS_PREFIX (a command the harness runs under, e.g. "chrt -i 0" for SCHED_IDLE)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN_DIR=${BIN_DIR:-$ROOT/.build/release}
@@ -86,7 +87,7 @@ scenario() {
   sleep 2 # the feed settles (books, first trades)
   local before after rc=0 steal0
   before=$(sim_agg_id); steal0=$(steal_ticks)
-  timeout -k 5 "$limit" ${HARNESS_CPUS:+taskset -c "$HARNESS_CPUS"} "$BIN" loadtest ws --url "ws://127.0.0.1:$PORT/api/v1/websocket/connect" --status-shm "$SEG" \
+  timeout -k 5 "$limit" ${HARNESS_CPUS:+taskset -c "$HARNESS_CPUS"} ${HARNESS_PREFIX:-} "$BIN" loadtest ws --url "ws://127.0.0.1:$PORT/api/v1/websocket/connect" --status-shm "$SEG" \
     --json "$RUN_DIR/bench-ws-$name.json" --html "$RUN_DIR/bench-ws-$name.html" "$@" ${WS_EXTRA_ARGS:-} >"$RUN_DIR/bench-ws-$name.txt" || rc=$?
   after=$(sim_agg_id); steal0="$steal0 $(steal_ticks)"
   stop_all

@@ -151,6 +151,7 @@ extension Config {
         if let n = try integer("MAX_CONNECTIONS_PER_ADDRESS", 1...1_000_000, "an integer 1–1000000") { c.maxConnectionsPerAddress = n }
         if let n = try integer("WS_QUEUE_BYTES", 4096...(64 << 20), "bytes, 4096–67108864") { c.wsQueueBytes = n }
         if let n = try integer("WS_SENDS_PER_TURN", 1...4_096, "an integer 1–4096") { c.wsSendsPerTurn = n }
+        if let n = try integer("ACCEPT_LEAD", 1...1_000_000, "an integer 1–1000000") { c.acceptLead = n }
         if let n = try integer("WS_REPLAY_MAX", 0...100_000, "an integer 0–100000") { c.wsReplayMax = n }
         if let n = try integer("PERSIST_BUFFER_ROWS", 1_000...100_000_000, "rows, an integer 1000–100000000") { c.persistBufferRows = n }
         if let n = try integer("BOOK_SNAPSHOT_SECONDS", 0...3_600, "seconds, an integer 0–3600 (0: no book snapshots)") {
@@ -204,6 +205,7 @@ extension Config {
         e["MAX_CONNECTIONS_PER_ADDRESS"] = "\(maxConnectionsPerAddress)"
         e["WS_QUEUE_BYTES"] = "\(wsQueueBytes)"
         e["WS_SENDS_PER_TURN"] = "\(wsSendsPerTurn)"
+        e["ACCEPT_LEAD"] = "\(acceptLead)"
         e["WS_SLOW_CLIENT"] = wsSlowClientClose ? "close" : "gap"
         e["WS_REPLAY_MAX"] = "\(wsReplayMax)"
         e["CORS_ORIGINS"] = corsOrigins.joined(separator: ",")

@@ -59,6 +59,9 @@ public struct Config: Sendable, Equatable {
     /// Sends a worker starts in one loop turn at most (`WS_SENDS_PER_TURN`); between two parts
     /// of a larger fan-out it reads the ring again.
     public var wsSendsPerTurn: Int = 128
+    /// A worker holding this many connections more than the least loaded other worker leaves
+    /// new ones to the others (`ACCEPT_LEAD`).
+    public var acceptLead: Int = 4
     /// `WS_SLOW_CLIENT=close`: a client past its bound is closed, not sent a gap notice.
     public var wsSlowClientClose = false
     /// At most this many messages replayed to a resuming client (`WS_REPLAY_MAX`).
@@ -103,7 +106,7 @@ public struct Config: Sendable, Equatable {
         "RING_MB", "SHM_NAME", "INTERVALS", "SPOT_WS_URLS", "FUTURES_WS_URLS", "SPOT_REST_URLS",
         "FUTURES_REST_URLS", "TLS_TRUST_FILE", "FEED_STALL_MS", "FEED_MAX_CONNECTION_AGE",
         "FEED_STREAMS_PER_CONNECTION", "FUTURES_ROUTED", "WS_MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_ADDRESS",
-        "WS_QUEUE_BYTES", "WS_SENDS_PER_TURN", "WS_SLOW_CLIENT", "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
+        "WS_QUEUE_BYTES", "WS_SENDS_PER_TURN", "ACCEPT_LEAD", "WS_SLOW_CLIENT", "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
         "PERSIST_BUFFER_ROWS", "BOOK_SNAPSHOT_SECONDS",
     ]
 }

@@ -104,6 +104,19 @@ extension ControlBlock {
         return total
     }
 
+    /// The fewest connections a running worker other than `excluding` holds (each publishes
+    /// its count as it changes), nil when no other worker runs: what a worker on the shared
+    /// listening socket compares its own count with before it takes a connection.
+    public func fewestWorkerConnections(excluding: Int) -> Int? {
+        var fewest: UInt64?
+        for index in 0..<Layout.Control.slotCount where index != excluding {
+            let s = slot(index)
+            guard s.state == .running, s.kind == .worker else { continue }
+            fewest = min(fewest ?? .max, s.connections)
+        }
+        return fewest.map { Int(clamping: $0) }
+    }
+
     /// Whether a feeder runs (its slot is `running`): the feed line is not a dead feeder's.
     public var feederRunning: Bool {
         slots.contains { $0.state == .running && $0.kind == .feeder }

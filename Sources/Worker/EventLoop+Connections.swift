@@ -40,7 +40,7 @@ extension EventLoop {
                 if acceptArmed { backend.cancel(CompletionTag(op: .accept), tag: CompletionTag(op: .cancel)) }
                 return
             }
-            takeWaiting()
+            takeWaiting(leavingToLessLoaded: true)
         } else if completion.result < 0 && completion.result != -ECANCELED {
             counters.acceptErrors += 1
             acceptRetryAtTick = true
@@ -48,9 +48,15 @@ extension EventLoop {
         if !acceptArmed && !acceptRetryAtTick && !pausedWhileFull && !stopping { armAccept() }
     }
 
-    /// Accepts every connection waiting on the shared socket.
-    func takeWaiting() {
+    /// Accepts every connection waiting on the shared socket, or with `leavingToLessLoaded`
+    /// as many as keep this worker within `acceptLead` of the least loaded other one.
+    func takeWaiting(leavingToLessLoaded: Bool) {
         while true {
+            if leavingToLessLoaded, let fewest = hooks.fewestConnectionsElsewhere,
+               counters.connectionsOpen >= fewest + options.acceptLead {
+                leftToOthers = true
+                return
+            }
             let r = backend.acceptPending(listenFD: fds.listen)
             if r >= 0 {
                 admit(fd: r)
@@ -71,7 +77,7 @@ extension EventLoop {
     /// waiting, and listens again once it has room.
     func resumeIfRoom(atTick: Bool) {
         guard pausedWhileFull, !stopping else { return }
-        if atTick { takeWaiting() }
+        if atTick { takeWaiting(leavingToLessLoaded: false) }
         guard !isFull else { return }
         pausedWhileFull = false
         if !acceptArmed { armAccept() }
@@ -92,6 +98,7 @@ extension EventLoop {
             return
         }
         counters.connectionsOpen += 1
+        hooks.onConnectionCount(counters.connectionsOpen)
         backend.configureAccepted(fd: fd)
         if let refusal = checkLimits(connection, fd: fd) {
             connection.refusal = refusal
@@ -171,6 +178,7 @@ extension EventLoop {
         backend.closeSocket(fd: connection.fd)
         connection.phase = .closing
         counters.connectionsOpen -= 1
+        hooks.onConnectionCount(counters.connectionsOpen)
         if connection.webSocket != nil { counters.webSocketsOpen -= 1 }
         if connection.webSocket?.kind == .terminal { counters.terminalClients -= 1 }
         forgetPeer(connection)

@@ -35,6 +35,11 @@ extension EventLoop {
             if !acceptArmed && !pausedWhileFull { armAccept() }
         }
         resumeIfRoom(atTick: true)
+        if leftToOthers {
+            // What the less loaded workers have not taken by now they may never take.
+            leftToOthers = false
+            if !stopping && !pausedWhileFull { takeWaiting(leavingToLessLoaded: false) }
+        }
         if readRetryAtTick.wake { armWake() }
         if readRetryAtTick.stop { armStopRead() }
         if readRetryAtTick.signal { armSignalRead() }

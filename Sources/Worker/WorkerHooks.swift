@@ -96,6 +96,12 @@ public protocol WorkerHooks: AnyObject {
     /// The terminal clients of the server's other running workers, as they last published
     /// them (nil: no others to ask), for `getStats`.
     var terminalClientsElsewhere: TerminalClients? { get }
+    /// This worker's open connections changed (to `open`): published for the other workers.
+    func onConnectionCount(_ open: Int)
+    /// The fewest connections another running worker of the server holds, as published (nil:
+    /// no other worker runs, or there are none to ask): on the shared listening socket a worker
+    /// ahead of it by `WorkerOptions.acceptLead` leaves new connections to the others.
+    var fewestConnectionsElsewhere: Int? { get }
     /// SIGUSR1 arrived: reopen log files.
     func onReopenLogs()
     /// The symbols the terminal route serves. Nil (the default): any well-formed symbol is
@@ -128,6 +134,8 @@ extension WorkerHooks {
     public func onTick(_ counters: WorkerCounters) {}
     public func onTerminalClients(_ clients: Int, subscribersPerSymbol: [Int]) {}
     public var terminalClientsElsewhere: TerminalClients? { nil }
+    public func onConnectionCount(_ open: Int) {}
+    public var fewestConnectionsElsewhere: Int? { nil }
     public func onReopenLogs() {}
     public var symbolDirectory: SymbolDirectory? { nil }
     public func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, channels: ChannelSet,

@@ -70,6 +70,7 @@ public final class WorkerProcess: WorkerHooks {
         options.maxConnectionsPerAddress = config.maxConnectionsPerAddress
         options.wsQueueBytes = config.wsQueueBytes
         options.maxSendsPerTurn = config.wsSendsPerTurn
+        options.acceptLead = config.acceptLead
         options.slowClientPolicy = config.wsSlowClientClose ? .close : .gapNotice
         options.klineIntervals = config.intervals
         options.corsOrigins = config.corsOrigins
@@ -112,7 +113,6 @@ public final class WorkerProcess: WorkerHooks {
     public func onTick(_ counters: WorkerCounters) {
         tickDue = true
         slot.beat()
-        slot.word(Layout.Slot.connections).storeRelaxed(UInt64(counters.connectionsOpen))
         slot.word(Layout.Slot.requests).storeRelaxed(UInt64(counters.requestsServed))
         slot.word(Layout.Slot.badRequests).storeRelaxed(UInt64(counters.badRequests + counters.requestTimeouts))
         var counters = counters
@@ -124,6 +124,14 @@ public final class WorkerProcess: WorkerHooks {
 
     public func onTerminalClients(_ clients: Int, subscribersPerSymbol: [Int]) {
         segment.control.publishTerminalClients(slot: slot.index, clients: clients, subscribers: subscribersPerSymbol)
+    }
+
+    public func onConnectionCount(_ open: Int) {
+        slot.word(Layout.Slot.connections).storeRelaxed(UInt64(open))
+    }
+
+    public var fewestConnectionsElsewhere: Int? {
+        segment.control.fewestWorkerConnections(excluding: slot.index)
     }
 
     public var terminalClientsElsewhere: TerminalClients? {

@@ -32,4 +32,23 @@ struct ConnectionLimitTests {
         }
         #expect(s.stop() == .exited(0))
     }
+
+    @Test("three workers take WebSockets in turn: none holds more than the lead above another")
+    func evenSpread() throws {
+        let s = ServerUnderTest(workers: 3, extra: ["ACCEPT_LEAD": "2"])
+        try s.start()
+        try s.waitHealthy()
+        try s.eventually(5, "three running workers") { try s.workers().count == 3 }
+        var held: [WebSocketClient] = []
+        for i in 0..<45 {
+            let ws = try WebSocketClient(port: s.port, path: "/api/v1/websocket/connect")
+            #expect(try ws.nextJSON()["type"] as? String == "connected", "connection \(i)")
+            held.append(ws)
+        }
+        // Each worker publishes its count as it changes; status shows them.
+        try s.eventually(5, "45 connections over the workers") { try s.workers().map(\.connections).reduce(0, +) == 45 }
+        let counts = try s.workers().map(\.connections)
+        #expect(counts.max()! - counts.min()! <= 2, "\(counts)")
+        #expect(s.stop() == .exited(0))
+    }
 }

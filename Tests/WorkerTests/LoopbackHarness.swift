@@ -27,10 +27,18 @@ final class RecordingHooks: WorkerHooks, Sendable {
     /// What `terminalClientsElsewhere` answers (the other workers' figures).
     let elsewhere = Mutex<TerminalClients?>(nil)
 
-    init(body: String = #"{"status":"ok"}"#, symbols: [String]? = nil, markers: Bool = false) {
+    /// Where this worker publishes its connection count, and reads the others' from (the
+    /// control block's slots, in a test); nil: it publishes nothing and knows of no others.
+    let board: ConnectionBoard?
+    let boardIndex: Int
+
+    init(body: String = #"{"status":"ok"}"#, symbols: [String]? = nil, markers: Bool = false,
+         board: ConnectionBoard? = nil, boardIndex: Int = 0) {
         self.body = Array(body.utf8)
         self.symbols = symbols
         self.markers = markers
+        self.board = board
+        self.boardIndex = boardIndex
     }
 
     var symbolDirectory: SymbolDirectory? { symbols.map { FixedSymbolDirectory($0) } }
@@ -84,6 +92,17 @@ final class RecordingHooks: WorkerHooks, Sendable {
         publishedClients.withLock { $0 = (clients, subscribersPerSymbol) }
     }
     var terminalClientsElsewhere: TerminalClients? { elsewhere.withLock { $0 } }
+    func onConnectionCount(_ open: Int) { board?.counts.withLock { $0[boardIndex] = open } }
+    var fewestConnectionsElsewhere: Int? {
+        board?.counts.withLock { counts in counts.indices.filter { $0 != boardIndex }.map { counts[$0] }.min() }
+    }
+}
+
+/// The connection counts of workers sharing a listening socket, as the control block holds
+/// them for real workers.
+final class ConnectionBoard: Sendable {
+    let counts: Mutex<[Int]>
+    init(workers: Int) { counts = Mutex([Int](repeating: 0, count: workers)) }
 }
 
 /// A worker serving on 127.0.0.1 (an ephemeral port) in a thread of its own.

@@ -155,6 +155,59 @@ struct LoopbackLifecycleTests {
         try waitUntil { second.hooks.lastCounters.withLock { $0.connectionsAccepted } == before + 20 }
     }
 
+    @Test("workers sharing a socket keep within the lead of each other, whichever wakes first")
+    func balancedAccept() throws {
+        var options = WorkerOptions.testing
+        options.acceptLead = 2
+        // A tick long enough that a connection left to the other worker is never taken back
+        // by this one's tick on a slow machine.
+        options.tickInterval = .seconds(1)
+        let board = ConnectionBoard(workers: 2)
+        let first = try RunningWorker(options: options, hooks: RecordingHooks(board: board, boardIndex: 0))
+        let second = try RunningWorker(options: options, hooks: RecordingHooks(board: board, boardIndex: 1),
+                                       listenFD: first.listenFD)
+        defer { second.stop(); first.stop(closingListener: false) }
+        var held: [TestClient] = []
+        var widest = 0
+        for i in 0..<60 {
+            let client = try TestClient(port: first.port, timeoutMillis: 2000)
+            #expect(client.get("/api/v1/health")?.status == 200, "connection \(i)")
+            held.append(client)
+            let counts = board.counts.withLock { $0 }
+            #expect(counts.reduce(0, +) == i + 1)
+            widest = max(widest, abs(counts[0] - counts[1]))
+        }
+        #expect(widest <= 2, "counts drifted \(widest) apart")
+        // Closing makes room where the connection was; new ones go there.
+        for client in held.prefix(20) { client.close() }
+        held.removeFirst(20)
+        try waitUntil { board.counts.withLock { $0.reduce(0, +) } == 40 }
+        for _ in 0..<10 {
+            let client = try TestClient(port: first.port, timeoutMillis: 2000)
+            #expect(client.get("/api/v1/health")?.status == 200)
+            held.append(client)
+        }
+        let counts = board.counts.withLock { $0 }
+        #expect(counts.reduce(0, +) == 50 && abs(counts[0] - counts[1]) <= 2, "\(counts)")
+    }
+
+    @Test("a worker ahead of a peer that takes nothing still serves every connection, from its tick")
+    func leftConnectionsTakenAtTick() throws {
+        var options = WorkerOptions.testing
+        options.acceptLead = 2
+        // A second "worker" that holds nothing and never accepts: a peer stuck or not yet serving.
+        let board = ConnectionBoard(workers: 2)
+        let worker = try RunningWorker(options: options, hooks: RecordingHooks(board: board, boardIndex: 0))
+        defer { worker.stop() }
+        var held: [TestClient] = []
+        for i in 0..<6 {
+            let client = try TestClient(port: worker.port, timeoutMillis: 2000)
+            #expect(client.get("/api/v1/health")?.status == 200, "connection \(i)")
+            held.append(client)
+        }
+        #expect(board.counts.withLock { $0 } == [6, 0])
+    }
+
     /// Polls `condition` for up to two seconds.
     private func waitUntil(_ condition: () -> Bool) throws {
         for _ in 0..<200 where !condition() { usleep(10_000) }
