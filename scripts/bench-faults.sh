@@ -21,6 +21,7 @@
 #
 #   BIN_DIR=.build/release RUN_DIR=.run CONNECTIONS=2000 SIM_RATE=1000 WINDOW_S=55
 #   FAULTS="kill-worker@10s kill-feeder@20s hup@30s sim-drop@40s"
+#   SERVER_ENV="VAR=value …" (more server settings)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN_DIR=${BIN_DIR:-$ROOT/.build/release}
@@ -52,7 +53,7 @@ for _ in $(seq 1 100); do [ -s "$READY" ] && break; sleep 0.1; done
 PORT=$(free_port); SEG=/tterminal-bench-faults-$PORT
 env -i PATH=/usr/bin:/bin PORT="$PORT" HOST=127.0.0.1 WORKERS=2 SHM_NAME="$SEG" SYMBOLS=BTCUSDT \
   ENV_FILE=/dev/null RATE_LIMIT_RPS=0 FEED_SOURCE=simulator SPOT_WS_URLS="$(field spot)" FUTURES_WS_URLS="$(field futures)" \
-  SPOT_REST_URLS="$(field rest)" FUTURES_REST_URLS="$(field futuresRest)" LOG_LEVEL=warning \
+  SPOT_REST_URLS="$(field rest)" FUTURES_REST_URLS="$(field futuresRest)" LOG_LEVEL=warning ${SERVER_ENV:-} \
   setsid "$BIN" serve >"$RUN_DIR/bench-faults-server.log" 2>&1 &
 SERVE=$!
 healthy=0
