@@ -53,7 +53,7 @@ extension EventLoop {
     func takeWaiting(leavingToLessLoaded: Bool) {
         while true {
             if leavingToLessLoaded, let fewest = hooks.fewestConnectionsElsewhere,
-               counters.connectionsOpen >= fewest + options.acceptLead {
+               counters.connectionsOpen - fewest >= options.acceptLead {
                 leftToOthers = true
                 return
             }
