@@ -8,6 +8,7 @@
 #
 # Environment (defaults): BIN_DIR=.build/release  RUN_DIR=.run  WORKERS=2  DURATION=5  ROUNDS=2
 #   REST_DURATION=10 (the open-loop run at half of tterminal's saturation rate)
+#   SERVER_ENV="VAR=value …" (more server settings)
 # Writes $RUN_DIR/bench-rest.json (one JSON line per route). Everything stays on 127.0.0.1.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,7 +34,7 @@ for _ in $(seq 1 100); do [ -s "$READY" ] && break; sleep 0.1; done
 PORT=$(free_port)
 env -i PATH=/usr/bin:/bin PORT="$PORT" HOST=127.0.0.1 WORKERS="$WORKERS" SHM_NAME=/tterminal-bench-rest-$PORT SYMBOLS=BTCUSDT \
   ENV_FILE=/dev/null RATE_LIMIT_RPS=0 FEED_SOURCE=simulator SPOT_WS_URLS="$(field spot)" FUTURES_WS_URLS="$(field futures)" \
-  SPOT_REST_URLS="$(field rest)" FUTURES_REST_URLS="$(field futuresRest)" LOG_LEVEL=warning \
+  SPOT_REST_URLS="$(field rest)" FUTURES_REST_URLS="$(field futuresRest)" LOG_LEVEL=warning ${SERVER_ENV:-} \
   setsid "$BIN" serve >"$RUN_DIR/bench-rest-server.log" 2>&1 &
 SERVE=$!
 BASE=http://127.0.0.1:$PORT/api/v1

@@ -48,15 +48,18 @@ extension EventLoop {
         if !acceptArmed && !acceptRetryAtTick && !pausedWhileFull && !stopping { armAccept() }
     }
 
-    /// Accepts every connection waiting on the shared socket, or with `leavingToLessLoaded`
-    /// as many as keep this worker within `acceptLead` of the least loaded other one.
+    /// Accepts every connection waiting on the shared socket; with `leavingToLessLoaded`, none
+    /// when this worker holds `acceptLead` more than the least loaded other one, which hears
+    /// of them too. A worker that takes drains the queue: stopping at the lead instead could
+    /// leave connections that a worker which declined them earlier is not told of again (a
+    /// stall until a tick); a burst then lands on one worker, and the next arrivals even it out.
     func takeWaiting(leavingToLessLoaded: Bool) {
+        if leavingToLessLoaded, let fewest = hooks.fewestConnectionsElsewhere,
+           counters.connectionsOpen - fewest >= options.acceptLead {
+            leftToOthers = true
+            return
+        }
         while true {
-            if leavingToLessLoaded, let fewest = hooks.fewestConnectionsElsewhere,
-               counters.connectionsOpen - fewest >= options.acceptLead {
-                leftToOthers = true
-                return
-            }
             let r = backend.acceptPending(listenFD: fds.listen)
             if r >= 0 {
                 admit(fd: r)

@@ -191,6 +191,28 @@ struct LoopbackLifecycleTests {
         #expect(counts.reduce(0, +) == 50 && abs(counts[0] - counts[1]) <= 2, "\(counts)")
     }
 
+    @Test("a burst that arrives while one worker is ahead is taken at once by the other, none left for a tick")
+    func burstNotLeftWaiting() throws {
+        var options = WorkerOptions.testing
+        options.acceptLead = 1
+        options.tickInterval = .seconds(3) // a connection left for the tick would wait seconds
+        let board = ConnectionBoard(workers: 2)
+        let first = try RunningWorker(options: options, hooks: RecordingHooks(board: board, boardIndex: 0))
+        let second = try RunningWorker(options: options, hooks: RecordingHooks(board: board, boardIndex: 1),
+                                       listenFD: first.listenFD)
+        defer { second.stop(); first.stop(closingListener: false) }
+        // One worker now holds one connection more than the other: it declines what comes next.
+        let opener = try TestClient(port: first.port, timeoutMillis: 2000)
+        #expect(opener.get("/api/v1/health")?.status == 200)
+        let burst = try (0..<40).map { _ in try TestClient(port: first.port, timeoutMillis: 2000) }
+        let started = Clock.monotonicNanos()
+        for client in burst { client.send("GET /api/v1/health HTTP/1.1\r\nHost: test\r\n\r\n") }
+        for (i, client) in burst.enumerated() { #expect(client.readResponse()?.status == 200, "connection \(i)") }
+        let seconds = Double(Clock.monotonicNanos() - started) / 1e9
+        #expect(seconds < 1, "the burst took \(seconds) s: some of it waited for a tick")
+        #expect(board.counts.withLock { $0.reduce(0, +) } == 41)
+    }
+
     @Test("a worker ahead of a peer that takes nothing still serves every connection, from its tick")
     func leftConnectionsTakenAtTick() throws {
         var options = WorkerOptions.testing
