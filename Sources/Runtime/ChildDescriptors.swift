@@ -7,7 +7,8 @@ public enum ChildDescriptors {
     public static let listen: Int32 = 101
     /// The worker's own wake-up eventfd.
     public static let wake: Int32 = 102
-    /// The feeder gets every slot's eventfd at `wakeBase + slot`.
+    /// The feeder gets every slot's eventfd at `wakeBase + slot`, to wake the workers; so does
+    /// each worker, to wake another to take connections it left on the shared socket.
     public static let wakeBase: Int32 = 128
     /// Descriptors in the supervisor must stay below this for the placement to be safe.
     public static let sourceLimit: Int32 = 100

@@ -107,14 +107,15 @@ extension ControlBlock {
     /// The fewest connections a running worker other than `excluding` holds (each publishes
     /// its count as it changes), nil when no other worker runs: what a worker on the shared
     /// listening socket compares its own count with before it takes a connection.
-    public func fewestWorkerConnections(excluding: Int) -> Int? {
-        var fewest: UInt64?
+    public func fewestWorkerConnections(excluding: Int) -> (slot: Int, connections: Int)? {
+        var fewest: (slot: Int, connections: UInt64)?
         for index in 0..<Layout.Control.slotCount where index != excluding {
             let s = slot(index)
             guard s.state == .running, s.kind == .worker else { continue }
-            fewest = min(fewest ?? .max, s.connections)
+            let held = s.connections
+            if fewest == nil || held < fewest!.connections { fewest = (index, held) }
         }
-        return fewest.map { Int(clamping: $0) }
+        return fewest.map { ($0.slot, Int(clamping: $0.connections)) }
     }
 
     /// Whether a feeder runs (its slot is `running`): the feed line is not a dead feeder's.

@@ -72,6 +72,7 @@ extension SupervisorProcess {
             args = ["worker", "--slot", "\(slot)", "--generation", "\(generation)"]
             descriptors.append((listenFD, ChildDescriptors.listen))
             descriptors.append((wakeFDs[slot], ChildDescriptors.wake))
+            for (i, fd) in wakeFDs.enumerated() { descriptors.append((fd, ChildDescriptors.wakeBase + Int32(i))) }
         case .none:
             return
         }

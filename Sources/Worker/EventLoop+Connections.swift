@@ -48,20 +48,24 @@ extension EventLoop {
         if !acceptArmed && !acceptRetryAtTick && !pausedWhileFull && !stopping { armAccept() }
     }
 
-    /// Accepts every connection waiting on the shared socket; with `leavingToLessLoaded`, none
-    /// when this worker holds `acceptLead` more than the least loaded other one, which hears
-    /// of them too. A worker that takes drains the queue: stopping at the lead instead could
-    /// leave connections that a worker which declined them earlier is not told of again (a
-    /// stall until a tick); a burst then lands on one worker, and the next arrivals even it out.
+    /// Accepts every connection waiting on the shared socket; with `leavingToLessLoaded`, as
+    /// many as keep this worker within `acceptLead` of the least loaded other one, which hears
+    /// of every connection too. Having taken some, it wakes that one for the rest: the other
+    /// may have declined them while it was ahead and would hear of them again only from the
+    /// next arrival (a burst would wait for a tick). So a burst (wrk's 100 connections at once)
+    /// is split too, where the first worker awake used to take it all.
     func takeWaiting(leavingToLessLoaded: Bool) {
-        if leavingToLessLoaded, let fewest = hooks.fewestConnectionsElsewhere,
-           counters.connectionsOpen - fewest >= options.acceptLead {
-            leftToOthers = true
-            return
-        }
+        var taken = 0
         while true {
+            if leavingToLessLoaded, let fewest = hooks.fewestConnectionsElsewhere,
+               counters.connectionsOpen - fewest.connections >= options.acceptLead {
+                leftToOthers = true
+                if taken > 0 { hooks.nudge(worker: fewest.worker) }
+                return
+            }
             let r = backend.acceptPending(listenFD: fds.listen)
             if r >= 0 {
+                taken += 1
                 admit(fd: r)
             } else if r == -EAGAIN {
                 return

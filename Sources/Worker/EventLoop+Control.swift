@@ -77,6 +77,11 @@ extension EventLoop {
     func onWake(_ completion: Completion) {
         guard completion.result >= 0 else { return readRetryAtTick.wake = true }
         armWake()
+        if leftToOthers && !stopping && !pausedWhileFull {
+            // Perhaps a nudge: the worker that took after this one declined is ahead now.
+            leftToOthers = false
+            takeWaiting(leavingToLessLoaded: true)
+        }
         hooks.onWake(broadcaster: self)
     }
 

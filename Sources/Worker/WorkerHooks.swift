@@ -98,10 +98,14 @@ public protocol WorkerHooks: AnyObject {
     var terminalClientsElsewhere: TerminalClients? { get }
     /// This worker's open connections changed (to `open`): published for the other workers.
     func onConnectionCount(_ open: Int)
-    /// The fewest connections another running worker of the server holds, as published (nil:
-    /// no other worker runs, or there are none to ask): on the shared listening socket a worker
-    /// ahead of it by `WorkerOptions.acceptLead` leaves new connections to the others.
-    var fewestConnectionsElsewhere: Int? { get }
+    /// The other running worker of the server that holds the fewest connections, and how many,
+    /// as published (nil: no other worker runs, or there are none to ask): on the shared
+    /// listening socket a worker ahead of it by `WorkerOptions.acceptLead` leaves new
+    /// connections to the others.
+    var fewestConnectionsElsewhere: (worker: Int, connections: Int)? { get }
+    /// Wakes another worker (by its slot), which then looks at the shared socket again: this
+    /// one stopped taking, with connections still waiting, now that it is ahead.
+    func nudge(worker: Int)
     /// SIGUSR1 arrived: reopen log files.
     func onReopenLogs()
     /// The symbols the terminal route serves. Nil (the default): any well-formed symbol is
@@ -135,7 +139,8 @@ extension WorkerHooks {
     public func onTerminalClients(_ clients: Int, subscribersPerSymbol: [Int]) {}
     public var terminalClientsElsewhere: TerminalClients? { nil }
     public func onConnectionCount(_ open: Int) {}
-    public var fewestConnectionsElsewhere: Int? { nil }
+    public var fewestConnectionsElsewhere: (worker: Int, connections: Int)? { nil }
+    public func nudge(worker: Int) {}
     public func onReopenLogs() {}
     public var symbolDirectory: SymbolDirectory? { nil }
     public func onSubscribed(_ key: SubscriptionKey, subscriber: SubscriberID, channels: ChannelSet,

@@ -130,8 +130,12 @@ public final class WorkerProcess: WorkerHooks {
         slot.word(Layout.Slot.connections).storeRelaxed(UInt64(open))
     }
 
-    public var fewestConnectionsElsewhere: Int? {
-        segment.control.fewestWorkerConnections(excluding: slot.index)
+    public var fewestConnectionsElsewhere: (worker: Int, connections: Int)? {
+        segment.control.fewestWorkerConnections(excluding: slot.index).map { ($0.slot, $0.connections) }
+    }
+
+    public func nudge(worker: Int) {
+        EventFD.signal(ChildDescriptors.wakeBase + Int32(worker))
     }
 
     public var terminalClientsElsewhere: TerminalClients? {

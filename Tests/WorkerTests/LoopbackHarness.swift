@@ -93,8 +93,14 @@ final class RecordingHooks: WorkerHooks, Sendable {
     }
     var terminalClientsElsewhere: TerminalClients? { elsewhere.withLock { $0 } }
     func onConnectionCount(_ open: Int) { board?.counts.withLock { $0[boardIndex] = open } }
-    var fewestConnectionsElsewhere: Int? {
-        board?.counts.withLock { counts in counts.indices.filter { $0 != boardIndex }.map { counts[$0] }.min() }
+    var fewestConnectionsElsewhere: (worker: Int, connections: Int)? {
+        board?.counts.withLock { counts in
+            counts.indices.filter { $0 != boardIndex }.map { ($0, counts[$0]) }.min { $0.1 < $1.1 }
+        }
+    }
+    func nudge(worker: Int) {
+        board?.nudges.withLock { $0 += 1 }
+        if let fd = board?.wakeFDs.withLock({ $0[worker] }), fd >= 0 { EventFD.signal(fd) }
     }
 }
 
@@ -102,7 +108,15 @@ final class RecordingHooks: WorkerHooks, Sendable {
 /// them for real workers.
 final class ConnectionBoard: Sendable {
     let counts: Mutex<[Int]>
-    init(workers: Int) { counts = Mutex([Int](repeating: 0, count: workers)) }
+    /// Each worker's wake-up eventfd, for `nudge` (-1: none, a peer that never answers).
+    let wakeFDs: Mutex<[Int32]>
+    let nudges = Mutex(0)
+    init(workers: Int) {
+        counts = Mutex([Int](repeating: 0, count: workers))
+        wakeFDs = Mutex([Int32](repeating: -1, count: workers))
+    }
+
+    func register(_ worker: RunningWorker, at index: Int) { wakeFDs.withLock { $0[index] = worker.wakeFD } }
 }
 
 /// A worker serving on 127.0.0.1 (an ephemeral port) in a thread of its own.
