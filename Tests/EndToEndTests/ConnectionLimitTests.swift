@@ -8,16 +8,8 @@ import Testing
 struct ConnectionLimitTests {
     @Test("two workers of two connections each take four WebSockets between them; the fifth gets 503 naming the limit")
     func fullWorkersRefuse() throws {
-        let s = ServerUnderTest(workers: 2, extra: ["WS_MAX_CONNECTIONS": "2"])
-        try s.start()
-        try s.waitHealthy()
-        try s.eventually(5, "two running workers") { try s.workers().count == 2 }
-        var held: [WebSocketClient] = []
-        for i in 0..<4 {
-            let ws = try WebSocketClient(port: s.port, path: "/api/v1/websocket/connect")
-            #expect(try ws.nextJSON()["type"] as? String == "connected", "connection \(i)")
-            held.append(ws)
-        }
+        let s = try serve(workers: 2, extra: ["WS_MAX_CONNECTIONS": "2"])
+        var held = try terminals(4, on: s)
         let refused = try HTTP.get(port: s.port, path: "/api/v1/health")
         #expect(refused.status == 503 && refused.headers["retry-after"] == "5")
         #expect(refused.text.contains("connection limit (2 per worker)"))
@@ -35,20 +27,30 @@ struct ConnectionLimitTests {
 
     @Test("three workers take WebSockets in turn: none holds more than the lead above another")
     func evenSpread() throws {
-        let s = ServerUnderTest(workers: 3, extra: ["ACCEPT_LEAD": "2"])
-        try s.start()
-        try s.waitHealthy()
-        try s.eventually(5, "three running workers") { try s.workers().count == 3 }
-        var held: [WebSocketClient] = []
-        for i in 0..<45 {
-            let ws = try WebSocketClient(port: s.port, path: "/api/v1/websocket/connect")
-            #expect(try ws.nextJSON()["type"] as? String == "connected", "connection \(i)")
-            held.append(ws)
-        }
+        let s = try serve(workers: 3, extra: ["ACCEPT_LEAD": "2"])
+        let held = try terminals(45, on: s)
         // Each worker publishes its count as it changes; status shows them.
         try s.eventually(5, "45 connections over the workers") { try s.workers().map(\.connections).reduce(0, +) == 45 }
         let counts = try s.workers().map(\.connections)
         #expect(counts.max()! - counts.min()! <= 2, "\(counts)")
-        #expect(s.stop() == .exited(0))
+        #expect(held.count == 45 && s.stop() == .exited(0))
+    }
+
+    /// A server with `workers` workers running.
+    private func serve(workers: Int, extra: [String: String]) throws -> ServerUnderTest {
+        let s = ServerUnderTest(workers: workers, extra: extra)
+        try s.start()
+        try s.waitHealthy()
+        try s.eventually(5, "\(workers) running workers") { try s.workers().count == workers }
+        return s
+    }
+
+    /// `count` terminal connections, opened one after the other, each past its `connected`.
+    private func terminals(_ count: Int, on s: ServerUnderTest) throws -> [WebSocketClient] {
+        try (0..<count).map { i in
+            let ws = try WebSocketClient(port: s.port, path: "/api/v1/websocket/connect")
+            #expect(try ws.nextJSON()["type"] as? String == "connected", "connection \(i)")
+            return ws
+        }
     }
 }

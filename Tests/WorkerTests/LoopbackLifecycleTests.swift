@@ -162,13 +162,8 @@ struct LoopbackLifecycleTests {
         // A tick long enough that a connection left to the other worker is never taken back
         // by this one's tick on a slow machine.
         options.tickInterval = .seconds(1)
-        let board = ConnectionBoard(workers: 2)
-        let first = try RunningWorker(options: options, hooks: RecordingHooks(board: board, boardIndex: 0))
-        let second = try RunningWorker(options: options, hooks: RecordingHooks(board: board, boardIndex: 1),
-                                       listenFD: first.listenFD)
+        let (first, second, board) = try balancedPair(options)
         defer { second.stop(); first.stop(closingListener: false) }
-        board.register(first, at: 0)
-        board.register(second, at: 1)
         var held: [TestClient] = []
         var widest = 0
         for i in 0..<60 {
@@ -198,13 +193,8 @@ struct LoopbackLifecycleTests {
         var options = WorkerOptions.testing
         options.acceptLead = 1
         options.tickInterval = .seconds(3) // a connection left for the tick would wait seconds
-        let board = ConnectionBoard(workers: 2)
-        let first = try RunningWorker(options: options, hooks: RecordingHooks(board: board, boardIndex: 0))
-        let second = try RunningWorker(options: options, hooks: RecordingHooks(board: board, boardIndex: 1),
-                                       listenFD: first.listenFD)
+        let (first, second, board) = try balancedPair(options)
         defer { second.stop(); first.stop(closingListener: false) }
-        board.register(first, at: 0)
-        board.register(second, at: 1)
         // One worker now holds one connection more than the other: it declines what comes next.
         let opener = try TestClient(port: first.port, timeoutMillis: 2000)
         #expect(opener.get("/api/v1/health")?.status == 200)
@@ -235,6 +225,17 @@ struct LoopbackLifecycleTests {
             held.append(client)
         }
         #expect(board.counts.withLock { $0 } == [6, 0])
+    }
+
+    /// Two workers on one socket that see each other's connection counts and can wake each other.
+    private func balancedPair(_ options: WorkerOptions) throws -> (RunningWorker, RunningWorker, ConnectionBoard) {
+        let board = ConnectionBoard(workers: 2)
+        let first = try RunningWorker(options: options, hooks: RecordingHooks(board: board, boardIndex: 0))
+        let second = try RunningWorker(options: options, hooks: RecordingHooks(board: board, boardIndex: 1),
+                                       listenFD: first.listenFD)
+        board.register(first, at: 0)
+        board.register(second, at: 1)
+        return (first, second, board)
     }
 
     /// Polls `condition` for up to two seconds.
