@@ -62,17 +62,18 @@ extension SupervisorProcess {
 
     func spawn(slot: Int, kind: ChildKind, generation: UInt64) {
         let now = Clock.monotonicNanos()
+        // Feeder and workers alike get every slot's eventfd: the feeder wakes the workers, a
+        // worker wakes another to take connections it left on the shared socket.
         var descriptors: [(source: Int32, target: Int32)] = [(segmentFD, ChildDescriptors.segment)]
+            + wakeFDs.enumerated().map { ($1, ChildDescriptors.wakeBase + Int32($0)) }
         var args: [String]
         switch kind {
         case .feeder:
             args = ["feeder", "--slot", "\(slot)"]
-            for (i, fd) in wakeFDs.enumerated() { descriptors.append((fd, ChildDescriptors.wakeBase + Int32(i))) }
         case .worker:
             args = ["worker", "--slot", "\(slot)", "--generation", "\(generation)"]
             descriptors.append((listenFD, ChildDescriptors.listen))
             descriptors.append((wakeFDs[slot], ChildDescriptors.wake))
-            for (i, fd) in wakeFDs.enumerated() { descriptors.append((fd, ChildDescriptors.wakeBase + Int32(i))) }
         case .none:
             return
         }

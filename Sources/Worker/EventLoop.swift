@@ -49,8 +49,9 @@ final class EventLoop<Backend: EventBackend> {
     @exclusivity(unchecked) var acceptRetryAtTick = false
     /// Full, with a shared listener: not listening, so the other workers take the connections.
     @exclusivity(unchecked) var pausedWhileFull = false
-    /// Connections were left on the shared socket for less loaded workers: whatever still
-    /// waits at the tick is taken then.
+    /// Connections were left on the shared socket for less loaded workers: the next wake-up
+    /// (perhaps another worker's nudge) looks again, and whatever still waits at the tick is
+    /// taken then.
     @exclusivity(unchecked) var leftToOthers = false
     /// A wake-up, stop or signal read failed; arm it again at the next tick.
     @exclusivity(unchecked) var readRetryAtTick = (wake: false, stop: false, signal: false)

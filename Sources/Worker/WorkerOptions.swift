@@ -30,9 +30,10 @@ public struct WorkerOptions: Sendable {
     public var sharedListener = true
     /// On the shared socket a worker takes a waiting connection only while it holds fewer than
     /// this many more than the least loaded other worker (`WorkerHooks.fewestConnectionsElsewhere`);
-    /// the others, told of every connection too, take the rest, so a fan-out is shared evenly
-    /// instead of by which worker woke first (4,500 / 5,500 of 10,000 was usual, 4,100 / 5,900
-    /// seen). What nobody took by the next tick it takes anyway (a peer may be stuck).
+    /// the others, told of every connection too (and woken when it stops with some waiting),
+    /// take the rest, so a fan-out is shared evenly instead of by which worker woke first
+    /// (4,500 / 5,500 of 10,000 was usual, 4,100 / 5,900 seen). What nobody took by the next
+    /// tick it takes anyway (a peer may be stuck).
     public var acceptLead = 4
     /// Signals read through a signalfd; the worker blocks them in its thread. Empty: none.
     public var signals: [Signal] = [.term, .int, .quit, .usr1, .hup]
