@@ -25,8 +25,8 @@
 public enum Layout {
     public static let magic: UInt64 = 0x314D_4853_4D52_5454 // "TTRMSHM1" little-endian
     /// 2: per-market state tables sized by StateGeometry. 3: candles keep their first and last
-    /// trade ids, recent trades theirs and their event time.
-    public static let version: UInt64 = 3
+    /// trade ids, recent trades theirs and their event time. 4: the ring's first epoch.
+    public static let version: UInt64 = 4
     public static let cacheLine = 64
 
     // SegmentHeader, at 0.
@@ -189,6 +189,8 @@ public enum Layout {
     ///  256  writerPid
     ///  320  recordsWritten  data records since the segment was formatted
     ///  384  latestPosition  start of the last complete record (where a lapped reader rejoins)
+    ///  448  firstEpoch      the first writer's epoch: the segment's creation time in µs, so that
+    ///                       epochs [firstEpoch, epoch] are this ring's and no other server's
     /// ```
     public enum Ring {
         public static let tailIntent = 0
@@ -198,6 +200,7 @@ public enum Layout {
         public static let writerPid = 256
         public static let recordsWritten = 320
         public static let latestPosition = 384
+        public static let firstEpoch = 448
     }
     public static let ringDataOffset = ringHeaderOffset + ringHeaderSize
 

@@ -6,6 +6,7 @@ public struct RingHeaderWords: @unchecked Sendable {
     public let latestSequence: SharedWord
     public let latestPosition: SharedWord
     public let epoch: SharedWord
+    public let firstEpoch: SharedWord
     public let writerPid: SharedWord
     public let recordsWritten: SharedWord
 
@@ -16,6 +17,7 @@ public struct RingHeaderWords: @unchecked Sendable {
         latestSequence = SharedWord(at: header + Layout.Ring.latestSequence)
         latestPosition = SharedWord(at: header + Layout.Ring.latestPosition)
         epoch = SharedWord(at: header + Layout.Ring.epoch)
+        firstEpoch = SharedWord(at: header + Layout.Ring.firstEpoch)
         writerPid = SharedWord(at: header + Layout.Ring.writerPid)
         recordsWritten = SharedWord(at: header + Layout.Ring.recordsWritten)
     }

@@ -87,6 +87,18 @@ public struct RingReader: @unchecked Sendable {
         words.epoch.loadAcquiring()
     }
 
+    /// The ring's first epoch: `[firstEpoch, epoch]` are the epochs of this ring's writers.
+    public var firstEpoch: UInt64 {
+        // Stored before the first epoch is published (storeReleasing in `RingWriter.init`).
+        words.firstEpoch.loadRelaxed()
+    }
+
+    /// The sequence of the last record the writer published.
+    public var publishedSequence: UInt64 {
+        // Pairs with the storeReleasing of latestSequence in `RingWriter.commit`.
+        words.latestSequence.loadAcquiring()
+    }
+
     /// How many records the writer is ahead of this reader.
     public func lag() -> UInt64 {
         // Pairs with the storeReleasing of latestSequence in `RingWriter.commit`.

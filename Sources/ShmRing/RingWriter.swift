@@ -29,8 +29,9 @@ public final class RingWriter {
     public var maxPayloadLength: Int { capacity / 8 - Layout.recordHeaderSize }
 
     /// Attaches as the ring's writer. Repairs a record a dead writer left half-written,
-    /// starts epoch `epoch` (default: the previous one + 1), continues the sequence and
-    /// publishes an `.epochStart` record.
+    /// starts epoch `epoch` (default: the previous one + 1; on a fresh ring, the segment's
+    /// creation time in microseconds, so that no two servers' rings share an epoch), continues
+    /// the sequence and publishes an `.epochStart` record.
     public init(segment: Segment, epoch: UInt64? = nil) {
         precondition(segment.writable, "RingWriter needs a writable segment")
         words = segment.ringWords
@@ -38,7 +39,9 @@ public final class RingWriter {
         data = segment.ringData
         capacity = segment.ringCapacity
         mask = UInt64(segment.ringCapacity - 1)
-        self.epoch = epoch ?? words.epoch.loadRelaxed() &+ 1
+        let previous = words.epoch.loadRelaxed()
+        self.epoch = epoch ?? (previous == 0 ? Self.firstEpoch(of: segment) : previous &+ 1)
+        if words.firstEpoch.loadRelaxed() == 0 { words.firstEpoch.storeRelaxed(self.epoch) }
         tail = words.tail.loadRelaxed()
         sequence = words.latestSequence.loadRelaxed()
         recordsWritten = words.recordsWritten.loadRelaxed()
@@ -49,6 +52,13 @@ public final class RingWriter {
         let start = EpochStartRecord(epoch: self.epoch, writerPid: Int64(getpid()),
                                      startedRealtimeNs: Clock.realtimeNanos())
         publish(type: .epochStart, start)
+    }
+
+    /// A fresh ring's first epoch: when its segment was made, in microseconds (below 2^53, so
+    /// JSON readers that hold numbers as doubles read it exactly, until the year 2255).
+    static func firstEpoch(of segment: Segment) -> UInt64 {
+        let created = segment.createdRealtimeNs > 0 ? segment.createdRealtimeNs : Clock.realtimeNanos()
+        return UInt64(max(1, created / 1000))
     }
 
     /// A writer that died between announcing and publishing a record left

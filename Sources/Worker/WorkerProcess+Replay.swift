@@ -31,13 +31,16 @@ extension WorkerProcess {
                 to subscriber: SubscriberID, via broadcaster: Broadcaster) -> RecoveryOutcome {
         let end = reader.lastSequence
         let epoch = reader.epoch
-        // An earlier epoch resumes too: a restarted feeder continues the ring's sequence, and a
-        // client that stayed connected across the restart never heard of the new epoch. What
-        // rules out a sequence of another ring is the epoch being newer than this one's, or the
-        // sequence beyond this ring's end; the replay then needs the very next record.
-        guard resume.epoch <= epoch else { return refused(.epochChanged, epoch: epoch, end: end) }
-        guard resume.sequence < end || resume.epoch == epoch else { return refused(.epochChanged, epoch: epoch, end: end) }
+        // An earlier epoch of this ring resumes too: a restarted feeder continues the ring's
+        // sequence, and a client that stayed connected across the restart never heard of the
+        // new epoch. A ring's epochs start at its segment's creation time, so an epoch outside
+        // [first, current] is another ring's (a server since restarted), and so is a sequence
+        // this ring never published.
+        guard resume.epoch >= reader.firstEpoch, resume.epoch <= epoch, resume.sequence <= reader.publishedSequence else {
+            return refused(.epochChanged, epoch: epoch, end: end)
+        }
         guard resume.sequence < end else {
+            // The client saw records this worker has still to read: nothing was missed.
             return .recovered(from: resume.sequence &+ 1, to: resume.sequence, messages: 0, epoch: epoch)
         }
         var found = replayIndex.start(after: resume.sequence)

@@ -42,6 +42,45 @@ struct StreamingTests {
         #expect(zip(sequences, sequences.dropFirst()).allSatisfy { $1 - $0 == 1 }, "a trade was skipped: \(sequences.prefix(20))")
     }
 
+    @Test("a resume naming a position of a server since restarted is refused as epoch_changed, never answered from the new ring")
+    func resumeAcrossServerRestart() throws {
+        let subscribe = #"{"type":"subscribe","symbol":"BTCUSDT","market":"spot","channels":["trades"]"#
+        var old = (epoch: 0, seq: 0)
+        do {
+            let first = ServerUnderTest(workers: 1, extra: ["REPLAY_SPEED": "50"])
+            try first.start()
+            try first.waitHealthy()
+            let ws = try WebSocketClient(port: first.port, path: "/api/v1/websocket/connect")
+            try ws.sendText(subscribe + "}")
+            var trades = 0
+            while trades < 50 {
+                let m = try ws.nextJSON()
+                if m["type"] as? String == "subscribed" { old.epoch = m["epoch"] as? Int ?? 0 }
+                if m["type"] as? String == "trade_update" { trades += 1; old.seq = m["seq"] as? Int ?? 0 }
+            }
+            #expect(first.stop() == .exited(0))
+        }
+        #expect(old.epoch > 0 && old.seq > 0)
+        // The new server's ring starts its sequence again: once it is past the old position,
+        // the old (epoch, seq) would name one of its records if epochs restarted too.
+        let second = ServerUnderTest(workers: 1, extra: ["REPLAY_SPEED": "50"])
+        try second.start()
+        try second.waitHealthy()
+        try second.eventually(20, "the new ring past sequence \(old.seq)") { try second.status().ringSequence > UInt64(old.seq) + 100 }
+        let ws = try WebSocketClient(port: second.port, path: "/api/v1/websocket/connect")
+        try ws.sendText(subscribe + #","epoch":\#(old.epoch),"seq":\#(old.seq)}"#)
+        var recovery: [String: Any] = [:]
+        var epoch = 0
+        while recovery.isEmpty {
+            let m = try ws.nextJSON()
+            if m["type"] as? String == "subscribed" { epoch = m["epoch"] as? Int ?? 0 }
+            if m["type"] as? String == "recovery" { recovery = m }
+            #expect(m["type"] as? String != "trade_update", "a trade before the answer to the resume: \(m)")
+        }
+        #expect(recovery["status"] as? String == "impossible" && recovery["reason"] as? String == "epoch_changed", "\(recovery)")
+        #expect(epoch > old.epoch && recovery["epoch"] as? Int == epoch)
+    }
+
     @Test("a client subscribed to another symbol receives no BTCUSDT trades")
     func otherSymbol() throws {
         let s = ServerUnderTest(workers: 1, extra: ["REPLAY_SPEED": "50"])

@@ -15,13 +15,15 @@ struct RingBasicsTests {
         #expect(latest.epoch == 0)
     }
 
-    @Test("the first records arrive in order with their payloads, after the epoch start")
+    @Test("the first records arrive in order with their payloads, after the epoch start; the first epoch is the segment's creation time in µs")
     func firstRecord() throws {
         let segment = try TestSupport.segment()
         var reader = RingReader(segment: segment, start: .latest)
         let writer = RingWriter(segment: segment)
-        #expect(writer.epoch == 1)
-        #expect(reader.epoch == 1)
+        let first = UInt64(segment.createdRealtimeNs / 1000)
+        #expect(first > 1_700_000_000_000_000 && first < 1 << 53)
+        #expect(writer.epoch == first)
+        #expect(reader.epoch == first && reader.firstEpoch == first)
         let trade = TradeRecord(symbolIndex: 3, flags: 1, price: 6_500_000_000_000, quantity: 12_345,
                                 tradeId: 42, tradeTimeMs: 1_700_000_000_000, receivedNs: 99)
         #expect(writer.publish(type: .trade, trade) == 2)
@@ -29,12 +31,12 @@ struct RingBasicsTests {
         TestSupport.withScratch(256) { buffer in
             #expect(reader.next(into: buffer) == .record(type: RecordType.epochStart.rawValue, sequence: 1, length: 24))
             let start = buffer.load(as: EpochStartRecord.self)
-            #expect(start.epoch == 1)
+            #expect(start.epoch == first)
             #expect(reader.next(into: buffer) == .record(type: RecordType.trade.rawValue, sequence: 2, length: 48))
             #expect(buffer.load(as: TradeRecord.self) == trade)
             #expect(reader.next(into: buffer) == .empty)
         }
-        #expect(reader.lastSequence == 2)
+        #expect(reader.lastSequence == 2 && reader.publishedSequence == 2)
         #expect(reader.lag() == 0)
     }
 

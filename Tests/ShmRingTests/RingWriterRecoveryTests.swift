@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import ShmRing
 
@@ -22,8 +23,10 @@ struct RingWriterRecoveryTests {
     func reattachAfterCrash() throws {
         let segment = try TestSupport.segment(ringCapacity: 4096)
         var reader = RingReader(segment: segment, start: .latest)
+        let firstEpoch: UInt64
         do {
             let first = RingWriter(segment: segment)
+            firstEpoch = first.epoch
             TestSupport.publishChecked(first, count: 5, length: 48)
         }
         Self.simulateCrash(segment, announcing: 64)
@@ -31,13 +34,13 @@ struct RingWriterRecoveryTests {
         #expect(TestSupport.readAll(&reader) == [])
 
         let second = RingWriter(segment: segment)
-        #expect(second.epoch == 2)
-        #expect(reader.epoch == 2)
+        #expect(second.epoch == firstEpoch + 1)
+        #expect(reader.epoch == firstEpoch + 1 && reader.firstEpoch == firstEpoch)
         TestSupport.publishChecked(second, count: 2, length: 48)
         TestSupport.withScratch(256) { buffer in
             #expect(reader.next(into: buffer) == .record(type: RecordType.epochStart.rawValue, sequence: 7, length: 24))
             let start = buffer.load(as: EpochStartRecord.self)
-            #expect(start.epoch == 2)
+            #expect(start.epoch == firstEpoch + 1)
             let rest = TestSupport.sequences(TestSupport.readAll(&reader))
             #expect(rest == [8, 9])
         }
@@ -67,16 +70,25 @@ struct RingWriterRecoveryTests {
         TestSupport.publishChecked(first, count: 3, length: 16)
         var reader = RingReader(segment: segment, start: .oldest)
         let second = RingWriter(segment: segment)
-        #expect(second.epoch == 2 && second.lastSequence == 5)
+        #expect(second.epoch == first.epoch + 1 && second.lastSequence == 5)
         #expect(TestSupport.sequences(TestSupport.readAll(&reader)) == [1, 2, 3, 4, 5])
     }
 
-    @Test("an epoch given to the writer is used as is")
+    @Test("an epoch given to the writer is used as is, and is the first when the ring is fresh")
     func explicitEpoch() throws {
         let segment = try TestSupport.segment()
         let writer = RingWriter(segment: segment, epoch: 41)
         #expect(writer.epoch == 41)
         #expect(RingReader(segment: segment).epoch == 41)
         #expect(RingWriter(segment: segment).epoch == 42)
+        #expect(RingReader(segment: segment).firstEpoch == 41)
+    }
+
+    @Test("two segments made at different times never share an epoch")
+    func segmentsDiffer() throws {
+        let one = RingWriter(segment: try TestSupport.segment())
+        usleep(2_000)
+        let other = RingWriter(segment: try TestSupport.segment())
+        #expect(other.epoch > one.epoch)
     }
 }

@@ -73,13 +73,13 @@ struct SegmentGeometryTests {
         #expect(throws: SegmentError.self) { try Segment.attach(fd: fd, writable: false) }
     }
 
-    @Test("a segment of an earlier version (1, or 2 before candles kept trade ids) is refused")
+    @Test("a segment of an earlier version (1; 2 before candles kept trade ids; 3 before the ring's first epoch) is refused")
     func attachRefusesOldVersion() throws {
         let fd = try SharedMemory.anonymous(size: Layout.segmentSize(ringCapacity: 4096, symbolCapacity: 2))
         defer { close(fd) }
         let segment = try Segment.format(fd: fd, ringCapacity: 4096, symbolCapacity: 2)
-        #expect(Layout.version == 3)
-        for old: UInt64 in [1, 2] {
+        #expect(Layout.version == 4)
+        for old: UInt64 in [1, 2, 3] {
             segment.headerWord(Layout.Header.version).storeRelaxed(old)
             #expect(throws: SegmentError.badVersion(old)) { try Segment.attach(fd: fd, writable: false) }
         }

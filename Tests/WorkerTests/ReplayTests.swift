@@ -80,6 +80,30 @@ struct ReplayTests {
         let other = Self.resume(worker, b, epoch: worker.ringPosition.epoch + 1, after: now - 10)
         #expect(other.count == 1 && other[0]["status"] as? String == "impossible" && other[0]["reason"] as? String == "epoch_changed")
         #expect(other[0]["seq"] as? Int == Int(now))
+        // Records published but not yet read by this worker: the client saw them elsewhere.
+        let published = writer.publish(TradeRecord(symbolIndex: 0, flags: 0, price: 100, quantity: 1, tradeId: 9_999,
+                                                   tradeTimeMs: 1, receivedNs: 1))
+        let ahead = Self.resume(worker, b, after: published)
+        #expect(ahead.count == 1 && ahead[0]["status"] as? String == "recovered" && ahead[0]["messages"] as? Int == 0)
+        let beyond = Self.resume(worker, b, after: published + 1_000_000_000)
+        #expect(beyond.count == 1 && beyond[0]["reason"] as? String == "epoch_changed", "a sequence this ring never published")
+    }
+
+    @Test("a position from another server's ring (a server restarted since) is refused, whatever its sequence")
+    func anotherRing() throws {
+        let (oldWriter, oldWorker) = try Self.setUp()
+        let b = RecordingBroadcaster()
+        let seen = Self.publish(oldWriter, oldWorker, count: 400, via: b)
+        usleep(2_000)
+        let (writer, worker) = try Self.setUp()
+        Self.publish(writer, worker, count: 500, via: b)
+        #expect(worker.ringPosition.epoch > oldWorker.ringPosition.epoch)
+        for sequence in [seen[10]!, seen[400]!, oldWorker.ringPosition.sequence] {
+            let got = Self.resume(worker, b, epoch: oldWorker.ringPosition.epoch, after: sequence)
+            #expect(got.count == 1 && got[0]["status"] as? String == "impossible" && got[0]["reason"] as? String == "epoch_changed",
+                    "sequence \(sequence) of the old ring")
+        }
+        #expect(worker.replayCounts.recovered == 0 && worker.replayCounts.replayed == 0)
     }
 
     @Test("overwritten records, or more than WS_REPLAY_MAX messages, are refused as too_old with nothing replayed")
