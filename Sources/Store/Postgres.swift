@@ -10,6 +10,14 @@ public struct PostgresError: Error, CustomStringConvertible, Equatable {
     public var sqlState: String = ""
     public var description: String { "\(context): \(message.trimmingTrailingNewlines)" }
 
+    /// The statement's data was refused (SQLSTATE class 22, data exception, e.g. a value too
+    /// long or out of range) or broke a constraint (23): the caller's input, not the database.
+    public var isClientData: Bool { sqlState.hasPrefix("22") || sqlState.hasPrefix("23") }
+
+    /// The connection is gone: libpq's own error (no SQLSTATE), a connection exception (08),
+    /// or the server shutting down or restarting (57P01–57P03).
+    public var isConnectionLoss: Bool { sqlState.isEmpty || sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") }
+
     /// The description on one line (libpq's messages carry newlines and tabs), for logs and status.
     public var oneLine: String {
         var out = ""
@@ -92,6 +100,9 @@ public final class PostgresConnection {
 
     /// Whether the connection is still usable (false once the server went away).
     public var isConnected: Bool { PQstatus(conn) == CONNECTION_OK }
+
+    /// Connected and outside any transaction: ready for the next statement as it is.
+    public var isUsable: Bool { isConnected && PQtransactionStatus(conn) == PQTRANS_IDLE }
 
     /// A failed result's SQLSTATE, or "".
     static func sqlState(_ result: OpaquePointer) -> String {

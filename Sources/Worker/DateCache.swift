@@ -40,6 +40,15 @@ struct DateCache {
     }
 
     /// Howard Hinnant's days-to-civil: (year, month 1...12, day 1...31).
+    /// Days in `month` (1–12) of `year` (Gregorian).
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
     static func civil(daysSinceEpoch: Int64) -> (Int, Int, Int) {
         let z = daysSinceEpoch + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

@@ -213,7 +213,7 @@ struct ServeTests {
         #expect(try HTTP.get(port: s.port, path: "/api/v1/health").status == 200)
     }
 
-    @Test("health reports the database: healthy when it answers (migrated at start), 503 unhealthy when it does not",
+    @Test("health reports the database: healthy when it answers (migrated at start), 503 unhealthy when it does not; one request's bad data is its own 400",
           .enabled(if: ProcessInfo.processInfo.environment["DATABASE_URL"] != nil, "needs DATABASE_URL (make test starts PostgreSQL)"))
     func databaseHealth() throws {
         let good = ServerUnderTest(workers: 1, extra: ["DATABASE_URL": ProcessInfo.processInfo.environment["DATABASE_URL"]!])
@@ -221,6 +221,19 @@ struct ServeTests {
         try good.waitHealthy()
         try good.eventually(10, "database healthy") { try HTTP.get(port: good.port, path: "/api/v1/health").json()["database"] as? String == "healthy" }
         #expect(good.log().contains("database migrated") || good.log().contains("database schema up to date"))
+        // A request whose data PostgreSQL refuses is that request's 400; the worker's connection
+        // stays, so the next request (anyone's) is answered at once, never with its error.
+        let long = String(repeating: "X", count: 30)  // base_asset is VARCHAR(20)
+        let body = #"{"symbol":"XTESTUSDT","base_asset":"\#(long)","quote_asset":"USDT","status":"TRADING"}"#
+        for _ in 0..<3 {
+            let refused = try HTTP.exchange(port: good.port, raw: "POST /api/v1/symbols HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                            + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)", timeoutMillis: 5000)
+            #expect(refused.status == 400 && refused.text.contains("too long"), "\(refused.status) \(refused.text)")
+            let badTime = try HTTP.get(port: good.port, path: "/api/v1/candles/BTCUSDT/range?interval=1m&start_time=2026-11-28T00:00:00%2B99:99&end_time=2026-11-29T00:00:00Z")
+            #expect(badTime.status == 400, "\(badTime.text)")
+            let next = try HTTP.get(port: good.port, path: "/api/v1/symbols", timeoutMillis: 5000)
+            #expect(next.status == 200 && !next.text.contains("too long"), "\(next.status) \(next.text.prefix(200))")
+        }
         #expect(good.stop() == .exited(0))
 
         let bad = ServerUnderTest(workers: 1, extra: ["DATABASE_URL": "postgres://postgres@127.0.0.1:1/none"])

@@ -100,7 +100,7 @@ struct StorageTests {
         // Closed minutes. The first one counts too: a kline is the simulator's own fold of every
         // trade of its minute, whenever the feeder joined.
         let closed = minutes.keys.filter { $0 + 60_000 <= now }.sorted()
-        let range = try HTTP.get(port: server.port, path: "/api/v1/candles/BTCUSDT/range?interval=1m&market=spot&start_time=2000-01-01T00:00:00Z")
+        let range = try HTTP.get(port: server.port, path: "/api/v1/candles/BTCUSDT/range?interval=1m&market=spot&start_time=2000-01-01T00:00:00Z&end_time=2100-01-01T00:00:00Z")
         let rows = try #require(try range.json()["candles"] as? [[String: Any]])
         let memory = try HTTP.get(port: server.port, path: "/api/v1/aggregation/candles/BTCUSDT/1m?limit=1500&market=spot")
         let list = try #require(try memory.json()["d"] as? [[String: Double]])

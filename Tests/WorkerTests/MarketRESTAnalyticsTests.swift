@@ -144,5 +144,14 @@ struct MarketRESTAnalyticsTests {
         #expect(RFC3339.isValid("2024-01-01T00:00:00Z") && RFC3339.isValid("2024-01-01T00:00:00.123456+05:30"))
         #expect(!RFC3339.isValid("2024-01-01") && !RFC3339.isValid("2024-01-01T00:00:00") && !RFC3339.isValid("1704067200000"))
         #expect(RFC3339.format(ms: Self.t0 + 3_723_045) == "2024-01-01T01:02:03.045Z" && RFC3339.isValid(RFC3339.format(ms: 0)))
+        // Fields out of their range are refused here, not by PostgreSQL.
+        for good in ["2024-02-29T23:59:60Z", "2023-12-31T23:59:59-23:59", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59+14:00"] {
+            #expect(RFC3339.isValid(good), "\(good)")
+        }
+        for bad in ["2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z", "2026-11-31T00:00:00Z", "2023-02-29T00:00:00Z",
+                    "2026-01-45T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T99:99:99Z", "2026-01-01T00:60:00Z",
+                    "2026-01-01T00:00:61Z", "0000-01-01T00:00:00Z", "2026-11-28T00:00:00+99:99", "2026-11-28T00:00:00+05:60"] {
+            #expect(!RFC3339.isValid(bad), "\(bad)")
+        }
     }
 }

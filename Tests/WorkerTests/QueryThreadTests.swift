@@ -1,6 +1,8 @@
+import Foundation
 import Glibc
 import Posix
 import Runtime
+import Store
 import Synchronization
 import Testing
 @testable import Worker
@@ -27,6 +29,27 @@ struct QueryThreadTests {
             seen += queries.takeAnswers().map { $0.0.slot }
         }
         return seen
+    }
+
+    @Test("a statement that fails keeps the connection (the next job uses it at once, and never sees that error); a lost one is dropped and said",
+          .enabled(if: ProcessInfo.processInfo.environment["DATABASE_URL"] != nil, "needs DATABASE_URL (make test starts PostgreSQL)"))
+    func statementErrors() throws {
+        let context = QueryContext(databaseURL: ProcessInfo.processInfo.environment["DATABASE_URL"]!, cache: nil)
+        let db = try #require(context.database)
+        let bad = context.withDatabase { db throws(PostgresError) in try db.execute("SELECT '2026-13-45T99:99:99Z'::timestamptz") }
+        #expect(bad == nil && context.jobError?.contains("out of range") == true)
+        #expect(context.database === db && context.databaseError == nil, "a bad statement is not a lost connection")
+        let tooLong = context.withDatabase { db throws(PostgresError) in try db.execute("SELECT 'abcdef'::varchar(2)::text, repeat('x', 3)::char(1)") }
+        #expect(tooLong != nil, "a cast that truncates is no error")
+        do throws(PostgresError) {
+            _ = try db.execute("SELECT 1/0")
+            Issue.record("1/0 answered")
+        } catch {
+            #expect(error.isClientData && !error.isConnectionLoss, "\(error.sqlState)")
+        }
+        let killed = context.withDatabase { db throws(PostgresError) in try db.execute("SELECT pg_terminate_backend(pg_backend_pid())") }
+        #expect(killed == nil && context.databaseError != nil, "the lost connection is said for later answers")
+        #expect(context.database == nil, "no new attempt within the second")
     }
 
     @Test("a question to the feeder that waits holds up no database read; past the bound it is refused, and each answer wakes the loop")

@@ -21,6 +21,8 @@ extension MarketREST {
         """
 
     static let noDatabase = RESTResponse.error(503, "no database: set DATABASE_URL to keep symbols, history and analytics")
+    /// The most candles one `/range` answer carries (a year of 1h candles; 7 days of 1m).
+    static let maxRangeCandles = 10_000
 
     /// A job on the database; 503 when there is none or it is away.
     func database(_ failure: String, _ body: @escaping @Sendable (PostgresConnection) throws(PostgresError) -> RESTResponse) -> Outcome {
@@ -30,11 +32,11 @@ extension MarketREST {
                 return .error(503, "database unavailable: \(context.databaseError ?? "not connected")")
             }
             do throws(PostgresError) { return try body(db) } catch {
-                // A failed statement is the request's fault (a constraint) unless the connection died.
+                // Bad data (SQLSTATE class 22) or a broken constraint (23) is the request's fault;
+                // the connection is dropped only when it broke, never for one request's statement.
                 let firstLine = error.message.split(separator: "\n").first.map(String.init) ?? error.message
-                let constraint = error.message.contains("duplicate key") || error.message.contains("violates")
-                if !constraint { context.dropConnection(firstLine) }
-                return .error(constraint ? 400 : 500, "\(failure): \(firstLine)")
+                context.failed(error)
+                return .error(error.isClientData ? 400 : 500, "\(failure): \(firstLine)")
             }
         }
     }
@@ -142,13 +144,16 @@ extension MarketREST {
     }
 
     /// GET `/candles/:symbol/range?interval=1h&start_time=&end_time=` (RFC 3339): full candles
-    /// from PostgreSQL, `[]` when there are none.
+    /// from PostgreSQL, the first `maxRangeCandles` of the range, `[]` when there are none. A
+    /// missing time is the zero time, as in the original: both missing is an empty range, only
+    /// a start is a start after the end (400).
     func candleRange(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> Outcome {
         _ = try symbolIndex(symbol)
         let name = q["interval"].flatMap { $0.isEmpty ? nil : $0 } ?? "1h"
         guard KlineInterval(name: name) != nil else { _ = try interval(name); return .now(.notFound) }
-        let start = q["start_time"] ?? "0001-01-01T00:00:00Z"
-        let end = q["end_time"] ?? "9999-12-31T23:59:59Z"
+        let zero = "0001-01-01T00:00:00Z"
+        let start = q["start_time"] ?? zero
+        let end = q["end_time"] ?? zero
         guard RFC3339.isValid(start) else { return .now(.error(400, "Invalid start_time format, use RFC3339")) }
         guard RFC3339.isValid(end) else { return .now(.error(400, "Invalid end_time format, use RFC3339")) }
         let market = q["market"] == "spot" ? "spot" : "futures"
@@ -166,8 +171,9 @@ extension MarketREST {
                       'taker_buy_quote_asset_volume', round(taker_buy_quote_volume, 8)::text,
                       'trade_count', trade_count, 'interval', interval, 'created_at', updated_at, 'updated_at', updated_at)
                       ORDER BY open_time)
-                    FROM candles WHERE symbol = $1 AND interval = $2 AND market = $5
-                      AND open_time >= $3::timestamptz AND open_time <= $4::timestamptz), '[]'::json))::text
+                    FROM (SELECT * FROM candles WHERE symbol = $1 AND interval = $2 AND market = $5
+                      AND open_time >= $3::timestamptz AND open_time <= $4::timestamptz
+                      ORDER BY open_time LIMIT \(Self.maxRangeCandles)) first), '[]'::json))::text
                 """, [symbol, name, start, end, market])
             guard let row = rows.first, row.count == 2 else { return .error(500, "Failed to get candles: no answer") }
             if row[0] == "t" { return .error(400, "start time must be before end time") }
@@ -219,13 +225,19 @@ enum RFC3339 {
         return "\(y)-\(two(Int64(m)))-\(two(Int64(d)))T\(two(s / 3600)):\(two(s / 60 % 60)):\(two(s % 60)).\(fraction)Z"
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, every field in its range (year 1–9999, a day
+    /// the month has, a leap second allowed, an offset within ±23:59): what PostgreSQL accepts,
+    /// so a bad time is the client's 400, never a failed statement.
     static func isValid(_ s: String) -> Bool {
         let b = Array(s.utf8)
         func digits(_ range: Range<Int>) -> Bool { range.upperBound <= b.count && b[range].allSatisfy { (48...57).contains($0) } }
+        func value(_ range: Range<Int>) -> Int { b[range].reduce(0) { $0 * 10 + Int($1 - 48) } }
         guard b.count >= 20, digits(0..<4), b[4] == 45, digits(5..<7), b[7] == 45, digits(8..<10),
               b[10] == 84 || b[10] == 116 || b[10] == 32, digits(11..<13), b[13] == 58, digits(14..<16), b[16] == 58,
               digits(17..<19) else { return false }
+        let year = value(0..<4), month = value(5..<7), day = value(8..<10)
+        guard year >= 1, (1...12).contains(month), day >= 1, day <= DateCache.daysIn(month: month, year: year),
+              value(11..<13) < 24, value(14..<16) < 60, value(17..<19) <= 60 else { return false }
         var i = 19
         if b[i] == 46 {
             i += 1
@@ -236,5 +248,6 @@ enum RFC3339 {
         guard i < b.count else { return false }
         if b[i] == 90 || b[i] == 122 { return i + 1 == b.count }
         return (b[i] == 43 || b[i] == 45) && i + 6 == b.count && digits(i + 1..<i + 3) && b[i + 3] == 58 && digits(i + 4..<i + 6)
+            && value(i + 1..<i + 3) < 24 && value(i + 4..<i + 6) < 60
     }
 }

@@ -42,11 +42,22 @@ public final class QueryContext {
         }
     }
 
-    /// Forgets the connection after an error that may have broken it (a new one for the next job).
-    func dropConnection(_ why: String) {
-        databaseError = why
-        connection = nil
+    /// After a failed statement: keeps the connection when it is still up and idle (the
+    /// statement was at fault, e.g. bad data or a timeout), else forgets it (a new one is made
+    /// for the next job, at most one attempt a second) and says why for later answers. Only a
+    /// lost connection's error is ever shown to other requests.
+    func failed(_ error: PostgresError) {
+        failedStatements += 1
+        jobError = error.oneLine
+        guard let connection, !connection.isUsable || error.isConnectionLoss else { return }
+        databaseError = error.oneLine
+        self.connection = nil
     }
+
+    /// Statements that failed on this thread (kept connections included), for the figures.
+    private(set) var failedStatements = 0
+    /// The current job's failed statement, if any (cleared before each job: never another's).
+    var jobError: String?
 
     /// The answer kept under `key` while it is fresh, else `make()`'s, kept for `ttlMs`.
     func memo(_ key: String, ttlMs: Int64, _ make: () -> RESTResponse) -> RESTResponse {
@@ -60,15 +71,13 @@ public final class QueryContext {
         return response
     }
 
-    /// Runs `body` on the database; on an error the connection is dropped (a new one is made
-    /// for the next job) and nil returned.
+    /// Runs `body` on the database; nil when there is none or the statement failed (see `failed`).
     func withDatabase<T>(_ body: (PostgresConnection) throws(PostgresError) -> T) -> T? {
         guard let db = database else { return nil }
         do {
             return try body(db)
         } catch {
-            databaseError = error.description
-            connection = nil
+            failed(error)
             return nil
         }
     }
@@ -155,6 +164,7 @@ public final class QueryThread: @unchecked Sendable {
             while jobs.isEmpty { pthread_cond_wait(signal, lock) }
             let job = jobs.removeFirst()
             pthread_mutex_unlock(lock)
+            context.jobError = nil
             let response = job.work(context)
             pthread_mutex_lock(lock)
             answers.append((job.subscriber, response))
