@@ -20,7 +20,8 @@ fi
 
 PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 LOG=$(mktemp /tmp/tterminal-autobahn-XXXXXX.log)
-PORT=$PORT HOST=127.0.0.1 WORKERS=1 SHM_NAME=/tterminal-autobahn-$PORT ENV_FILE=/dev/null RATE_LIMIT_RPS=0 \
+# Autobahn's 9.* cases send messages of up to 16 MiB to the echo route (64 KiB by default).
+PORT=$PORT HOST=127.0.0.1 WORKERS=1 SHM_NAME=/tterminal-autobahn-$PORT ENV_FILE=/dev/null RATE_LIMIT_RPS=0 WS_ECHO_MAX_BYTES=16777216 \
   FEED_SOURCE=replay REPLAY_FILE="$ROOT/fixtures/binance/hftbacktest/spot_btcusdt_20240808.gz" \
   "$BIN" serve >"$LOG" 2>&1 &
 server=$!

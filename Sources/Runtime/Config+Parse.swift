@@ -150,6 +150,7 @@ extension Config {
         }
         if let n = try integer("MAX_CONNECTIONS_PER_ADDRESS", 1...1_000_000, "an integer 1–1000000") { c.maxConnectionsPerAddress = n }
         if let n = try integer("WS_QUEUE_BYTES", 4096...(64 << 20), "bytes, 4096–67108864") { c.wsQueueBytes = n }
+        if let n = try integer("WS_ECHO_MAX_BYTES", 125...(64 << 20), "bytes, 125–67108864") { c.wsEchoMaxBytes = n }
         if let n = try integer("WS_SENDS_PER_TURN", 1...4_096, "an integer 1–4096") { c.wsSendsPerTurn = n }
         if let n = try integer("ACCEPT_LEAD", 1...1_000_000, "an integer 1–1000000") { c.acceptLead = n }
         if let n = try integer("WS_REPLAY_MAX", 0...100_000, "an integer 0–100000") { c.wsReplayMax = n }
@@ -204,6 +205,7 @@ extension Config {
         e["WS_MAX_CONNECTIONS"] = "\(wsMaxConnections)"
         e["MAX_CONNECTIONS_PER_ADDRESS"] = "\(maxConnectionsPerAddress)"
         e["WS_QUEUE_BYTES"] = "\(wsQueueBytes)"
+        e["WS_ECHO_MAX_BYTES"] = "\(wsEchoMaxBytes)"
         e["WS_SENDS_PER_TURN"] = "\(wsSendsPerTurn)"
         e["ACCEPT_LEAD"] = "\(acceptLead)"
         e["WS_SLOW_CLIENT"] = wsSlowClientClose ? "close" : "gap"

@@ -56,6 +56,9 @@ public struct Config: Sendable, Equatable {
     public var maxConnectionsPerAddress: Int = 5_000
     /// A WebSocket client's queue bound in bytes (`WS_QUEUE_BYTES`).
     public var wsQueueBytes: Int = 256 << 10
+    /// The largest message on the echo route (`WS_ECHO_MAX_BYTES`), a diagnostic route: as
+    /// small as the terminal's by default; the Autobahn run raises it to 16 MiB.
+    public var wsEchoMaxBytes: Int = 64 << 10
     /// Sends a worker starts in one loop turn at most (`WS_SENDS_PER_TURN`); between two parts
     /// of a larger fan-out it reads the ring again.
     public var wsSendsPerTurn: Int = 128
@@ -106,7 +109,7 @@ public struct Config: Sendable, Equatable {
         "RING_MB", "SHM_NAME", "INTERVALS", "SPOT_WS_URLS", "FUTURES_WS_URLS", "SPOT_REST_URLS",
         "FUTURES_REST_URLS", "TLS_TRUST_FILE", "FEED_STALL_MS", "FEED_MAX_CONNECTION_AGE",
         "FEED_STREAMS_PER_CONNECTION", "FUTURES_ROUTED", "WS_MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_ADDRESS",
-        "WS_QUEUE_BYTES", "WS_SENDS_PER_TURN", "ACCEPT_LEAD", "WS_SLOW_CLIENT", "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
+        "WS_QUEUE_BYTES", "WS_ECHO_MAX_BYTES", "WS_SENDS_PER_TURN", "ACCEPT_LEAD", "WS_SLOW_CLIENT", "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
         "PERSIST_BUFFER_ROWS", "BOOK_SNAPSHOT_SECONDS",
     ]
 }

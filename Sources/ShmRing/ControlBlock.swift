@@ -84,6 +84,7 @@ public struct ChildSlot: @unchecked Sendable {
     public var connections: UInt64 { word(Layout.Slot.connections).loadRelaxed() }
     public var requests: UInt64 { word(Layout.Slot.requests).loadRelaxed() }
     public var badRequests: UInt64 { word(Layout.Slot.badRequests).loadRelaxed() }
+    public var rateLimited: UInt64 { word(Layout.Slot.rateLimited).loadRelaxed() }
     public func counter(_ i: Int) -> SharedWord {
         precondition(i >= 0 && i < Layout.Slot.counterCount)
         return word(Layout.Slot.counters + i * 8)

@@ -111,6 +111,8 @@ public enum Layout {
         public static let requests = 96
         public static let badRequests = 104
         public static let childPid = 112
+        /// A worker's requests answered 429 by the per-address rate limit.
+        public static let rateLimited = 120
         // Child-written counters: a worker's are `WorkerCounter`s.
         public static let counters = 128
         public static let counterCount = 16
@@ -139,7 +141,8 @@ public enum Layout {
         case wsRecoveryRefused
         /// Messages replayed to resuming clients.
         case wsReplayed
-        /// Client messages answered with an `error`.
+        /// Client protocol errors: messages answered with an `error`, and connections closed
+        /// for a broken frame or message (1002, 1007, 1009).
         case wsProtocolErrors
         /// Connections refused: over the per-address limit.
         case refusedPerAddress

@@ -72,6 +72,7 @@ public struct MetricsReport: Sendable {
         family("connections", "Connections open now.") { $0.connections }
         family("requests_total", "HTTP requests answered.") { $0.requests }
         family("bad_requests_total", "Malformed or timed-out HTTP requests.") { $0.badRequests }
+        family("rate_limited_total", "Requests answered 429 by the per-address rate limit.") { $0.rateLimited }
         family("ring_laps_total", "Times the worker fell a whole ring behind and resynchronised.") { $0.laps }
         family("ring_lag", "Records the worker is behind the ring's latest.") { $0.lag }
     }
@@ -130,7 +131,7 @@ public struct MetricsReport: Sendable {
         case .wsRecovered: "Resumes answered by replaying from the ring."
         case .wsRecoveryRefused: "Resumes refused (epoch changed, too old)."
         case .wsReplayed: "Messages replayed to resuming clients."
-        case .wsProtocolErrors: "Client messages answered with an error."
+        case .wsProtocolErrors: "Client protocol errors: messages answered with an error, connections closed for a broken frame (1002, 1007, 1009)."
         case .refusedPerAddress: "Connections refused over the per-address limit."
         case .refusedFull: "Connections refused because the worker was full."
         case .connectionsDropped: "Connections dropped (send stalled, reset, shutdown timeout)."

@@ -21,6 +21,7 @@ public struct StatusReport: Sendable {
         public var connections: UInt64
         public var requests: UInt64
         public var badRequests: UInt64
+        public var rateLimited: UInt64 = 0
         /// A worker's `Layout.WorkerCounter` values, by raw value (zeros for the feeder).
         public var counters: [UInt64]
 
@@ -74,7 +75,7 @@ public struct StatusReport: Sendable {
                          restarts: s.restarts, generation: s.generation, heartbeat: s.heartbeat,
                          ringSequence: seq, lag: s.kind == .worker && latest > seq ? latest - seq : 0,
                          laps: s.ringLaps, connections: s.connections, requests: s.requests, badRequests: s.badRequests,
-                         counters: Layout.WorkerCounter.allCases.map { s.counter($0.rawValue).loadRelaxed() })
+                         rateLimited: s.rateLimited, counters: Layout.WorkerCounter.allCases.map { s.counter($0.rawValue).loadRelaxed() })
         }
     }
 
@@ -156,9 +157,10 @@ public struct StatusReport: Sendable {
         return w.text
     }
 
-    /// A worker's `bad_requests` and `counters` object, keyed by `Layout.WorkerCounter.name`.
+    /// A worker's `bad_requests`, `rate_limited` and `counters` object, keyed by `Layout.WorkerCounter.name`.
     private func writeCounters(of c: Child, into w: inout JSONWriter) {
         w.field("bad_requests", c.badRequests)
+        w.field("rate_limited", c.rateLimited)
         w.beginObject("counters")
         for counter in Layout.WorkerCounter.allCases { w.field(counter.name, c.counter(counter)) }
         w.endObject()

@@ -43,7 +43,10 @@ extension EventLoop {
         let cors = corsHeaders(request)
         if request.method == .options && request.origin != nil { return answerPreflight(connection, cors: cors, header: header) }
         guard admitRate(connection) else {
-            return cors.withUnsafeBytes {
+            // The bucket gains a request every 1/rate s: the client may try again then.
+            let seconds = options.rateLimitPerSecond >= 1 ? 1 : Int((1 / max(options.rateLimitPerSecond, 0.001)).rounded(.up))
+            let retry = Array("Retry-After: \(seconds)\r\n".utf8)
+            return (cors + retry).withUnsafeBytes {
                 write(connection, .tooManyRequests, Self.rateLimitedBody.bytes, extra: $0, headOnly: headOnly, header: header)
             }
         }

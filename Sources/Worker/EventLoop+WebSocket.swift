@@ -55,6 +55,8 @@ extension EventLoop {
         while connection.phase == .open && !connection.closeAfterSend && connection.webSocket!.machine.state != .closed {
             let event = connection.webSocket!.assembler.next(&input)
             if case .needMoreData = event { return }
+            // A broken frame or message (closed with 1002, 1007 or 1009) is the client's error.
+            if case .error = event { counters.wsProtocolErrors += 1 }
             perform(connection.webSocket!.machine.received(event), on: connection)
         }
     }
@@ -83,7 +85,10 @@ extension EventLoop {
         case .echo:
             queueFrame(connection, isText ? .text : .binary, payload)
         case .terminal:
-            guard isText else { return sendText(TerminalProtocol.error("binary messages are not supported"), to: connection) }
+            guard isText else {
+                counters.wsProtocolErrors += 1
+                return sendText(TerminalProtocol.error("binary messages are not supported"), to: connection)
+            }
             terminalMessage(connection, payload)
         }
     }

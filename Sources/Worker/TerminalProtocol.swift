@@ -133,7 +133,7 @@ enum TerminalProtocol {
         /// `{"type":"error","message":"…"}`, with the symbol it is about when there is one.
         var reply: String {
             guard let symbol else { return TerminalProtocol.error(message) }
-            return #"{"type":"error","message":"\#(message)","symbol":"\#(symbol)"}"#
+            return #"{"type":"error","message":\#(TerminalProtocol.quoted(message)),"symbol":\#(TerminalProtocol.quoted(symbol))}"#
         }
     }
 
@@ -142,7 +142,14 @@ enum TerminalProtocol {
     }
 
     static func error(_ message: String) -> String {
-        #"{"type":"error","message":"\#(message)"}"#
+        #"{"type":"error","message":\#(quoted(message))}"#
+    }
+
+    /// `text` as a JSON string, quotes included: error texts may quote what the client sent.
+    static func quoted(_ text: String) -> String {
+        var out = JSONBytes(capacity: text.utf8.count + 8)
+        out.string(text)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     static func pong(timestamp: Int64) -> String { #"{"type":"pong","timestamp":\#(timestamp)}"# }

@@ -54,7 +54,8 @@ public struct WorkerOptions: Sendable {
     public var wsIdleTimeout: Duration = .seconds(75)
     /// After our close frame, the peer's close is awaited this long before TCP is closed.
     public var wsCloseTimeout: Duration = .seconds(5)
-    /// Largest message (and frame) on the echo route; Autobahn's 9.* cases send 16 MiB.
+    /// Largest message (and frame) on the echo route (`WS_ECHO_MAX_BYTES`); Autobahn's 9.*
+    /// cases send 16 MiB.
     public var wsEchoMaxMessage = 16 << 20
     /// Largest client message on the terminal route.
     public var wsTerminalMaxMessage = 64 << 10

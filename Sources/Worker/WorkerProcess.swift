@@ -69,6 +69,7 @@ public final class WorkerProcess: WorkerHooks {
         options.maxConnections = config.wsMaxConnections
         options.maxConnectionsPerAddress = config.maxConnectionsPerAddress
         options.wsQueueBytes = config.wsQueueBytes
+        options.wsEchoMaxMessage = config.wsEchoMaxBytes
         options.maxSendsPerTurn = config.wsSendsPerTurn
         options.acceptLead = config.acceptLead
         options.slowClientPolicy = config.wsSlowClientClose ? .close : .gapNotice
@@ -115,6 +116,7 @@ public final class WorkerProcess: WorkerHooks {
         slot.beat()
         slot.word(Layout.Slot.requests).storeRelaxed(UInt64(counters.requestsServed))
         slot.word(Layout.Slot.badRequests).storeRelaxed(UInt64(counters.badRequests + counters.requestTimeouts))
+        slot.word(Layout.Slot.rateLimited).storeRelaxed(UInt64(counters.rateLimited))
         var counters = counters
         (counters.wsRecovered, counters.wsRecoveryRefused, counters.wsReplayed) = replayCounts
         for counter in Layout.WorkerCounter.allCases {

@@ -136,6 +136,7 @@ struct MetricsReportTests {
         }
         #expect(samples("tterminal_worker_connections").first?.value == 5)
         #expect(samples("tterminal_worker_bad_requests_total").first?.value == 2)
+        #expect(samples("tterminal_worker_rate_limited_total").first?.value == 6)
         #expect(samples("tterminal_worker_ring_lag").first { $0.labels["worker"] == "1" }?.value == 10)
         #expect(samples("tterminal_worker_ring_laps_total").first?.value == 1)
     }

@@ -23,6 +23,7 @@ enum SegmentFixture {
             slot.word(Layout.Slot.connections).storeRelaxed(5)
             slot.word(Layout.Slot.requests).storeRelaxed(70)
             slot.word(Layout.Slot.badRequests).storeRelaxed(2)
+            slot.word(Layout.Slot.rateLimited).storeRelaxed(6)
             slot.word(Layout.Slot.ringSequence).storeRelaxed(90)
             slot.word(Layout.Slot.ringLaps).storeRelaxed(1)
             for counter in Layout.WorkerCounter.allCases {

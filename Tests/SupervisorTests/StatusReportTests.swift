@@ -19,7 +19,7 @@ struct StatusReportTests {
         for counter in Layout.WorkerCounter.allCases {
             #expect(counters[counter.name] == Int(SegmentFixture.value(counter, slot: 2)), "\(counter.name)")
         }
-        #expect(worker["bad_requests"] as? Int == 2)
+        #expect(worker["bad_requests"] as? Int == 2 && worker["rate_limited"] as? Int == 6)
         #expect(worker["connections"] as? Int == 5 && worker["lag"] as? Int == 10)
         #expect((root["ring"] as? [String: Any])?["records_written"] as? Int == 99)
     }

@@ -129,7 +129,7 @@ struct APILoopTests {
         #expect(head.body == want)
     }
 
-    @Test("each client address has its own bucket: past the burst 429 with the original's body, then refilled")
+    @Test("each client address has its own bucket: past the burst 429 with the original's body and Retry-After, then refilled")
     func rateLimit() throws {
         var options = WorkerOptions.testing
         options.rateLimitPerSecond = 20
@@ -141,6 +141,7 @@ struct APILoopTests {
         #expect(statuses.prefix(3).allSatisfy { $0 == 200 })
         let limited = try #require(a.get("/api/v1/x"))
         #expect(limited.status == 429 && limited.body.contains("Rate limit exceeded"))
+        #expect(limited.header("Retry-After") == "1", "a token every 50 ms: try again in a second")
         let other = try TestClient(port: worker.port, source: "127.0.0.2")
         #expect(other.get("/api/v1/health")?.status == 200, "another address is not throttled with it")
         usleep(200_000)

@@ -61,6 +61,12 @@ struct ChannelTests {
             }
             #expect(error.symbol == "BTCUSDT" && !error.message.isEmpty)
         }
+        // Every error reply is JSON, whatever its text quotes.
+        for text in [#"{"symbol":"BTCUSDT"}"#, #"{"type":1}"#, #"{"type":"a\"b"}"#] {
+            guard case .failure(let error) = parse(text) else { Issue.record("accepted \(text)"); continue }
+            let reply = try? JSONSerialization.jsonObject(with: Data(error.reply.utf8)) as? [String: Any]
+            #expect(reply?["type"] as? String == "error" && reply?["message"] as? String == error.message, "\(error.reply)")
+        }
     }
 
     @Test("a fan-out starts at a different subscriber from message to message, and reaches each once")

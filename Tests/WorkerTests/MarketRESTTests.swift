@@ -107,7 +107,7 @@ struct MarketRESTTests {
         #expect(KlineInterval.h4.openTime(containing: Self.t0 + 5 * 3_600_000) == Self.t0 + 4 * 3_600_000)
     }
 
-    @Test("refusals: unknown symbol 404, bad interval and limit 400 with the contract's codes; legacy limits fall back")
+    @Test("refusals: unknown symbol 404, bad interval and limit (1…5000) 400 with the contract's codes; legacy limits fall back")
     func refusals() throws {
         let f = try Fixture()
         f.minute(0)
@@ -117,13 +117,14 @@ struct MarketRESTTests {
                                ("/api/v1/aggregation/candles/BTCUSDT/1M", "INVALID_INTERVAL"),
                                ("/api/v1/aggregation/candles/BTCUSDT/1m?limit=abc", "INVALID_LIMIT_FORMAT"),
                                ("/api/v1/aggregation/candles/BTCUSDT/1m?limit=0", "INVALID_LIMIT_RANGE"),
-                               ("/api/v1/aggregation/candles/BTCUSDT/1m?limit=1501", "INVALID_LIMIT_RANGE"),
+                               ("/api/v1/aggregation/candles/BTCUSDT/1m?limit=5001", "INVALID_LIMIT_RANGE"),
                                ("/api/v1/aggregation/candles/BTCUSDT/1m?market=options", "INVALID_MARKET")] {
             let r = f.get(target)
             let body = try #require(try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any])
             #expect(r.status == 400 && body["code"] as? String == code, "\(target)")
             #expect(body["error"] is String && body["message"] is String && body["details"] is [String: String])
         }
+        #expect(try f.json("/api/v1/aggregation/candles/BTCUSDT/1m?limit=5000")["n"] as? Int == 1, "up to 5000: what is held")
         #expect(try f.json("/api/v1/candles/BTCUSDT?interval=1m&limit=abc")["n"] as? Int == 1)
         #expect(f.get("/api/v1/aggregation/nothing").status == 404)
     }

@@ -38,7 +38,7 @@ enum OpenAPISamples {
         APISample(.get, "\(v1)/aggregation/candles/BTCUSDT/1m?market=spot&limit=3", 200),
         APISample(.get, "\(v1)/aggregation/candles/BTCUSDT/7m", 400),
         APISample(.get, "\(v1)/aggregation/candles/BTCUSDT/1m?limit=abc", 400),
-        APISample(.get, "\(v1)/aggregation/candles/BTCUSDT/1m?limit=1501", 400),
+        APISample(.get, "\(v1)/aggregation/candles/BTCUSDT/1m?limit=5001", 400),
         APISample(.get, "\(v1)/aggregation/candles/BTCUSDT/1m?market=options", 400),
         APISample(.get, "\(v1)/aggregation/candles/DOGEUSDT/1m", 404),
         APISample(.get, "\(v1)/candles/BTCUSDT?interval=1m&limit=10", 200),

@@ -82,7 +82,7 @@ struct WebSocketScriptedTests {
         #expect(ws.closed)
     }
 
-    @Test("protocol errors close with the assembler's code: 1002 unmasked, 1007 bad UTF-8, 1009 too big")
+    @Test("protocol errors close with the assembler's code (1002 unmasked, 1007 bad UTF-8, 1009 too big) and are counted")
     func protocolErrors() throws {
         let cases: [(String, UInt16, (WebSocketScript) -> Void)] = [
             (Self.echo, 1002, { $0.send(.text, Array("x".utf8), masked: false) }),
@@ -97,7 +97,14 @@ struct WebSocketScriptedTests {
             #expect(frames.last?.opcode == .close)
             #expect(frames.last.flatMap { WebSocketScript.closeCode($0.payload) } == code)
             #expect(ws.closed)
+            #expect(ws.s.loop.counters.wsProtocolErrors == 1, "close \(code)")
         }
+        // A binary message on the terminal route is answered with an error, and counted.
+        let ws = try WebSocketScript(path: Self.connect)
+        _ = ws.frames()
+        ws.send(.binary, [1, 2, 3])
+        #expect(ws.frames().last.map { String(decoding: $0.payload, as: UTF8.self).contains("binary messages") } == true)
+        #expect(ws.s.loop.counters.wsProtocolErrors == 1 && !ws.closed)
     }
 
     @Test("a WebSocket is pinged every wsPingInterval, skips the HTTP idle timeout, and closes when silent")

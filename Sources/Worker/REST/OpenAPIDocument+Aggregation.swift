@@ -10,7 +10,7 @@ extension OpenAPIDocument {
             "parameters": [
               {"$ref": "#/components/parameters/Symbol"},
               {"$ref": "#/components/parameters/Interval"},
-              {"name": "limit", "in": "query", "description": "1..1500 (Binance's own maximum; the original accepted up to 5000 and then failed past 1500). Not an integer: 400 `INVALID_LIMIT_FORMAT`; out of range: 400 `INVALID_LIMIT_RANGE`.", "schema": {"type": "integer", "default": 500, "minimum": 1, "maximum": 1500}},
+              {"name": "limit", "in": "query", "description": "1..5000: the newest candles memory and PostgreSQL hold (the original failed past 1500, Binance's page). Not an integer: 400 `INVALID_LIMIT_FORMAT`; out of range: 400 `INVALID_LIMIT_RANGE`.", "schema": {"type": "integer", "default": 500, "minimum": 1, "maximum": 5000}},
               {"$ref": "#/components/parameters/Market"}
             ],
             "responses": {

@@ -80,7 +80,7 @@ extension OpenAPIDocument {
           "required": ["error", "message", "code"],
           "properties": {
             "error": {"type": "string", "example": "Invalid parameter value"},
-            "message": {"type": "string", "example": "Limit must be between 1 and 1500, got: 9999"},
+            "message": {"type": "string", "example": "Limit must be between 1 and 5000, got: 9999"},
             "code": {"type": "string", "example": "INVALID_LIMIT_RANGE"},
             "details": {
               "type": "object", "description": "`parameter`, `value`, and `min`/`max` for a range; `symbol` for `SYMBOL_NOT_FOUND`.",
