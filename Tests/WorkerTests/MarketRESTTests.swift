@@ -3,10 +3,11 @@ import Glibc
 import Market
 import Posix
 import ShmRing
+import Store
 import Testing
 @testable import Worker
 
-/// The REST handlers over a real segment's state tables (no database).
+/// The REST handlers over a real segment's state tables (no database, but for the liquidations past memory).
 @Suite("REST routes over the state tables")
 struct MarketRESTTests {
     static let minute: Int64 = 60_000
@@ -19,17 +20,18 @@ struct MarketRESTTests {
         let rest: MarketREST
         let wake: Int32
 
-        init(now: Int64 = MarketRESTTests.t0 + 3_600_000) throws {
+        init(now: Int64 = MarketRESTTests.t0 + 3_600_000, databaseURL: String? = nil, extraSymbol: String? = nil) throws {
             let fd = try SharedMemory.anonymous(size: Layout.segmentSize(ringCapacity: 64 << 10, symbolCapacity: 4))
             defer { close(fd) }
             let segment = try Segment.format(fd: fd, ringCapacity: 64 << 10, symbolCapacity: 4)
             tables = StateTables(segment: segment)
             tables.registerSymbol(index: 0, name: "BTCUSDT")
             tables.registerSymbol(index: 1, name: "ETHUSDT")
+            if let extraSymbol { tables.registerSymbol(index: 2, name: extraSymbol) }
             wake = try EventFD.make()
-            let directory = StateTableDirectory(tables: tables, configured: ["BTCUSDT", "ETHUSDT"])
+            let directory = StateTableDirectory(tables: tables, configured: ["BTCUSDT", "ETHUSDT"] + (extraSymbol.map { [$0] } ?? []))
             rest = MarketREST(tables: tables, directory: directory, served: [.m1, .m5, .h1, .d1],
-                              queries: QueryThread(databaseURL: nil, wakeFD: wake), nowMs: { now })
+                              queries: QueryThread(databaseURL: databaseURL, wakeFD: wake), nowMs: { now })
         }
 
         deinit { close(wake) }
@@ -165,6 +167,43 @@ struct MarketRESTTests {
         #expect(events.first?["p"] as? Double == 60_010 && events.first?["v"] as? Double == 0.1)
         #expect(try f.json("/api/v1/aggregation/liquidations/BTCUSDT?hours=abc")["timeRange"] as? Int == 1)
         #expect(try f.json("/api/v1/aggregation/liquidations/BTCUSDT?hours=9999")["timeRange"] as? Int == 168)
+    }
+
+    @Test("liquidations past what memory holds come from PostgreSQL, also while memory is not full (after a restart)",
+          .enabled(if: ProcessInfo.processInfo.environment["DATABASE_URL"] != nil, "needs DATABASE_URL (make test starts PostgreSQL)"))
+    func liquidationsFromDatabase() throws {
+        let url = ProcessInfo.processInfo.environment["DATABASE_URL"]!
+        let symbol = "LQ\(getpid())USDT"
+        let now = Self.t0 + 48 * 3_600_000
+        let f = try Fixture(now: now, databaseURL: url, extraSymbol: symbol)
+        let db = try PostgresConnection(url: url)
+        var path = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        path.removeLast(3)
+        _ = try Migrator(connection: db, migrations: try Migration.load(directory: path.joined(separator: "/") + "/migrations")).up()
+        defer { _ = try? db.execute("DELETE FROM liquidations WHERE symbol = $1", [symbol]) }
+        for minutes in [50, 40, 30] {
+            try db.execute("""
+                INSERT INTO liquidations VALUES ($1, 'SELL', 'LIMIT', 'IOC', 0.1, 60000, 60010, 'FILLED', 0.1, 0.1,
+                  to_timestamp($2::bigint / 1000.0))
+                """, [symbol, "\(now - Int64(minutes) * 60_000)"])
+        }
+        for minutes in [10, 5] as [Int64] {
+            f.tables.appendLiquidation(LiquidationRecord(
+                symbolIndex: 2, flags: RecordFlags.futures, side: 0, status: OrderStatus.filled.rawValue,
+                eventTimeMs: now - minutes * 60_000 + 5, tradeTimeMs: now - minutes * 60_000, receivedNs: 0,
+                price: 60_000 * Fixed.scale, averagePrice: 60_010 * Fixed.scale, originalQuantity: Fixed.scale / 10,
+                lastFilledQuantity: Fixed.scale / 10, filledQuantity: Fixed.scale / 10))
+        }
+        let request = HTTPRequest(method: .get, path: "/api/v1/websocket/liquidations/\(symbol)", query: "limit=2000")
+        guard case .route(let route) = APIRoute.match(method: .get, path: request.path),
+              case .background(let work) = try f.rest.handle(route, QueryParameters(request.query), request) else {
+            Issue.record("memory alone answered with 2 of 2000 while PostgreSQL holds more")
+            return
+        }
+        let body = work(QueryContext(databaseURL: url, cache: nil)).body
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        let times = (json["liquidations"] as? [[String: Any]] ?? []).compactMap { ($0["o"] as? [String: Any])?["T"] as? Int64 }
+        #expect(times == [50, 40, 30, 10, 5].map { now - Int64($0) * 60_000 }, "stored, then memory, oldest first")
     }
 
     @Test("the route table: paths, upper-cased symbols, 405 with the methods a path takes")

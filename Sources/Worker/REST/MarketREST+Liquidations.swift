@@ -163,12 +163,12 @@ extension MarketREST {
             return .now(Self.unserved(Self.forceOrders([], symbol: symbol, limit: limit, now: nowMs())))
         }
         let memory = tables.recentLiquidations(symbolIndex: index, limit: limit).map(Liquidation.init)
-        let kept = tables.geometry.liquidations
         let render: @Sendable ([Liquidation], Int64) -> RESTResponse = { list, now in
             Self.forceOrders(list, symbol: symbol, limit: limit, now: now)
         }
-        // Memory holds all there is when it is not full, or when it has enough.
-        if memory.count >= limit || memory.count < kept || queries.databaseURL == nil {
+        // Memory has enough, or there is nothing else. When it has fewer, PostgreSQL may hold
+        // older ones whether memory is full or not (after a restart it holds only what came since).
+        if memory.count >= limit || queries.databaseURL == nil {
             return .now(render(memory, nowMs()))
         }
         let now = nowMs
