@@ -64,8 +64,19 @@ struct AddSymbolTests {
         #expect(again.status == 200 && again.body["added"] as? Bool == false && again.body["symbols"] as? [String] == ["BTCUSDT", "ETHUSDT"])
         #expect(try Self.post(server, "ETH-USDT").status == 400)
         #expect(try Self.post(server, "X").status == 400)
+        func rest() throws -> [String: UInt64] {
+            Dictionary(uniqueKeysWithValues: try server.status().feed.counters.map { ($0.name, $0.value) })
+        }
+        let rest0 = try rest()
         let unknown = try Self.post(server, "NOPEUSDT")
         #expect(unknown.status == 404 && unknown.body["error"] as? String == "unknown_symbol", "\(unknown.body)")
+        // Asked once: the name is remembered, and the exchange's "no such symbol" is no failure.
+        try server.eventually(3, "the feeder's figures") { try rest()["rest_requests"]! > rest0["rest_requests"]! }
+        let rest1 = try rest()
+        for _ in 0..<5 { #expect(try Self.post(server, "nopeusdt").status == 404) }
+        usleep(300_000)
+        let rest2 = try rest()
+        #expect(rest2["rest_requests"] == rest1["rest_requests"] && rest2["rest_failures"] == rest0["rest_failures"], "\(rest0) \(rest1) \(rest2)")
 
         let feeder = try #require(try server.feeder())
         let epoch = try server.status().epoch

@@ -132,7 +132,8 @@ final class RESTWorker: @unchecked Sendable {
                     failover(market)
                 default:
                     let text = String(decoding: response.body.prefix(200), as: UTF8.self)
-                    lock.withLock { counters.failures += 1 }
+                    // A listing's 400 is the exchange's answer (no such symbol), not a failure.
+                    if case .listing = request, response.status == 400 {} else { lock.withLock { counters.failures += 1 } }
                     return .failure(NetError(.protocolViolation, "HTTP \(response.status) on \(path): \(text)"))
                 }
             } catch {

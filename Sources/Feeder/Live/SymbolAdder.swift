@@ -18,6 +18,11 @@ final class SymbolAdder: @unchecked Sendable {
     let log: Logger
     private let lock = Mutex()
     private var listings: [(request: RESTRequest, result: Result<[UInt8], NetError>)] = []
+    /// Names neither venue listed, until when (monotonic ns): asking again costs the exchange
+    /// weight of two exchangeInfo requests, which the feed's own requests need.
+    private var unlisted: [String: Int64] = [:]
+    static let unlistedTtlNs: Int64 = 600_000_000_000
+    static let unlistedKept = 1024
 
     /// How long the exchange may take to say whether it lists a symbol, and the whole request
     /// (the asking worker waits 10 s).
@@ -45,10 +50,14 @@ final class SymbolAdder: @unchecked Sendable {
         }
         if symbols.contains(name) { return answer(name, added: false) }
         guard symbols.count < capacity else { return full(name) }
+        if let until = lock.withLock({ unlisted[name] }), until > started {
+            return FeederAnswer.error("unknown_symbol", "\(name) is listed by neither spot nor futures exchangeInfo (asked within 10 min)")
+        }
         switch listed(name, deadlineNs: started + Self.listingTimeoutNs) {
         case .undecided(let why):
             return FeederAnswer.error("exchange_unavailable", "cannot tell whether the exchange lists \(name): \(why)")
         case .unlisted:
+            remember(unlisted: name, now: started)
             return FeederAnswer.error("unknown_symbol", "\(name) is listed by neither spot nor futures exchangeInfo")
         case .listed:
             break
@@ -71,6 +80,16 @@ final class SymbolAdder: @unchecked Sendable {
         }
         return FeederAnswer.ok(["symbol": JSONWriter.quote(name), "added": "\(added)", "symbols": list,
                                 "pending_connections": "\(pending)"])
+    }
+
+    /// Keeps `name` as unlisted for `unlistedTtlNs`; at most `unlistedKept` names (the expired
+    /// go first; if none has, all).
+    private func remember(unlisted name: String, now: Int64) {
+        lock.withLock {
+            if unlisted.count >= Self.unlistedKept { unlisted = unlisted.filter { $0.value > now } }
+            if unlisted.count >= Self.unlistedKept { unlisted.removeAll() }
+            unlisted[name] = now + Self.unlistedTtlNs
+        }
     }
 
     private func full(_ name: String) -> String {
