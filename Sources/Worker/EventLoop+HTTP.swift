@@ -28,7 +28,13 @@ extension EventLoop {
         }
         // A WebSocket echo may queue one whole message on top of the usual allowance.
         let allowance = options.maxQueuedOutput + (connection.webSocket?.assembler.maxMessageSize ?? 0)
-        if connection.sends.queuedBytes > allowance { return drop(connection) }
+        if connection.sends.queuedBytes > allowance {
+            // Its own requests' answers pile up unread: closed at once (a close frame would wait
+            // behind them), and counted as the slow client it is.
+            guard connection.webSocket != nil, connection.phase == .open else { return drop(connection) }
+            counters.slowClientsClosed += 1
+            return close(connection)
+        }
         queueFlush(connection)
     }
 

@@ -107,6 +107,21 @@ struct WebSocketScriptedTests {
         #expect(ws.s.loop.counters.wsProtocolErrors == 1 && !ws.closed)
     }
 
+    @Test("a client whose own requests' answers pile up unread is closed at once and counted as slow, not as dropped")
+    func floodWithoutReading() throws {
+        var options = WorkerOptions.testing
+        options.maxQueuedOutput = 1024
+        options.wsTerminalMaxMessage = 1024
+        let ws = try WebSocketScript(path: Self.connect, options: options)
+        var sent = 0
+        while !ws.closed && sent < 1_000 {
+            ws.send(text: #"{"type":"getStats"}"#)
+            sent += 1
+        }
+        #expect(ws.closed && sent < 100, "closed after \(sent) unread requests")
+        #expect(ws.s.loop.counters.slowClientsClosed == 1 && ws.s.loop.counters.connectionsDropped == 0)
+    }
+
     @Test("a WebSocket is pinged every wsPingInterval, skips the HTTP idle timeout, and closes when silent")
     func pingAndIdle() throws {
         var options = WorkerOptions.testing
