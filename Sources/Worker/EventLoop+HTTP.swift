@@ -39,10 +39,16 @@ extension EventLoop {
     }
 
     func respond(_ connection: Connection, to request: HTTPRequest) {
-        if let refusal = connection.refusal { return refuse(connection, refusal, headOnly: request.method == .head) }
+        if let refusal = connection.refusal {
+            // Over a limit, monitoring is still answered (health, status and metrics come from
+            // shared memory), once, on a connection then closed; anything else is refused.
+            guard case .route(let route) = router.match(method: request.method, path: request.path), route.isMonitoring else {
+                return refuse(connection, refusal, headOnly: request.method == .head)
+            }
+        }
         counters.requestsServed += 1
         connection.requestsServed += 1
-        let keepAlive = request.keepAlive && !stopping
+        let keepAlive = request.keepAlive && !stopping && connection.refusal == nil
         if !keepAlive { connection.closeAfterSend = true }
         let header: ConnectionHeader = !keepAlive ? .close : request.version == .http10 ? .keepAlive : .none
         let headOnly = request.method == .head

@@ -14,6 +14,9 @@ struct Router: Sendable {
         /// Any other path under `/api/v1/`: the REST API, answered by `WorkerHooks.api`.
         case api
 
+        /// Health, status and metrics: read from shared memory, answered even over a limit.
+        var isMonitoring: Bool { self == .health || self == .systemStatus || self == .metrics }
+
         /// The WebSocket protocol this route speaks, if any.
         var webSocketKind: WebSocketRouteKind? {
             switch self {

@@ -6,16 +6,23 @@ import Testing
 /// 503 naming the limit, and counted.
 @Suite("connection limits, end to end", .serialized)
 struct ConnectionLimitTests {
-    @Test("two workers of two connections each take four WebSockets between them; the fifth gets 503 naming the limit")
+    @Test("two workers of two connections each take four WebSockets between them; the fifth gets 503 naming the limit, while health and metrics still answer")
     func fullWorkersRefuse() throws {
         let s = try serve(workers: 2, extra: ["WS_MAX_CONNECTIONS": "2"])
         var held = try terminals(4, on: s)
-        let refused = try HTTP.get(port: s.port, path: "/api/v1/health")
+        let refused = try HTTP.get(port: s.port, path: "/api/v1/aggregation/stats")
         #expect(refused.status == 503 && refused.headers["retry-after"] == "5")
         #expect(refused.text.contains("connection limit (2 per worker)"))
+        let upgrade = try HTTP.exchange(port: s.port, raw: "GET /api/v1/websocket/connect HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        #expect(upgrade.status == 503)
+        for path in ["/api/v1/health", "/metrics", "/api/v1/system/status"] {
+            let monitoring = try HTTP.exchange(port: s.port, raw: "GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(monitoring.status == 200 && monitoring.headers["connection"] == "close", "\(path) on a full server: \(monitoring.status)")
+        }
         held.removeLast()
         try s.eventually(5, "a closed connection makes room again") {
-            (try? HTTP.get(port: s.port, path: "/api/v1/health"))?.status == 200
+            (try? HTTP.get(port: s.port, path: "/api/v1/aggregation/stats"))?.status == 200
         }
         try s.eventually(5, "the refusal counted in /metrics") {
             let refusals = try HTTP.get(port: s.port, path: "/metrics").text.split(separator: "\n")
