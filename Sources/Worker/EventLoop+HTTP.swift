@@ -17,6 +17,7 @@ extension EventLoop {
             switch connection.parser.parse(&input) {
             case .needMoreData:
                 if !connection.parser.isIdle && connection.requestStartedAt == nil { connection.requestStartedAt = now }
+                if connection.parser.takeContinue() { connection.sends.withPending { $0.append(Self.continueLine) } }
                 break parsing
             case .request(let request):
                 connection.requestStartedAt = nil
@@ -37,6 +38,9 @@ extension EventLoop {
         }
         queueFlush(connection)
     }
+
+    /// The interim answer to `Expect: 100-continue` (RFC 9110 §10.1.1).
+    static var continueLine: [UInt8] { Array("HTTP/1.1 100 Continue\r\n\r\n".utf8) }
 
     func respond(_ connection: Connection, to request: HTTPRequest) {
         if let refusal = connection.refusal {

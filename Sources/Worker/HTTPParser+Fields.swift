@@ -52,6 +52,8 @@ extension HTTPParser {
                 if HTTPBytes.equalsLowercased(token, "keep-alive") { head.connectionKeepAlive = true }
                 if HTTPBytes.equalsLowercased(token, "upgrade") { head.keep("Connection", token) }
             }
+        } else if name.count == 6 && HTTPBytes.equalsLowercased(name, "expect") {
+            head.expectContinue = HTTPBytes.equalsLowercased(value, "100-continue")
         } else if name.count == 6 && HTTPBytes.equalsLowercased(name, "origin") {
             head.origin = String(decoding: value, as: UTF8.self)
         } else if name.count == 13 && HTTPBytes.equalsLowercased(name, "if-none-match") {

@@ -27,6 +27,15 @@ public struct HTTPParser: Sendable {
 
     /// No byte of an unfinished request is held.
     public var isIdle: Bool { state == .requestLine && carry.isEmpty }
+    /// A request with `Expect: 100-continue` waits for its body: the caller sends
+    /// `100 Continue` once (`takeContinue`), or the client stalls before sending it.
+    private(set) var continueDue = false
+
+    /// Whether a `100 Continue` is due now; true once per request.
+    public mutating func takeContinue() -> Bool {
+        defer { continueDue = false }
+        return continueDue
+    }
 
     /// Consumes bytes from the front of `input` until a request is complete, the input is used
     /// up, or the input is found wrong. On `.request`, `input` holds what follows the request.
@@ -98,6 +107,7 @@ public struct HTTPParser: Sendable {
         if length > 0 {
             head.body.reserveCapacity(length)
             state = .body(remaining: length)
+            continueDue = head.expectContinue && head.version == .http11
             return nil
         }
         return complete()
@@ -113,6 +123,7 @@ public struct HTTPParser: Sendable {
     }
 
     private mutating func complete() -> HTTPParseResult {
+        continueDue = false
         let keepAlive = head.version == .http11 ? !head.connectionClose : head.connectionKeepAlive && !head.connectionClose
         let request = HTTPRequest(method: head.method, path: head.path, query: head.query, version: head.version,
                                   keepAlive: keepAlive, body: head.body,
@@ -154,6 +165,8 @@ struct RequestHead: Sendable {
     var upgradeFields: [HTTPHeaderField] = []
     var origin: String?
     var ifNoneMatch: String?
+    /// `Expect: 100-continue`.
+    var expectContinue = false
 
     mutating func keep(_ name: StaticString, _ value: UnsafeRawBufferPointer) {
         upgradeFields.append(HTTPHeaderField(name: name.description, value: String(decoding: value, as: UTF8.self)))

@@ -109,6 +109,29 @@ struct APILoopTests {
         #expect(preflight.contains("Access-Control-Allow-Methods: GET, POST"))
     }
 
+    @Test("Expect: 100-continue gets 100 Continue once the headers are in, then the answer once the body is; none without it")
+    func expectContinue() throws {
+        let s = ScriptedLoop()
+        let a = try #require(s.accept(fd: 10))
+        let body = #"{"symbol":"BTCUSDT"}"#
+        s.backend.receive("POST /api/v1/x HTTP/1.1\r\nHost: t\r\nExpect: 100-Continue\r\nContent-Length: \(body.utf8.count)\r\n\r\n", for: a)
+        s.turn()
+        let interim = try #require(s.backend.sends.last)
+        #expect(interim.text == "HTTP/1.1 100 Continue\r\n\r\n")
+        s.backend.complete(interim.tag, result: Int32(interim.text.utf8.count))
+        s.backend.receive(body, for: a)
+        s.turn()
+        #expect(s.backend.sends.count == 2 && s.backend.sends.last?.text.hasPrefix("HTTP/1.1 ") == true
+                && s.backend.sends.last?.text.contains("100 Continue") == false)
+        s.backend.complete(s.backend.sends.last!.tag, result: Int32(s.backend.sends.last!.text.utf8.count))
+        // Without Expect, or with the body already there, nothing interim.
+        s.backend.receive("POST /api/v1/x HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n", for: a)
+        s.turn()
+        s.backend.receive("{}", for: a)
+        s.turn()
+        #expect(s.backend.sends.count == 3 && !s.backend.sends.map(\.text).dropFirst().contains { $0.contains("100 Continue") })
+    }
+
     @Test("a kept body leaves by sendfile on an idle connection and through the queue behind other output: the same bytes")
     func keptBodies() throws {
         let worker = try RunningWorker()
