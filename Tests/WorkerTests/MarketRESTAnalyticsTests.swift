@@ -127,6 +127,8 @@ struct MarketRESTAnalyticsTests {
         let defaults = try Self.json(try Self.run(f, "/api/v1/aggregation/multi", method: .post, body: #"{"symbol":"BTCUSDT"}"#))
         #expect(Set((defaults["candles"] as? [String: Any])?.keys ?? [:].keys) == ["1m", "5m", "15m", "1h"])
         #expect(defaults["volume_profile"] == nil && defaults["liquidations"] == nil)
+        let badMarket = try Self.run(f, "/api/v1/aggregation/multi?market=zz", method: .post, body: #"{"symbol":"BTCUSDT","intervals":["1m"]}"#)
+        #expect(badMarket.status == 400 && String(decoding: badMarket.body, as: UTF8.self).contains("INVALID_MARKET"))
         let missing = try Self.run(f, "/api/v1/aggregation/multi", method: .post, body: #"{"intervals":["1m"]}"#)
         #expect(missing.status == 400 && String(decoding: missing.body, as: UTF8.self) == #"{"error":"symbol is required"}"#)
         let junk = try Self.run(f, "/api/v1/aggregation/multi", method: .post, body: "{nope")

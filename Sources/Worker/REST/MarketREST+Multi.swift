@@ -45,13 +45,15 @@ extension MarketREST {
         case .failure(let f): throw f
         }
         let index = try symbolIndex(body.symbol)
+        let query = QueryParameters(request.query)
+        _ = try market(query) { _ in true }  // a market that does not exist is the request's 400, not every interval's
         // Each interval: its source and market now (the directory is this thread's), or why not.
         var series: [(name: String, window: CandleWindow, source: CandleSource)] = []
         var refused: [(String, String)] = []
         for name in body.intervals {
             do {
                 let source = try interval(name)
-                let market = try candleMarket(QueryParameters(request.query), index, source)
+                let market = try candleMarket(query, index, source)
                 series.append((name, CandleWindow(tables: tables, index: index, symbol: body.symbol, market: market,
                                                   interval: source.base), source))
             } catch {
