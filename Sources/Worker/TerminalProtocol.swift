@@ -117,7 +117,7 @@ enum TerminalProtocol {
         }
 
         static func badMarket(symbol: String) -> ProtocolError {
-            ProtocolError(#"market must be \"spot\" or \"futures\""#, symbol: symbol)
+            ProtocolError(#"market must be "spot" or "futures""#, symbol: symbol)
         }
 
         static func unknownChannel(_ name: String, symbol: String, market: MarketKind, available: [String]) -> ProtocolError {
