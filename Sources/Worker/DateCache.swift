@@ -39,7 +39,6 @@ struct DateCache {
             + "\(two(Int(secondOfDay / 3600))):\(two(Int(secondOfDay / 60 % 60))):\(two(Int(secondOfDay % 60))) GMT"
     }
 
-    /// Howard Hinnant's days-to-civil: (year, month 1...12, day 1...31).
     /// Days in `month` (1–12) of `year` (Gregorian).
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
@@ -49,6 +48,7 @@ struct DateCache {
         }
     }
 
+    /// Howard Hinnant's days-to-civil: (year, month 1...12, day 1...31).
     static func civil(daysSinceEpoch: Int64) -> (Int, Int, Int) {
         let z = daysSinceEpoch + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
