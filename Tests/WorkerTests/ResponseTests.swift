@@ -120,6 +120,10 @@ struct ResponseTests {
             #expect(status.statusLine.map { Array($0.bytes) } == status.renderedStatusLine)
         }
         #expect(HTTPStatus(299).statusLine == nil)
+        // The REST API's other statuses have their reason phrase too (no "Status 201").
+        for code in [201, 202, 304, 409, 415, 502, 504, 507] {
+            #expect(!HTTPStatus(code).reason.hasPrefix("Status"), "\(code)")
+        }
     }
 
     @Test("the router tells a route from a wrong method and an unknown path")
