@@ -129,12 +129,37 @@ public enum Postgres {
         return out
     }
 
-    /// The URL with any password replaced, for logs.
+    /// The URL (or keyword/value conninfo) with every password replaced, for logs and status:
+    /// `user:password@` and each `password=` value (up to `&`, a space, or its closing quote).
     public static func redacted(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].firstIndex(of: "@") else { return url }
-        let credentials = url[schemeEnd.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
+        var text = url
+        if let schemeEnd = text.range(of: "://"), let at = text[schemeEnd.upperBound...].firstIndex(of: "@"),
+           let colon = text[schemeEnd.upperBound..<at].firstIndex(of: ":") {
+            text = String(text[..<colon]) + ":***" + String(text[at...])
+        }
+        // Each `password=` value, matched without regard to case, byte by byte.
+        let bytes = Array(text.utf8)
+        let key = Array("password=".utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            guard i + key.count <= bytes.count,
+                  zip(bytes[i..<i + key.count], key).allSatisfy({ ($0 | 0x20) == $1 || $0 == $1 }) else {
+                out.append(bytes[i])
+                i += 1
+                continue
+            }
+            out += key + Array("***".utf8)
+            i += key.count
+            if i < bytes.count && bytes[i] == UInt8(ascii: "'") {
+                i += 1
+                while i < bytes.count && bytes[i] != UInt8(ascii: "'") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+                i += 1
+            } else {
+                while i < bytes.count && bytes[i] != UInt8(ascii: "&") && bytes[i] != UInt8(ascii: " ") { i += 1 }
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -87,7 +87,7 @@ extension EventLoop: Broadcaster {
         let fits = connection.sends.queuedBytes + frame.bytes.count <= options.wsQueueBytes
         if channel.isSubset(of: .conflatable) {
             if fits && connection.webSocket!.held.isEmpty { return append(frame, to: connection) }
-            hold(frame, for: connection, key: key, channel: channel)
+            hold(frame, for: connection, key: key, channel: channel, sequence: sequence)
             return false
         }
         if connection.webSocket!.dropped != nil { caughtUp(connection) }
@@ -112,12 +112,14 @@ extension EventLoop: Broadcaster {
     }
 
     /// Keeps `frame` as the latest of its key and channel, replacing an older one unsent.
-    private func hold(_ frame: SharedFrame, for connection: Connection, key: SubscriptionKey, channel: ChannelSet) {
+    private func hold(_ frame: SharedFrame, for connection: Connection, key: SubscriptionKey, channel: ChannelSet,
+                      sequence: UInt64) {
         if let i = connection.webSocket!.held.firstIndex(where: { $0.key == key && $0.channel == channel }) {
             connection.webSocket!.held[i].frame = frame
+            connection.webSocket!.held[i].sequence = sequence
             counters.wsConflated += 1
         } else {
-            connection.webSocket!.held.append(.init(key: key, channel: channel, frame: frame))
+            connection.webSocket!.held.append(.init(key: key, channel: channel, frame: frame, sequence: sequence))
         }
     }
 
@@ -130,7 +132,9 @@ extension EventLoop: Broadcaster {
         guard connection.webSocket?.held.isEmpty == false || connection.webSocket?.dropped != nil,
               connection.phase == .open, connection.sends.queuedBytes <= options.wsQueueBytes / 2,
               let session = connection.webSocket, session.isOpen else { return }
-        for held in session.held { _ = append(held.frame, to: connection) }
+        // In ring order among themselves (each went out late, so its seq is below what was sent
+        // meanwhile on other channels).
+        for held in session.held.sorted(by: { $0.sequence < $1.sequence }) { _ = append(held.frame, to: connection) }
         connection.webSocket!.held.removeAll()
         guard let dropped = session.dropped else { return }
         connection.webSocket!.dropped = nil

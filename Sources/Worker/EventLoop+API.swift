@@ -31,10 +31,10 @@ extension EventLoop {
     func corsHeaders(_ request: HTTPRequest) -> [UInt8] {
         guard let origin = request.origin, !options.corsOrigins.isEmpty else { return [] }
         if options.corsOrigins.contains("*") {
-            return Array("Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: Content-Length, ETag, X-Data-Count\r\n".utf8)
+            return Array("Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: Content-Length, ETag, X-Data-Count, Retry-After\r\n".utf8)
         }
         guard options.corsOrigins.contains(origin) else { return [] }
-        return Array("Access-Control-Allow-Origin: \(origin)\r\nVary: Origin\r\nAccess-Control-Expose-Headers: Content-Length, ETag, X-Data-Count\r\n".utf8)
+        return Array("Access-Control-Allow-Origin: \(origin)\r\nVary: Origin\r\nAccess-Control-Expose-Headers: Content-Length, ETag, X-Data-Count, Retry-After\r\n".utf8)
     }
 
     /// A CORS preflight (`OPTIONS` with `Origin`): 204 with what may be asked, before the rate

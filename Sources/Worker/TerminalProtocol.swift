@@ -97,7 +97,7 @@ enum TerminalProtocol {
             break
         case (let epoch?, let seq?):
             guard let e = epoch.unsignedInteger, let q = seq.unsignedInteger else {
-                return .failure(.init("epoch and seq must be unsigned integers", symbol: symbol))
+                return .failure(.init("epoch and seq must be integers from 0 to 9223372036854775807", symbol: symbol))
             }
             request.resume = ResumePoint(epoch: UInt64(e), sequence: UInt64(q))
         default:
@@ -175,7 +175,7 @@ enum TerminalProtocol {
             return head + #","status":"recovered","from_seq":\#(from),"to_seq":\#(to),"messages":\#(messages),"epoch":\#(epoch),"timestamp":\#(timestamp)}"#
         case .impossible(let reason, let epoch, let sequence):
             let why = reason == .epochChanged
-                ? "the feed restarted since (new epoch): reload by REST"
+                ? "this position is not in this server's ring (the server or its feed restarted since): reload by REST"
                 : "the messages after that sequence are no longer kept: reload by REST"
             return head + #","status":"impossible","reason":"\#(reason.rawValue)","epoch":\#(epoch),"seq":\#(sequence),"message":"\#(why)","timestamp":\#(timestamp)}"#
         }

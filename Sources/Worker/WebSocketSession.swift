@@ -70,6 +70,8 @@ struct WebSocketSession {
         var key: SubscriptionKey
         var channel: ChannelSet
         var frame: SharedFrame
+        /// The ring sequence of `frame`'s record: held values leave in this order.
+        var sequence: UInt64
     }
 
     /// Whether data may still be sent to the peer.

@@ -244,6 +244,9 @@ struct ServeTests {
             return r.status == 503 && db == "unhealthy"
         }
         #expect(bad.log().contains("database migrations not applied"), "a database that is away does not stop the server")
+        // Clients are told it is away, not where it is or who connects.
+        let away = try HTTP.get(port: bad.port, path: "/api/v1/symbols", timeoutMillis: 5000)
+        #expect(away.status == 503 && away.text == #"{"error":"database unavailable"}"#, "\(away.text)")
         #expect(bad.stop() == .exited(0))
     }
 

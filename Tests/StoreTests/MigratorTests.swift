@@ -87,5 +87,10 @@ struct MigratorTests {
         #expect(throws: PostgresError.self) { try PostgresConnection(url: "postgres://postgres@127.0.0.1:1/none", connectTimeoutSeconds: 1) }
         #expect(!Postgres.ping(url: "postgres://postgres@127.0.0.1:1/none", timeoutSeconds: 1))
         #expect(Postgres.redacted("postgres://u:secret@h/db") == "postgres://u:***@h/db")
+        #expect(Postgres.redacted("postgres://u:one@h/db?sslmode=disable&password=two&x=1")
+            == "postgres://u:***@h/db?sslmode=disable&password=***&x=1")
+        #expect(Postgres.redacted("postgres://h/db?PASSWORD=x") == "postgres://h/db?password=***")
+        #expect(Postgres.redacted(#"host=h user=u password='a b\'c' dbname=d"#) == "host=h user=u password=*** dbname=d")
+        #expect(Postgres.redacted("host=h password=plain dbname=d") == "host=h password=*** dbname=d")
     }
 }

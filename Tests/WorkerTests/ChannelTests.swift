@@ -126,10 +126,10 @@ struct ChannelTests {
         #expect(ws.s.loop.subscriptionIndex.isEmpty && ws.s.loop.counters.wsProtocolErrors == 1)
     }
 
-    @Test("behind its bound, a client keeps only the latest ticker, loses trades, and is told which once it drains, then gets its book again")
+    @Test("behind its bound, a client keeps only the latest ticker and mark price (sent in ring order), loses trades, and is told which once it drains, then gets its book again")
     func slowClientGap() throws {
         let (ws, hooks) = try Self.script { $0.wsQueueBytes = 300 }
-        ws.send(text: #"{"type":"subscribe","symbol":"BTCUSDT","channels":["aggTrades","ticker","depth"]}"#)
+        ws.send(text: #"{"type":"subscribe","symbol":"BTCUSDT","channels":["aggTrades","ticker","markPrice","depth"]}"#)
         _ = ws.texts()
         let trade = #"{"type":"trade_update","pad":"\#(String(repeating: "x", count: 60))"}"#
         #expect(Self.broadcast(ws, trade, .aggTrades, sequence: 10) == 1)
@@ -138,19 +138,20 @@ struct ChannelTests {
         #expect(Self.broadcast(ws, trade, .aggTrades, sequence: 12) == 1)
         #expect(Self.broadcast(ws, trade, .aggTrades, sequence: 13) == 0)
         #expect(Self.broadcast(ws, #"{"type":"price_update","v":1}"#, .ticker, sequence: 14) == 0)
-        #expect(Self.broadcast(ws, trade, .aggTrades, sequence: 15) == 0)
-        #expect(Self.broadcast(ws, #"{"type":"price_update","v":2}"#, .ticker, sequence: 16) == 0)
+        #expect(Self.broadcast(ws, #"{"type":"mark_price_update"}"#, .markPrice, sequence: 15) == 0)
+        #expect(Self.broadcast(ws, trade, .aggTrades, sequence: 16) == 0)
+        #expect(Self.broadcast(ws, #"{"type":"price_update","v":2}"#, .ticker, sequence: 17) == 0)
         #expect(ws.s.loop.counters.wsDropped == 2 && ws.s.loop.counters.wsConflated == 1)
         let texts = ws.texts()
-        #expect(texts.count == 5)
+        #expect(texts.count == 6)
         #expect(texts.prefix(3).allSatisfy { $0 == trade })
-        #expect(texts[3] == #"{"type":"price_update","v":2}"#)
-        let notice = Self.json(texts[4])
+        #expect(texts[3] == #"{"type":"mark_price_update"}"# && texts[4] == #"{"type":"price_update","v":2}"#, "held values in ring order")
+        let notice = Self.json(texts[5])
         #expect(notice["type"] as? String == "gap" && notice["reason"] as? String == "slow_client")
-        #expect(notice["from_seq"] as? Int == 13 && notice["to_seq"] as? Int == 15 && notice["channel"] as? String == "all")
+        #expect(notice["from_seq"] as? Int == 13 && notice["to_seq"] as? Int == 16 && notice["channel"] as? String == "all")
         #expect(ws.s.loop.counters.wsGapNotices == 1)
         #expect(hooks.subscriptionEvents.withLock { $0 }.last == "=0/futures")
-        #expect(Self.broadcast(ws, trade, .aggTrades, sequence: 17) == 1)
+        #expect(Self.broadcast(ws, trade, .aggTrades, sequence: 18) == 1)
     }
 
     @Test("with WS_SLOW_CLIENT=close, a client past its bound is closed with 1008 and counted")

@@ -29,7 +29,8 @@ extension MarketREST {
         guard queries.databaseURL != nil else { return .now(Self.noDatabase) }
         return .background { context in
             guard let db = context.database else {
-                return .error(503, "database unavailable: \(context.databaseError ?? "not connected")")
+                // Why stays with the operator (`tterminal status`, the log): hosts and users are not for clients.
+                return .error(503, "database unavailable")
             }
             do throws(PostgresError) { return try body(db) } catch {
                 // Bad data (SQLSTATE class 22) or a broken constraint (23) is the request's fault;
@@ -226,8 +227,8 @@ enum RFC3339 {
     }
 
     /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, every field in its range (year 1–9999, a day
-    /// the month has, a leap second allowed, an offset within ±23:59): what PostgreSQL accepts,
-    /// so a bad time is the client's 400, never a failed statement.
+    /// the month has, a leap second allowed, an offset within ±15:59 and none in years 1 and 9999):
+    /// what PostgreSQL accepts, so a bad time is the client's 400, never a failed statement.
     static func isValid(_ s: String) -> Bool {
         let b = Array(s.utf8)
         func digits(_ range: Range<Int>) -> Bool { range.upperBound <= b.count && b[range].allSatisfy { (48...57).contains($0) } }
@@ -247,7 +248,8 @@ enum RFC3339 {
         }
         guard i < b.count else { return false }
         if b[i] == 90 || b[i] == 122 { return i + 1 == b.count }
+        // PostgreSQL takes offsets up to ±15:59; at the ends of its years an offset would leave them.
         return (b[i] == 43 || b[i] == 45) && i + 6 == b.count && digits(i + 1..<i + 3) && b[i + 3] == 58 && digits(i + 4..<i + 6)
-            && value(i + 1..<i + 3) < 24 && value(i + 4..<i + 6) < 60
+            && value(i + 1..<i + 3) < 16 && value(i + 4..<i + 6) < 60 && year > 1 && year < 9999
     }
 }

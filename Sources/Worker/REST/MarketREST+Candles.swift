@@ -135,8 +135,9 @@ extension MarketREST {
         return .background { context in
             let merged = window.newest(need, context)
             var response = Self.render(symbol: symbol, source: source, limit: limit, merged, headers: headers)
-            if merged.count < need, context.databaseURL != nil, let why = context.databaseError ?? context.jobError {
-                response.headers += "X-Data-Source: memory (\(why.prefix(120).filter { $0 != "\r" && $0 != "\n" }))\r\n"
+            if merged.count < need, context.databaseURL != nil, context.databaseError != nil || context.jobError != nil {
+                let why = context.databaseError != nil ? "database unavailable" : "database query failed"
+                response.headers += "X-Data-Source: memory (\(why))\r\n"
             }
             return response
         }
