@@ -77,6 +77,13 @@ struct AddSymbolTests {
         usleep(300_000)
         let rest2 = try rest()
         #expect(rest2["rest_requests"] == rest1["rest_requests"] && rest2["rest_failures"] == rest0["rest_failures"], "\(rest0) \(rest1) \(rest2)")
+        // New made-up names: ten lookups a minute at most (ETHUSDT and NOPEUSDT were two).
+        var refusals: [String] = []
+        for i in 0..<10 {
+            let r = try Self.post(server, "NOPE\(i)USDT")
+            if r.status == 503 { refusals.append(r.body["error"] as? String ?? "") } else { #expect(r.status == 404) }
+        }
+        #expect(refusals == ["lookup_limit", "lookup_limit"], "\(refusals)")
 
         let feeder = try #require(try server.feeder())
         let epoch = try server.status().epoch

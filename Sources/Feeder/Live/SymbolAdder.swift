@@ -23,6 +23,11 @@ final class SymbolAdder: @unchecked Sendable {
     private var unlisted: [String: Int64] = [:]
     static let unlistedTtlNs: Int64 = 600_000_000_000
     static let unlistedKept = 1024
+    /// When the exchange was last asked about a name (monotonic ns): at most `lookupsPerMinute`
+    /// a minute, so names made up by the thousand cannot spend the feed's request weight
+    /// (about 21 a name) that its snapshots and gap fills need.
+    private var lookups: [Int64] = []
+    static let lookupsPerMinute = 10
 
     /// How long the exchange may take to say whether it lists a symbol, and the whole request
     /// (the asking worker waits 10 s).
@@ -53,6 +58,9 @@ final class SymbolAdder: @unchecked Sendable {
         if let until = lock.withLock({ unlisted[name] }), until > started {
             return FeederAnswer.error("unknown_symbol", "\(name) is listed by neither spot nor futures exchangeInfo (asked within 10 min)")
         }
+        if let wait = takeLookup(now: started) {
+            return FeederAnswer.error("lookup_limit", "at most \(Self.lookupsPerMinute) new names a minute are looked up on the exchange; try \(name) again in \(wait) s")
+        }
         switch listed(name, deadlineNs: started + Self.listingTimeoutNs) {
         case .undecided(let why):
             return FeederAnswer.error("exchange_unavailable", "cannot tell whether the exchange lists \(name): \(why)")
@@ -80,6 +88,16 @@ final class SymbolAdder: @unchecked Sendable {
         }
         return FeederAnswer.ok(["symbol": JSONWriter.quote(name), "added": "\(added)", "symbols": list,
                                 "pending_connections": "\(pending)"])
+    }
+
+    /// Counts a lookup at `now`; nil when it may go ahead, else the seconds until one may.
+    private func takeLookup(now: Int64) -> Int64? {
+        lock.withLock {
+            lookups.removeAll { now - $0 >= 60_000_000_000 }
+            guard lookups.count < Self.lookupsPerMinute else { return max(1, (lookups[0] + 60_000_000_000 - now) / 1_000_000_000 + 1) }
+            lookups.append(now)
+            return nil
+        }
     }
 
     /// Keeps `name` as unlisted for `unlistedTtlNs`; at most `unlistedKept` names (the expired

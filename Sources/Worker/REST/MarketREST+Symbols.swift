@@ -39,7 +39,7 @@ extension MarketREST {
         case "unknown_symbol": 404
         case "replay_source": 409
         case "symbol_capacity": 507
-        case "exchange_unavailable", "feeder_busy", "busy", "unknown_command": 503
+        case "exchange_unavailable", "feeder_busy", "busy", "unknown_command", "lookup_limit": 503
         default: 502
         }
     }

@@ -193,7 +193,7 @@ extension OpenAPIDocument {
               "409": {"description": "`replay_source`: the feeder replays a recording (`FEED_SOURCE=replay`).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"},
               "502": {"description": "`feeder_error`: a broken answer from the feeder.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
-              "503": {"description": "`feeder_unavailable` (no feeder, or it is restarting), `exchange_unavailable` (exchangeInfo could not be asked: the symbol is not taken on trust), `feeder_busy`. `busy`: the feeder was answering its most requests at once.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "503": {"description": "`feeder_unavailable` (no feeder, or it is restarting), `exchange_unavailable` (exchangeInfo could not be asked: the symbol is not taken on trust), `feeder_busy`, `lookup_limit` (more than 10 new names a minute were to be looked up on the exchange). `busy`: the feeder was answering its most requests at once.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "504": {"description": "`feeder_timeout`: no answer within 10 s.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "507": {"description": "`symbol_capacity`: the server streams its maximum of 64 symbols.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}}
             }
