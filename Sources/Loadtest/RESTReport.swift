@@ -27,7 +27,9 @@ public struct RESTReport: Sendable {
     }
 
     public var offeredPerSecond: Double? { windowSeconds > 0 ? Double(offered) / windowSeconds : nil }
-    public var achievedPerSecond: Double? { windowSeconds > 0 ? Double(stats.answered) / windowSeconds : nil }
+    /// Responses that arrived inside the window, per second of it (not the window's requests
+    /// answered whenever: under saturation those arrive after it and would read as the offer).
+    public var achievedPerSecond: Double? { windowSeconds > 0 ? Double(stats.arrivals) / windowSeconds : nil }
 
     public func cpuSeconds(_ role: ServerProcess.Role? = nil) -> Double? { ServerProcess.cpuSeconds(serverCPU, role: role) }
 
@@ -48,7 +50,8 @@ public struct RESTReport: Sendable {
             + config.routes.map { "\($0.path):\($0.weight)" }.joined(separator: " ")))
         rows.append(("window", "\(Format.fixed(windowSeconds, 2)) s after \(Format.fixed(config.warmupSeconds, 1)) s warm-up"))
         rows.append(("requests", "offered \(Format.grouped(offered)) (\(rate(offeredPerSecond))/s), sent \(Format.grouped(s.sent)),"
-            + " answered \(Format.grouped(s.answered)) (\(rate(achievedPerSecond))/s), late starts \(Format.grouped(s.lateStarts))"))
+            + " answered \(Format.grouped(s.answered)), achieved \(rate(achievedPerSecond))/s (responses inside the window),"
+            + " late starts \(Format.grouped(s.lateStarts))"))
         rows.append(("status", s.statusCounts.isEmpty ? "none" : s.statusCounts.map { "\($0.status) \(Format.grouped($0.count))" }.joined(separator: ", ")))
         let failures = RESTFailure.allCases.filter { s[$0] > 0 }
         rows.append(("errors", failures.isEmpty ? "0" :
@@ -105,6 +108,7 @@ public struct RESTReport: Sendable {
         out.key("offered_per_s"); out.optionalNumber(offeredPerSecond)
         out.key("sent"); out.integer(stats.sent)
         out.key("answered"); out.integer(stats.answered)
+        out.key("arrived_in_window"); out.integer(stats.arrivals)
         out.key("achieved_per_s"); out.optionalNumber(achievedPerSecond)
         out.key("late_starts"); out.integer(stats.lateStarts)
         out.key("reconnects"); out.integer(stats.reconnects)

@@ -86,7 +86,9 @@ extension RESTRunner {
                 return drop(index, .malformed, problem.rawValue, now: now)
             case .response(let status, let consumed):
                 offset += consumed
-                stats.answer(status: status, dueNanos: slots[index].dueNanos, now: now, inWindow: slots[index].inWindow)
+                stats.answer(status: status, dueNanos: slots[index].dueNanos, now: now, inWindow: slots[index].inWindow,
+                             arrivedInWindow: now >= window.start && now < window.end,
+                             timedOut: now - slots[index].dueNanos >= Int64(config.timeoutSeconds * 1e9))
                 busy -= 1
                 becameIdle(index)
             }

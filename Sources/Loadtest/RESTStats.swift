@@ -51,6 +51,9 @@ public struct RESTStats: Sendable {
     public var lateStarts: Int64 = 0
     /// Every response, warm-up included.
     public var answeredTotal: Int64 = 0
+    /// Responses that arrived inside the window, whenever their requests were due: the
+    /// achieved rate (requests due in the window may be answered long after it).
+    public var arrivals: Int64 = 0
     public var reconnects: Int64 = 0
     /// Due time to end of response (µs), window requests only.
     public var latency = LatencyHistogram.make()
@@ -71,9 +74,13 @@ public struct RESTStats: Sendable {
         if samples[failure] == nil { samples[failure] = detail }
     }
 
-    /// A response to a request due at `dueNanos`, complete at `now`.
+    /// A response to a request due at `dueNanos`, complete at `now`: `arrivedInWindow` when
+    /// `now` is inside the window (what the achieved rate counts), `timedOut` when it came
+    /// `--timeout` or more after its due time (a timeout, whose latency is recorded all the same:
+    /// the distribution shows the stall).
     @inline(__always)
-    public mutating func answer(status: Int, dueNanos: Int64, now: Int64, inWindow: Bool) {
+    public mutating func answer(status: Int, dueNanos: Int64, now: Int64, inWindow: Bool, arrivedInWindow: Bool = true,
+                                timedOut: Bool = false) {
         answeredTotal += 1
         var micros = UInt64(max(1, (now - dueNanos) / 1000))
         if micros > LatencyHistogram.highestMicros {
@@ -81,11 +88,13 @@ public struct RESTStats: Sendable {
             latencyOverflows += 1
         }
         recent.record(micros)
+        if arrivedInWindow { arrivals += 1 }
         guard inWindow else { return }
-        answered += 1
-        statuses[min(max(status, 0), 599)] += 1
         latency.record(micros)
         maxLatencyMicros = max(maxLatencyMicros, Int64(micros))
+        if timedOut { return fail(.timeout, "answered \(micros / 1000) ms after its due time, past --timeout") }
+        answered += 1
+        statuses[min(max(status, 0), 599)] += 1
     }
 
     public var failureCount: Int64 { failures.reduce(0, +) }

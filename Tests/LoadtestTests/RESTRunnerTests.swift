@@ -10,8 +10,11 @@ final class CannedHTTPServer: @unchecked Sendable {
     let listenFD: Int32
     let port: UInt16
     let response: [UInt8]
+    /// Waited before each response (a server slower than the offer).
+    let delayMicros: UInt32
 
-    init(body: String) throws {
+    init(body: String, delayMicros: UInt32 = 0) throws {
+        self.delayMicros = delayMicros
         listenFD = try Socket.listen(host: "127.0.0.1", port: 0)
         port = Socket.localPort(listenFD)
         response = Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
@@ -40,6 +43,7 @@ final class CannedHTTPServer: @unchecked Sendable {
                 matched = byte == end[matched] ? matched + 1 : (byte == 13 ? 1 : 0)
                 if matched == 4 {
                     matched = 0
+                    if delayMicros > 0 { usleep(delayMicros) }
                     _ = response.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 }
             }
@@ -80,6 +84,22 @@ struct RESTRunnerTests {
         #expect(report.problems.isEmpty)
         #expect(report.percentile(99) > 0 && report.percentile(99) < 1_000_000)
         #expect(report.json.contains(#""achieved_per_s":"#))
+    }
+
+    @Test("a server slower than the offer: the achieved rate is what arrived in the window, and answers past --timeout are timeouts with their latency kept")
+    func saturated() throws {
+        let server = try CannedHTTPServer(body: "{}", delayMicros: 20_000)  // one connection: 50 responses a second at most
+        defer { server.stop() }
+        var config = try RESTLoadConfig(url: "http://127.0.0.1:\(server.port)", connections: 1, rate: 200,
+                                        routes: [try .init(parsing: "/")], warmupSeconds: 0.2, durationSeconds: 1)
+        config.timeoutSeconds = 0.3
+        let report = try RESTRunner(config: config, servers: [], progress: false).run()
+        #expect(report.offered == 200)
+        let achieved = try #require(report.achievedPerSecond)
+        #expect(achieved > 20 && achieved < 70, "achieved \(achieved)/s of 200 offered")
+        #expect(report.stats[.timeout] > 100 && report.stats.answered < 20, "\(report.stats[.timeout]) timeouts, \(report.stats.answered) in time")
+        #expect(report.stats.maxLatencyMicros >= 300_000, "late answers keep their latency")
+        #expect(!report.problems.isEmpty)
     }
 
     @Test("nothing listening: connects are refused and counted, no response is recorded, and the run ends after its grace, not its duration")
