@@ -1,4 +1,5 @@
 import Histogram
+import Posix
 import Market
 
 /// The figures of one REST run: offered and achieved rates, responses by status, failures by
@@ -13,6 +14,9 @@ public struct RESTReport: Sendable {
     public var harnessCPUSeconds = 0.0
     /// Not one connection opened: the run ended early with nothing measured.
     public var nothingOpened = false
+    /// The signal that ended the run early, and the requests then on their way.
+    public var interruption: Signal?
+    public var outstandingAtInterruption = 0
 
     public init(config: RESTLoadConfig, stats: RESTStats) {
         self.config = config
@@ -39,7 +43,9 @@ public struct RESTReport: Sendable {
 
     /// What makes the run fail: any request that got no response.
     public var problems: [String] {
-        (nothingOpened ? ["no connection opened: nothing measured"] : [])
+        (interruption.map { ["interrupted by SIG\($0) after \(Format.fixed(windowSeconds, 2)) s of the window: partial figures"
+                             + " (\(outstandingAtInterruption) requests were on their way)"] } ?? [])
+            + (nothingOpened ? ["no connection opened: nothing measured"] : [])
             + (stats.failureCount > 0 ? ["\(Format.grouped(stats.failureCount)) requests or connects failed"] : [])
     }
 

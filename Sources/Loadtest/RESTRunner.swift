@@ -45,6 +45,13 @@ public final class RESTRunner {
     let cycle: [Int]
     var schedule: RESTSchedule
     var window: (start: Int64, end: Int64) = (0, 0)
+    /// A signalfd for INT and TERM (blocked by the caller), or -1: on either, the run ends at
+    /// once with a report of what was measured.
+    public var stopSignalFD: Int32 = -1 {
+        didSet { if stopSignalFD >= 0 { try? epoll.add(stopSignalFD, events: Epoll.readable, token: Self.signalToken) } }
+    }
+    static let signalToken = UInt64.max
+    var interruption: Signal?
     var stats = RESTStats()
     var samples = WindowSamples()
     let readBuffer: UnsafeMutableRawBufferPointer
@@ -98,7 +105,20 @@ public final class RESTRunner {
                 break
             }
             let ready = epoll.wait(into: events, timeoutNanos: wakeTime(now: now) - now)
-            for i in 0..<ready { handle(slot: Int(events.token(at: i)), events: events.events(at: i)) }
+            for i in 0..<ready {
+                let token = events.token(at: i)
+                if token == Self.signalToken { continue }
+                handle(slot: Int(token), events: events.events(at: i))
+            }
+            if stopSignalFD >= 0, let signal = Signals.readPending(stopSignalFD).first {
+                interruption = signal
+                let now = Clock.monotonicNanos()
+                window.start = min(window.start, now)
+                window.end = min(window.end, now)
+                sampleWindowEdges(now: now)
+                try? FD.writeAll(2, "loadtest: interrupted by SIG\(signal): reporting what was measured\n")
+                break
+            }
         }
         return finish()
     }
@@ -173,19 +193,23 @@ public final class RESTRunner {
 
     /// Counts what is still unanswered (or unsent), closes every socket and builds the report.
     func finish() -> RESTReport {
-        if schedule.waiting > 0 && everOpened {
+        if schedule.waiting > 0 && everOpened && interruption == nil {
             stats[.timeout] += Int64(schedule.waiting)
             stats.samples[.timeout] = stats.samples[.timeout] ?? "still waiting for a connection when the run ended"
         }
+        var outstanding = 0
         for index in slots.indices {
             if slots[index].phase == .busy && slots[index].inWindow {
-                stats.fail(.timeout, "unanswered when the run ended")
+                // Interrupted, a request on its way is not a timeout: the run was cut short.
+                if interruption == nil { stats.fail(.timeout, "unanswered when the run ended") } else { outstanding += 1 }
             }
             if slots[index].fd >= 0 { ClientSocket.abort(slots[index].fd) }
             slots[index].fd = -1
         }
         var report = RESTReport(config: config, stats: stats)
         report.nothingOpened = !everOpened
+        report.interruption = interruption
+        report.outstandingAtInterruption = outstanding
         // A run ended early (nothing opened) offered only what came due before it ended.
         let end = min(window.end, Clock.monotonicNanos())
         report.offered = end < window.start ? 0 : Int64(schedule.dueCount(at: end) - schedule.dueCount(at: window.start - 1))

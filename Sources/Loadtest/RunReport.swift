@@ -1,4 +1,5 @@
 import Histogram
+import Posix
 
 /// The figures of one WebSocket run, merged from every client process and the parent's own
 /// samples of the server: connections, deliveries, latency, gaps, CPU, memory.
@@ -18,6 +19,8 @@ public struct RunReport: Sendable {
     public var openSpanSeconds = 0.0
     /// Client processes that sent no final report (died or were killed).
     public var processesWithoutReport = 0
+    /// The signal that ended the run early, if one did: the figures are partial.
+    public var interruption: Signal?
     /// The window as the parent measured it.
     public var windowSeconds = 0.0
     /// Each server process's CPU inside the window, nil when it could not be read.
@@ -136,6 +139,9 @@ public struct RunReport: Sendable {
     /// What the run demanded and did not get; empty: success.
     public var problems: [String] {
         var list: [String] = []
+        if let interruption {
+            list.append("interrupted by SIG\(interruption) after \(Format.fixed(windowSeconds, 2)) s of the window: partial figures")
+        }
         if config.reconnect {
             // Drops are expected here; what counts is who was back by the end.
             let away = Int64(config.connections) - counters[.openAtEnd]

@@ -25,6 +25,10 @@ extension WSCoordinator {
                     arguments: [Loadtest.childRole, "--index", "\(index)", "--parent", "\(getpid())"] + config.arguments,
                     descriptors: [(control.read, WSClientProcess.controlFD), (report.write, WSClientProcess.reportFD)])
                 request.resetSignals = true
+                // A terminal's Ctrl-C (and `timeout`'s signal to its group) reaches only this
+                // process, which stops the clients in order and reports; they end on "stop" or
+                // when this process is gone (end of file on their control pipe).
+                request.ownProcessGroup = true
                 let pid: Int32
                 do throws(SystemError) {
                     pid = try Spawn.start(request)
@@ -46,6 +50,7 @@ extension WSCoordinator {
     /// Waits for reports at most `timeoutMillis` and reads every line that arrived.
     func pollChildren(timeoutMillis: Int32) {
         var fds = children.map { pollfd(fd: $0.gone ? -1 : $0.reportFD, events: Int16(POLLIN), revents: 0) }
+        fds.append(pollfd(fd: stopSignalFD, events: Int16(POLLIN), revents: 0))  // wakes for INT/TERM (-1: ignored)
         let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeoutMillis) }
         guard ready > 0 else { return }
         for index in children.indices where fds[index].revents != 0 { readReports(index) }

@@ -30,6 +30,9 @@ public final class WSCoordinator {
     let progress: Bool
     var children: [ClientChild] = []
     var window: (start: Int64, end: Int64)?
+    /// A signalfd for INT and TERM (blocked by the caller), or -1: on either, the run ends early
+    /// with a report of what was measured.
+    public var stopSignalFD: Int32 = -1
     var samples = WindowSamples()
     var lastProgress: (nanos: Int64, trades: Int64)?
     /// One point a second: what the progress line says, for the HTML report's charts.
@@ -62,6 +65,7 @@ public final class WSCoordinator {
     /// Runs the whole load: ramp, warm-up, window, reports. Bounded: children that have not
     /// reported a while after the window are killed and counted.
     public func run() throws(LoadtestError) -> RunReport {
+        var interruption: Signal?
         samples.memoryBefore = workerMemory()
         try spawnChildren()
         let started = Clock.monotonicNanos()
@@ -82,6 +86,11 @@ public final class WSCoordinator {
                 nextTick += 1_000_000_000
             }
             if now >= giveUp { break }
+            if stopSignalFD >= 0, let signal = Signals.readPending(stopSignalFD).first {
+                interruption = signal
+                endWindowEarly(now: now, signal: signal)
+                break
+            }
             var wake = min(nextTick, giveUp)
             if let window { wake = min(wake, samples.started ? window.end : window.start) }
             if let due = nextFaultDue { wake = min(wake, due) }
@@ -89,6 +98,7 @@ public final class WSCoordinator {
         }
         sampleWindowEdges(now: Clock.monotonicNanos())
         var report = finishChildren()
+        report.interruption = interruption
         report.timeline = timeline
         report.faultEvents = faultEvents + config.faults.dropFirst(nextFault).map { FaultEvent(spec: $0, error: "the run ended first") }
         return report
@@ -107,6 +117,19 @@ public final class WSCoordinator {
         } else if progress {
             log("all connections settled; warm-up \(config.warmupSeconds) s, then \(config.durationSeconds) s measured")
         }
+    }
+
+    /// INT or TERM arrived: the window ends now (or never started), and the children are told to
+    /// stop and send what they measured, which the report shows as partial.
+    func endWindowEarly(now: Int64, signal: Signal) {
+        if var w = window {
+            w.start = min(w.start, now)
+            w.end = min(w.end, now)
+            window = w
+        } else {
+            window = (now, now)
+        }
+        log("interrupted by SIG\(signal): stopping the clients; the report covers what was measured")
     }
 
     /// Connections open now, by the children's latest reports.

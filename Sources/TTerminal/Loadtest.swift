@@ -91,13 +91,24 @@ struct LoadtestWS: ParsableCommand {
             throw ValidationError(error.description)
         }
         Signals.ignorePipe()
-        let report = try WSCoordinator(config: config, servers: try servers(), progress: !quiet, faultServers: faultServers()).run()
+        let stop = try Self.stopSignals()
+        let coordinator = WSCoordinator(config: config, servers: try servers(), progress: !quiet, faultServers: faultServers())
+        coordinator.stopSignalFD = stop
+        let report = try coordinator.run()
         print(report.table, terminator: "")
         print(report.json, terminator: "")
         if let json { try Self.write(report.json, to: json) }
         if let html { try Self.write(report.html, to: html) }
         for problem in report.problems { FileHandleStderr.write("loadtest: \(problem)\n") }
+        if let signal = report.interruption { throw ExitCode(128 + signal.raw) }
         if !report.problems.isEmpty { throw ExitCode(1) }
+    }
+
+    /// INT and TERM blocked and read from a signalfd, so that Ctrl-C or `timeout` ends a run
+    /// with a report of what it measured (exit 128 + the signal) instead of killing it.
+    static func stopSignals() throws -> Int32 {
+        Signals.block([.int, .term])
+        return try Signals.signalFD([.int, .term])
     }
 
     static func write(_ text: String, to path: String) throws {

@@ -40,11 +40,14 @@ struct LoadtestREST: ParsableCommand {
         }
         Signals.ignorePipe()
         let servers = try LoadtestWS.servers(pids: serverPids, statusShm: statusShm)
-        let report = try RESTRunner(config: config, servers: servers, progress: !quiet).run()
+        let runner = try RESTRunner(config: config, servers: servers, progress: !quiet)
+        runner.stopSignalFD = try LoadtestWS.stopSignals()
+        let report = runner.run()
         print(report.table, terminator: "")
         print(report.json, terminator: "")
         if let json { try LoadtestWS.write(report.json, to: json) }
         for problem in report.problems { FileHandleStderr.write("loadtest: \(problem)\n") }
+        if let signal = report.interruption { throw ExitCode(128 + signal.raw) }
         if !report.problems.isEmpty { throw ExitCode(1) }
     }
 }

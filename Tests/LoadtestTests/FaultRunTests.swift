@@ -37,6 +37,52 @@ struct FaultRunTests {
         #expect(run.log.contains("window              none: no connection opened"), "\(run.log)")
     }
 
+    @Test("Ctrl-C (INT to the harness's process group) mid-window: the clients stop, the report covers what was measured, exit 130, no client process left",
+          .timeLimit(.minutes(1)))
+    func interruptedWS() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: tterminalBinary), "build tterminal first: \(tterminalBinary)")
+        let server = try ServerOnLoopback(rate: 200, workers: 1)
+        usleep(1_500_000)
+        let json = "/tmp/tterminal-loadtest-int-\(getpid()).json"
+        defer { unlink(json) }
+        let run = try ProcessUnderTest(
+            ["loadtest", "ws", "--url", "ws://127.0.0.1:\(server.port)/api/v1/websocket/connect", "--connections", "50",
+             "--processes", "2", "--subscribe", Self.subscribe, "--warmup", "0.5", "--duration", "60", "--json", json],
+            environment: ["PATH=/usr/bin:/bin"], name: "int")
+        var measuring = false
+        for _ in 0..<100 where !measuring {
+            usleep(100_000)
+            measuring = run.log.contains("loadtest: measuring")
+        }
+        #expect(measuring, "\(run.log.suffix(2000))")
+        usleep(1_500_000)
+        let children = Self.children(of: run.pid)
+        #expect(children.count == 2, "\(children)")
+        kill(-run.pid, SIGINT)  // what a terminal's Ctrl-C does: the whole foreground group
+        guard let status = run.wait(seconds: 15) else { throw RunFailure("no end 15 s after INT:\n\(run.log.suffix(3000))") }
+        #expect(status == .exited(130), "\(run.log.suffix(3000))")
+        let data = try #require(FileManager.default.contents(atPath: json), "no JSON report:\n\(run.log.suffix(3000))")
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let problems = report["problems"] as? [String] ?? []
+        #expect(problems.contains { $0.hasPrefix("interrupted by SIGINT after") }, "\(problems)")
+        let window = report["window_s"] as? Double ?? 0
+        #expect(window > 0.5 && window < 10, "window \(window) s")
+        let deliveries = report["deliveries"] as? [String: Any] ?? [:]
+        #expect((deliveries["trades_in_window"] as? Int ?? 0) > 0, "\(deliveries)")
+        #expect(children.allSatisfy { kill($0, 0) != 0 }, "client processes left: \(children)")
+    }
+
+    /// The pids whose parent is `pid` (from /proc).
+    static func children(of pid: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { child in
+            guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == pid
+        }
+    }
+
     @Test("kill-worker: the clients it dropped reconnect, resume, and miss no trade", .timeLimit(.minutes(1)))
     func killWorker() throws {
         try #require(FileManager.default.isExecutableFile(atPath: tterminalBinary), "build tterminal first: \(tterminalBinary)")

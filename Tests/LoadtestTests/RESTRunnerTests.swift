@@ -102,6 +102,31 @@ struct RESTRunnerTests {
         #expect(!report.problems.isEmpty)
     }
 
+    @Test("TERM mid-window (as `timeout` sends): the run ends at once with a report of what was measured, exit 143",
+          .timeLimit(.minutes(1)))
+    func terminated() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: tterminalBinary), "build tterminal first: \(tterminalBinary)")
+        let server = try CannedHTTPServer(body: "{}")
+        defer { server.stop() }
+        let json = "/tmp/tterminal-loadtest-rest-term-\(getpid()).json"
+        defer { unlink(json) }
+        let run = try ProcessUnderTest(["loadtest", "rest", "--url", "http://127.0.0.1:\(server.port)", "--rate", "200",
+                                        "--connections", "2", "--warmup", "0.2", "--duration", "60", "--json", json],
+                                       environment: ["PATH=/usr/bin:/bin"], name: "rest-term")
+        usleep(2_000_000)
+        kill(run.pid, SIGTERM)
+        guard let status = run.wait(seconds: 10) else { throw RunFailure("no end 10 s after TERM:\n\(run.log.suffix(2000))") }
+        #expect(status == .exited(143), "\(run.log.suffix(2000))")
+        let data = try #require(FileManager.default.contents(atPath: json), "no JSON report:\n\(run.log.suffix(2000))")
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect((report["problems"] as? [String] ?? []).contains { $0.hasPrefix("interrupted by SIGTERM after") }, "\(report)")
+        let requests = try #require(report["requests"] as? [String: Any])
+        let answered = requests["answered"] as? Int ?? 0
+        #expect(answered > 150 && answered < 600, "about 1.8 s at 200/s: \(requests)")
+        let errors = requests["errors"] as? [String: Any] ?? [:]
+        #expect(errors["timeout"] as? Int == 0, "requests cut short are not timeouts: \(errors)")
+    }
+
     @Test("nothing listening: connects are refused and counted, no response is recorded, and the run ends after its grace, not its duration")
     func refused() throws {
         let listener = try Socket.listen(host: "127.0.0.1", port: 0)
