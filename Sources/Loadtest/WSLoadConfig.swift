@@ -1,3 +1,5 @@
+import Posix
+
 /// The moment a client counts a message as received.
 public enum ReceiveTime: String, Sendable, CaseIterable {
     /// When its bytes reached the client's socket: the kernel's stamp (`SO_TIMESTAMPNS`) of the
@@ -103,6 +105,12 @@ public struct WSLoadConfig: Sendable, Equatable {
         guard (connections + processes - 1) / processes <= Loadtest.socketsPerProcess else {
             throw LoadtestError("\(connections) connections over \(processes) processes is more than \(Loadtest.socketsPerProcess) sockets each: use --processes \(Self.defaultProcesses(connections: connections))")
         }
+        // One source address reaches the server through at most the local port range's ports.
+        let ports = Self.localPorts()
+        let perAddress = (connections + sources.addresses.count - 1) / sources.addresses.count
+        guard perAddress <= ports else {
+            throw LoadtestError("\(connections) connections from \(sources.addresses.count) source addresses is \(perAddress) each, more than the \(ports) local ports an address has (net.ipv4.ip_local_port_range): give at least \((connections + ports - 1) / ports) addresses, e.g. --source-addresses 127.0.0.1-127.0.0.\(min(254, (connections + ports - 1) / ports))")
+        }
         guard warmupSeconds >= 0, durationSeconds > 0, durationSeconds <= 3600, connectTimeoutSeconds > 0 else {
             throw LoadtestError("--duration must be positive (at most 3600 s), --warmup and --connect-timeout not negative")
         }
@@ -114,6 +122,13 @@ public struct WSLoadConfig: Sendable, Equatable {
             guard let control = simulatorControl else { throw LoadtestError("sim-* faults need --sim-control http://127.0.0.1:PORT/sim") }
             _ = try HTTPTarget(url: control)
         }
+    }
+
+    /// The size of the kernel's local port range (28,232 when it cannot be read).
+    static func localPorts() -> Int {
+        guard let text = readTextFile("/proc/sys/net/ipv4/ip_local_port_range") else { return 28_232 }
+        let bounds = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
+        return bounds.count == 2 && bounds[1] >= bounds[0] ? bounds[1] - bounds[0] + 1 : 28_232
     }
 
     /// How many connections process `index` opens, and at what rate.

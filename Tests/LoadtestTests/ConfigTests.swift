@@ -18,6 +18,23 @@ struct ConfigTests {
         #expect(try SourceAddresses(parsing: sources.description) == sources)
     }
 
+    @Test("more connections than the given source addresses have local ports is refused before anything starts, naming how many are needed")
+    func portsPerAddress() throws {
+        let ports = WSLoadConfig.localPorts()
+        let one = try SourceAddresses(parsing: "127.0.0.1")
+        let fits = try WSLoadConfig(url: "ws://127.0.0.1:1/x", connections: ports, arrivalRate: 1000, processes: 4, sources: one,
+                                    subscribe: nil, warmupSeconds: 0, durationSeconds: 1)
+        try fits.validate()
+        do throws(LoadtestError) {
+            let over = try WSLoadConfig(url: "ws://127.0.0.1:1/x", connections: ports + 1, arrivalRate: 1000, processes: 4, sources: one,
+                                        subscribe: nil, warmupSeconds: 0, durationSeconds: 1)
+            try over.validate()
+            Issue.record("\(ports + 1) connections from one address accepted")
+        } catch {
+            #expect(error.description.contains("give at least 2 addresses"), "\(error)")
+        }
+    }
+
     @Test("connections take source addresses round-robin")
     func roundRobin() throws {
         let sources = try SourceAddresses(parsing: "127.0.0.1-127.0.0.4")
