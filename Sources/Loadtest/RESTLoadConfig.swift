@@ -11,9 +11,16 @@ public struct RESTLoadConfig: Sendable, Equatable {
         public init(parsing text: String) throws(LoadtestError) {
             var path = Substring(text)
             var weight = 1
-            if let colon = text.lastIndex(of: ":"), let value = Int(text[text.index(after: colon)...]) {
-                path = text[..<colon]
-                weight = value
+            // `PATH:WEIGHT`. A colon in a path without a query and past its last `/` can only be
+            // a weight, so one that is not a number is a mistake (`/x:abc`); a query may hold
+            // colons of its own (times).
+            if let colon = text.lastIndex(of: ":") {
+                if let value = Int(text[text.index(after: colon)...]) {
+                    path = text[..<colon]
+                    weight = value
+                } else if !text.contains("?") && !text[colon...].contains("/") {
+                    throw LoadtestError("--route weight must be a whole number after the last ':': \(text)")
+                }
             }
             guard path.hasPrefix("/"), !path.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) else {
                 throw LoadtestError("--route must be a path starting with / and without spaces: \(text)")

@@ -33,12 +33,19 @@ public struct RESTReport: Sendable {
     public var offeredPerSecond: Double? { windowSeconds > 0 ? Double(offered) / windowSeconds : nil }
     /// Responses that arrived inside the window, per second of it (not the window's requests
     /// answered whenever: under saturation those arrive after it and would read as the offer).
+    /// Responses the server did not answer with success (2xx) or not-modified.
+    public var unsuccessful: Int64 {
+        stats.statusCounts.filter { !(200...299).contains($0.status) && $0.status != 304 }.reduce(0) { $0 + $1.count }
+    }
+
     public var achievedPerSecond: Double? { windowSeconds > 0 ? Double(stats.arrivals) / windowSeconds : nil }
 
     public func cpuSeconds(_ role: ServerProcess.Role? = nil) -> Double? { ServerProcess.cpuSeconds(serverCPU, role: role) }
 
+    /// A latency percentile, never above the largest latency recorded (a histogram bucket's
+    /// upper edge can be).
     public func percentile(_ p: Double) -> Int64 {
-        stats.latency.totalCount == 0 ? 0 : Int64(stats.latency.valueAtPercentile(p))
+        stats.latency.totalCount == 0 ? 0 : min(Int64(stats.latency.valueAtPercentile(p)), stats.maxLatencyMicros)
     }
 
     /// What makes the run fail: any request that got no response.
@@ -46,6 +53,7 @@ public struct RESTReport: Sendable {
         (interruption.map { ["interrupted by SIG\($0) after \(Format.fixed(windowSeconds, 2)) s of the window: partial figures"
                              + " (\(outstandingAtInterruption) requests were on their way)"] } ?? [])
             + (nothingOpened ? ["no connection opened: nothing measured"] : [])
+            + (unsuccessful > 0 ? ["\(Format.grouped(unsuccessful)) responses were not 2xx or 304 (see status)"] : [])
             + (stats.failureCount > 0 ? ["\(Format.grouped(stats.failureCount)) requests or connects failed"] : [])
     }
 
@@ -91,11 +99,13 @@ public struct RESTReport: Sendable {
         writeRequests(&out)
         out.key("latency_us"); out.raw("{")
         out.key("count", first: true); out.integer(Int64(stats.latency.totalCount))
-        out.key("p50"); out.integer(percentile(50))
-        out.key("p90"); out.integer(percentile(90))
-        out.key("p99"); out.integer(percentile(99))
-        out.key("p99_9"); out.integer(percentile(99.9))
-        out.key("max"); out.integer(stats.maxLatencyMicros)
+        // No sample: null, not a perfect 0.
+        let none = stats.latency.totalCount == 0
+        out.key("p50"); none ? out.raw("null") : out.integer(percentile(50))
+        out.key("p90"); none ? out.raw("null") : out.integer(percentile(90))
+        out.key("p99"); none ? out.raw("null") : out.integer(percentile(99))
+        out.key("p99_9"); none ? out.raw("null") : out.integer(percentile(99.9))
+        out.key("max"); none ? out.raw("null") : out.integer(stats.maxLatencyMicros)
         out.key("overflows"); out.integer(stats.latencyOverflows)
         out.raw("}")
         out.key("cpu"); out.raw("{")

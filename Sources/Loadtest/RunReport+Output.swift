@@ -130,11 +130,13 @@ extension RunReport {
     private func writeLatency(_ out: inout JSONBytes) {
         out.key("latency_us"); out.raw("{")
         out.key("count", first: true); out.integer(Int64(latency.totalCount))
-        out.key("p50"); out.integer(percentile(50))
-        out.key("p90"); out.integer(percentile(90))
-        out.key("p99"); out.integer(percentile(99))
-        out.key("p99_9"); out.integer(percentile(99.9))
-        out.key("max"); out.integer(maxLatencyMicros)
+        // No sample: null, not a perfect 0.
+        let none = latency.totalCount == 0
+        out.key("p50"); none ? out.raw("null") : out.integer(percentile(50))
+        out.key("p90"); none ? out.raw("null") : out.integer(percentile(90))
+        out.key("p99"); none ? out.raw("null") : out.integer(percentile(99))
+        out.key("p99_9"); none ? out.raw("null") : out.integer(percentile(99.9))
+        out.key("max"); none ? out.raw("null") : out.integer(maxLatencyMicros)
         out.key("overflows"); out.integer(latencyOverflows)
         out.key("receive_time"); out.string(config.receiveTime.rawValue)
         out.raw("}")

@@ -128,7 +128,9 @@ public struct RunReport: Sendable {
         return (Double(after.privateDirty - before.privateDirty) / open, Double(after.rss - before.rss) / open)
     }
 
-    public func percentile(_ p: Double) -> Int64 { Self.percentile(latency, p) }
+    /// A latency percentile, never above the largest latency recorded (a histogram bucket's
+    /// upper edge can be).
+    public func percentile(_ p: Double) -> Int64 { min(Self.percentile(latency, p), max(maxLatencyMicros, 0)) }
 
     static func percentile(_ histogram: Histogram<UInt64>, _ p: Double) -> Int64 {
         histogram.totalCount > 0 ? Int64(histogram.valueAtPercentile(p)) : 0

@@ -13,11 +13,11 @@ final class CannedHTTPServer: @unchecked Sendable {
     /// Waited before each response (a server slower than the offer).
     let delayMicros: UInt32
 
-    init(body: String, delayMicros: UInt32 = 0) throws {
+    init(body: String, delayMicros: UInt32 = 0, status: Int = 200) throws {
         self.delayMicros = delayMicros
         listenFD = try Socket.listen(host: "127.0.0.1", port: 0)
         port = Socket.localPort(listenFD)
-        response = Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+        response = Array("HTTP/1.1 \(status) X\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
@@ -60,6 +60,9 @@ struct RESTRunnerTests {
         let b = try RESTLoadConfig.Route(parsing: "/api/v1/klines?symbol=BTCUSDT")
         #expect(b.weight == 1)
         #expect(throws: LoadtestError.self) { try RESTLoadConfig.Route(parsing: "health") }
+        #expect(throws: LoadtestError.self) { try RESTLoadConfig.Route(parsing: "/api/v1/health:abc") }
+        let times = try RESTLoadConfig.Route(parsing: "/api/v1/candles/BTCUSDT/range?start_time=2024-01-01T00:00:00Z")
+        #expect(times.path.hasSuffix("00:00:00Z") && times.weight == 1)
         let config = try RESTLoadConfig(url: "http://127.0.0.1:1", connections: 1, rate: 1, routes: [a, b],
                                         warmupSeconds: 0, durationSeconds: 1)
         #expect(config.routeCycle.sorted() == [0, 0, 0, 1])
@@ -84,6 +87,14 @@ struct RESTRunnerTests {
         #expect(report.problems.isEmpty)
         #expect(report.percentile(99) > 0 && report.percentile(99) < 1_000_000)
         #expect(report.json.contains(#""achieved_per_s":"#))
+
+        // Every answer a 404 (a wrong route): the run fails and says why.
+        let missing = try CannedHTTPServer(body: "{}", status: 404)
+        defer { missing.stop() }
+        let wrong = try RESTLoadConfig(url: "http://127.0.0.1:\(missing.port)", connections: 2, rate: 100,
+                                       routes: [try .init(parsing: "/nope")], warmupSeconds: 0, durationSeconds: 0.5)
+        let failed = try RESTRunner(config: wrong, servers: [], progress: false).run()
+        #expect(failed.problems == ["50 responses were not 2xx or 304 (see status)"], "\(failed.problems)")
     }
 
     @Test("a server slower than the offer: the achieved rate is what arrived in the window, and answers past --timeout are timeouts with their latency kept")

@@ -120,6 +120,15 @@ struct ReportTests {
         }
     }
 
+    @Test("percentiles never pass the largest latency recorded (a bucket's edge can), and no sample is null, not 0")
+    func percentileBounds() throws {
+        let run = RunReport.merge([child(latencies: [1_000, 1_000_003], trades: 2, cpuNanos: 1, open: (1, 1))], config: try config())
+        #expect(run.maxLatencyMicros == 1_000_003)
+        #expect(run.percentile(99.9) == 1_000_003 && run.percentile(100) <= run.maxLatencyMicros)
+        let empty = RunReport.merge([child(latencies: [], trades: 0, cpuNanos: 1, open: (1, 1))], config: try config())
+        #expect(empty.json.contains(#""p50":null"#) && empty.json.contains(#""max":null"#), "\(empty.json)")
+    }
+
     @Test("/proc stat and smaps_rollup are read from their text")
     func procParsing() {
         let stat = "4122 (tterminal (w) x) S 1 4122 4122 0 -1 4194624 100 0 0 0 250 50 0 0 20 0 1 0 100 0 0"
