@@ -37,6 +37,8 @@ extension RunReport {
             rows.append(("worker memory", "private dirty \(before.privateDirty >> 10) → \(after.privateDirty >> 10) KiB,"
                 + " RSS \(before.rss >> 10) → \(after.rss >> 10) KiB: \(Format.grouped(Int64(memory.privateDirty.rounded()))) B"
                 + " private dirty (\(Format.grouped(Int64(memory.rss.rounded()))) B RSS) per open connection"))
+        } else if workerMemoryBefore != nil && workerMemoryAfter == nil {
+            rows.append(("worker memory", "not measured: a worker measured at the start was gone at the end (killed or replaced)"))
         }
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }.joined(separator: "\n") + "\n"

@@ -154,7 +154,10 @@ public final class WSCoordinator {
     func workerMemory() -> ProcessUsage.Memory? {
         let workers = servers.filter { $0.role == .worker }
         guard !workers.isEmpty else { return nil }
-        return workers.compactMap { ProcessUsage.memory(pid: $0.pid) }.reduce(ProcessUsage.Memory(rss: 0, privateDirty: 0), +)
+        // A worker gone (killed or replaced by a fault) leaves no comparable figure: none, not 0.
+        let readings = workers.compactMap { ProcessUsage.memory(pid: $0.pid) }
+        guard readings.count == workers.count else { return nil }
+        return readings.reduce(ProcessUsage.Memory(rss: 0, privateDirty: 0), +)
     }
 
     /// `conns 10000/10000  fail 0  deliv/s 199,870  p99 8.1 ms  gaps 0` on stderr.

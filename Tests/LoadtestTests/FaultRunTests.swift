@@ -112,6 +112,9 @@ struct FaultRunTests {
         #expect((fault["impossible"] as? [String: Any])?["total"] as? Int == 0, "\(table)")
         #expect(count("unrecovered_missing_ids") == 0 && count("duplicate_ids") == 0, "\(table)")
         #expect(count("affected_clients") == dropped && count("live_again_clients") == dropped, "\(table)")
+        let memory = report["worker_memory"] as? [String: Any] ?? [:]
+        #expect(memory["private_dirty_before"] is Double && memory["private_dirty_after"] is NSNull,
+                "a killed worker leaves no figure to compare, not 0: \(memory)")
         let reconnect = try #require(fault["reconnect_ms"] as? [String: Any])
         #expect((reconnect["max"] as? Double ?? .infinity) < 5_000, "\(table)")
         let connections = try #require(report["connections"] as? [String: Any])
