@@ -111,6 +111,15 @@ struct RESTRunnerTests {
         #expect(report.stats[.timeout] > 100 && report.stats.answered < 20, "\(report.stats[.timeout]) timeouts, \(report.stats.answered) in time")
         #expect(report.stats.maxLatencyMicros >= 300_000, "late answers keep their latency")
         #expect(!report.problems.isEmpty)
+
+        // With the default 10 s timeout every request is answered in the end (4 s of draining),
+        // but only about 50 a second arrived inside the window: that, not the 200 offered, is achieved.
+        let patient = try RESTLoadConfig(url: "http://127.0.0.1:\(server.port)", connections: 1, rate: 200,
+                                         routes: [try .init(parsing: "/")], warmupSeconds: 0.2, durationSeconds: 1)
+        let drained = try RESTRunner(config: patient, servers: [], progress: false).run()
+        #expect(drained.stats.answered == 200 && drained.stats[.timeout] == 0, "\(drained.stats.answered) answered")
+        let rate = try #require(drained.achievedPerSecond)
+        #expect(rate > 20 && rate < 70, "achieved \(rate)/s while the server answers 50/s")
     }
 
     @Test("TERM mid-window (as `timeout` sends): the run ends at once with a report of what was measured, exit 143",
