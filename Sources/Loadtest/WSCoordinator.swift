@@ -84,11 +84,16 @@ public final class WSCoordinator {
             if now >= nextTick {
                 printProgress(now: now)
                 nextTick += 1_000_000_000
+                // Without reconnects, a window in which every connection is gone measures nothing more.
+                if let w = window, now >= w.start, now < w.end, !config.reconnect, openNow == 0 {
+                    endWindowEarly(now: now, because: "every connection is gone (the server went away?): ending the window now")
+                    break
+                }
             }
             if now >= giveUp { break }
             if stopSignalFD >= 0, let signal = Signals.readPending(stopSignalFD).first {
                 interruption = signal
-                endWindowEarly(now: now, signal: signal)
+                endWindowEarly(now: now, because: "interrupted by SIG\(signal): stopping the clients; the report covers what was measured")
                 break
             }
             var wake = min(nextTick, giveUp)
@@ -119,9 +124,9 @@ public final class WSCoordinator {
         }
     }
 
-    /// INT or TERM arrived: the window ends now (or never started), and the children are told to
-    /// stop and send what they measured, which the report shows as partial.
-    func endWindowEarly(now: Int64, signal: Signal) {
+    /// INT or TERM arrived, or every connection is gone: the window ends now (or never started),
+    /// and the children are told to stop and send what they measured.
+    func endWindowEarly(now: Int64, because why: String) {
         if var w = window {
             w.start = min(w.start, now)
             w.end = min(w.end, now)
@@ -129,7 +134,7 @@ public final class WSCoordinator {
         } else {
             window = (now, now)
         }
-        log("interrupted by SIG\(signal): stopping the clients; the report covers what was measured")
+        log(why)
     }
 
     /// Connections open now, by the children's latest reports.

@@ -72,6 +72,30 @@ struct FaultRunTests {
         #expect(children.allSatisfy { kill($0, 0) != 0 }, "client processes left: \(children)")
     }
 
+    @Test("the server goes away mid-window: the run ends within a few seconds, not at the end of its 60 s, and says why",
+          .timeLimit(.minutes(1)))
+    func serverGone() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: tterminalBinary), "build tterminal first: \(tterminalBinary)")
+        let server = try ServerOnLoopback(rate: 200, workers: 1)
+        usleep(1_500_000)
+        let run = try ProcessUnderTest(
+            ["loadtest", "ws", "--url", "ws://127.0.0.1:\(server.port)/api/v1/websocket/connect", "--connections", "20",
+             "--processes", "1", "--subscribe", Self.subscribe, "--warmup", "0.5", "--duration", "60"],
+            environment: ["PATH=/usr/bin:/bin"], name: "gone")
+        var measuring = false
+        for _ in 0..<100 where !measuring {
+            usleep(100_000)
+            measuring = run.log.contains("loadtest: measuring")
+        }
+        #expect(measuring, "\(run.log.suffix(2000))")
+        let stopped = Date()
+        server.server = nil  // TERM to the server's group, KILL after 5 s
+        guard let status = run.wait(seconds: 20) else { throw RunFailure("still running 20 s after the server went away:\n\(run.log.suffix(3000))") }
+        #expect(Date().timeIntervalSince(stopped) < 15)
+        #expect(status == .exited(1), "\(run.log.suffix(3000))")
+        #expect(run.log.contains("every connection is gone"), "\(run.log.suffix(3000))")
+    }
+
     /// The pids whose parent is `pid` (from /proc).
     static func children(of pid: pid_t) -> [pid_t] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
