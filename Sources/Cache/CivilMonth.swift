@@ -1,13 +1,14 @@
 /// UTC calendar months as epoch milliseconds, for the 1M candle (Gregorian, 1970 onwards;
 /// earlier times are clamped to January 1970, which no candle needs).
-enum CivilMonth {
+public enum CivilMonth {
     private static let dayMs: Int64 = 86_400_000
 
-    static func isLeap(_ year: Int) -> Bool {
+    public static func isLeap(_ year: Int) -> Bool {
         (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
     }
 
-    static func daysIn(year: Int, month: Int) -> Int64 {
+    /// Days in `month` (1–12) of `year` (Gregorian, any year).
+    public static func daysIn(year: Int, month: Int) -> Int64 {
         switch month {
         case 2: isLeap(year) ? 29 : 28
         case 4, 6, 9, 11: 30

@@ -105,12 +105,13 @@ public final class RESTRunner {
                 break
             }
             let ready = epoll.wait(into: events, timeoutNanos: wakeTime(now: now) - now)
+            var signalled = false
             for i in 0..<ready {
                 let token = events.token(at: i)
-                if token == Self.signalToken { continue }
+                if token == Self.signalToken { signalled = true; continue }
                 handle(slot: Int(token), events: events.events(at: i))
             }
-            if stopSignalFD >= 0, let signal = Signals.readPending(stopSignalFD).first {
+            if signalled, let signal = Signals.readPending(stopSignalFD).first {
                 interruption = signal
                 let now = Clock.monotonicNanos()
                 window.start = min(window.start, now)

@@ -39,15 +39,6 @@ struct DateCache {
             + "\(two(Int(secondOfDay / 3600))):\(two(Int(secondOfDay / 60 % 60))):\(two(Int(secondOfDay % 60))) GMT"
     }
 
-    /// Days in `month` (1–12) of `year` (Gregorian).
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
     /// Howard Hinnant's days-to-civil: (year, month 1...12, day 1...31).
     static func civil(daysSinceEpoch: Int64) -> (Int, Int, Int) {
         let z = daysSinceEpoch + 719_468

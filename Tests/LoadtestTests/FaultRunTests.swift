@@ -49,12 +49,7 @@ struct FaultRunTests {
             ["loadtest", "ws", "--url", "ws://127.0.0.1:\(server.port)/api/v1/websocket/connect", "--connections", "50",
              "--processes", "2", "--subscribe", Self.subscribe, "--warmup", "0.5", "--duration", "60", "--json", json],
             environment: ["PATH=/usr/bin:/bin"], name: "int")
-        var measuring = false
-        for _ in 0..<100 where !measuring {
-            usleep(100_000)
-            measuring = run.log.contains("loadtest: measuring")
-        }
-        #expect(measuring, "\(run.log.suffix(2000))")
+        #expect(run.waitForLog("loadtest: measuring"), "\(run.log.suffix(2000))")
         usleep(1_500_000)
         let children = Self.children(of: run.pid)
         #expect(children.count == 2, "\(children)")
@@ -82,12 +77,7 @@ struct FaultRunTests {
             ["loadtest", "ws", "--url", "ws://127.0.0.1:\(server.port)/api/v1/websocket/connect", "--connections", "20",
              "--processes", "1", "--subscribe", Self.subscribe, "--warmup", "0.5", "--duration", "60"],
             environment: ["PATH=/usr/bin:/bin"], name: "gone")
-        var measuring = false
-        for _ in 0..<100 where !measuring {
-            usleep(100_000)
-            measuring = run.log.contains("loadtest: measuring")
-        }
-        #expect(measuring, "\(run.log.suffix(2000))")
+        #expect(run.waitForLog("loadtest: measuring"), "\(run.log.suffix(2000))")
         let stopped = Date()
         server.server = nil  // TERM to the server's group, KILL after 5 s
         guard let status = run.wait(seconds: 20) else { throw RunFailure("still running 20 s after the server went away:\n\(run.log.suffix(3000))") }

@@ -35,6 +35,15 @@ final class ProcessUnderTest {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// Polls the log every 100 ms until it contains `text`; false after `seconds`.
+    func waitForLog(_ text: String, seconds: Double = 10) -> Bool {
+        for _ in 0..<Int(seconds * 10) {
+            if log.contains(text) { return true }
+            usleep(100_000)
+        }
+        return log.contains(text)
+    }
+
     /// Waits up to `seconds` for the exit; nil when it is still running.
     func wait(seconds: Double) -> Posix.ExitStatus? {
         if status == nil { status = Wait.waitFor(pid, timeoutMillis: Int(seconds * 1000)) }

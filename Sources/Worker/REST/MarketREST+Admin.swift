@@ -1,3 +1,4 @@
+import Cache
 import Market
 import ShmRing
 import Store
@@ -237,7 +238,7 @@ enum RFC3339 {
               b[10] == 84 || b[10] == 116 || b[10] == 32, digits(11..<13), b[13] == 58, digits(14..<16), b[16] == 58,
               digits(17..<19) else { return false }
         let year = value(0..<4), month = value(5..<7), day = value(8..<10)
-        guard year >= 1, (1...12).contains(month), day >= 1, day <= DateCache.daysIn(month: month, year: year),
+        guard year >= 1, (1...12).contains(month), day >= 1, day <= CivilMonth.daysIn(year: year, month: month),
               value(11..<13) < 24, value(14..<16) < 60, value(17..<19) <= 60 else { return false }
         var i = 19
         if b[i] == 46 {

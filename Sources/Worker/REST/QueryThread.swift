@@ -44,18 +44,15 @@ public final class QueryContext {
 
     /// After a failed statement: keeps the connection when it is still up and idle (the
     /// statement was at fault, e.g. bad data or a timeout), else forgets it (a new one is made
-    /// for the next job, at most one attempt a second) and says why for later answers. Only a
-    /// lost connection's error is ever shown to other requests.
+    /// for the next job, at most one attempt a second) and remembers why it is away. Clients
+    /// are told only that the database is unavailable, never a statement's error text.
     func failed(_ error: PostgresError) {
-        failedStatements += 1
         jobError = error.oneLine
         guard let connection, !connection.isUsable || error.isConnectionLoss else { return }
         databaseError = error.oneLine
         self.connection = nil
     }
 
-    /// Statements that failed on this thread (kept connections included), for the figures.
-    private(set) var failedStatements = 0
     /// The current job's failed statement, if any (cleared before each job: never another's).
     var jobError: String?
 
