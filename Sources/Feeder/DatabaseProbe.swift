@@ -5,6 +5,10 @@ import ShmRing
 
 /// Checks the database every few seconds on its own thread and publishes the answer in the
 /// control block, so the feeder's ring writer never waits on a network round trip.
+///
+/// The check is a statement on a logged-in session, not `PQping`: a server that accepts
+/// connections but refuses this URL's user, password or database is of no use to the server,
+/// and health must say so.
 enum DatabaseProbe {
     static func start(url: String?, control: ControlBlock, intervalSeconds: UInt32 = 5) {
         let word = control.word(Layout.Control.databaseState)
@@ -15,8 +19,9 @@ enum DatabaseProbe {
         }
         word.storeRelaxed(DatabaseState.unknown.rawValue)
         let body: @Sendable () -> Void = {
+            var session: PostgresConnection?
             while true {
-                let ok = Postgres.ping(url: url)
+                let ok = check(url: url, session: &session)
                 word.storeRelaxed(ok ? DatabaseState.healthy.rawValue : DatabaseState.unhealthy.rawValue)
                 var ts = timespec()
                 clock_gettime(CLOCK_REALTIME, &ts)
@@ -25,5 +30,16 @@ enum DatabaseProbe {
             }
         }
         DetachedThread.start(body)
+    }
+
+    /// `SELECT 1` on the kept session within 2 s, logging in first when there is none; a
+    /// failure drops the session, so the next check logs in again.
+    static func check(url: String, session: inout PostgresConnection?) -> Bool {
+        if session == nil { session = try? PostgresConnection(url: url, connectTimeoutSeconds: 2) }
+        guard let live = session, live.answers(timeoutMillis: 2000) else {
+            session = nil
+            return false
+        }
+        return true
     }
 }

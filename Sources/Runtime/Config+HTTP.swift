@@ -4,7 +4,8 @@ extension Config {
         if let v = value("CORS_ORIGINS") {
             let list = v.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
             let valid = list.allSatisfy { $0 == "*" || $0.hasPrefix("http://") || $0.hasPrefix("https://") }
-            guard valid else {
+            // Only commas (a typo) would otherwise mean the default, any origin: fail closed.
+            guard valid, !list.isEmpty else {
                 throw ConfigError(variable: "CORS_ORIGINS", value: v,
                                   accepts: "* or a comma-separated list of origins like https://terminal.example.com")
             }

@@ -6,6 +6,18 @@ extension Config {
     /// Reads the process environment, then the `.env` file (`ENV_FILE`, default `./.env`)
     /// for variables the environment does not set.
     public static func load(environment: [String: String] = Config.processEnvironment()) throws(ConfigError) -> Config {
+        try parse(merged(environment))
+    }
+
+    /// The segment a server started with these variables uses, judged by `PORT` and
+    /// `SHM_NAME` alone: `tterminal status` must find a running server while `.env` holds a
+    /// mistake in another variable (a reload refused it; the server runs on).
+    public static func segmentName(environment: [String: String] = Config.processEnvironment()) throws(ConfigError) -> String {
+        try parse(merged(environment).filter { $0.key == "PORT" || $0.key == "SHM_NAME" }).segmentName
+    }
+
+    /// The environment with the `.env` file's variables added where the environment has none.
+    static func merged(_ environment: [String: String]) throws(ConfigError) -> [String: String] {
         var merged = environment
         let path = environment["ENV_FILE"] ?? ".env"
         if let text = readTextFile(path) {
@@ -13,7 +25,7 @@ extension Config {
         } else if environment["ENV_FILE"] != nil {
             throw ConfigError(variable: "ENV_FILE", value: path, accepts: "a readable file")
         }
-        return try parse(merged)
+        return merged
     }
 
     /// Builds a configuration from variables; unknown variables are ignored.
@@ -52,7 +64,14 @@ extension Config {
             }
             c.logLevel = l
         }
-        c.logFile = value("LOG_FILE")
+        if let v = value("LOG_FILE") {
+            // Checked here, not at the first write: a log that cannot be opened would fall back
+            // to stderr while the operator watches the file.
+            guard canAppend(to: v) else {
+                throw ConfigError(variable: "LOG_FILE", value: v, accepts: "a file path whose directory exists and is writable")
+            }
+            c.logFile = v
+        }
         if let v = value("SHUTDOWN_TIMEOUT") {
             guard let s = Double(v), s > 0, s <= 3600 else { throw ConfigError(variable: "SHUTDOWN_TIMEOUT", value: v, accepts: "seconds, a number > 0 and ≤ 3600") }
             c.shutdownTimeoutSeconds = s
@@ -249,6 +268,14 @@ extension Config {
             if let eq = entry.firstIndex(of: "=") { result[String(entry[..<eq])] = String(entry[entry.index(after: eq)...]) }
         }
         return result
+    }
+
+    /// Whether a process may append to `path`: the file is writable, or it does not exist yet
+    /// and its directory is (nothing is created here).
+    static func canAppend(to path: String) -> Bool {
+        if access(path, F_OK) == 0 { return access(path, W_OK) == 0 }
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        return access(directory, W_OK | X_OK) == 0
     }
 
     static func isIPv4(_ s: String) -> Bool {

@@ -1,5 +1,6 @@
 import CLibPQ
 import Glibc
+import Posix
 
 /// A PostgreSQL error: what was being done and libpq's message.
 public struct PostgresError: Error, CustomStringConvertible, Equatable {
@@ -97,6 +98,31 @@ public final class PostgresConnection {
     }
 
     var lastError: String { String(cString: PQerrorMessage(conn)) }
+
+    /// `SELECT 1` answered within `timeoutMillis`. Sent without blocking and waited for with
+    /// poll(2): a server that stopped answering mid-session (a stuck backend, a network that
+    /// drops packets) reads as down after the timeout instead of holding the caller forever.
+    /// After a timeout the session is in an unknown state: drop it.
+    public func answers(timeoutMillis: Int32) -> Bool {
+        guard PQstatus(conn) == CONNECTION_OK, PQsendQuery(conn, "SELECT 1") == 1 else { return false }
+        let deadline = Clock.monotonicNanos() + Int64(timeoutMillis) * 1_000_000
+        var ok = false
+        while true {
+            guard PQconsumeInput(conn) == 1 else { return false }
+            if PQisBusy(conn) == 0 {
+                // Every result of the query, then nil: the session is idle again.
+                while let result = PQgetResult(conn) {
+                    ok = ok || PQresultStatus(result) == PGRES_TUPLES_OK
+                    PQclear(result)
+                }
+                return ok
+            }
+            let left = (deadline - Clock.monotonicNanos()) / 1_000_000
+            guard left > 0 else { return false }
+            var fds = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+            if poll(&fds, 1, Int32(left)) < 0 && errno != EINTR { return false }
+        }
+    }
 
     /// Whether the connection is still usable (false once the server went away).
     public var isConnected: Bool { PQstatus(conn) == CONNECTION_OK }

@@ -15,8 +15,17 @@ struct Status: ParsableCommand {
     var segment: String?
 
     func run() throws {
-        let config = loadConfigOrExit(role: "status")
-        let name = segment ?? config.segmentName
+        let name: String
+        if let segment {
+            name = segment
+        } else {
+            do {
+                name = try Config.segmentName()
+            } catch {
+                FileHandleStderr.write("tterminal status: configuration error: \(error)\n")
+                throw ExitCode(2)
+            }
+        }
         let seg: Segment
         do {
             seg = try Segment.open(name: name)

@@ -81,7 +81,8 @@ struct ConfigTests {
         ("TLS_TRUST_FILE", "/nonexistent.pem"), ("FEED_STALL_MS", "5"), ("FEED_MAX_CONNECTION_AGE", "90000"),
         ("FEED_STREAMS_PER_CONNECTION", "2000"), ("FUTURES_ROUTED", "maybe"), ("WS_MAX_CONNECTIONS", "20000"),
         ("WS_MAX_CONNECTIONS", "0"), ("MAX_CONNECTIONS_PER_ADDRESS", "x"), ("WS_QUEUE_BYTES", "100"),
-        ("WS_SLOW_CLIENT", "drop"), ("WS_REPLAY_MAX", "-1"), ("WS_SENDS_PER_TURN", "0"), ("ACCEPT_LEAD", "0"), ("WS_ECHO_MAX_BYTES", "100"), ("CORS_ORIGINS", "example.com"),
+        ("WS_SLOW_CLIENT", "drop"), ("WS_REPLAY_MAX", "-1"), ("WS_SENDS_PER_TURN", "0"), ("ACCEPT_LEAD", "0"), ("WS_ECHO_MAX_BYTES", "100"), ("CORS_ORIGINS", "example.com"), ("CORS_ORIGINS", " , "),
+        ("LOG_FILE", "/nonexistent-tterminal-dir/x.log"),
         ("RATE_LIMIT_RPS", "-1"), ("RATE_LIMIT_RPS", "fast"), ("RATE_LIMIT_BURST", "0"),
     ])
     func rejects(variable: String, value: String) {
@@ -122,6 +123,15 @@ struct ConfigTests {
         #expect(c.port == 9003)
         #expect(c.workers == 2)
         #expect(throws: ConfigError.self) { try Config.load(environment: ["ENV_FILE": path + ".missing"]) }
+    }
+
+    @Test("status finds the segment by PORT and SHM_NAME alone, whatever else .env holds")
+    func segmentOnly() throws {
+        #expect(try Config.segmentName(environment: ["PORT": "9004", "RATE_LIMIT_RPS": "fast", "ENV_FILE": "/dev/null"])
+            == "/tterminal-9004")
+        #expect(try Config.segmentName(environment: ["SHM_NAME": "/mine", "WORKERS": "0", "ENV_FILE": "/dev/null"]) == "/mine")
+        #expect(throws: ConfigError.self) { try Config.segmentName(environment: ["PORT": "x", "ENV_FILE": "/dev/null"]) }
+        #expect(throws: ConfigError.self) { try Config.load(environment: ["PORT": "9004", "RATE_LIMIT_RPS": "fast", "ENV_FILE": "/dev/null"]) }
     }
 
     @Test("a child's environment rebuilds the same configuration")
