@@ -14,6 +14,8 @@ public struct RESTReport: Sendable {
     public var harnessCPUSeconds = 0.0
     /// Not one connection opened: the run ended early with nothing measured.
     public var nothingOpened = false
+    /// Every connection was down for `RESTRunner.nothingOpenGrace` mid-run: the run ended early.
+    public var serverGone = false
     /// The signal that ended the run early, and the requests then on their way.
     public var interruption: Signal?
     public var outstandingAtInterruption = 0
@@ -53,6 +55,8 @@ public struct RESTReport: Sendable {
         (interruption.map { ["interrupted by SIG\($0) after \(Format.fixed(windowSeconds, 2)) s of the window: partial figures"
                              + " (\(outstandingAtInterruption) requests were on their way)"] } ?? [])
             + (nothingOpened ? ["no connection opened: nothing measured"] : [])
+            + (serverGone ? ["every connection was down for 2 s (the server went away): the run ended after"
+                             + " \(Format.fixed(windowSeconds, 2)) s of the window"] : [])
             + (unsuccessful > 0 ? ["\(Format.grouped(unsuccessful)) responses were not 2xx or 304 (see status)"] : [])
             + (stats.failureCount > 0 ? ["\(Format.grouped(stats.failureCount)) requests or connects failed"] : [])
     }

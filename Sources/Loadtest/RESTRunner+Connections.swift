@@ -37,6 +37,7 @@ extension RESTRunner {
 
     func becameIdle(_ index: Int) {
         everOpened = true
+        lastAliveNs = Clock.monotonicNanos()
         slots[index].phase = .idle
         idle.append(index)
     }

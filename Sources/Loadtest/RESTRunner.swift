@@ -11,6 +11,8 @@ struct RESTSlot {
         case idle
         /// A request is on it, due at `dueNanos`.
         case busy
+
+        var isOpen: Bool { self == .idle || self == .busy }
     }
 
     var fd: Int32 = -1
@@ -41,6 +43,11 @@ public final class RESTRunner {
     /// Whether any connection has ever opened: with none after `nothingOpenGrace`, the run ends.
     var everOpened = false
     static let nothingOpenGrace: Int64 = 2_000_000_000
+    /// When a connection last opened or was handed back idle after a response. Once
+    /// connections had opened, `nothingOpenGrace` without that and with none open means the
+    /// server went away: the run ends.
+    var lastAliveNs: Int64 = 0
+    var serverGone = false
     let requests: [[UInt8]]
     let cycle: [Int]
     var schedule: RESTSchedule
@@ -102,6 +109,15 @@ public final class RESTRunner {
             if !everOpened && down == slots.count && now >= start + Self.nothingOpenGrace {
                 // A wrong port or a server down: say so now rather than after the whole run.
                 try? FD.writeAll(2, "loadtest: no connection opened in \(Self.nothingOpenGrace / 1_000_000_000) s: nothing to measure, ending now\n")
+                break
+            }
+            if everOpened && now - lastAliveNs >= Self.nothingOpenGrace && !slots.contains(where: { $0.phase.isOpen }) {
+                try? FD.writeAll(2, "loadtest: every connection has been down for \(Self.nothingOpenGrace / 1_000_000_000) s"
+                                  + " (the server went away): ending now\n")
+                serverGone = true
+                window.start = min(window.start, now)
+                window.end = min(window.end, now)
+                sampleWindowEdges(now: now)
                 break
             }
             let ready = epoll.wait(into: events, timeoutNanos: wakeTime(now: now) - now)
@@ -209,6 +225,7 @@ public final class RESTRunner {
         }
         var report = RESTReport(config: config, stats: stats)
         report.nothingOpened = !everOpened
+        report.serverGone = serverGone
         report.interruption = interruption
         report.outstandingAtInterruption = outstanding
         // A run ended early (nothing opened) offered only what came due before it ended.

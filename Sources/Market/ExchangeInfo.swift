@@ -105,19 +105,26 @@ public enum ExchangeInfo {
                               minQty: lot?["minQty"]?.fixed, maxQty: lot?["maxQty"]?.fixed, stepSize: step)
     }
 
-    /// The `REQUEST_WEIGHT` limit per minute in `rateLimits`, if the body states one.
+    /// The `REQUEST_WEIGHT` limit per minute in `rateLimits`, if the body states a plausible
+    /// one (`plausibleWeights`; anything else is junk and the caller keeps its default).
     static func requestWeightPerMinute(_ json: JSONValue) -> Int? {
         guard let limits = json["rateLimits"]?.array else { return nil }
         for l in limits where l["rateLimitType"]?.string == "REQUEST_WEIGHT" {
-            guard let limit = l["limit"]?.int64, let n = l["intervalNum"]?.int64, n > 0 else { continue }
+            guard let limit = l["limit"]?.int64, let n = l["intervalNum"]?.int64, n > 0,
+                  limit > 0, limit <= Int64(plausibleWeights.upperBound) else { continue }
+            let perMinute: Int64
             switch l["interval"]?.string {
-            case "MINUTE": return Int(limit / n)
-            case "SECOND": return Int(limit * 60 / n)
+            case "MINUTE": perMinute = limit / n
+            case "SECOND": perMinute = limit * 60 / n
             default: continue
             }
+            if plausibleWeights.contains(Int(perMinute)) { return Int(perMinute) }
         }
         return nil
     }
+
+    /// REQUEST_WEIGHT limits per minute believed from exchangeInfo (Binance: 1,200 to 6,000 so far).
+    public static let plausibleWeights = 60...1_000_000
 
     /// Significant decimals of a positive step (`0.01000000` → 2, `1.00` → 0, `0.05` → 2);
     /// nil for zero (Binance's "filter off") or none.

@@ -95,7 +95,8 @@ public struct Candle: Equatable, Sendable, BitwiseCopyable {
                 high: Int64, low: Int64, close: Int64, volume: Int64, quoteVolume: Int64, tradeCount: Int64,
                 takerBuyBase: Int64, takerBuyQuote: Int64, closed: Bool) {
         self.openTimeMs = openTimeMs
-        closeOffsetMs = UInt32(clamping: closeTimeMs - openTimeMs)
+        let span = closeTimeMs.subtractingReportingOverflow(openTimeMs)
+        closeOffsetMs = span.overflow ? 0 : UInt32(clamping: span.partialValue)
         flags = closed ? 1 : 0
         self.firstTradeId = firstTradeId
         self.lastTradeId = lastTradeId

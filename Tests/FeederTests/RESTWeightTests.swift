@@ -49,4 +49,19 @@ struct RESTWeightTests {
         b.setLimit(2400)
         #expect(b.limit == 2400 && b.usable == 2160)
     }
+
+    @Test("junk in the weight header or Retry-After is bounded, not trusted into an overflow")
+    func junkHeaders() {
+        var b = WeightBudget(limit: 6000)
+        b.observed(Int(clamping: UInt64.max), nowMs: Self.t0)
+        #expect(b.used == WeightBudget.maxObservedWeight)
+        #expect(b.waitMs(for: Int.max, nowMs: Self.t0 + 10) == 59_990, "waits for the next minute, no trap")
+        b.spend(Int.max, nowMs: Self.t0 + 20)
+        #expect(b.used == Int.max)
+        #expect(b.waitMs(for: 10, nowMs: Self.t0 + 60_000) == 0, "a new minute starts clean")
+        #expect(RESTWorker.pauseSeconds(retryAfter: "10000000000") == RESTWorker.maxRetryAfterSeconds)
+        #expect(RESTWorker.pauseSeconds(retryAfter: "-5") == 1)
+        #expect(RESTWorker.pauseSeconds(retryAfter: "20") == 20)
+        #expect(RESTWorker.pauseSeconds(retryAfter: "soon") == 60 && RESTWorker.pauseSeconds(retryAfter: nil) == 60)
+    }
 }

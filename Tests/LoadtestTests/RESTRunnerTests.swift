@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Posix
+import Synchronization
 import Testing
 @testable import Loadtest
 
@@ -21,18 +22,29 @@ final class CannedHTTPServer: @unchecked Sendable {
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
-    func stop() { shutdown(listenFD, Int32(SHUT_RDWR)) }
+    /// The accepted connections, so `stop(closing: true)` can end them as a stopped server would.
+    let accepted = Mutex<[Int32]>([])
+
+    /// Stops listening (connects are then refused); with `closing`, ends every open connection too.
+    func stop(closing: Bool = false) {
+        shutdown(listenFD, Int32(SHUT_RDWR))
+        if closing { accepted.withLock { $0.forEach { shutdown($0, Int32(SHUT_RDWR)) } } }
+    }
 
     private func acceptLoop() {
         while true {
             let fd = accept(listenFD, nil, nil)
             if fd < 0 { return }
+            accepted.withLock { $0.append(fd) }
             Thread.detachNewThread { [self] in serve(fd) }
         }
     }
 
     private func serve(_ fd: Int32) {
-        defer { close(fd) }
+        defer {
+            accepted.withLock { $0.removeAll { $0 == fd } }
+            close(fd)
+        }
         var buffer = [UInt8](repeating: 0, count: 4096)
         var matched = 0
         let end: [UInt8] = [13, 10, 13, 10]
@@ -145,6 +157,27 @@ struct RESTRunnerTests {
         #expect(answered > 150 && answered < 600, "about 1.8 s at 200/s: \(requests)")
         let errors = requests["errors"] as? [String: Any] ?? [:]
         #expect(errors["timeout"] as? Int == 0, "requests cut short are not timeouts: \(errors)")
+    }
+
+    @Test("the server goes away mid-run: the run ends 2 s later, not at the end of its 60 s, and says why",
+          .timeLimit(.minutes(1)))
+    func serverGone() throws {
+        let server = try CannedHTTPServer(body: "{}")
+        let config = try RESTLoadConfig(url: "http://127.0.0.1:\(server.port)", connections: 2, rate: 100,
+                                        routes: [try .init(parsing: "/")], warmupSeconds: 0.2, durationSeconds: 60)
+        let started = Clock.monotonicNanos()
+        Thread.detachNewThread {
+            usleep(1_500_000)
+            server.stop(closing: true)
+        }
+        let report = try RESTRunner(config: config, servers: [], progress: false).run()
+        let tookNs = Clock.monotonicNanos() - started
+        #expect(tookNs >= 1_500_000_000 + RESTRunner.nothingOpenGrace && tookNs < 10_000_000_000, "\(tookNs / 1_000_000) ms")
+        #expect(report.stats.answered > 50, "about 1.3 s at 100/s were answered: \(report.stats.answered)")
+        #expect(report.stats[.refused] > 0)
+        #expect(report.problems.contains { $0.hasPrefix("every connection was down for 2 s (the server went away)") },
+                "\(report.problems)")
+        #expect(report.windowSeconds > 2 && report.windowSeconds < 5, "the window ends when the run does: \(report.windowSeconds) s")
     }
 
     @Test("nothing listening: connects are refused and counted, no response is recorded, and the run ends after its grace, not its duration")

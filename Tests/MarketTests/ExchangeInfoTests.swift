@@ -132,6 +132,17 @@ struct ExchangeInfoTests {
 }
 
 extension ExchangeInfoTests {
+    @Test("a REQUEST_WEIGHT limit that no exchange would state is ignored, not trusted into an overflow or a stall",
+          arguments: [("SECOND", "9000000000000000000"), ("MINUTE", "0"), ("MINUTE", "-5"), ("SECOND", "1000000")])
+    func junkRateLimit(interval: String, limit: String) throws {
+        let body = #"{"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"\#(interval)","intervalNum":1,"limit":\#(limit)}]}"#
+        guard case .success(let json) = JSONReader.parse(Array(body.utf8)) else { Issue.record("unparsable"); return }
+        #expect(ExchangeInfo.requestWeightPerMinute(json) == nil)
+        let fine = #"{"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"SECOND","intervalNum":1,"limit":100}]}"#
+        guard case .success(let ok) = JSONReader.parse(Array(fine.utf8)) else { Issue.record("unparsable"); return }
+        #expect(ExchangeInfo.requestWeightPerMinute(ok) == 6000)
+    }
+
     /// What `tterminal simulate --symbols BTCUSDT,ETHUSDT` answered (BinanceREST+Info):
     /// `/api/v3/exchangeInfo?symbol=BTCUSDT` and `/fapi/v1/exchangeInfo`.
     static let simulatorSpot = #"""

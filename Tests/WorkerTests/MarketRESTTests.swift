@@ -109,6 +109,17 @@ struct MarketRESTTests {
         #expect(KlineInterval.h4.openTime(containing: Self.t0 + 5 * 3_600_000) == Self.t0 + 4 * 3_600_000)
     }
 
+    @Test("a base candle with an open time near Int64's end (junk that reached the ring) is skipped, not a trap")
+    func implausibleBaseCandle() throws {
+        let source = try #require(CandleSource(.m15, served: [.m1, .m5]))
+        func candle(_ open: Int64) -> Candle {
+            Candle(openTimeMs: open, closeTimeMs: open + 299_999, firstTradeId: 1, lastTradeId: 2, open: 1, high: 1, low: 1,
+                   close: 1, volume: 1, quoteVolume: 1, tradeCount: 2, takerBuyBase: 0, takerBuyQuote: 0, closed: true)
+        }
+        let built = source.aggregate([candle(Self.t0), candle(Self.t0 + 300_000), candle(9_223_372_036_854_575_807 - 300_000)])
+        #expect(built.count == 1 && built[0].openTimeMs == Self.t0 && built[0].volume == 2)
+    }
+
     @Test("refusals: unknown symbol 404, bad interval and limit (1…5000) 400 with the contract's codes; legacy limits fall back")
     func refusals() throws {
         let f = try Fixture()

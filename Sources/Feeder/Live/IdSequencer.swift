@@ -74,7 +74,7 @@ struct IdSequencer<Item> {
             cursor = entry.id
             found += 1
         }
-        let missing = Int64(range.count) - found
+        let missing = range.idCount - found
         // What REST could not return is given up: continue after the gap.
         cursor = max(cursor, range.upperBound)
         filling = nil
@@ -100,5 +100,13 @@ struct IdSequencer<Item> {
         held.removeAll(keepingCapacity: true)
         last = cursor
         return (out, missing, nil)
+    }
+}
+
+extension ClosedRange<Int64> {
+    /// How many ids the range holds, saturating at Int64.max (`count` traps past Int.max).
+    var idCount: Int64 {
+        let span = upperBound.subtractingReportingOverflow(lowerBound)
+        return span.overflow || span.partialValue == .max ? .max : span.partialValue + 1
     }
 }

@@ -39,12 +39,23 @@ extension Publisher {
             return
         }
         let parsed = body.withUnsafeBytes { restParser.parse($0) }
-        guard case .depthSnapshot(let snap) = parsed else {
-            log.warning("depth snapshot unreadable", ["symbol": symbols.name(e.symbol), "result": "\(parsed)"])
+        let nowMs = Clock.realtimeMillis()
+        guard case .depthSnapshot(let snap) = parsed,
+              parsed.implausibility(nowMs: nowMs, bids: restParser.bids, asks: restParser.asks) == nil,
+              Plausible.levels(restParser.bids), Plausible.levels(restParser.asks) else {
+            // Asking again at once would spend the minute's REST weight on the same junk.
+            e.snapshotFailures += 1
+            malformed += 1
+            _ = control.feedCounter(.malformedFrames).increment()
+            let delay = retrySnapshot(e)
+            log.warning("depth snapshot unreadable or implausible; asking again later", [
+                "symbol": symbols.name(e.symbol), "market": "\(e.market)", "result": "\(parsed)",
+                "retry_ms": "\(delay / 1_000_000)"])
             return
         }
         switch e.book.applySnapshot(lastUpdateId: snap.lastUpdateId, bids: restParser.bids, asks: restParser.asks) {
         case .synced:
+            e.snapshotFailures = 0
             let wasResync = e.resyncing
             publishSnapshot(e, receivedNs: Clock.realtimeNanos())
             if wasResync {
@@ -54,10 +65,32 @@ extension Publisher {
             }
             e.resyncing = false
         case .resync(let why):
-            log.info("snapshot older than the buffered diffs; fetching another", [
-                "symbol": symbols.name(e.symbol), "market": "\(e.market)", "why": "\(why)"])
-            requestSnapshot(e)
+            e.snapshotFailures += 1
+            guard e.snapshotFailures > Self.snapshotRetriesAtOnce else {
+                log.info("snapshot older than the buffered diffs; fetching another", [
+                    "symbol": symbols.name(e.symbol), "market": "\(e.market)", "why": "\(why)"])
+                requestSnapshot(e)
+                return
+            }
+            let delay = retrySnapshot(e)
+            log.warning("snapshots keep arriving older than the buffered diffs; asking again later", [
+                "symbol": symbols.name(e.symbol), "market": "\(e.market)", "why": "\(why)",
+                "attempts": "\(e.snapshotFailures)", "retry_ms": "\(delay / 1_000_000)"])
         }
+    }
+
+    /// Snapshots that were older than the diffs are asked again at once this many times in a
+    /// row (the usual race); after that, and after any unreadable one, with a growing delay.
+    static let snapshotRetriesAtOnce = 2
+
+    /// Schedules the next snapshot request of `e` through `maintain` (which asks again 10 s
+    /// after a request): 1 s after the first failure, doubling to 60 s. Returns the delay.
+    @discardableResult
+    func retrySnapshot(_ e: Entry) -> Int64 {
+        let doublings = min(max(0, e.snapshotFailures - 1), 6)
+        let delay = min(Int64(1_000_000_000) << doublings, 60_000_000_000)
+        e.snapshotRequestedNs = Clock.monotonicNanos() - 10_000_000_000 + delay
+        return delay
     }
 
     /// Keeps the candles of a klines answer; returns them.
@@ -68,6 +101,11 @@ extension Publisher {
         let slot = Int(interval.rawValue)
         var bars: [KlineBar] = []
         _ = body.withUnsafeBytes { restParser.parseKlineRows($0) { bars.append($0) } }
+        bars.removeAll { bar in
+            guard let why = bar.implausibility(nowMs: nowMs) else { return false }
+            rejectImplausibleRow(why, e)
+            return true
+        }
         for bar in bars {
             let closed = bar.closeTime < nowMs
             let candle = Self.candle(bar, closed: closed)
@@ -97,6 +135,10 @@ extension Publisher {
             for row in rows {
                 guard let id = row["id"]?.int64, let p = row["price"]?.fixed, let q = row["qty"]?.fixed,
                       let t = row["time"]?.int64 else { continue }
+                if let why = Plausible.tradeRow(id: id, price: p, quantity: q, timeMs: t, nowMs: now / 1_000_000) {
+                    rejectImplausibleRow(why, e)
+                    continue
+                }
                 let maker = row["isBuyerMaker"]?.bool ?? false
                 fill.append((id, TradeRecord(symbolIndex: UInt32(e.symbol), flags: flag | (maker ? TradeRecord.buyerIsMaker : 0),
                                              price: p, quantity: q, tradeId: id, tradeTimeMs: t, receivedNs: now)))
@@ -107,6 +149,10 @@ extension Publisher {
         var lastId = Int64.min
         for row in rows {
             guard let a = row["a"]?.int64, let p = row["p"]?.fixed, let q = row["q"]?.fixed, let t = row["T"]?.int64 else { continue }
+            if let why = Plausible.tradeRow(id: a, price: p, quantity: q, timeMs: t, nowMs: now / 1_000_000) {
+                rejectImplausibleRow(why, e)
+                continue
+            }
             let maker = row["m"]?.bool ?? false
             e.fillBuffer.append((a, AggTradeRecord(symbolIndex: UInt32(e.symbol), flags: flag | (maker ? TradeRecord.buyerIsMaker : 0),
                                                    price: p, quantity: q, aggregateId: a, firstTradeId: row["f"]?.int64 ?? 0,
@@ -122,6 +168,22 @@ extension Publisher {
         e.fillBuffer.removeAll()
         e.fillPages = 0
         finishFill(e, spot: [], futures: fill)
+    }
+
+    /// A REST row (kline, trade) or a stream trade with values no exchange sends: skipped,
+    /// counted with the malformed frames, logged at most every 10 s. Called under the lock.
+    func rejectImplausibleRow(_ why: String, _ e: Entry) {
+        malformed += 1
+        implausible += 1
+        implausibleSinceLog += 1
+        _ = control.feedCounter(.malformedFrames).increment()
+        let now = Clock.monotonicNanos()
+        guard now - implausibleLoggedNs >= 10_000_000_000 else { return }
+        implausibleLoggedNs = now
+        log.warning("implausible value from the exchange: skipped", [
+            "symbol": symbols.name(e.symbol), "market": "\(e.market)", "what": why,
+            "dropped_since_last_line": "\(implausibleSinceLog)"])
+        implausibleSinceLog = 0
     }
 
     /// A gap fill reads at most this many pages of 1000 aggregate trades; beyond, ids are lost.

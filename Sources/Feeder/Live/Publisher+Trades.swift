@@ -7,14 +7,39 @@ import ShmRing
 
 /// Trades in id order: duplicates dropped, gaps held back and filled from REST.
 extension Publisher {
+    /// Whether `offerTrade`/`offerAggTrade` may take an id: not one further ahead of the last one than the exchange could have traded since (`maxTradesPerSecond`
+    /// over the trade times between them, plus a minute's worth). One junk id far ahead would
+    /// otherwise become the last id, and every real trade after it a "duplicate".
+    static func plausibleJump(from last: Int64?, lastTimeMs: Int64, to id: Int64, timeMs: Int64) -> Bool {
+        guard let last, lastTimeMs > 0, id > last else { return true }
+        let seconds = max(0, timeMs - lastTimeMs) / 1000 + 60
+        return id - last <= seconds * maxTradesPerSecond
+    }
+
+    /// Far above any symbol's trade rate on Binance (BTCUSDT peaks at a few thousand a second).
+    static let maxTradesPerSecond: Int64 = 10_000
+
     func offerTrade(_ r: TradeRecord, _ e: Entry) {
+        guard Self.plausibleJump(from: e.trades.last, lastTimeMs: e.lastTradeTimeMs, to: r.tradeId, timeMs: r.tradeTimeMs) else {
+            return rejectImplausibleTrade(e, last: e.trades.last, id: r.tradeId)
+        }
         let verdict = e.trades.offer(id: r.tradeId, item: r, nowNs: Clock.monotonicNanos())
+        e.lastTradeTimeMs = max(e.lastTradeTimeMs, r.tradeTimeMs)
         if verdict == .publish { emit(r) } else { sequenced(verdict, e, channel: .trade) }
     }
 
     func offerAggTrade(_ r: AggTradeRecord, _ e: Entry) {
+        guard Self.plausibleJump(from: e.aggTrades.last, lastTimeMs: e.lastTradeTimeMs, to: r.aggregateId, timeMs: r.tradeTimeMs) else {
+            return rejectImplausibleTrade(e, last: e.aggTrades.last, id: r.aggregateId)
+        }
         let verdict = e.aggTrades.offer(id: r.aggregateId, item: r, nowNs: Clock.monotonicNanos())
+        e.lastTradeTimeMs = max(e.lastTradeTimeMs, r.tradeTimeMs)
         if verdict == .publish { emit(r) } else { sequenced(verdict, e, channel: .aggTrade) }
+    }
+
+    /// Called under the lock (from `publish`).
+    private func rejectImplausibleTrade(_ e: Entry, last: Int64?, id: Int64) {
+        rejectImplausibleRow("trade id \(id) jumps too far ahead of \(last ?? 0) for the time between them", e)
     }
 
     /// What a sequencer said other than "publish": a duplicate is counted, a gap is filled.
@@ -84,7 +109,7 @@ extension Publisher {
         }
         guard let range else { return }
         let channel: FeedChannel = e.market == .spot ? .trade : .aggTrade
-        let recovered = Int64(range.count) - outcome.missing
+        let recovered = range.idCount - outcome.missing
         count(e, Layout.Feed.Symbol.idsRecovered, by: UInt64(recovered))
         if outcome.missing == 0 {
             count(e, Layout.Feed.Symbol.gapsFilled)

@@ -37,6 +37,10 @@ final class Publisher: @unchecked Sendable {
     var gapIds: UInt64 = 0
     var published: UInt64 = 0
     var malformed: UInt64 = 0
+    /// Well-formed frames with values no exchange sends (a subset of `malformed`).
+    var implausible: UInt64 = 0
+    var implausibleSinceLog: UInt64 = 0
+    var implausibleLoggedNs: Int64 = .min / 2
     /// Receive (frame decoded off the socket) to published in the ring, per stream event.
     var latency = LatencyHistogram()
     var scratchBids: UnsafeMutableBufferPointer<PriceLevel>
@@ -58,6 +62,10 @@ final class Publisher: @unchecked Sendable {
         var tradeGapId: UInt64 = 0
         var bookGapId: UInt64 = 0
         var snapshotRequestedNs: Int64?
+        /// The newest trade time offered to the trade sequencer (ms; 0: none yet).
+        var lastTradeTimeMs: Int64 = 0
+        /// Snapshots in a row that could not be used (unreadable, implausible, older than the diffs).
+        var snapshotFailures = 0
         var resyncing = false
         var lastKlineEventMs = [Int64](repeating: 0, count: 16)
         var lastClosedOpenMs = [Int64](repeating: Int64.min, count: 16)
@@ -133,6 +141,26 @@ final class Publisher: @unchecked Sendable {
         _ = control.feedSymbolWord(symbol: Int(e.symbol), market: e.market, offset).increment(by: n)
     }
 
+    /// Drops a well-formed frame whose values make no sense (`Plausible`): counted with the
+    /// malformed frames, logged at most every 10 s with the latest reason and the count since.
+    func rejectImplausible(_ why: String, market: MarketKind, payload: UnsafeRawBufferPointer) {
+        let now = Clock.monotonicNanos()
+        let report: UInt64? = lock.withLock {
+            malformed += 1
+            implausible += 1
+            implausibleSinceLog += 1
+            guard now - implausibleLoggedNs >= 10_000_000_000 else { return nil }
+            implausibleLoggedNs = now
+            defer { implausibleSinceLog = 0 }
+            return implausibleSinceLog
+        }
+        _ = control.feedCounter(.malformedFrames).increment()
+        guard let report else { return }
+        log.warning("implausible value from the exchange: frame dropped", [
+            "market": "\(market)", "what": why, "dropped_since_last_line": "\(report)",
+            "frame": String(decoding: payload.prefix(200), as: UTF8.self)])
+    }
+
     func countMalformed(route: FeedRoute) {
         lock.withLock { malformed += 1 }
         _ = control.feedCounter(.malformedFrames).increment()
@@ -143,6 +171,10 @@ final class Publisher: @unchecked Sendable {
     /// Publishes one parsed stream event. `bids`/`asks` are the parser's depth levels.
     func publish(_ event: MarketEvent, bids: UnsafeBufferPointer<PriceLevel>, asks: UnsafeBufferPointer<PriceLevel>,
                  route: FeedRoute, receivedNs: Int64, payload: UnsafeRawBufferPointer) -> Verdict {
+        if let why = event.implausibility(nowMs: receivedNs / 1_000_000, bids: bids, asks: asks) {
+            rejectImplausible(why, market: route.market, payload: payload)
+            return .malformed
+        }
         let market = route.market
         let flag = market.flag
         let verdict: Verdict = lock.withLock {

@@ -42,21 +42,26 @@ struct WeightBudget: Sendable, Equatable {
     /// Milliseconds to wait before sending `weight` (0: now).
     mutating func waitMs(for weight: Int, nowMs: Int64) -> Int64 {
         roll(nowMs)
-        if used == 0 || used + weight <= usable { return 0 }
+        if used == 0 || used <= usable - weight { return 0 }
         return (minute + 1) * 60_000 - nowMs
     }
 
     /// A request of `weight` is being sent.
     mutating func spend(_ weight: Int, nowMs: Int64) {
         roll(nowMs)
-        used += weight
+        used = used.addingReportingOverflow(weight).overflow ? .max : used + weight
     }
 
     /// The server's count for this minute.
     mutating func observed(_ serverUsed: Int, nowMs: Int64) {
         roll(nowMs)
-        used = max(used, serverUsed)
+        // The header is the exchange's word, but a value past any real minute's weight (a
+        // proxy's junk) must not be believed for longer than this minute, nor overflow a sum.
+        used = max(used, min(serverUsed, Self.maxObservedWeight))
     }
+
+    /// Far above any REQUEST_WEIGHT limit Binance has had (6,000 spot, 2,400 futures).
+    static let maxObservedWeight = 1_000_000
 
     mutating func setLimit(_ perMinute: Int) { limit = max(1, perMinute) }
 

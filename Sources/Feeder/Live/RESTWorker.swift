@@ -58,6 +58,15 @@ final class RESTWorker: @unchecked Sendable {
 
     static let timeoutNs: Int64 = 10_000_000_000
     static let attempts = 3
+    /// The longest pause a `Retry-After` may ask for (Binance's IP bans last up to three days).
+    static let maxRetryAfterSeconds: Int64 = 3 * 86_400
+
+    /// How long a 429 or 418 pauses a market: its `Retry-After` in seconds, 60 without one,
+    /// within 1 s and `maxRetryAfterSeconds` (a larger value is junk, and overflowed the
+    /// nanoseconds it is turned into).
+    static func pauseSeconds(retryAfter: String?) -> Int64 {
+        min(max(1, retryAfter.flatMap { Int64($0) } ?? 60), maxRetryAfterSeconds)
+    }
 
     init(symbols: FeedSymbols, spot: [Endpoint], futures: [Endpoint], tls: TLSContext?, log: Logger) throws {
         self.symbols = symbols
@@ -119,10 +128,10 @@ final class RESTWorker: @unchecked Sendable {
                 case 200:
                     return .success(response.body)
                 case 429, 418:
-                    let seconds = response.header("retry-after").flatMap { Int64($0) } ?? 60
+                    let seconds = Self.pauseSeconds(retryAfter: response.header("retry-after"))
                     lock.withLock {
                         if response.status == 418 { counters.banned += 1 } else { counters.rateLimited += 1 }
-                        pausedUntilNs[market] = Clock.monotonicNanos() + max(1, seconds) * 1_000_000_000
+                        pausedUntilNs[market] = Clock.monotonicNanos() + seconds * 1_000_000_000
                     }
                     log.warning("Binance REST rate limit: pausing \(market) requests", [
                         "status": "\(response.status)", "retry_after_s": "\(seconds)", "path": path])

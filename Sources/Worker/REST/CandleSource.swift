@@ -61,13 +61,19 @@ public struct CandleSource: Equatable, Sendable {
         return Array(built.suffix(limit))
     }
 
+    /// 9999-12-31T23:59:59.999Z: no candle opens later (RFC 3339's last year, PostgreSQL's too).
+    static let latestOpenTimeMs: Int64 = 253_402_300_799_999
+
     /// Folds base candles (oldest first) into candles of `interval`, oldest first.
     public func aggregate(_ candles: [Candle]) -> [Candle] {
         guard factor > 1 else { return candles }
         var out: [Candle] = []
         out.reserveCapacity(candles.count / factor + 1)
         for c in candles {
-            guard let open = interval.openTime(containing: c.openTimeMs), let length = interval.milliseconds else { continue }
+            // The feeder refuses implausible times; a candle outside them anyway is skipped
+            // rather than trusted with the arithmetic below.
+            guard (0...Self.latestOpenTimeMs).contains(c.openTimeMs),
+                  let open = interval.openTime(containing: c.openTimeMs), let length = interval.milliseconds else { continue }
             if var last = out.last, last.openTimeMs == open {
                 last.foldTradeIds(of: c)
                 last.high = max(last.high, c.high)

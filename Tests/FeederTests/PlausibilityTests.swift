@@ -1,0 +1,133 @@
+import Glibc
+import Market
+import Posix
+import Runtime
+import ShmRing
+import Testing
+@testable import Feeder
+
+/// Junk from "Binance" that parses: the publisher drops it (counted with the malformed frames)
+/// instead of adopting it as a high-water mark or trapping on its arithmetic, and the real
+/// stream after it goes on. Frames as the stream sends them, through the real parser.
+@Suite("Implausible values from the exchange")
+final class PlausibilityTests {
+    let segment: Segment
+    let publisher: Publisher
+    var parser: BinanceParser
+    let now = Clock.realtimeMillis()
+
+    init() throws {
+        let fd = try SharedMemory.anonymous(size: Layout.segmentSize(ringCapacity: 1 << 20, symbolCapacity: 4))
+        defer { close(fd) }
+        segment = try Segment.format(fd: fd, ringCapacity: 1 << 20, symbolCapacity: 4)
+        let symbols = FeedSymbols(["BTCUSDT"])
+        publisher = Publisher(symbols: symbols, writer: RingWriter(segment: segment), tables: StateTables(segment: segment),
+                              control: segment.control, log: Logger(role: "test", level: .critical, path: nil), wake: {})
+        parser = BinanceParser(symbols: symbols.snapshot.table)
+    }
+
+    /// Parses `frame` and hands it to the publisher as the stream would.
+    func feed(_ frame: String, _ route: FeedRoute = .spot) -> Publisher.Verdict {
+        let event = parser.parse(frame)
+        let (bids, asks) = (parser.bids, parser.asks)
+        return Array(frame.utf8).withUnsafeBytes {
+            publisher.publish(event, bids: bids, asks: asks, route: route, receivedNs: now * 1_000_000, payload: $0)
+        }
+    }
+
+    func trade(_ id: Int64, time: Int64? = nil, price: String = "60000.00", quantity: String = "0.010") -> String {
+        let t = time ?? now
+        return #"{"e":"trade","E":\#(t),"s":"BTCUSDT","t":\#(id),"p":"\#(price)","q":"\#(quantity)","T":\#(t),"m":false,"M":true}"#
+    }
+
+    var malformed: UInt64 { segment.control.feedCounter(.malformedFrames).loadRelaxed() }
+    var lastTrade: Int64? { publisher.entry(0, .spot).trades.last }
+
+    @Test("one trade id far ahead is dropped, not adopted: the next real trade still publishes")
+    func tradeIdJump() {
+        #expect(feed(trade(1_000)) == .data)
+        #expect(feed(trade(1_001)) == .data)
+        #expect(feed(trade(1_001 + 1_000_000_000_000_000)) == .data, "dropped quietly: the frame itself was well formed")
+        #expect(lastTrade == 1_001 && malformed == 1)
+        #expect(feed(trade(1_002)) == .data)
+        #expect(lastTrade == 1_002, "the stream continues")
+        // A real jump (ids the feeder missed while away) is a gap to fill, as before.
+        #expect(feed(trade(1_500)) == .data)
+        #expect(publisher.entry(0, .spot).trades.filling == 1_003...1_499)
+    }
+
+    @Test("ids and times that overflow or lie in another century are dropped and counted", arguments: [
+        "negative id", "id past 2^53", "trade time in 2500", "trade time in 1969", "zero price", "negative quantity",
+    ])
+    func tradeValues(_ what: String) {
+        #expect(feed(trade(5)) == .data)
+        let junk: String
+        switch what {
+        case "negative id": junk = trade(-9_200_000_000_000_000_000)
+        case "id past 2^53": junk = trade(9_000_000_000_000_000_000)
+        case "trade time in 2500": junk = trade(6, time: 16_725_225_600_000)
+        case "trade time in 1969": junk = trade(6, time: -1_000)
+        case "zero price": junk = trade(6, price: "0.00")
+        default: junk = trade(6, quantity: "-5.0")
+        }
+        #expect(feed(junk) == .malformed, "\(what)")
+        #expect(malformed == 1 && lastTrade == 5)
+        #expect(feed(trade(6)) == .data && lastTrade == 6)
+    }
+
+    @Test("klines: a span that overflows, an open time near Int64's end, one closed ten years ahead: dropped, no trap")
+    func klines() {
+        func kline(open: Int64, close: Int64, event: Int64? = nil, closed: Bool = false) -> String {
+            #"{"e":"kline","E":\#(event ?? now),"s":"BTCUSDT","k":{"t":\#(open),"T":\#(close),"s":"BTCUSDT","i":"1m","f":1,"L":2,"o":"60000.00","c":"60001.00","h":"60002.00","l":"59999.00","v":"1.0","n":2,"x":\#(closed),"q":"60000.0","V":"0.5","Q":"30000.0","B":"0"}}"#
+        }
+        let minute = now - now % 60_000
+        #expect(feed(kline(open: 9_000_000_000_000_000_000, close: -9_000_000_000_000_000_000)) == .malformed)
+        #expect(feed(kline(open: Int64.max - 200_000, close: Int64.max - 199_000)) == .malformed)
+        #expect(feed(kline(open: minute + 315_360_000_000, close: minute + 315_360_059_999, closed: true)) == .malformed)
+        #expect(feed(kline(open: minute, close: minute + 59_999, event: 16_725_225_600_000)) == .malformed)
+        #expect(malformed == 4)
+        #expect(feed(kline(open: minute - 60_000, close: minute - 1, closed: true)) == .data)
+        #expect(publisher.entry(0, .spot).lastClosedOpenMs[Int(KlineInterval.m1.rawValue)] == minute - 60_000, "real candles still close")
+    }
+
+    @Test("a depth diff with an update id past 2^53 or a negative level is dropped")
+    func depth() {
+        func diff(_ first: Int64, _ last: Int64, bid: String = "60000.00") -> String {
+            #"{"e":"depthUpdate","E":\#(now),"s":"BTCUSDT","U":\#(first),"u":\#(last),"b":[["\#(bid)","1.0"]],"a":[]}"#
+        }
+        #expect(feed(diff(101, 9_000_000_000_000_000_000)) == .malformed)
+        #expect(feed(diff(101, 102, bid: "-5.0")) == .malformed)
+        #expect(feed(diff(102, 101)) == .malformed, "U after u")
+        #expect(malformed == 3)
+        #expect(feed(diff(101, 102)) == .data)
+    }
+
+    @Test("an unreadable or implausible depth snapshot is asked for again after a growing delay, and counted")
+    func snapshotBackoff() {
+        let e = publisher.entry(0, .spot)
+        var delays: [Int64] = []
+        for body in ["<html>busy</html>", #"{"lastUpdateId":9000000000000000000,"bids":[],"asks":[]}"#,
+                     #"{"lastUpdateId":5,"bids":[["-5.0","1.0"]],"asks":[]}"#] {
+            let before = Clock.monotonicNanos()
+            publisher.restResult(.depth(symbol: 0, market: .spot), .success(Array(body.utf8)))
+            delays.append((e.snapshotRequestedNs ?? 0) + 10_000_000_000 - before)
+        }
+        #expect(e.snapshotFailures == 3 && malformed == 3)
+        #expect(delays[0] >= 900_000_000 && delays[0] <= 1_100_000_000, "1 s: \(delays)")
+        #expect(delays[1] >= 1_900_000_000 && delays[1] <= 2_100_000_000, "then 2 s: \(delays)")
+        #expect(delays[2] >= 3_900_000_000 && delays[2] <= 4_100_000_000, "then 4 s: \(delays)")
+        let synced = e.book.isSynced
+        #expect(!synced, "no junk level reached the book")
+    }
+
+    @Test("a jump is judged against the trade times between the two ids")
+    func jumpRule() {
+        let rate = Publisher.maxTradesPerSecond
+        #expect(Publisher.plausibleJump(from: nil, lastTimeMs: 0, to: 1 << 50, timeMs: now), "nothing to judge against yet")
+        #expect(Publisher.plausibleJump(from: 10, lastTimeMs: now, to: 10 + 60 * rate, timeMs: now))
+        #expect(!Publisher.plausibleJump(from: 10, lastTimeMs: now, to: 11 + 60 * rate, timeMs: now))
+        #expect(Publisher.plausibleJump(from: 10, lastTimeMs: now - 86_400_000, to: 10 + 86_400 * rate, timeMs: now),
+                "a day away: a day's trades may have passed")
+        #expect(Publisher.plausibleJump(from: 10, lastTimeMs: now, to: 5, timeMs: now), "duplicates are the sequencer's")
+    }
+}
