@@ -26,6 +26,9 @@ extension SupervisorCore {
         times.append(now)
         restartTimes[kind] = times
         if times.count > policy.maxRestarts {
+            // The dead child's record goes first: left live, its reaped pid would hold up the exit
+            // and get the deadline's KILL (by then perhaps another process's pid).
+            children[slot] = ChildRecord(slot: slot, kind: kind, restarts: children[slot].restarts)
             return beginStop(now: now, exitCode: ExitCodes.failure,
                              reason: "\(kind) restarted \(times.count) times within \(policy.intensityWindowNs / 1_000_000_000) s")
         }

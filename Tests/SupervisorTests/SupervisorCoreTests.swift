@@ -111,6 +111,29 @@ struct SupervisorCoreTests {
         if case .stopping(_, let code, _) = h.core.phase { #expect(code == 1) } else { Issue.record("not stopping: \(h.core.phase)") }
     }
 
+    @Test("the restart-intensity stop never signals the dead child and exits 1 once the others are gone")
+    func intensityStopExits() {
+        var p = SupervisorPolicy()
+        p.maxRestarts = 2
+        var h = Harness(workers: 2, policy: p)
+        _ = h.send(.start(now: h.now))
+        var dead: Int32 = 0
+        var stop: [SupervisorAction] = []
+        for _ in 0..<3 {
+            dead = h.pids[1]!
+            stop = h.send(.childExited(pid: dead, status: .signaled(11), now: h.now))
+            h.advance(ms: 1000)
+            _ = h.tick()
+        }
+        #expect(h.signals(stop).map(\.0).sorted() == [h.pids[0]!, h.pids[2]!])
+        #expect(!h.signals(stop).contains { $0.0 == dead })
+        h.advance(ms: 10_001)
+        #expect(!h.signals(h.tick()).contains { $0.0 == dead }, "no KILL to a reaped pid")
+        _ = h.send(.childExited(pid: h.pids[0]!, status: .signaled(9), now: h.now))
+        let done = h.send(.childExited(pid: h.pids[2]!, status: .signaled(9), now: h.now))
+        #expect(h.exitCode(done) == 1)
+    }
+
     @Test("a child that stops beating is killed, then restarted")
     func hang() {
         var h = Harness(workers: 1)
