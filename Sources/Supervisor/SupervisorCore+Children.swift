@@ -83,54 +83,10 @@ extension SupervisorCore {
             children[slot] = c
             return []
         }
-        let allowed = c.beaten ? policy.heartbeatIntervalNs * policy.hangAfterBeats + policy.heartbeatIntervalNs : policy.startupGraceNs
+        let allowed = c.beaten ? c.heartbeatIntervalNs * policy.hangAfterBeats + c.heartbeatIntervalNs : policy.startupGraceNs
         guard now - c.lastBeatChangeNs > allowed else { return [] }
         children[slot].killedForHang = true
         return [.log(.warning, "\(c.kind) slot \(slot) pid \(c.pid) missed its heartbeats for \((now - c.lastBeatChangeNs) / 1_000_000) ms: KILL"),
                 .signal(pid: c.pid, .kill)]
-    }
-
-    mutating func onReloaded(workers: Int, now: Int64) -> [SupervisorAction] {
-        guard phase == .running else { return [] }
-        generation += 1
-        workersWanted = min(max(workers, 1), policy.maxWorkers)
-        reloadStartedNs = now
-        var actions: [SupervisorAction] = [.log(.info, "reload: starting \(workersWanted) workers of generation \(generation)")]
-        for _ in 0..<workersWanted { actions += launchWorkerForReload() }
-        return actions
-    }
-
-    private mutating func launchWorkerForReload() -> [SupervisorAction] {
-        guard let slot = children.firstIndex(where: { $0.slot != SupervisorPolicy.feederSlot && $0.state == .free }) else {
-            return [.log(.error, "no free slot for a new worker")]
-        }
-        children[slot] = ChildRecord(slot: slot, kind: .worker)
-        children[slot].state = .starting
-        children[slot].generation = generation
-        return [.spawn(slot: slot, kind: .worker, generation: generation)]
-    }
-
-    /// Old workers stop once every new one has beaten (or the grace ran out): no refused connection.
-    private mutating func retireOldGeneration(now: Int64) -> [SupervisorAction] {
-        guard let started = reloadStartedNs else { return [] }
-        let fresh = children.filter { $0.kind == .worker && $0.generation == generation && $0.state != .free }
-        let ready = !fresh.isEmpty && fresh.allSatisfy { $0.state == .running }
-        guard ready || now - started > policy.reloadGraceNs else { return [] }
-        reloadStartedNs = nil
-        var actions: [SupervisorAction] = [.log(.info, "reload: new workers ready, retiring generation \(generation - 1)")]
-        for c in children where c.kind == .worker && c.generation < generation && c.state != .free && c.state != .stopping {
-            actions += retireForReload(slot: c.slot)
-        }
-        return actions
-    }
-
-    private mutating func retireForReload(slot: Int) -> [SupervisorAction] {
-        let pid = children[slot].pid
-        guard pid > 0 else {
-            children[slot] = ChildRecord(slot: slot, kind: .none)
-            return []
-        }
-        children[slot].state = .stopping
-        return [.signal(pid: pid, .term)]
     }
 }

@@ -42,8 +42,8 @@ public enum SupervisorEvent: Equatable, Sendable {
     case tick(now: Int64, heartbeats: [Int: UInt64])
     case spawned(slot: Int, pid: Int32, now: Int64)
     case spawnFailed(slot: Int, reason: String, now: Int64)
-    /// The configuration was re-read after HUP; `workers` is the new worker count.
-    case reloaded(workers: Int, now: Int64)
+    /// The configuration was re-read after HUP: `workers` is its `WORKERS`, `policy` its numbers.
+    case reloaded(workers: Int, policy: SupervisorPolicy, now: Int64)
     case reloadFailed(reason: String, now: Int64)
 }
 

@@ -110,8 +110,7 @@ extension SupervisorProcess {
         next.ringMB = config.ringMB
         config = next
         log.level = next.logLevel
-        segment?.control.word(Layout.Control.workersWanted).storeRelaxed(UInt64(next.workers))
-        _ = execute(core.handle(.reloaded(workers: next.workers, now: Clock.monotonicNanos())))
+        _ = execute(core.handle(.reloaded(workers: next.workers, policy: Self.policy(next), now: Clock.monotonicNanos())))
     }
 
     /// Mirrors the core's child table into the control block for `status` and health.

@@ -210,7 +210,7 @@ struct SupervisorCoreTests {
         let old = [h.pids[1]!, h.pids[2]!]
         let a = h.send(.signal(.hup, now: h.now))
         #expect(a.contains(.reloadConfig))
-        let b = h.send(.reloaded(workers: 2, now: h.now))
+        let b = h.send(.reloaded(workers: 2, policy: h.core.policy, now: h.now))
         #expect(h.spawns(b) == [3, 4])
         #expect(h.signals(h.tick()).isEmpty, "old workers keep serving until the new ones beat")
         h.advance(ms: 100)
@@ -221,6 +221,46 @@ struct SupervisorCoreTests {
         h.advance(ms: 1000)
         #expect(h.spawns(h.tick()).isEmpty)
         #expect(h.core.activeWorkers.map(\.slot) == [3, 4])
+    }
+
+    @Test("a reload keeps a TTIN/TTOU-scaled worker count unless WORKERS itself changed")
+    func reloadKeepsScaledCount() {
+        var h = Harness(workers: 2)
+        _ = h.send(.start(now: h.now))
+        _ = h.send(.signal(.ttin, now: h.now))
+        let same = h.send(.reloaded(workers: 2, policy: h.core.policy, now: h.now))
+        #expect(h.core.workersWanted == 3)
+        #expect(h.spawns(same).count == 3)
+        let changed = h.send(.reloaded(workers: 4, policy: h.core.policy, now: h.now))
+        #expect(h.core.workersWanted == 4)
+        #expect(h.spawns(changed).count == 4)
+    }
+
+    @Test("a reload's shutdown timeout is the one the next stop waits before KILL")
+    func reloadPolicy() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        var p = h.core.policy
+        p.shutdownTimeoutNs = 2_000_000_000
+        _ = h.send(.reloaded(workers: 1, policy: p, now: h.now))
+        _ = h.send(.signal(.term, now: h.now))
+        h.advance(ms: 2001)
+        #expect(h.signals(h.tick()).map(\.1).contains(.kill))
+    }
+
+    @Test("a reload that shortens the heartbeat interval judges older children by the one they started with")
+    func reloadHeartbeat() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        h.advance(ms: 250)
+        _ = h.beatAll()
+        var p = h.core.policy
+        p.heartbeatIntervalNs = 50_000_000
+        _ = h.send(.reloaded(workers: 1, policy: p, now: h.now))
+        h.advance(ms: 500)
+        #expect(!h.signals(h.tick()).contains { $0.0 == h.pids[0]! || $0.0 == h.pids[1]! }, "silent 500 ms at a 250 ms pace is allowed")
+        h.advance(ms: 300)
+        #expect(h.signals(h.tick()).map(\.0).contains(h.pids[0]!), "past three of its own intervals it is hung")
     }
 
     @Test("USR1 reopens the logs and forwards the signal to every child")
