@@ -108,8 +108,14 @@ extension SupervisorProcess {
         next.host = config.host
         next.shmName = config.shmName
         next.ringMB = config.ringMB
+        let previous = config
         config = next
         log.level = next.logLevel
+        if next.logFile != previous.logFile {
+            log.info("log file moves", ["to": next.logFile ?? "stderr"])
+            log.reopen(path: next.logFile)
+            log.info("log file opened after a reload", ["from": previous.logFile ?? "stderr"])
+        }
         _ = execute(core.handle(.reloaded(workers: next.workers, policy: Self.policy(next), now: Clock.monotonicNanos())))
     }
 
