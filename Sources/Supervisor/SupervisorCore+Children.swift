@@ -6,6 +6,10 @@ extension SupervisorCore {
         guard let slot = children.firstIndex(where: { $0.pid == pid && $0.state != .free }) else { return [] }
         let child = children[slot]
         let what = "\(child.kind) slot \(slot) pid \(pid) ended (\(status))"
+        if child.respawnOnExit && phase == .running {
+            children[slot] = ChildRecord(slot: slot, kind: child.kind, restarts: child.restarts)
+            return [.log(.info, "\(what): starting it again with the new settings")] + launch(slot: slot, kind: child.kind)
+        }
         if child.state == .stopping || phase != .running {
             children[slot] = ChildRecord(slot: slot, kind: slot == SupervisorPolicy.feederSlot ? .feeder : .none,
                                          restarts: child.restarts)
@@ -65,6 +69,10 @@ extension SupervisorCore {
                 actions.append(.spawn(slot: c.slot, kind: c.kind, generation: children[c.slot].generation))
             case .starting, .running:
                 actions += checkHeartbeat(slot: c.slot, beat: heartbeats[c.slot] ?? 0, now: now)
+            case .stopping where c.stopDeadlineNs > 0 && now >= c.stopDeadlineNs && c.pid > 0:
+                children[c.slot].stopDeadlineNs = 0
+                actions.append(.log(.warning, "\(c.kind) pid \(c.pid) still running after the shutdown timeout: KILL"))
+                actions.append(.signal(pid: c.pid, .kill))
             default:
                 break
             }

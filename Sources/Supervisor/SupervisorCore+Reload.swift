@@ -51,4 +51,21 @@ extension SupervisorCore {
         children[slot].state = .stopping
         return [.signal(pid: pid, .term)]
     }
+
+    /// The feeder reads its settings once, at start: TERM now, and its exit starts it again with
+    /// the new ones (clients see what a killed feeder looks like: a new epoch, gaps refilled from
+    /// REST). A feeder not running takes them when it next starts anyway.
+    mutating func restartFeeder(changed: [String], now: Int64) -> [SupervisorAction] {
+        guard phase == .running else { return [] }
+        let slot = SupervisorPolicy.feederSlot
+        let feeder = children[slot]
+        let what = "reload: feeder settings changed (\(changed.joined(separator: ", ")))"
+        guard feeder.pid > 0, feeder.state == .starting || feeder.state == .running else {
+            return [.log(.info, "\(what); the feeder takes them when it next starts")]
+        }
+        children[slot].state = .stopping
+        children[slot].respawnOnExit = true
+        children[slot].stopDeadlineNs = now + policy.shutdownTimeoutNs
+        return [.log(.info, "\(what): restarting the feeder"), .signal(pid: feeder.pid, .term)]
+    }
 }

@@ -19,6 +19,11 @@ public struct ChildRecord: Equatable, Sendable {
     /// The heartbeat interval in force when it started: a reload that shortens the interval does
     /// not make an older child, still beating at its own pace, look hung.
     public var heartbeatIntervalNs: Int64 = 0
+    /// Stopped on purpose to start again at once (the feeder after a reload changed its
+    /// settings): its exit respawns it, not counted as a crash and without backoff.
+    public var respawnOnExit = false
+    /// When a child stopped on purpose while the server runs gets KILL; 0: none, or sent.
+    public var stopDeadlineNs: Int64 = 0
 }
 
 /// The supervisor as a pure state machine (nginx's master in Swift's clothes): each event
@@ -70,6 +75,7 @@ public struct SupervisorCore: Sendable {
         case .reloaded(let n, let p, let now): return onReloaded(workers: n, policy: p, now: now)
         case .reloadFailed(let reason, _):
             return [.log(.error, "reload refused, keeping the running configuration: \(reason)")]
+        case .restartFeeder(let changed, let now): return restartFeeder(changed: changed, now: now)
         }
     }
 
@@ -85,7 +91,7 @@ public struct SupervisorCore: Sendable {
         return actions
     }
 
-    private mutating func launch(slot: Int, kind: ChildKind) -> [SupervisorAction] {
+    mutating func launch(slot: Int, kind: ChildKind) -> [SupervisorAction] {
         children[slot].kind = kind
         children[slot].state = .starting
         children[slot].generation = generation

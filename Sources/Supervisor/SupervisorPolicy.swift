@@ -45,6 +45,9 @@ public enum SupervisorEvent: Equatable, Sendable {
     /// The configuration was re-read after HUP: `workers` is its `WORKERS`, `policy` its numbers.
     case reloaded(workers: Int, policy: SupervisorPolicy, now: Int64)
     case reloadFailed(reason: String, now: Int64)
+    /// A reload changed variables the feeder reads (`changed` names them, never their values):
+    /// it is stopped and started again at once with them.
+    case restartFeeder(changed: [String], now: Int64)
 }
 
 /// What the supervisor's shell must do.

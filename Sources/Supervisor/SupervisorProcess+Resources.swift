@@ -116,7 +116,10 @@ extension SupervisorProcess {
             log.reopen(path: next.logFile)
             log.info("log file opened after a reload", ["from": previous.logFile ?? "stderr"])
         }
-        _ = execute(core.handle(.reloaded(workers: next.workers, policy: Self.policy(next), now: Clock.monotonicNanos())))
+        let now = Clock.monotonicNanos()
+        _ = execute(core.handle(.reloaded(workers: next.workers, policy: Self.policy(next), now: now)))
+        let changed = next.feederChanges(from: previous)
+        if !changed.isEmpty { _ = execute(core.handle(.restartFeeder(changed: changed, now: now))) }
     }
 
     /// Mirrors the core's child table into the control block for `status` and health.

@@ -263,6 +263,58 @@ struct SupervisorCoreTests {
         #expect(h.signals(h.tick()).map(\.0).contains(h.pids[0]!), "past three of its own intervals it is hung")
     }
 
+    @Test("a reload that changed the feeder's settings stops it and starts it again at once, not counted as a crash")
+    func feederRestart() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        let old = h.pids[0]!
+        let a = h.send(.restartFeeder(changed: ["DATABASE_URL", "SYMBOLS"], now: h.now))
+        #expect(h.signals(a).map(\.0) == [old] && h.signals(a).map(\.1) == [.term])
+        #expect(a.contains { if case .log(_, let m) = $0 { return m.contains("DATABASE_URL, SYMBOLS") } else { return false } })
+        #expect(h.spawns(h.tick()).isEmpty, "the old feeder first exits")
+        let b = h.send(.childExited(pid: old, status: .exited(0), now: h.now))
+        #expect(h.spawns(b) == [0], "no backoff")
+        #expect(h.pids[0]! != old && h.core.children[0].state == .starting && h.core.children[0].kind == .feeder)
+        #expect(h.core.children[0].restarts == 0 && (h.core.restartTimes[.feeder] ?? []).isEmpty)
+    }
+
+    @Test("a feeder that ignores the reload's TERM gets KILL after the shutdown timeout, then starts again")
+    func feederRestartKill() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        let old = h.pids[0]!
+        _ = h.send(.restartFeeder(changed: ["INTERVALS"], now: h.now))
+        h.advance(ms: 9_999)
+        #expect(h.signals(h.beatAll()).isEmpty)
+        h.advance(ms: 2)
+        let k = h.beatAll()
+        #expect(h.signals(k).map(\.0) == [old] && h.signals(k).map(\.1) == [.kill])
+        h.advance(ms: 1000)
+        #expect(h.signals(h.beatAll()).isEmpty, "KILL once")
+        #expect(h.spawns(h.send(.childExited(pid: old, status: .signaled(9), now: h.now))) == [0])
+    }
+
+    @Test("a stop that comes while the feeder restarts does not start it again, and the server exits")
+    func feederRestartThenStop() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        _ = h.send(.restartFeeder(changed: ["SYMBOLS"], now: h.now))
+        _ = h.send(.signal(.term, now: h.now))
+        #expect(h.spawns(h.send(.childExited(pid: h.pids[0]!, status: .exited(0), now: h.now))).isEmpty)
+        #expect(h.exitCode(h.send(.childExited(pid: h.pids[1]!, status: .exited(0), now: h.now))) == 0)
+    }
+
+    @Test("a feeder waiting out its backoff is not signalled: it takes the new settings when it starts")
+    func feederRestartInBackoff() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        _ = h.send(.childExited(pid: h.pids[0]!, status: .signaled(11), now: h.now))
+        let a = h.send(.restartFeeder(changed: ["SYMBOLS"], now: h.now))
+        #expect(h.signals(a).isEmpty && h.spawns(a).isEmpty)
+        h.advance(ms: 100)
+        #expect(h.spawns(h.tick()) == [0])
+    }
+
     @Test("USR1 reopens the logs and forwards the signal to every child")
     func usr1() {
         var h = Harness(workers: 2)
