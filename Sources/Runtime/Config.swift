@@ -112,4 +112,20 @@ public struct Config: Sendable, Equatable {
         "WS_QUEUE_BYTES", "WS_ECHO_MAX_BYTES", "WS_SENDS_PER_TURN", "ACCEPT_LEAD", "WS_SLOW_CLIENT", "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
         "PERSIST_BUFFER_ROWS", "BOOK_SNAPSHOT_SECONDS",
     ]
+
+    /// The variables the feeder never reads (workers and the supervisor do): a reload that
+    /// changes only these leaves the feeder running. Every other one it reads, its logger included.
+    public static let feederIgnores: Set<String> = [
+        "WORKERS", "SHUTDOWN_TIMEOUT", "REDIS_URL", "WS_MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_ADDRESS",
+        "WS_QUEUE_BYTES", "WS_ECHO_MAX_BYTES", "WS_SENDS_PER_TURN", "ACCEPT_LEAD", "WS_SLOW_CLIENT",
+        "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
+    ]
+
+    /// The feeder's variables that differ between `old` and this configuration, sorted: names
+    /// only, since values such as `DATABASE_URL`'s password must not reach a log.
+    public func feederChanges(from old: Config) -> [String] {
+        let (before, after) = (old.environment, environment)
+        return Set(before.keys).union(after.keys).subtracting(Config.feederIgnores)
+            .filter { before[$0] != after[$0] }.sorted()
+    }
 }

@@ -31,7 +31,7 @@ public enum LogLevel: Int, Sendable, CaseIterable, Comparable {
 public final class Logger: @unchecked Sendable {
     public let role: String
     public var level: LogLevel
-    private let path: String?
+    private var path: String?
     private var fd: Int32 = 2
     private let lock = Mutex()
 
@@ -44,7 +44,7 @@ public final class Logger: @unchecked Sendable {
 
     /// Opens the log file again (USR1). Falls back to stderr if it cannot.
     public func reopen() {
-        guard let path else { return }
+        guard let path = lock.withLock({ self.path }) else { return }
         let newFD = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         lock.withLock {
             if newFD >= 0 {
@@ -53,6 +53,17 @@ public final class Logger: @unchecked Sendable {
             }
         }
         if newFD < 0 { log(.error, "cannot open log file", ["path": path, "errno": "\(errno)"]) }
+    }
+
+    /// Writes to another file from now on (a reload that changed `LOG_FILE`); nil: stderr.
+    /// If the new file cannot be opened the lines keep going where they went.
+    public func reopen(path newPath: String?) {
+        lock.withLock { path = newPath }
+        guard newPath == nil else { return reopen() }
+        lock.withLock {
+            if fd > 2 { close(fd) }
+            fd = 2
+        }
     }
 
     public func log(_ l: LogLevel, _ message: String, _ fields: KeyValuePairs<String, String> = [:]) {

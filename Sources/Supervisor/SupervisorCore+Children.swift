@@ -6,6 +6,10 @@ extension SupervisorCore {
         guard let slot = children.firstIndex(where: { $0.pid == pid && $0.state != .free }) else { return [] }
         let child = children[slot]
         let what = "\(child.kind) slot \(slot) pid \(pid) ended (\(status))"
+        if child.respawnOnExit && phase == .running {
+            children[slot] = ChildRecord(slot: slot, kind: child.kind, restarts: child.restarts)
+            return [.log(.info, "\(what): starting it again with the new settings")] + launch(slot: slot, kind: child.kind)
+        }
         if child.state == .stopping || phase != .running {
             children[slot] = ChildRecord(slot: slot, kind: slot == SupervisorPolicy.feederSlot ? .feeder : .none,
                                          restarts: child.restarts)
@@ -26,6 +30,9 @@ extension SupervisorCore {
         times.append(now)
         restartTimes[kind] = times
         if times.count > policy.maxRestarts {
+            // The dead child's record goes first: left live, its reaped pid would hold up the exit
+            // and get the deadline's KILL (by then perhaps another process's pid).
+            children[slot] = ChildRecord(slot: slot, kind: kind, restarts: children[slot].restarts)
             return beginStop(now: now, exitCode: ExitCodes.failure,
                              reason: "\(kind) restarted \(times.count) times within \(policy.intensityWindowNs / 1_000_000_000) s")
         }
@@ -62,6 +69,10 @@ extension SupervisorCore {
                 actions.append(.spawn(slot: c.slot, kind: c.kind, generation: children[c.slot].generation))
             case .starting, .running:
                 actions += checkHeartbeat(slot: c.slot, beat: heartbeats[c.slot] ?? 0, now: now)
+            case .stopping where c.stopDeadlineNs > 0 && now >= c.stopDeadlineNs && c.pid > 0:
+                children[c.slot].stopDeadlineNs = 0
+                actions.append(.log(.warning, "\(c.kind) pid \(c.pid) still running after the shutdown timeout: KILL"))
+                actions.append(.signal(pid: c.pid, .kill))
             default:
                 break
             }
@@ -80,54 +91,10 @@ extension SupervisorCore {
             children[slot] = c
             return []
         }
-        let allowed = c.beaten ? policy.heartbeatIntervalNs * policy.hangAfterBeats + policy.heartbeatIntervalNs : policy.startupGraceNs
+        let allowed = c.beaten ? c.heartbeatIntervalNs * policy.hangAfterBeats + c.heartbeatIntervalNs : policy.startupGraceNs
         guard now - c.lastBeatChangeNs > allowed else { return [] }
         children[slot].killedForHang = true
         return [.log(.warning, "\(c.kind) slot \(slot) pid \(c.pid) missed its heartbeats for \((now - c.lastBeatChangeNs) / 1_000_000) ms: KILL"),
                 .signal(pid: c.pid, .kill)]
-    }
-
-    mutating func onReloaded(workers: Int, now: Int64) -> [SupervisorAction] {
-        guard phase == .running else { return [] }
-        generation += 1
-        workersWanted = min(max(workers, 1), policy.maxWorkers)
-        reloadStartedNs = now
-        var actions: [SupervisorAction] = [.log(.info, "reload: starting \(workersWanted) workers of generation \(generation)")]
-        for _ in 0..<workersWanted { actions += launchWorkerForReload() }
-        return actions
-    }
-
-    private mutating func launchWorkerForReload() -> [SupervisorAction] {
-        guard let slot = children.firstIndex(where: { $0.slot != SupervisorPolicy.feederSlot && $0.state == .free }) else {
-            return [.log(.error, "no free slot for a new worker")]
-        }
-        children[slot] = ChildRecord(slot: slot, kind: .worker)
-        children[slot].state = .starting
-        children[slot].generation = generation
-        return [.spawn(slot: slot, kind: .worker, generation: generation)]
-    }
-
-    /// Old workers stop once every new one has beaten (or the grace ran out): no refused connection.
-    private mutating func retireOldGeneration(now: Int64) -> [SupervisorAction] {
-        guard let started = reloadStartedNs else { return [] }
-        let fresh = children.filter { $0.kind == .worker && $0.generation == generation && $0.state != .free }
-        let ready = !fresh.isEmpty && fresh.allSatisfy { $0.state == .running }
-        guard ready || now - started > policy.reloadGraceNs else { return [] }
-        reloadStartedNs = nil
-        var actions: [SupervisorAction] = [.log(.info, "reload: new workers ready, retiring generation \(generation - 1)")]
-        for c in children where c.kind == .worker && c.generation < generation && c.state != .free && c.state != .stopping {
-            actions += retireForReload(slot: c.slot)
-        }
-        return actions
-    }
-
-    private mutating func retireForReload(slot: Int) -> [SupervisorAction] {
-        let pid = children[slot].pid
-        guard pid > 0 else {
-            children[slot] = ChildRecord(slot: slot, kind: .none)
-            return []
-        }
-        children[slot].state = .stopping
-        return [.signal(pid: pid, .term)]
     }
 }

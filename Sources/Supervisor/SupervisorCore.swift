@@ -16,6 +16,14 @@ public struct ChildRecord: Equatable, Sendable {
     public var lastBeatChangeNs: Int64 = 0
     public var beaten = false
     public var killedForHang = false
+    /// The heartbeat interval in force when it started: a reload that shortens the interval does
+    /// not make an older child, still beating at its own pace, look hung.
+    public var heartbeatIntervalNs: Int64 = 0
+    /// Stopped on purpose to start again at once (the feeder after a reload changed its
+    /// settings): its exit respawns it, not counted as a crash and without backoff.
+    public var respawnOnExit = false
+    /// When a child stopped on purpose while the server runs gets KILL; 0: none, or sent.
+    public var stopDeadlineNs: Int64 = 0
 }
 
 /// The supervisor as a pure state machine (nginx's master in Swift's clothes): each event
@@ -31,6 +39,8 @@ public struct SupervisorCore: Sendable {
     public internal(set) var phase: Phase = .running
     public internal(set) var children: [ChildRecord]
     public internal(set) var workersWanted: Int
+    /// `WORKERS` as last configured: a reload that leaves it alone keeps a TTIN/TTOU count.
+    public internal(set) var configuredWorkers: Int
     public internal(set) var generation: UInt64 = 1
     /// When a reload began, while old workers wait for the new ones.
     public internal(set) var reloadStartedNs: Int64? = nil
@@ -39,6 +49,7 @@ public struct SupervisorCore: Sendable {
     public init(policy: SupervisorPolicy, workers: Int) {
         self.policy = policy
         self.workersWanted = workers
+        self.configuredWorkers = workers
         self.children = (0..<Layout.Control.slotCount).map {
             ChildRecord(slot: $0, kind: $0 == SupervisorPolicy.feederSlot ? .feeder : .none)
         }
@@ -57,12 +68,14 @@ public struct SupervisorCore: Sendable {
             children[slot].lastBeatChangeNs = now
             children[slot].beaten = false
             children[slot].killedForHang = false
+            children[slot].heartbeatIntervalNs = policy.heartbeatIntervalNs
             return []
         case .spawnFailed(let slot, let reason, let now):
             return [.log(.error, "cannot start \(children[slot].kind) in slot \(slot): \(reason)")] + failed(slot: slot, now: now)
-        case .reloaded(let n, let now): return onReloaded(workers: n, now: now)
+        case .reloaded(let n, let p, let now): return onReloaded(workers: n, policy: p, now: now)
         case .reloadFailed(let reason, _):
             return [.log(.error, "reload refused, keeping the running configuration: \(reason)")]
+        case .restartFeeder(let changed, let now): return restartFeeder(changed: changed, now: now)
         }
     }
 
@@ -78,7 +91,7 @@ public struct SupervisorCore: Sendable {
         return actions
     }
 
-    private mutating func launch(slot: Int, kind: ChildKind) -> [SupervisorAction] {
+    mutating func launch(slot: Int, kind: ChildKind) -> [SupervisorAction] {
         children[slot].kind = kind
         children[slot].state = .starting
         children[slot].generation = generation

@@ -42,9 +42,12 @@ public enum SupervisorEvent: Equatable, Sendable {
     case tick(now: Int64, heartbeats: [Int: UInt64])
     case spawned(slot: Int, pid: Int32, now: Int64)
     case spawnFailed(slot: Int, reason: String, now: Int64)
-    /// The configuration was re-read after HUP; `workers` is the new worker count.
-    case reloaded(workers: Int, now: Int64)
+    /// The configuration was re-read after HUP: `workers` is its `WORKERS`, `policy` its numbers.
+    case reloaded(workers: Int, policy: SupervisorPolicy, now: Int64)
     case reloadFailed(reason: String, now: Int64)
+    /// A reload changed variables the feeder reads (`changed` names them, never their values):
+    /// it is stopped and started again at once with them.
+    case restartFeeder(changed: [String], now: Int64)
 }
 
 /// What the supervisor's shell must do.

@@ -108,10 +108,18 @@ extension SupervisorProcess {
         next.host = config.host
         next.shmName = config.shmName
         next.ringMB = config.ringMB
+        let previous = config
         config = next
         log.level = next.logLevel
-        segment?.control.word(Layout.Control.workersWanted).storeRelaxed(UInt64(next.workers))
-        _ = execute(core.handle(.reloaded(workers: next.workers, now: Clock.monotonicNanos())))
+        if next.logFile != previous.logFile {
+            log.info("log file moves", ["to": next.logFile ?? "stderr"])
+            log.reopen(path: next.logFile)
+            log.info("log file opened after a reload", ["from": previous.logFile ?? "stderr"])
+        }
+        let now = Clock.monotonicNanos()
+        _ = execute(core.handle(.reloaded(workers: next.workers, policy: Self.policy(next), now: now)))
+        let changed = next.feederChanges(from: previous)
+        if !changed.isEmpty { _ = execute(core.handle(.restartFeeder(changed: changed, now: now))) }
     }
 
     /// Mirrors the core's child table into the control block for `status` and health.

@@ -22,11 +22,16 @@ public final class SupervisorProcess {
     public init(config: Config, logger: Logger) {
         self.config = config
         self.log = logger
+        core = SupervisorCore(policy: Self.policy(config), workers: config.workers)
+    }
+
+    /// The core's numbers from a configuration, at start and on every reload.
+    static func policy(_ config: Config) -> SupervisorPolicy {
         var policy = SupervisorPolicy()
         policy.heartbeatIntervalNs = Int64(config.heartbeatIntervalMs) * 1_000_000
         policy.shutdownTimeoutNs = Int64(config.shutdownTimeoutSeconds * 1e9)
         policy.maxWorkers = Config.maxWorkers
-        core = SupervisorCore(policy: policy, workers: config.workers)
+        return policy
     }
 
     /// Runs until stopped; returns the process's exit code.

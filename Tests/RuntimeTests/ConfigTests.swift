@@ -139,4 +139,23 @@ struct ConfigTests {
         let c = try Config.parse(["PORT": "9100", "WORKERS": "3", "SYMBOLS": "BTCUSDT", "DATABASE_URL": "postgres://a@b/c", "LOG_FILE": "/tmp/x.log"])
         #expect(try Config.parse(c.environment) == c)
     }
+
+    @Test("the feeder's changes name the variables it reads and leave out the ones only workers and the supervisor read")
+    func feederChanges() throws {
+        let old = try Config.parse(["DATABASE_URL": "postgres://u:secret@h/db", "SYMBOLS": "BTCUSDT"])
+        let workersOnly = try Config.parse(["DATABASE_URL": "postgres://u:secret@h/db", "SYMBOLS": "BTCUSDT", "WORKERS": "3",
+                                            "WS_QUEUE_BYTES": "8192", "RATE_LIMIT_RPS": "5", "SHUTDOWN_TIMEOUT": "3",
+                                            "REDIS_URL": "redis://h", "CORS_ORIGINS": "https://a.example"])
+        #expect(workersOnly.feederChanges(from: old).isEmpty)
+        let feeder = try Config.parse(["DATABASE_URL": "postgres://u:other@h/db", "SYMBOLS": "BTCUSDT,ETHUSDT", "LOG_FILE": "/tmp/x.log"])
+        let changes = feeder.feederChanges(from: old)
+        #expect(changes == ["DATABASE_URL", "LOG_FILE", "SYMBOLS"])
+        #expect(!changes.joined().contains("secret") && !changes.joined().contains("other"))
+    }
+
+    @Test("every variable the feeder ignores is one the configuration reads")
+    func feederIgnoresKnown() {
+        #expect(Config.feederIgnores.isSubset(of: Set(Config.variables)))
+        #expect(Config.feederIgnores.isDisjoint(with: ["SPOT_WS_URLS", "FUTURES_WS_URLS", "LOG_LEVEL", "LOG_FILE", "HEARTBEAT_INTERVAL_MS"]))
+    }
 }

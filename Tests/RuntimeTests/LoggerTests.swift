@@ -25,4 +25,20 @@ struct LoggerTests {
             + #"answer="{\"ok\":false,\"error\":\"x\",\"message\":\"a \\\"b\\\" c\\d\"}" url="ws://h/?a=b" error="line one\nline two""#),
             "\(line)")
     }
+
+    @Test("reopening with another path moves the lines to the new file; the old one keeps what it had")
+    func newPath() throws {
+        let old = "/tmp/tterminal-logger-old-\(getpid()).log"
+        let new = "/tmp/tterminal-logger-new-\(getpid()).log"
+        unlink(old); unlink(new)
+        defer { unlink(old); unlink(new) }
+        let log = Logger(role: "supervisor", level: .info, path: old)
+        log.info("before")
+        log.reopen(path: new)
+        log.info("after")
+        let before = try String(contentsOfFile: old, encoding: .utf8)
+        let after = try String(contentsOfFile: new, encoding: .utf8)
+        #expect(before.contains("before") && !before.contains("after"), "\(before)")
+        #expect(after.contains("after") && !after.contains("before"), "\(after)")
+    }
 }

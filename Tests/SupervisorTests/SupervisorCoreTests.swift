@@ -111,6 +111,29 @@ struct SupervisorCoreTests {
         if case .stopping(_, let code, _) = h.core.phase { #expect(code == 1) } else { Issue.record("not stopping: \(h.core.phase)") }
     }
 
+    @Test("the restart-intensity stop never signals the dead child and exits 1 once the others are gone")
+    func intensityStopExits() {
+        var p = SupervisorPolicy()
+        p.maxRestarts = 2
+        var h = Harness(workers: 2, policy: p)
+        _ = h.send(.start(now: h.now))
+        var dead: Int32 = 0
+        var stop: [SupervisorAction] = []
+        for _ in 0..<3 {
+            dead = h.pids[1]!
+            stop = h.send(.childExited(pid: dead, status: .signaled(11), now: h.now))
+            h.advance(ms: 1000)
+            _ = h.tick()
+        }
+        #expect(h.signals(stop).map(\.0).sorted() == [h.pids[0]!, h.pids[2]!])
+        #expect(!h.signals(stop).contains { $0.0 == dead })
+        h.advance(ms: 10_001)
+        #expect(!h.signals(h.tick()).contains { $0.0 == dead }, "no KILL to a reaped pid")
+        _ = h.send(.childExited(pid: h.pids[0]!, status: .signaled(9), now: h.now))
+        let done = h.send(.childExited(pid: h.pids[2]!, status: .signaled(9), now: h.now))
+        #expect(h.exitCode(done) == 1)
+    }
+
     @Test("a child that stops beating is killed, then restarted")
     func hang() {
         var h = Harness(workers: 1)
@@ -187,7 +210,7 @@ struct SupervisorCoreTests {
         let old = [h.pids[1]!, h.pids[2]!]
         let a = h.send(.signal(.hup, now: h.now))
         #expect(a.contains(.reloadConfig))
-        let b = h.send(.reloaded(workers: 2, now: h.now))
+        let b = h.send(.reloaded(workers: 2, policy: h.core.policy, now: h.now))
         #expect(h.spawns(b) == [3, 4])
         #expect(h.signals(h.tick()).isEmpty, "old workers keep serving until the new ones beat")
         h.advance(ms: 100)
@@ -198,6 +221,98 @@ struct SupervisorCoreTests {
         h.advance(ms: 1000)
         #expect(h.spawns(h.tick()).isEmpty)
         #expect(h.core.activeWorkers.map(\.slot) == [3, 4])
+    }
+
+    @Test("a reload keeps a TTIN/TTOU-scaled worker count unless WORKERS itself changed")
+    func reloadKeepsScaledCount() {
+        var h = Harness(workers: 2)
+        _ = h.send(.start(now: h.now))
+        _ = h.send(.signal(.ttin, now: h.now))
+        let same = h.send(.reloaded(workers: 2, policy: h.core.policy, now: h.now))
+        #expect(h.core.workersWanted == 3)
+        #expect(h.spawns(same).count == 3)
+        let changed = h.send(.reloaded(workers: 4, policy: h.core.policy, now: h.now))
+        #expect(h.core.workersWanted == 4)
+        #expect(h.spawns(changed).count == 4)
+    }
+
+    @Test("a reload's shutdown timeout is the one the next stop waits before KILL")
+    func reloadPolicy() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        var p = h.core.policy
+        p.shutdownTimeoutNs = 2_000_000_000
+        _ = h.send(.reloaded(workers: 1, policy: p, now: h.now))
+        _ = h.send(.signal(.term, now: h.now))
+        h.advance(ms: 2001)
+        #expect(h.signals(h.tick()).map(\.1).contains(.kill))
+    }
+
+    @Test("a reload that shortens the heartbeat interval judges older children by the one they started with")
+    func reloadHeartbeat() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        h.advance(ms: 250)
+        _ = h.beatAll()
+        var p = h.core.policy
+        p.heartbeatIntervalNs = 50_000_000
+        _ = h.send(.reloaded(workers: 1, policy: p, now: h.now))
+        h.advance(ms: 500)
+        #expect(!h.signals(h.tick()).contains { $0.0 == h.pids[0]! || $0.0 == h.pids[1]! }, "silent 500 ms at a 250 ms pace is allowed")
+        h.advance(ms: 300)
+        #expect(h.signals(h.tick()).map(\.0).contains(h.pids[0]!), "past three of its own intervals it is hung")
+    }
+
+    @Test("a reload that changed the feeder's settings stops it and starts it again at once, not counted as a crash")
+    func feederRestart() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        let old = h.pids[0]!
+        let a = h.send(.restartFeeder(changed: ["DATABASE_URL", "SYMBOLS"], now: h.now))
+        #expect(h.signals(a).map(\.0) == [old] && h.signals(a).map(\.1) == [.term])
+        #expect(a.contains { if case .log(_, let m) = $0 { return m.contains("DATABASE_URL, SYMBOLS") } else { return false } })
+        #expect(h.spawns(h.tick()).isEmpty, "the old feeder first exits")
+        let b = h.send(.childExited(pid: old, status: .exited(0), now: h.now))
+        #expect(h.spawns(b) == [0], "no backoff")
+        #expect(h.pids[0]! != old && h.core.children[0].state == .starting && h.core.children[0].kind == .feeder)
+        #expect(h.core.children[0].restarts == 0 && (h.core.restartTimes[.feeder] ?? []).isEmpty)
+    }
+
+    @Test("a feeder that ignores the reload's TERM gets KILL after the shutdown timeout, then starts again")
+    func feederRestartKill() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        let old = h.pids[0]!
+        _ = h.send(.restartFeeder(changed: ["INTERVALS"], now: h.now))
+        h.advance(ms: 9_999)
+        #expect(h.signals(h.beatAll()).isEmpty)
+        h.advance(ms: 2)
+        let k = h.beatAll()
+        #expect(h.signals(k).map(\.0) == [old] && h.signals(k).map(\.1) == [.kill])
+        h.advance(ms: 1000)
+        #expect(h.signals(h.beatAll()).isEmpty, "KILL once")
+        #expect(h.spawns(h.send(.childExited(pid: old, status: .signaled(9), now: h.now))) == [0])
+    }
+
+    @Test("a stop that comes while the feeder restarts does not start it again, and the server exits")
+    func feederRestartThenStop() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        _ = h.send(.restartFeeder(changed: ["SYMBOLS"], now: h.now))
+        _ = h.send(.signal(.term, now: h.now))
+        #expect(h.spawns(h.send(.childExited(pid: h.pids[0]!, status: .exited(0), now: h.now))).isEmpty)
+        #expect(h.exitCode(h.send(.childExited(pid: h.pids[1]!, status: .exited(0), now: h.now))) == 0)
+    }
+
+    @Test("a feeder waiting out its backoff is not signalled: it takes the new settings when it starts")
+    func feederRestartInBackoff() {
+        var h = Harness(workers: 1)
+        _ = h.send(.start(now: h.now))
+        _ = h.send(.childExited(pid: h.pids[0]!, status: .signaled(11), now: h.now))
+        let a = h.send(.restartFeeder(changed: ["SYMBOLS"], now: h.now))
+        #expect(h.signals(a).isEmpty && h.spawns(a).isEmpty)
+        h.advance(ms: 100)
+        #expect(h.spawns(h.tick()) == [0])
     }
 
     @Test("USR1 reopens the logs and forwards the signal to every child")

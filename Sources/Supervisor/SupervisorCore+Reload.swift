@@ -1,0 +1,71 @@
+import Posix
+import ShmRing
+
+extension SupervisorCore {
+    /// HUP's new configuration: its numbers from now on, and a new generation of workers. A
+    /// worker count scaled with TTIN/TTOU stays unless `WORKERS` itself changed.
+    mutating func onReloaded(workers: Int, policy newPolicy: SupervisorPolicy, now: Int64) -> [SupervisorAction] {
+        guard phase == .running else { return [] }
+        policy = newPolicy
+        generation += 1
+        if workers != configuredWorkers {
+            configuredWorkers = workers
+            workersWanted = min(max(workers, 1), policy.maxWorkers)
+        }
+        reloadStartedNs = now
+        var actions: [SupervisorAction] = [.log(.info, "reload: starting \(workersWanted) workers of generation \(generation)")]
+        for _ in 0..<workersWanted { actions += launchWorkerForReload() }
+        return actions
+    }
+
+    private mutating func launchWorkerForReload() -> [SupervisorAction] {
+        guard let slot = children.firstIndex(where: { $0.slot != SupervisorPolicy.feederSlot && $0.state == .free }) else {
+            return [.log(.error, "no free slot for a new worker")]
+        }
+        children[slot] = ChildRecord(slot: slot, kind: .worker)
+        children[slot].state = .starting
+        children[slot].generation = generation
+        return [.spawn(slot: slot, kind: .worker, generation: generation)]
+    }
+
+    /// Old workers stop once every new one has beaten (or the grace ran out): no refused connection.
+    mutating func retireOldGeneration(now: Int64) -> [SupervisorAction] {
+        guard let started = reloadStartedNs else { return [] }
+        let fresh = children.filter { $0.kind == .worker && $0.generation == generation && $0.state != .free }
+        let ready = !fresh.isEmpty && fresh.allSatisfy { $0.state == .running }
+        guard ready || now - started > policy.reloadGraceNs else { return [] }
+        reloadStartedNs = nil
+        var actions: [SupervisorAction] = [.log(.info, "reload: new workers ready, retiring generation \(generation - 1)")]
+        for c in children where c.kind == .worker && c.generation < generation && c.state != .free && c.state != .stopping {
+            actions += retireForReload(slot: c.slot)
+        }
+        return actions
+    }
+
+    private mutating func retireForReload(slot: Int) -> [SupervisorAction] {
+        let pid = children[slot].pid
+        guard pid > 0 else {
+            children[slot] = ChildRecord(slot: slot, kind: .none)
+            return []
+        }
+        children[slot].state = .stopping
+        return [.signal(pid: pid, .term)]
+    }
+
+    /// The feeder reads its settings once, at start: TERM now, and its exit starts it again with
+    /// the new ones (clients see what a killed feeder looks like: a new epoch, gaps refilled from
+    /// REST). A feeder not running takes them when it next starts anyway.
+    mutating func restartFeeder(changed: [String], now: Int64) -> [SupervisorAction] {
+        guard phase == .running else { return [] }
+        let slot = SupervisorPolicy.feederSlot
+        let feeder = children[slot]
+        let what = "reload: feeder settings changed (\(changed.joined(separator: ", ")))"
+        guard feeder.pid > 0, feeder.state == .starting || feeder.state == .running else {
+            return [.log(.info, "\(what); the feeder takes them when it next starts")]
+        }
+        children[slot].state = .stopping
+        children[slot].respawnOnExit = true
+        children[slot].stopDeadlineNs = now + policy.shutdownTimeoutNs
+        return [.log(.info, "\(what): restarting the feeder"), .signal(pid: feeder.pid, .term)]
+    }
+}
