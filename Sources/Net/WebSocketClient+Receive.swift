@@ -84,6 +84,19 @@ extension WebSocketClient {
         case .ping:
             pingsReceived += 1
             guard state.state == .open else { return }
+            // Binance counts pongs against 5 control messages a second per connection: a ping
+            // flood (junk) is answered at most `pongsPerSecond` times a second; a later ping is
+            // answered again (RFC 6455 §5.5.3 lets a pong answer only the latest ping).
+            let now = Clock.monotonicNanos()
+            if now - pongWindowStartNanos >= 1_000_000_000 {
+                pongWindowStartNanos = now
+                pongsInWindow = 0
+            }
+            guard pongsInWindow < Self.pongsPerSecond else {
+                pongsSkipped += 1
+                return
+            }
+            pongsInWindow += 1
             try writeFrame(.pong, payload, deadline: Deadline.after(nanos: Self.controlTimeoutNanos))
         case .close(let code, let reason):
             let action = state.received(.close(code: code.map { WebSocketCloseCode(rawValue: $0) }, reason: reason))

@@ -40,6 +40,12 @@ public final class WebSocketClient: @unchecked Sendable {
     public internal(set) var messagesReceived: Int64 = 0
     public internal(set) var pingsReceived: Int64 = 0
     public internal(set) var pongsReceived: Int64 = 0
+    /// Pings left unanswered because more than `pongsPerSecond` came within a second.
+    public internal(set) var pongsSkipped: Int64 = 0
+    var pongWindowStartNanos: Int64 = .min / 2
+    var pongsInWindow = 0
+    /// Pongs sent a second at most (Binance allows 5 control messages a second, SUBSCRIBEs included).
+    static let pongsPerSecond = 3
     /// Monotonic ns of the last frame received (the handshake's end until then).
     public internal(set) var lastFrameNanos: Int64
 

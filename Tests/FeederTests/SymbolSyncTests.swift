@@ -1,5 +1,6 @@
 import Market
 import Net
+import Posix
 import Runtime
 import Store
 import Testing
@@ -151,5 +152,35 @@ struct SymbolMergeTests {
         #expect(m.rows.map(\.symbol) == ["BTCUSDT"])
         #expect(m.problems.count == 1 && m.problems[0].hasPrefix("spot exchangeInfo: not JSON"))
         #expect(m.rejected == ["\(long): base_asset must have 1–20 characters"])
+    }
+}
+
+@Suite("Adding a symbol: what the exchange's answer says")
+struct SymbolListingTests {
+    /// `listed` against a loopback "exchange" whose exchangeInfo answers are `spot` and `futures`.
+    static func listing(spot: (Int, String), futures: (Int, String)) throws -> SymbolAdder.Listing {
+        let server = try CannedREST { path in
+            let (status, body) = path.hasPrefix("/fapi/") ? futures : spot
+            return (status, Array(body.utf8))
+        }
+        defer { server.stop() }
+        let base = try Endpoint(parsing: "http://127.0.0.1:\(server.port)")
+        let log = Logger(role: "test", level: .critical, path: nil)
+        let worker = try RESTWorker(symbols: FeedSymbols(["BTCUSDT"]), spot: [base], futures: [base], tls: nil, log: log)
+        let adder = SymbolAdder(symbols: FeedSymbols(["BTCUSDT"]), rest: worker, inbox: try FeedInbox(), capacity: 64, log: log)
+        worker.deliver = { request, result in adder.answered(request, result) }
+        worker.start()
+        return adder.listed("ETHUSDT", deadlineNs: Clock.monotonicNanos() + 5_000_000_000)
+    }
+
+    static let invalid = (400, #"{"code":-1121,"msg":"Invalid symbol."}"#)
+    static let emptyFutures = (200, #"{"rateLimits":[],"symbols":[]}"#)
+
+    @Test("a 200 that is not exchangeInfo (a proxy's HTML page) leaves the question open instead of calling the symbol unlisted")
+    func junkPage() throws {
+        let listing = try Self.listing(spot: (200, "<html><body>Service busy</body></html>"), futures: Self.emptyFutures)
+        guard case .undecided(let why) = listing else { Issue.record("\(listing)"); return }
+        #expect(why.contains("unreadable exchangeInfo"), "\(why)")
+        #expect(try Self.listing(spot: Self.invalid, futures: Self.emptyFutures) == .unlisted, "a real refusal still says unlisted")
     }
 }

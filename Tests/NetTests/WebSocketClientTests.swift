@@ -71,6 +71,26 @@ struct WebSocketClientTests {
         #expect(client.pingsReceived == 1)
     }
 
+    @Test("a ping flood is answered at most three times a second (Binance's control-message limit), the rest counted")
+    func pingFlood() throws {
+        let (listener, server) = try webSocketServer { peer, _ in
+            for i in 0..<50 { try peer.sendFrame(.ping, [UInt8(i)]) }
+            try peer.sendFrame(.text, Array("end".utf8))
+            var pongs: [[UInt8]] = []
+            while pongs.count < 3, let (header, payload) = try peer.readFrame() {
+                if header.opcode == .pong { pongs.append(payload) }
+            }
+            #expect(pongs == [[0], [1], [2]])
+            _ = try peer.readFrame()  // the client's close
+        }
+        let client = try connectClient(listener)
+        while let (event, _) = try receiveOne(client), event != .text {}
+        #expect(client.pingsReceived == 50 && client.pongsSkipped == 47)
+        client.close()
+        #expect(server.join())
+        #expect(server.error == nil)
+    }
+
     @Test("the server's close is answered with the same code, then calls throw closed")
     func serverClose() throws {
         let (listener, server) = try webSocketServer { peer, _ in

@@ -122,8 +122,15 @@ final class SymbolAdder: @unchecked Sendable {
         for market in [MarketKind.spot, .futures] {
             switch ask(.listing(market: market, name: name), deadlineNs: deadlineNs) {
             case .success(let body):
-                if case .success(let info) = ExchangeInfo.parse(body, only: [name]), info.symbols.contains(where: { $0.symbol == name }) {
+                switch ExchangeInfo.parse(body, only: [name]) {
+                case .success(let info) where info.symbols.contains(where: { $0.symbol == name }):
                     return .listed
+                case .success:
+                    continue
+                case .failure(let e):
+                    // A 200 that is not exchangeInfo (a proxy's HTML page, junk) says nothing
+                    // about the symbol: the question stays open, and is not remembered.
+                    failure = "\(market): unreadable exchangeInfo (\(e))"
                 }
             case .failure(let e) where SymbolSync.isRefusal(e):
                 continue
