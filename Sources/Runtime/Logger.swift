@@ -42,7 +42,8 @@ public final class Logger: @unchecked Sendable {
         reopen()
     }
 
-    /// Opens the log file again (USR1). Falls back to stderr if it cannot.
+    /// Opens the log file again (USR1). If it cannot, the lines keep going to the file already
+    /// open (and an error says so).
     public func reopen() {
         guard let path = lock.withLock({ self.path }) else { return }
         let newFD = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)

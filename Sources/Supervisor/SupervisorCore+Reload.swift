@@ -37,19 +37,9 @@ extension SupervisorCore {
         reloadStartedNs = nil
         var actions: [SupervisorAction] = [.log(.info, "reload: new workers ready, retiring generation \(generation - 1)")]
         for c in children where c.kind == .worker && c.generation < generation && c.state != .free && c.state != .stopping {
-            actions += retireForReload(slot: c.slot)
+            actions += retire(slot: c.slot, now: now)
         }
         return actions
-    }
-
-    private mutating func retireForReload(slot: Int) -> [SupervisorAction] {
-        let pid = children[slot].pid
-        guard pid > 0 else {
-            children[slot] = ChildRecord(slot: slot, kind: .none)
-            return []
-        }
-        children[slot].state = .stopping
-        return [.signal(pid: pid, .term)]
     }
 
     /// The feeder reads its settings once, at start: TERM now, and its exit starts it again with

@@ -126,7 +126,7 @@ public struct SupervisorCore: Sendable {
                 return [.log(.warning, "TTOU: keeping the last worker")]
             }
             workersWanted -= 1
-            return [.log(.info, "TTOU: workers \(workersWanted + 1) → \(workersWanted)")] + retire(slot: victim.slot)
+            return [.log(.info, "TTOU: workers \(workersWanted + 1) → \(workersWanted)")] + retire(slot: victim.slot, now: now)
         default:
             return []
         }
@@ -134,13 +134,17 @@ public struct SupervisorCore: Sendable {
 
     private var liveChildren: [ChildRecord] { children.filter { $0.pid > 0 && $0.state != .free } }
 
-    private mutating func retire(slot: Int) -> [SupervisorAction] {
+    /// TERM to a worker the server no longer wants (TTOU, a reload's old generation), and KILL
+    /// after the shutdown timeout if it is still there: a hung one must not hold its
+    /// connections, or its slot, for ever.
+    mutating func retire(slot: Int, now: Int64) -> [SupervisorAction] {
         let child = children[slot]
         guard child.pid > 0 else {
             children[slot] = ChildRecord(slot: slot, kind: .none)
             return []
         }
         children[slot].state = .stopping
+        children[slot].stopDeadlineNs = now + policy.shutdownTimeoutNs
         return [.signal(pid: child.pid, .term)]
     }
 

@@ -193,6 +193,23 @@ struct SupervisorCoreTests {
         #expect(h.core.activeWorkers.count == 2)
     }
 
+    @Test("a retired worker that ignores TERM (TTOU, or a reload's old generation) is KILLed after the shutdown timeout, once")
+    func retiredHung() {
+        var h = Harness(workers: 2)
+        _ = h.send(.start(now: h.now))
+        let victim = h.pids[2]!
+        #expect(h.signals(h.send(.signal(.ttou, now: h.now))).map(\.1) == [.term])
+        h.advance(ms: Int64(h.core.policy.shutdownTimeoutNs / 1_000_000) - 100)
+        #expect(h.signals(h.beatAll()).isEmpty, "still inside its shutdown time")
+        h.advance(ms: 200)
+        let late = h.signals(h.beatAll())
+        #expect(late.map(\.0) == [victim] && late.map(\.1) == [.kill])
+        h.advance(ms: 1000)
+        #expect(h.signals(h.beatAll()).isEmpty, "KILL goes once")
+        _ = h.send(.childExited(pid: victim, status: .signaled(9), now: h.now))
+        #expect(h.core.activeWorkers.count == 1 && h.spawns(h.tick()).isEmpty)
+    }
+
     @Test("TTOU keeps the last worker")
     func lastWorker() {
         var h = Harness(workers: 1)
