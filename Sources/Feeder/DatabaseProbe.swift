@@ -7,8 +7,8 @@ import ShmRing
 /// control block, so the feeder's ring writer never waits on a network round trip.
 ///
 /// The check is a statement on a logged-in session, not `PQping`: a server that accepts
-/// connections but refuses this URL's user, password or database is of no use to the server,
-/// and health must say so.
+/// connections but refuses this URL's user, password or database, or has none of the tables,
+/// is of no use to the server, and health must say so.
 enum DatabaseProbe {
     static func start(url: String?, control: ControlBlock, intervalSeconds: UInt32 = 5) {
         let word = control.word(Layout.Control.databaseState)
@@ -32,14 +32,19 @@ enum DatabaseProbe {
         DetachedThread.start(body)
     }
 
-    /// `SELECT 1` on the kept session within 2 s, logging in first when there is none; a
-    /// failure drops the session, so the next check logs in again.
+    /// Whether the server's tables are there, asked on the kept session within 2 s (logging in
+    /// first when there is none): a database without them (never migrated) answers, but nothing
+    /// can be stored in it. A failure drops the session, so the next check logs in again.
     static func check(url: String, session: inout PostgresConnection?) -> Bool {
         if session == nil { session = try? PostgresConnection(url: url, connectTimeoutSeconds: 2) }
-        guard let live = session, live.answers(timeoutMillis: 2000) else {
+        guard let live = session, let tables = live.value(of: statement, timeoutMillis: 2000) else {
             session = nil
             return false
         }
-        return true
+        return tables == "t"
     }
+
+    /// True when the tables every write needs exist (in the session's search path).
+    static let statement = "SELECT to_regclass('candles') IS NOT NULL AND to_regclass('trades') IS NOT NULL"
+        + " AND to_regclass('liquidations') IS NOT NULL"
 }

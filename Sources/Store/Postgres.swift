@@ -99,28 +99,31 @@ public final class PostgresConnection {
 
     var lastError: String { String(cString: PQerrorMessage(conn)) }
 
-    /// `SELECT 1` answered within `timeoutMillis`. Sent without blocking and waited for with
+    /// The first column of the first row of `sql` ("" when it returns no rows), or nil when it
+    /// fails or takes longer than `timeoutMillis`. Sent without blocking and waited for with
     /// poll(2): a server that stopped answering mid-session (a stuck backend, a network that
     /// drops packets) reads as down after the timeout instead of holding the caller forever.
     /// After a timeout the session is in an unknown state: drop it.
-    public func answers(timeoutMillis: Int32) -> Bool {
-        guard PQstatus(conn) == CONNECTION_OK, PQsendQuery(conn, "SELECT 1") == 1 else { return false }
+    public func value(of sql: String, timeoutMillis: Int32) -> String? {
+        guard PQstatus(conn) == CONNECTION_OK, PQsendQuery(conn, sql) == 1 else { return nil }
         let deadline = Clock.monotonicNanos() + Int64(timeoutMillis) * 1_000_000
-        var ok = false
         while true {
-            guard PQconsumeInput(conn) == 1 else { return false }
+            guard PQconsumeInput(conn) == 1 else { return nil }
             if PQisBusy(conn) == 0 {
                 // Every result of the query, then nil: the session is idle again.
+                var value: String?
                 while let result = PQgetResult(conn) {
-                    ok = ok || PQresultStatus(result) == PGRES_TUPLES_OK
+                    if PQresultStatus(result) == PGRES_TUPLES_OK {
+                        value = PQntuples(result) > 0 && PQnfields(result) > 0 ? String(cString: PQgetvalue(result, 0, 0)) : ""
+                    }
                     PQclear(result)
                 }
-                return ok
+                return value
             }
             let left = (deadline - Clock.monotonicNanos()) / 1_000_000
-            guard left > 0 else { return false }
+            guard left > 0 else { return nil }
             var fds = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
-            if poll(&fds, 1, Int32(left)) < 0 && errno != EINTR { return false }
+            if poll(&fds, 1, Int32(left)) < 0 && errno != EINTR { return nil }
         }
     }
 

@@ -33,7 +33,7 @@ struct HealthDocument {
         w.beginObject()
         w.field("status", status)
         if unhealthy {
-            w.field("message", !supervisorAlive ? "the supervisor is gone" : "Database connection failed: the database does not answer")
+            w.field("message", !supervisorAlive ? "the supervisor is gone" : "Database connection failed: down, refusing this URL, or without the tables (see the log)")
         }
         w.field("database", database.description)
         w.field("storage", databaseConfigured ? "postgresql" : "shared memory only (no DATABASE_URL)")
