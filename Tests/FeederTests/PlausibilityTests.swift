@@ -16,14 +16,41 @@ final class PlausibilityTests {
     var parser: BinanceParser
     let now = Clock.realtimeMillis()
 
+    let logPath = "/tmp/tterminal-plausibility-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
+
     init() throws {
         let fd = try SharedMemory.anonymous(size: Layout.segmentSize(ringCapacity: 1 << 20, symbolCapacity: 4))
         defer { close(fd) }
         segment = try Segment.format(fd: fd, ringCapacity: 1 << 20, symbolCapacity: 4)
         let symbols = FeedSymbols(["BTCUSDT"])
         publisher = Publisher(symbols: symbols, writer: RingWriter(segment: segment), tables: StateTables(segment: segment),
-                              control: segment.control, log: Logger(role: "test", level: .critical, path: nil), wake: {})
+                              control: segment.control, log: Logger(role: "test", level: .info, path: logPath), wake: {})
         parser = BinanceParser(symbols: symbols.snapshot.table)
+    }
+
+    deinit { unlink(logPath) }
+
+    var logText: String {
+        guard let f = fopen(logPath, "r") else { return "" }
+        defer { fclose(f) }
+        var out = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, f)
+            if n <= 0 { break }
+            out += chunk[..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test("a stream turned to junk shows in the log, at most a line every 10 s with the count since")
+    func junkIsLogged() {
+        for _ in 0..<5 { #expect(feed("{not json") == .malformed) }
+        #expect(feed(trade(7, price: "0.00")) == .malformed)
+        #expect(malformed == 6)
+        let lines = logText.split(separator: "\n").filter { $0.contains("frame from the exchange dropped") }
+        #expect(lines.count == 1, "\(lines)")
+        #expect(lines.first?.contains("did not parse") == true && lines.first?.contains("{not json") == true, "\(lines)")
     }
 
     /// Parses `frame` and hands it to the publisher as the stream would.

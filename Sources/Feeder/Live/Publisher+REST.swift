@@ -175,15 +175,15 @@ extension Publisher {
     func rejectImplausibleRow(_ why: String, _ e: Entry) {
         malformed += 1
         implausible += 1
-        implausibleSinceLog += 1
+        droppedSinceLog += 1
         _ = control.feedCounter(.malformedFrames).increment()
         let now = Clock.monotonicNanos()
-        guard now - implausibleLoggedNs >= 10_000_000_000 else { return }
-        implausibleLoggedNs = now
-        log.warning("implausible value from the exchange: skipped", [
-            "symbol": symbols.name(e.symbol), "market": "\(e.market)", "what": why,
-            "dropped_since_last_line": "\(implausibleSinceLog)"])
-        implausibleSinceLog = 0
+        guard now - droppedLoggedNs >= 10_000_000_000 else { return }
+        droppedLoggedNs = now
+        log.warning("value from the exchange dropped", [
+            "symbol": symbols.name(e.symbol), "market": "\(e.market)", "why": "implausible \(why)",
+            "dropped_since_last_line": "\(droppedSinceLog)"])
+        droppedSinceLog = 0
     }
 
     /// A gap fill reads at most this many pages of 1000 aggregate trades; beyond, ids are lost.

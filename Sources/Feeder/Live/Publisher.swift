@@ -39,8 +39,9 @@ final class Publisher: @unchecked Sendable {
     var malformed: UInt64 = 0
     /// Well-formed frames with values no exchange sends (a subset of `malformed`).
     var implausible: UInt64 = 0
-    var implausibleSinceLog: UInt64 = 0
-    var implausibleLoggedNs: Int64 = .min / 2
+    /// Frames and rows dropped since the last line that said so, and when that line was written.
+    var droppedSinceLog: UInt64 = 0
+    var droppedLoggedNs: Int64 = .min / 2
     /// Receive (frame decoded off the socket) to published in the ring, per stream event.
     var latency = LatencyHistogram()
     var scratchBids: UnsafeMutableBufferPointer<PriceLevel>
@@ -141,23 +142,25 @@ final class Publisher: @unchecked Sendable {
         _ = control.feedSymbolWord(symbol: Int(e.symbol), market: e.market, offset).increment(by: n)
     }
 
-    /// Drops a well-formed frame whose values make no sense (`Plausible`): counted with the
-    /// malformed frames, logged at most every 10 s with the latest reason and the count since.
-    func rejectImplausible(_ why: String, market: MarketKind, payload: UnsafeRawBufferPointer) {
+    /// A frame dropped because it did not parse, or parsed into values no exchange sends
+    /// (`Plausible`): counted with the malformed frames and logged at most every 10 s with the
+    /// latest reason, the count since the last line and the frame's start, so a stream that has
+    /// turned to junk shows in the log, not only in a counter.
+    func dropFrame(_ why: String, implausible isImplausible: Bool, market: MarketKind, payload: UnsafeRawBufferPointer) {
         let now = Clock.monotonicNanos()
         let report: UInt64? = lock.withLock {
             malformed += 1
-            implausible += 1
-            implausibleSinceLog += 1
-            guard now - implausibleLoggedNs >= 10_000_000_000 else { return nil }
-            implausibleLoggedNs = now
-            defer { implausibleSinceLog = 0 }
-            return implausibleSinceLog
+            if isImplausible { implausible += 1 }
+            droppedSinceLog += 1
+            guard now - droppedLoggedNs >= 10_000_000_000 else { return nil }
+            droppedLoggedNs = now
+            defer { droppedSinceLog = 0 }
+            return droppedSinceLog
         }
         _ = control.feedCounter(.malformedFrames).increment()
         guard let report else { return }
-        log.warning("implausible value from the exchange: frame dropped", [
-            "market": "\(market)", "what": why, "dropped_since_last_line": "\(report)",
+        log.warning("frame from the exchange dropped", [
+            "market": "\(market)", "why": why, "dropped_since_last_line": "\(report)",
             "frame": String(decoding: payload.prefix(200), as: UTF8.self)])
     }
 
@@ -172,7 +175,7 @@ final class Publisher: @unchecked Sendable {
     func publish(_ event: MarketEvent, bids: UnsafeBufferPointer<PriceLevel>, asks: UnsafeBufferPointer<PriceLevel>,
                  route: FeedRoute, receivedNs: Int64, payload: UnsafeRawBufferPointer) -> Verdict {
         if let why = event.implausibility(nowMs: receivedNs / 1_000_000, bids: bids, asks: asks) {
-            rejectImplausible(why, market: route.market, payload: payload)
+            dropFrame("implausible \(why)", implausible: true, market: route.market, payload: payload)
             return .malformed
         }
         let market = route.market
@@ -242,7 +245,6 @@ final class Publisher: @unchecked Sendable {
             case .unknown:
                 return classifyUnknown(payload)
             case .malformed:
-                malformed += 1
                 return .malformed
             }
             latency.record(Clock.realtimeNanos() - receivedNs)
@@ -250,7 +252,8 @@ final class Publisher: @unchecked Sendable {
         }
         switch verdict {
         case .data: wake()
-        case .malformed: _ = control.feedCounter(.malformedFrames).increment()
+        case .malformed:
+            if case .malformed(let reason) = event { dropFrame("did not parse: \(reason)", implausible: false, market: market, payload: payload) }
         default: break
         }
         return verdict
