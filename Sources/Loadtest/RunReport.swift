@@ -139,6 +139,13 @@ public struct RunReport: Sendable {
     // MARK: Verdict
 
     /// What the run demanded and did not get; empty: success.
+    /// Whether the run's subscription brings trades: the original protocol's always does; an
+    /// extended one when it names `trades` or `aggTrades`.
+    var subscribesToTrades: Bool {
+        guard let subscribe = config.subscribe else { return false }
+        return !subscribe.contains(#""channels""#) || subscribe.contains("rades\"")
+    }
+
     public var problems: [String] {
         var list: [String] = []
         if let interruption {
@@ -162,6 +169,10 @@ public struct RunReport: Sendable {
         if windowSeconds == 0 && counters[.opened] > 0 { list.append("the measurement window never completed") }
         if config.subscribe != nil && counters[.errorReplies] > 0 {
             list.append("the server answered \(counters[.errorReplies]) error replies: \(firstErrorReply ?? "")")
+        }
+        if subscribesToTrades && windowSeconds > 0 && counters[.tradesInWindow] == 0 && counters[.openAtEnd] > 0 {
+            // A feed that stopped (or a server dropping every trade) is not a quiet market.
+            list.append("no trade arrived in the window although the subscription asks for trades")
         }
         if config.requireAllDelivered {
             if counters[.missingIds] > 0 || counters[.duplicateIds] > 0 {

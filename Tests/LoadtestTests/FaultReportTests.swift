@@ -43,6 +43,25 @@ struct FaultReportTests {
         return report
     }
 
+    @Test("a window without a single trade is a problem when the subscription asks for trades, not when it asks only for depth")
+    func noTrades() throws {
+        func report(_ subscribe: String, trades: Int64) throws -> RunReport {
+            let config = try WSLoadConfig(url: "ws://127.0.0.1:9/ws", connections: 2, arrivalRate: 100, processes: 1,
+                                          subscribe: subscribe, warmupSeconds: 0, durationSeconds: 10)
+            var child = ChildReport(kind: .final)
+            child.counters[.openAtEnd] = 2
+            child.counters[.tradesInWindow] = trades
+            var r = RunReport.merge([child], config: config)
+            r.windowSeconds = 10
+            return r
+        }
+        let problem = "no trade arrived in the window although the subscription asks for trades"
+        #expect(try report(#"{"type":"subscribe","symbol":"BTCUSDT","channels":["aggTrades"]}"#, trades: 0).problems == [problem])
+        #expect(try report(#"{"type":"subscribe","symbol":"BTCUSDT"}"#, trades: 0).problems == [problem], "the original protocol sends trades")
+        #expect(try report(#"{"type":"subscribe","symbol":"BTCUSDT","channels":["depth"]}"#, trades: 0).problems.isEmpty)
+        #expect(try report(#"{"type":"subscribe","symbol":"BTCUSDT","channels":["trades"]}"#, trades: 5).problems.isEmpty)
+    }
+
     @Test("a tally crosses the pipe unchanged, inside a child's report line")
     func roundTrip() throws {
         let t = tally(disconnected: 5, reconnectMicros: [1, 30_000, 2_000_000], recoveryMicros: [70_000])
