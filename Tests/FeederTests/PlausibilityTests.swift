@@ -147,6 +147,42 @@ final class PlausibilityTests {
         #expect(!synced, "no junk level reached the book")
     }
 
+    @Test("a book whose every diff stays older than it (an update id from junk far ahead) is rebuilt from a new snapshot")
+    func staleBook() throws {
+        let fd = try SharedMemory.anonymous(size: Layout.segmentSize(ringCapacity: 1 << 20, symbolCapacity: 4))
+        defer { close(fd) }
+        let segment = try Segment.format(fd: fd, ringCapacity: 1 << 20, symbolCapacity: 4)
+        let publisher = Publisher(symbols: FeedSymbols(["BTCUSDT"]), writer: RingWriter(segment: segment),
+                                  tables: StateTables(segment: segment), control: segment.control,
+                                  log: Logger(role: "test", level: .critical, path: nil), staleBookResyncNs: 200_000_000, wake: {})
+        func diff(_ first: Int64, _ last: Int64) -> Publisher.Verdict {
+            let frame = #"{"e":"depthUpdate","E":\#(now),"s":"BTCUSDT","U":\#(first),"u":\#(last),"b":[["60000.00","1.0"]],"a":[]}"#
+            let event = parser.parse(frame)
+            let (bids, asks) = (parser.bids, parser.asks)
+            return Array(frame.utf8).withUnsafeBytes {
+                publisher.publish(event, bids: bids, asks: asks, route: .spot, receivedNs: now * 1_000_000, payload: $0)
+            }
+        }
+        let e = publisher.entry(0, .spot)
+        _ = diff(101, 102)
+        publisher.restResult(.depth(symbol: 0, market: .spot),
+                             .success(Array(#"{"lastUpdateId":100,"bids":[["60000.00","1.0"]],"asks":[["60001.00","1.0"]]}"#.utf8)))
+        var synced = e.book.isSynced
+        #expect(synced)
+        #expect(diff(103, 103 + 1_000_000_000_000_000) == .data, "plausible as a number, junk as a stream position")
+        #expect(diff(104, 105) == .data)
+        usleep(100_000)
+        #expect(diff(106, 107) == .data)
+        synced = e.book.isSynced
+        #expect(synced, "stale for less than the limit: kept")
+        usleep(150_000)
+        #expect(diff(108, 109) == .data)
+        synced = e.book.isSynced
+        #expect(!synced && e.snapshotRequestedNs != nil, "rebuilt: unsynced, a snapshot asked for")
+        #expect(segment.control.feedSymbolWord(symbol: 0, market: .spot, Layout.Feed.Symbol.bookResyncs).loadRelaxed() == 1)
+        #expect(e.book.lastUpdateId == 0, "the junk position is gone")
+    }
+
     @Test("a jump is judged against the trade times between the two ids")
     func jumpRule() {
         let rate = Publisher.maxTradesPerSecond

@@ -54,19 +54,35 @@ extension Publisher {
             requestSnapshot(e)
         case .stale:
             count(e, Layout.Feed.Symbol.duplicatesDropped)
+            let now = Clock.monotonicNanos()
+            if e.staleSinceNs == 0 {
+                e.staleSinceNs = now
+            } else if now - e.staleSinceNs >= staleBookResyncNs {
+                // Diffs keep coming and every one is "older" than the book: its update id is
+                // not the stream's (junk far ahead, from a diff or a snapshot). Start over.
+                e.staleSinceNs = 0
+                e.book.reset()
+                resync(e, d, market: market, why: "every diff for \(staleBookResyncNs / 1_000_000_000) s was older than the book")
+            }
         case .gap, .crossed:
-            count(e, Layout.Feed.Symbol.gapsFound)
-            count(e, Layout.Feed.Symbol.bookResyncs)
-            log.warning("order book broke its update chain: resynchronising", [
-                "symbol": symbols.name(d.symbol), "market": "\(market)", "result": "\(result)"])
-            tables.markBookUnsynced(symbolIndex: Int(d.symbol), market: market)
-            if !e.resyncing { e.bookGapId = nextGapId() }
-            gapRecord(e, channel: .depth, reason: .resync, status: .open,
-                      range: e.book.lastUpdateId...max(e.book.lastUpdateId, d.firstUpdateId), gapId: e.bookGapId)
-            e.resyncing = true  // the book keeps the breaking diff buffered for the coming snapshot
-            e.snapshotRequestedNs = nil
-            requestSnapshot(e)
+            resync(e, d, market: market, why: "\(result)")
         }
+        if result == .applied { e.staleSinceNs = 0 }
+    }
+
+    /// Marks `e`'s book unsynced, records and counts the resync, and asks for a snapshot.
+    private func resync(_ e: Entry, _ d: DepthUpdateEvent, market: MarketKind, why: String) {
+        count(e, Layout.Feed.Symbol.gapsFound)
+        count(e, Layout.Feed.Symbol.bookResyncs)
+        log.warning("order book broke its update chain: resynchronising", [
+            "symbol": symbols.name(d.symbol), "market": "\(market)", "result": why])
+        tables.markBookUnsynced(symbolIndex: Int(d.symbol), market: market)
+        if !e.resyncing { e.bookGapId = nextGapId() }
+        gapRecord(e, channel: .depth, reason: .resync, status: .open,
+                  range: e.book.lastUpdateId...max(e.book.lastUpdateId, d.firstUpdateId), gapId: e.bookGapId)
+        e.resyncing = true  // the book keeps the breaking diff buffered for the coming snapshot
+        e.snapshotRequestedNs = nil
+        requestSnapshot(e)
     }
 
     func requestSnapshot(_ e: Entry) {

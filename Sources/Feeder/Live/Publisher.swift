@@ -29,6 +29,8 @@ final class Publisher: @unchecked Sendable {
     let wake: @Sendable () -> Void
     /// Gives up on a gap fill after this long, releasing what was held back.
     let fillTimeoutNs: Int64
+    /// How long a book may see only stale diffs, while diffs keep arriving, before it is rebuilt.
+    let staleBookResyncNs: Int64
     var rest: RESTWorker?
 
     let lock = Mutex()
@@ -65,6 +67,8 @@ final class Publisher: @unchecked Sendable {
         var snapshotRequestedNs: Int64?
         /// The newest trade time offered to the trade sequencer (ms; 0: none yet).
         var lastTradeTimeMs: Int64 = 0
+        /// Since when every diff for the book has been stale (monotonic ns; 0: the last applied).
+        var staleSinceNs: Int64 = 0
         /// Snapshots in a row that could not be used (unreadable, implausible, older than the diffs).
         var snapshotFailures = 0
         var resyncing = false
@@ -83,7 +87,9 @@ final class Publisher: @unchecked Sendable {
     }
 
     init(symbols: FeedSymbols, writer: RingWriter, tables: StateTables, control: ControlBlock, log: Logger,
-         fillTimeoutNs: Int64 = 10_000_000_000, wake: @escaping @Sendable () -> Void) {
+         fillTimeoutNs: Int64 = 10_000_000_000, staleBookResyncNs: Int64 = 10_000_000_000,
+         wake: @escaping @Sendable () -> Void) {
+        self.staleBookResyncNs = staleBookResyncNs
         self.symbols = symbols
         self.writer = writer
         self.tables = tables
