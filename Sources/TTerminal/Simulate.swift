@@ -34,8 +34,8 @@ struct Simulate: ParsableCommand {
     @Option(name: .customLong("history-minutes"),
             help: ArgumentHelp("Minutes of past 1m candles (longer intervals built from them) made at start for"
                                + " klines REST; 0: none, at most 43200. Candles only: trades/aggTrades REST start"
-                               + " now. Not with --replay."))
-    var historyMinutes = 1_500
+                               + " now (default 1500). Not with --replay."))
+    var historyMinutes: Int?
     @Option(name: .customLong("ready-file"), help: "Also write the ready line to this file.") var readyFile: String?
     @Flag(help: "Log every connection.") var verbose = false
 
@@ -63,10 +63,13 @@ struct Simulate: ParsableCommand {
         o.maxConnectionAgeMs = try duration(maxConnectionAge, "--max-connection-age")
         guard history > 0 else { throw ValidationError("--history must be positive") }
         o.history = history
-        guard (0...43_200).contains(historyMinutes) else {
+        if historyMinutes != nil && !replay.isEmpty {
+            throw ValidationError("--history-minutes does not go with --replay: a replay's candles come from its recording")
+        }
+        guard (0...43_200).contains(historyMinutes ?? 1_500) else {
             throw ValidationError("--history-minutes must be 0…43200 (30 days)")
         }
-        o.historyMinutes = historyMinutes
+        o.historyMinutes = historyMinutes ?? 1_500
         o.readyFile = readyFile
         o.verbose = verbose
         return o
