@@ -66,7 +66,7 @@ extension EventLoop: Broadcaster {
         guard connection.sends.queuedBytes <= options.maxQueuedOutput else {
             // Over the hard bound even for replies and replays: it is not reading.
             counters.slowClientsClosed += 1
-            closeWebSocket(connection, code: .policyViolation, reason: "client too slow: messages dropped")
+            closeWebSocket(connection, code: .policyViolation, reason: "client too slow: too much unread")
             return false
         }
         queueFrame(connection, .text, text)

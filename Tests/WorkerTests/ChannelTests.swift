@@ -169,5 +169,20 @@ struct ChannelTests {
         #expect(ws.s.loop.counters.slowClientsClosed == 1)
         let close = try #require(ws.frames().last)
         #expect(close.opcode == .close && close.payload.prefix(2) == [0x03, 0xF0])
+        #expect(String(decoding: close.payload.dropFirst(2), as: UTF8.self) == "client too slow: messages would be lost")
+    }
+
+    @Test("a direct send (reply, replay) past the hard bound closes with 1008 saying the client left too much unread, not that messages were dropped")
+    func hardBound() throws {
+        let (ws, _) = try Self.script { $0.maxQueuedOutput = 100 }
+        let text = #"{"type":"recovery","pad":"\#(String(repeating: "x", count: 200))"}"#
+        let subscriber = try #require(ws.s.loop.table.lookup(slot: 0, generation: ws.s.loop.table.handles[0]._withUnsafeGuaranteedRef { $0.generation }))
+        #expect(Array(text.utf8).withUnsafeBytes { ws.s.loop.send(text: $0, to: subscriber.subscriberID) })
+        #expect(!Array(text.utf8).withUnsafeBytes { ws.s.loop.send(text: $0, to: subscriber.subscriberID) })
+        #expect(ws.s.loop.counters.slowClientsClosed == 1 && ws.s.loop.counters.wsDropped == 0)
+        ws.s.loop.flush()
+        let close = try #require(ws.frames().last)
+        #expect(close.opcode == .close && close.payload.prefix(2) == [0x03, 0xF0])
+        #expect(String(decoding: close.payload.dropFirst(2), as: UTF8.self) == "client too slow: too much unread")
     }
 }
