@@ -48,12 +48,21 @@ extension Persister {
             }
             do {
                 if writer == nil { writer = CopyWriter(connection: try connect()) }
+                let socket = writer!.db.socket
+                monitor.withLock {
+                    flushStartedNs = Clock.monotonicNanos()
+                    flushSocket = socket
+                    flushCut = false
+                }
+                defer { monitor.withLock { flushStartedNs = 0 } }
                 try write(&chunk, with: writer!, outage: &outage)
                 holding = false
                 backoff.reset()
             } catch {
                 writer = nil
-                failed(error, &outage)
+                let cut = monitor.withLock { flushCut }
+                failed(cut ? PostgresError(context: "write", message: "no answer within \(options.flushDeadlineNs / 1_000_000_000) s"
+                                           + " (the server stopped answering): connection cut") : error, &outage)
                 if !pause(backoff.take()) { break }
             }
         }

@@ -77,6 +77,10 @@ public final class Persister: @unchecked Sendable {
         public var flushIntervalNs: Int64 = 250_000_000
         public var backoffInitialNs: Int64 = 500_000_000
         public var backoffMaxNs: Int64 = 5_000_000_000
+        /// A write still unanswered after this long has its connection cut (`Postgres.abort`):
+        /// the server-side statement timeout (60 s) ends a slow one first, so only a server that
+        /// stopped answering altogether gets here.
+        public var flushDeadlineNs: Int64 = 90_000_000_000
 
         public init(capacityRows: Int = 1_000_000) { self.capacityRows = capacityRows }
     }
@@ -95,6 +99,12 @@ public final class Persister: @unchecked Sendable {
     var stopping = false
     var stopDeadlineNs: Int64 = .max
     var lastTakeNs: Int64 = 0
+    /// The write in progress: when it started (0: none) and its connection's socket, for the
+    /// watchdog; whether the watchdog cut it.
+    var flushStartedNs: Int64 = 0
+    var flushSocket: Int32 = -1
+    var flushCut = false
+    var watchdogDone = false
 
     public init(options: Options = Options(), connect: @escaping Connect,
                 events: @escaping @Sendable (PersisterEvent) -> Void = { _ in }) {
@@ -109,6 +119,7 @@ public final class Persister: @unchecked Sendable {
     /// Starts the writing thread.
     public func start() {
         let me = self
+        DetachedThread.start { me.watch() }
         if !thread.start({ me.run() }) {
             monitor.withLock {
                 stats.state = .stopped
@@ -135,7 +146,26 @@ public final class Persister: @unchecked Sendable {
         }
         monitor.signal()
         thread.join()
-        monitor.withLock { stats.state = .stopped }
+        monitor.withLock {
+            stats.state = .stopped
+            watchdogDone = true
+        }
+    }
+
+    /// Once a second: a write running past `flushDeadlineNs` has its connection cut.
+    func watch() {
+        let step = UInt32(max(1_000, min(1_000_000, options.flushDeadlineNs / 4_000)))
+        while true {
+            usleep(step)
+            let cut: Int32? = monitor.withLock {
+                if watchdogDone { return -2 }
+                guard flushStartedNs > 0, !flushCut, Clock.monotonicNanos() - flushStartedNs >= options.flushDeadlineNs else { return nil }
+                flushCut = true
+                return flushSocket
+            }
+            if cut == -2 { return }
+            if let cut { Postgres.abort(socket: cut) }
+        }
     }
 
     /// The current figures.

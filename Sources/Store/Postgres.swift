@@ -127,6 +127,9 @@ public final class PostgresConnection {
         }
     }
 
+    /// The socket, for `Postgres.abort(socket:)` from another thread (libpq's own calls block on it).
+    public var socket: Int32 { PQsocket(conn) }
+
     /// Whether the connection is still usable (false once the server went away).
     public var isConnected: Bool { PQstatus(conn) == CONNECTION_OK }
 
@@ -142,6 +145,15 @@ public final class PostgresConnection {
 
 /// Connection-free helpers.
 public enum Postgres {
+    /// Ends a session from another thread while its owner may be blocked in libpq: the socket
+    /// is shut down (not closed, so its number cannot be reused under libpq), the blocked call
+    /// fails as a lost connection, and the owner drops the session as it would any broken one.
+    /// The only way out of a call to a server that stopped answering but whose kernel still
+    /// acknowledges (a frozen process): TCP keepalives and user timeouts never fire then.
+    public static func abort(socket: Int32) {
+        if socket >= 0 { _ = shutdown(socket, Int32(SHUT_RDWR)) }
+    }
+
     /// Whether the server at `url` accepts connections (PQping: no authentication needed).
     public static func ping(url: String, timeoutSeconds: Int = 2) -> Bool {
         return PQping(withDefaults(url, connectTimeoutSeconds: timeoutSeconds)) == PQPING_OK

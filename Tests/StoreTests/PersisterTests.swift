@@ -22,6 +22,26 @@ final class EventLog: @unchecked Sendable {
     }
 }
 
+/// Backend pids of the sessions a test's connector opened, in order.
+final class Pids: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var list: [Int32] = []
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    func append(_ pid: Int32) {
+        pthread_mutex_lock(&mutex)
+        list.append(pid)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    var all: [Int32] {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return list
+    }
+}
+
 /// A switch the tests flip to make the database "away" for new connections.
 final class Switch: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
@@ -83,6 +103,41 @@ struct PersisterTests {
         #expect(stats.dropped == TableCounts() && stats.flushErrors == 0 && stats.outages == 0 && stats.flushes >= 1)
         #expect(try s.count("trades") == 2_000)
         #expect(log.events.isEmpty)
+    }
+
+    @Test("a write to a server that stopped answering (its backend frozen) is cut after the flush deadline: down, counted, rows kept and written on a new session")
+    func frozenServer() throws {
+        let s = try SchemaTests.Scratch("persist_frozen")
+        defer { s.done() }
+        try s.migrator.up()
+        let backends = Pids()
+        let inner = Persister.connector(url: databaseURL!, setup: "SET search_path TO \(s.schema)")
+        let connect: Persister.Connect = { () throws(PostgresError) -> PostgresConnection in
+            let db = try inner()
+            let pid = try db.execute("SELECT pg_backend_pid()").first?.first.flatMap { $0 }.flatMap { Int32($0) } ?? 0
+            backends.append(pid)
+            return db
+        }
+        var options = quickOptions()
+        options.flushDeadlineNs = 500_000_000
+        let log = EventLog()
+        let p = Persister(options: options, connect: connect, events: log.append)
+        p.start()
+        defer { p.stop(drainNs: 0) }
+        var b = trades(1...20)
+        p.add(&b)
+        #expect(eventually(20) { p.snapshot.written.trades == 20 })
+        let frozen = try #require(backends.all.last)
+        kill(frozen, SIGSTOP)
+        defer { kill(frozen, SIGCONT) }
+        b = trades(21...40)
+        p.add(&b)
+        #expect(eventually(10) { p.snapshot.state == .down }, "the cut write is an outage")
+        let down = p.snapshot
+        #expect(down.outages == 1 && down.lastError.contains("connection cut"), "\(down.lastError)")
+        #expect(eventually(20) { p.snapshot.written.trades == 40 && p.snapshot.state == .up }, "a new session writes what waited")
+        #expect(backends.all.count >= 2 && p.snapshot.dropped == TableCounts())
+        #expect(log.events.contains { if case .databaseLost(let error, _) = $0 { error.contains("connection cut") } else { false } })
     }
 
     @Test("rows the server refuses are counted as rejected and do not hold back the other tables")
