@@ -147,21 +147,51 @@ final class PlausibilityTests {
         #expect(!synced, "no junk level reached the book")
     }
 
-    @Test("a book whose every diff stays older than it (an update id from junk far ahead) is rebuilt from a new snapshot")
-    func staleBook() throws {
+    /// A publisher of its own that starts a channel over after 200 ms of values older than its mark.
+    func quickPublisher() throws -> (Segment, Publisher) {
         let fd = try SharedMemory.anonymous(size: Layout.segmentSize(ringCapacity: 1 << 20, symbolCapacity: 4))
         defer { close(fd) }
         let segment = try Segment.format(fd: fd, ringCapacity: 1 << 20, symbolCapacity: 4)
         let publisher = Publisher(symbols: FeedSymbols(["BTCUSDT"]), writer: RingWriter(segment: segment),
                                   tables: StateTables(segment: segment), control: segment.control,
                                   log: Logger(role: "test", level: .critical, path: nil), staleBookResyncNs: 200_000_000, wake: {})
+        return (segment, publisher)
+    }
+
+    func feed(_ frame: String, to publisher: Publisher) -> Publisher.Verdict {
+        let event = parser.parse(frame)
+        let (bids, asks) = (parser.bids, parser.asks)
+        return Array(frame.utf8).withUnsafeBytes {
+            publisher.publish(event, bids: bids, asks: asks, route: .spot, receivedNs: now * 1_000_000, payload: $0)
+        }
+    }
+
+    @Test("a bookTicker update id far ahead is kept only until values stay older than it for a while; then the stream wins again")
+    func staleLatestValue() throws {
+        let (_, publisher) = try quickPublisher()
+        func ticker(_ u: Int64) -> Publisher.Verdict {
+            feed(#"{"u":\#(u),"s":"BTCUSDT","b":"60000.00","B":"1.0","a":"60001.00","A":"1.0"}"#, to: publisher)
+        }
+        let e = publisher.entry(0, .spot)
+        _ = ticker(100)
+        _ = ticker(100 + 1_000_000_000_000_000)
+        _ = ticker(101)
+        usleep(100_000)
+        _ = ticker(102)
+        #expect(e.lastBookTickerId == 100 + 1_000_000_000_000_000, "not yet: a short overlap of older values is normal")
+        usleep(150_000)
+        _ = ticker(103)
+        #expect(e.lastBookTickerId == 103, "the stream's own values are taken again")
+        _ = ticker(104)
+        #expect(e.lastBookTickerId == 104)
+    }
+
+    @Test("a book whose every diff stays older than it (an update id from junk far ahead) is rebuilt from a new snapshot")
+    func staleBook() throws {
+        let (segment, publisher) = try quickPublisher()
         func diff(_ first: Int64, _ last: Int64) -> Publisher.Verdict {
-            let frame = #"{"e":"depthUpdate","E":\#(now),"s":"BTCUSDT","U":\#(first),"u":\#(last),"b":[["60000.00","1.0"]],"a":[]}"#
-            let event = parser.parse(frame)
-            let (bids, asks) = (parser.bids, parser.asks)
-            return Array(frame.utf8).withUnsafeBytes {
-                publisher.publish(event, bids: bids, asks: asks, route: .spot, receivedNs: now * 1_000_000, payload: $0)
-            }
+            feed(#"{"e":"depthUpdate","E":\#(now),"s":"BTCUSDT","U":\#(first),"u":\#(last),"b":[["60000.00","1.0"]],"a":[]}"#,
+                 to: publisher)
         }
         let e = publisher.entry(0, .spot)
         _ = diff(101, 102)

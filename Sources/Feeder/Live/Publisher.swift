@@ -29,7 +29,8 @@ final class Publisher: @unchecked Sendable {
     let wake: @Sendable () -> Void
     /// Gives up on a gap fill after this long, releasing what was held back.
     let fillTimeoutNs: Int64
-    /// How long a book may see only stale diffs, while diffs keep arriving, before it is rebuilt.
+    /// How long a book may see only stale diffs, or a latest-value channel only values not newer
+    /// than its mark, while they keep arriving, before it starts over.
     let staleBookResyncNs: Int64
     var rest: RESTWorker?
 
@@ -69,6 +70,8 @@ final class Publisher: @unchecked Sendable {
         var lastTradeTimeMs: Int64 = 0
         /// Since when every diff for the book has been stale (monotonic ns; 0: the last applied).
         var staleSinceNs: Int64 = 0
+        /// Per "latest value" mark (`advance`): since when nothing offered was newer.
+        var notNewerSince: [PartialKeyPath<Entry>: Int64] = [:]
         /// Snapshots in a row that could not be used (unreadable, implausible, older than the diffs).
         var snapshotFailures = 0
         var resyncing = false
@@ -266,10 +269,25 @@ final class Publisher: @unchecked Sendable {
     }
 
     /// Moves a "latest value" channel's id (update id or event time) forward; false when `id`
-    /// is not newer (a duplicate from an overlapping connection).
+    /// is not newer (a duplicate from an overlapping connection). When nothing has been newer
+    /// for `staleBookResyncNs` while values keep coming, the mark itself was junk (an update id
+    /// far ahead): the value is taken, and the mark starts again from it. Called under the lock.
     func advance(_ e: Entry, _ last: ReferenceWritableKeyPath<Entry, Int64>, to id: Int64) -> Bool {
-        guard id > e[keyPath: last] else { return false }
+        if id > e[keyPath: last] {
+            e[keyPath: last] = id
+            if !e.notNewerSince.isEmpty { e.notNewerSince[last] = nil }
+            return true
+        }
+        let now = Clock.monotonicNanos()
+        guard let since = e.notNewerSince[last] else {
+            e.notNewerSince[last] = now
+            return false
+        }
+        guard now - since >= staleBookResyncNs else { return false }
+        log.warning("every value for a while was older than the last one kept: starting again from the newest", [
+            "symbol": symbols.name(e.symbol), "market": "\(e.market)", "kept": "\(e[keyPath: last])", "new": "\(id)"])
         e[keyPath: last] = id
+        e.notNewerSince[last] = nil
         return true
     }
 
