@@ -2,44 +2,32 @@ import Glibc
 import Testing
 @testable import Store
 
-/// Events a persister sent, kept for assertions.
-final class EventLog: @unchecked Sendable {
+/// Values another thread appends (a persister's events, the backend pids its sessions got),
+/// kept for assertions.
+final class Recorded<Element: Sendable>: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
-    private var list: [PersisterEvent] = []
+    private var list: [Element] = []
 
     init() { pthread_mutex_init(&mutex, nil) }
 
-    func append(_ e: PersisterEvent) {
+    func append(_ e: Element) {
         pthread_mutex_lock(&mutex)
         list.append(e)
         pthread_mutex_unlock(&mutex)
     }
 
-    var events: [PersisterEvent] {
+    var all: [Element] {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         return list
     }
 }
 
-/// Backend pids of the sessions a test's connector opened, in order.
-final class Pids: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var list: [Int32] = []
+/// Events a persister sent.
+typealias EventLog = Recorded<PersisterEvent>
 
-    init() { pthread_mutex_init(&mutex, nil) }
-
-    func append(_ pid: Int32) {
-        pthread_mutex_lock(&mutex)
-        list.append(pid)
-        pthread_mutex_unlock(&mutex)
-    }
-
-    var all: [Int32] {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return list
-    }
+extension Recorded where Element == PersisterEvent {
+    var events: [PersisterEvent] { all }
 }
 
 /// A switch the tests flip to make the database "away" for new connections.
@@ -110,7 +98,7 @@ struct PersisterTests {
         let s = try SchemaTests.Scratch("persist_frozen")
         defer { s.done() }
         try s.migrator.up()
-        let backends = Pids()
+        let backends = Recorded<Int32>()
         let inner = Persister.connector(url: databaseURL!, setup: "SET search_path TO \(s.schema)")
         let connect: Persister.Connect = { () throws(PostgresError) -> PostgresConnection in
             let db = try inner()
