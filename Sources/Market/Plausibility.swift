@@ -58,7 +58,7 @@ extension KlineBar {
 
 extension MarketEvent {
     /// What is wrong with this event (nil: nothing, or an event without values to judge).
-    /// `bids`/`asks` are a depth update's levels.
+    /// `bids`/`asks` are a depth update's or snapshot's levels.
     public func implausibility(nowMs: Int64, bids: UnsafeBufferPointer<PriceLevel>,
                                asks: UnsafeBufferPointer<PriceLevel>) -> String? {
         switch self {
@@ -106,7 +106,8 @@ extension MarketEvent {
             return f.price > 0 && f.quantity >= 0 && f.averagePrice >= 0 && f.filledQuantity >= 0
                 && f.lastFilledQuantity >= 0 ? nil : "price or quantities"
         case .depthSnapshot(let s):
-            return Plausible.id(s.lastUpdateId) && s.lastUpdateId >= 0 ? nil : "last update id \(s.lastUpdateId)"
+            guard Plausible.id(s.lastUpdateId), s.lastUpdateId >= 0 else { return "last update id \(s.lastUpdateId)" }
+            return Plausible.levels(bids) && Plausible.levels(asks) ? nil : "a level's price or quantity"
         case .unknownSymbol, .unknown, .malformed:
             return nil
         }

@@ -154,7 +154,7 @@ final class PlausibilityTests {
         let segment = try Segment.format(fd: fd, ringCapacity: 1 << 20, symbolCapacity: 4)
         let publisher = Publisher(symbols: FeedSymbols(["BTCUSDT"]), writer: RingWriter(segment: segment),
                                   tables: StateTables(segment: segment), control: segment.control,
-                                  log: Logger(role: "test", level: .critical, path: nil), staleBookResyncNs: 200_000_000, wake: {})
+                                  log: Logger(role: "test", level: .critical, path: nil), staleLimitNs: 200_000_000, wake: {})
         return (segment, publisher)
     }
 

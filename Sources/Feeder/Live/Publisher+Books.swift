@@ -54,20 +54,16 @@ extension Publisher {
             requestSnapshot(e)
         case .stale:
             count(e, Layout.Feed.Symbol.duplicatesDropped)
-            let now = Clock.monotonicNanos()
-            if e.staleSinceNs == 0 {
-                e.staleSinceNs = now
-            } else if now - e.staleSinceNs >= staleBookResyncNs {
+            if e.staleBook.older(now: Clock.monotonicNanos(), limit: staleLimitNs) {
                 // Diffs keep coming and every one is "older" than the book: its update id is
                 // not the stream's (junk far ahead, from a diff or a snapshot). Start over.
-                e.staleSinceNs = 0
                 e.book.reset()
-                resync(e, d, market: market, why: "every diff for \(staleBookResyncNs / 1_000_000_000) s was older than the book")
+                resync(e, d, market: market, why: "every diff for \(staleLimitNs / 1_000_000_000) s was older than the book")
             }
         case .gap, .crossed:
             resync(e, d, market: market, why: "\(result)")
         }
-        if result == .applied { e.staleSinceNs = 0 }
+        if result == .applied { e.staleBook.newer() }
     }
 
     /// Marks `e`'s book unsynced, records and counts the resync, and asks for a snapshot.

@@ -39,14 +39,11 @@ extension Publisher {
             return
         }
         let parsed = body.withUnsafeBytes { restParser.parse($0) }
-        let nowMs = Clock.realtimeMillis()
         guard case .depthSnapshot(let snap) = parsed,
-              parsed.implausibility(nowMs: nowMs, bids: restParser.bids, asks: restParser.asks) == nil,
-              Plausible.levels(restParser.bids), Plausible.levels(restParser.asks) else {
+              parsed.implausibility(nowMs: Clock.realtimeMillis(), bids: restParser.bids, asks: restParser.asks) == nil else {
             // Asking again at once would spend the minute's REST weight on the same junk.
             e.snapshotFailures += 1
-            malformed += 1
-            _ = control.feedCounter(.malformedFrames).increment()
+            dropped("depth snapshot", logged: false)
             let delay = retrySnapshot(e)
             log.warning("depth snapshot unreadable or implausible; asking again later", [
                 "symbol": symbols.name(e.symbol), "market": "\(e.market)", "result": "\(parsed)",
@@ -170,20 +167,10 @@ extension Publisher {
         finishFill(e, spot: [], futures: fill)
     }
 
-    /// A REST row (kline, trade) or a stream trade with values no exchange sends: skipped,
-    /// counted with the malformed frames, logged at most every 10 s. Called under the lock.
+    /// A REST row (kline, trade) or a stream trade with values no exchange sends: skipped and
+    /// counted (`dropped`). Called under the lock.
     func rejectImplausibleRow(_ why: String, _ e: Entry) {
-        malformed += 1
-        implausible += 1
-        droppedSinceLog += 1
-        _ = control.feedCounter(.malformedFrames).increment()
-        let now = Clock.monotonicNanos()
-        guard now - droppedLoggedNs >= 10_000_000_000 else { return }
-        droppedLoggedNs = now
-        log.warning("value from the exchange dropped", [
-            "symbol": symbols.name(e.symbol), "market": "\(e.market)", "why": "implausible \(why)",
-            "dropped_since_last_line": "\(droppedSinceLog)"])
-        droppedSinceLog = 0
+        dropped("implausible \(why)", from: "\(symbols.name(e.symbol)) \(e.market)")
     }
 
     /// A gap fill reads at most this many pages of 1000 aggregate trades; beyond, ids are lost.

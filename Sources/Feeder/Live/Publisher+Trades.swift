@@ -7,9 +7,10 @@ import ShmRing
 
 /// Trades in id order: duplicates dropped, gaps held back and filled from REST.
 extension Publisher {
-    /// Whether `offerTrade`/`offerAggTrade` may take an id: not one further ahead of the last one than the exchange could have traded since (`maxTradesPerSecond`
-    /// over the trade times between them, plus a minute's worth). One junk id far ahead would
-    /// otherwise become the last id, and every real trade after it a "duplicate".
+    /// Whether `offerTrade`/`offerAggTrade` may take an id: not one further ahead of the last
+    /// than the exchange could have traded since (`maxTradesPerSecond` over the trade times
+    /// between them, plus a minute's worth). One junk id far ahead would otherwise become the
+    /// last id, and every real trade after it a "duplicate".
     static func plausibleJump(from last: Int64?, lastTimeMs: Int64, to id: Int64, timeMs: Int64) -> Bool {
         guard let last, lastTimeMs > 0, id > last else { return true }
         let seconds = max(0, timeMs - lastTimeMs) / 1000 + 60

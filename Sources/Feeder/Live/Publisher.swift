@@ -30,8 +30,8 @@ final class Publisher: @unchecked Sendable {
     /// Gives up on a gap fill after this long, releasing what was held back.
     let fillTimeoutNs: Int64
     /// How long a book may see only stale diffs, or a latest-value channel only values not newer
-    /// than its mark, while they keep arriving, before it starts over.
-    let staleBookResyncNs: Int64
+    /// than its mark, while they keep arriving, before it starts over (`StaleWatch`).
+    let staleLimitNs: Int64
     var rest: RESTWorker?
 
     let lock = Mutex()
@@ -40,8 +40,6 @@ final class Publisher: @unchecked Sendable {
     var gapIds: UInt64 = 0
     var published: UInt64 = 0
     var malformed: UInt64 = 0
-    /// Well-formed frames with values no exchange sends (a subset of `malformed`).
-    var implausible: UInt64 = 0
     /// Frames and rows dropped since the last line that said so, and when that line was written.
     var droppedSinceLog: UInt64 = 0
     var droppedLoggedNs: Int64 = .min / 2
@@ -68,10 +66,10 @@ final class Publisher: @unchecked Sendable {
         var snapshotRequestedNs: Int64?
         /// The newest trade time offered to the trade sequencer (ms; 0: none yet).
         var lastTradeTimeMs: Int64 = 0
-        /// Since when every diff for the book has been stale (monotonic ns; 0: the last applied).
-        var staleSinceNs: Int64 = 0
-        /// Per "latest value" mark (`advance`): since when nothing offered was newer.
-        var notNewerSince: [PartialKeyPath<Entry>: Int64] = [:]
+        /// Whether the book's diffs have all been stale for a while.
+        var staleBook = StaleWatch()
+        /// The same per "latest value" mark (`advance`).
+        var staleMarks: [PartialKeyPath<Entry>: StaleWatch] = [:]
         /// Snapshots in a row that could not be used (unreadable, implausible, older than the diffs).
         var snapshotFailures = 0
         var resyncing = false
@@ -90,9 +88,9 @@ final class Publisher: @unchecked Sendable {
     }
 
     init(symbols: FeedSymbols, writer: RingWriter, tables: StateTables, control: ControlBlock, log: Logger,
-         fillTimeoutNs: Int64 = 10_000_000_000, staleBookResyncNs: Int64 = 10_000_000_000,
+         fillTimeoutNs: Int64 = 10_000_000_000, staleLimitNs: Int64 = 10_000_000_000,
          wake: @escaping @Sendable () -> Void) {
-        self.staleBookResyncNs = staleBookResyncNs
+        self.staleLimitNs = staleLimitNs
         self.symbols = symbols
         self.writer = writer
         self.tables = tables
@@ -151,31 +149,33 @@ final class Publisher: @unchecked Sendable {
         _ = control.feedSymbolWord(symbol: Int(e.symbol), market: e.market, offset).increment(by: n)
     }
 
-    /// A frame dropped because it did not parse, or parsed into values no exchange sends
-    /// (`Plausible`): counted with the malformed frames and logged at most every 10 s with the
-    /// latest reason, the count since the last line and the frame's start, so a stream that has
-    /// turned to junk shows in the log, not only in a counter.
-    func dropFrame(_ why: String, implausible isImplausible: Bool, market: MarketKind, payload: UnsafeRawBufferPointer) {
-        let now = Clock.monotonicNanos()
-        let report: UInt64? = lock.withLock {
-            malformed += 1
-            if isImplausible { implausible += 1 }
-            droppedSinceLog += 1
-            guard now - droppedLoggedNs >= 10_000_000_000 else { return nil }
-            droppedLoggedNs = now
-            defer { droppedSinceLog = 0 }
-            return droppedSinceLog
-        }
+    /// Counts a frame, REST row or snapshot from the exchange that is dropped (it did not parse,
+    /// or its values make no sense: `Plausible`) with the malformed frames, and says so in the
+    /// log at most every 10 s: the latest reason, where it came from and a sample (both built
+    /// only when a line is written), and how many since the last line, so a stream turned to
+    /// junk shows in the log, not only in a counter. Called under the lock; `logged: false`
+    /// counts only (the caller says it its own way).
+    func dropped(_ why: String, logged: Bool = true, from place: @autoclosure () -> String = "",
+                 sample: @autoclosure () -> String = "") {
+        malformed += 1
         _ = control.feedCounter(.malformedFrames).increment()
-        guard let report else { return }
+        guard logged else { return }
+        droppedSinceLog += 1
+        let now = Clock.monotonicNanos()
+        guard now - droppedLoggedNs >= 10_000_000_000 else { return }
+        droppedLoggedNs = now
         log.warning("frame from the exchange dropped", [
-            "market": "\(market)", "why": why, "dropped_since_last_line": "\(report)",
-            "frame": String(decoding: payload.prefix(200), as: UTF8.self)])
+            "why": why, "from": place(), "dropped_since_last_line": "\(droppedSinceLog)", "sample": sample()])
+        droppedSinceLog = 0
+    }
+
+    /// A stream frame, with its market and start, for `dropped`.
+    func droppedFrame(_ why: String, market: MarketKind, payload: UnsafeRawBufferPointer) {
+        lock.withLock { dropped(why, from: "\(market) stream", sample: String(decoding: payload.prefix(200), as: UTF8.self)) }
     }
 
     func countMalformed(route: FeedRoute) {
-        lock.withLock { malformed += 1 }
-        _ = control.feedCounter(.malformedFrames).increment()
+        lock.withLock { dropped("", logged: false) }
     }
 
     // MARK: - Stream events
@@ -184,7 +184,7 @@ final class Publisher: @unchecked Sendable {
     func publish(_ event: MarketEvent, bids: UnsafeBufferPointer<PriceLevel>, asks: UnsafeBufferPointer<PriceLevel>,
                  route: FeedRoute, receivedNs: Int64, payload: UnsafeRawBufferPointer) -> Verdict {
         if let why = event.implausibility(nowMs: receivedNs / 1_000_000, bids: bids, asks: asks) {
-            dropFrame("implausible \(why)", implausible: true, market: route.market, payload: payload)
+            droppedFrame("implausible \(why)", market: route.market, payload: payload)
             return .malformed
         }
         let market = route.market
@@ -262,7 +262,7 @@ final class Publisher: @unchecked Sendable {
         switch verdict {
         case .data: wake()
         case .malformed:
-            if case .malformed(let reason) = event { dropFrame("did not parse: \(reason)", implausible: false, market: market, payload: payload) }
+            if case .malformed(let reason) = event { droppedFrame("did not parse: \(reason)", market: market, payload: payload) }
         default: break
         }
         return verdict
@@ -270,24 +270,21 @@ final class Publisher: @unchecked Sendable {
 
     /// Moves a "latest value" channel's id (update id or event time) forward; false when `id`
     /// is not newer (a duplicate from an overlapping connection). When nothing has been newer
-    /// for `staleBookResyncNs` while values keep coming, the mark itself was junk (an update id
+    /// for `staleLimitNs` while values keep coming, the mark itself was junk (an update id
     /// far ahead): the value is taken, and the mark starts again from it. Called under the lock.
     func advance(_ e: Entry, _ last: ReferenceWritableKeyPath<Entry, Int64>, to id: Int64) -> Bool {
         if id > e[keyPath: last] {
             e[keyPath: last] = id
-            if !e.notNewerSince.isEmpty { e.notNewerSince[last] = nil }
+            if !e.staleMarks.isEmpty { e.staleMarks[last] = nil }
             return true
         }
-        let now = Clock.monotonicNanos()
-        guard let since = e.notNewerSince[last] else {
-            e.notNewerSince[last] = now
+        guard e.staleMarks[last, default: StaleWatch()].older(now: Clock.monotonicNanos(), limit: staleLimitNs) else {
             return false
         }
-        guard now - since >= staleBookResyncNs else { return false }
         log.warning("every value for a while was older than the last one kept: starting again from the newest", [
             "symbol": symbols.name(e.symbol), "market": "\(e.market)", "kept": "\(e[keyPath: last])", "new": "\(id)"])
         e[keyPath: last] = id
-        e.notNewerSince[last] = nil
+        e.staleMarks[last] = nil
         return true
     }
 
@@ -313,4 +310,25 @@ final class Publisher: @unchecked Sendable {
         }
         return text.contains("\"result\"") ? .reply : .ignored
     }
+}
+
+/// Since when a channel has seen only values older than its mark (a book's update id, a latest
+/// value's id or time). Overlapping connections make that normal for a moment; for `limit`
+/// while values keep coming, it means the mark itself came from junk far ahead.
+struct StaleWatch {
+    private(set) var sinceNs: Int64 = 0
+
+    /// Notes an older value at `now`; true once they have come for `limit` (and starts over).
+    mutating func older(now: Int64, limit: Int64) -> Bool {
+        if sinceNs == 0 {
+            sinceNs = now
+            return false
+        }
+        guard now - sinceNs >= limit else { return false }
+        sinceNs = 0
+        return true
+    }
+
+    /// A value was newer: the mark is the stream's.
+    mutating func newer() { sinceNs = 0 }
 }
