@@ -112,12 +112,9 @@ public final class RESTRunner {
                 break
             }
             if everOpened && now - lastAliveNs >= Self.nothingOpenGrace && !slots.contains(where: { $0.phase.isOpen }) {
-                try? FD.writeAll(2, "loadtest: every connection has been down for \(Self.nothingOpenGrace / 1_000_000_000) s"
-                                  + " (the server went away): ending now\n")
                 serverGone = true
-                window.start = min(window.start, now)
-                window.end = min(window.end, now)
-                sampleWindowEdges(now: now)
+                endWindowEarly(now: now, because: "every connection has been down for \(Self.nothingOpenGrace / 1_000_000_000) s"
+                               + " (the server went away): ending now")
                 break
             }
             let ready = epoll.wait(into: events, timeoutNanos: wakeTime(now: now) - now)
@@ -129,15 +126,20 @@ public final class RESTRunner {
             }
             if signalled, let signal = Signals.readPending(stopSignalFD).first {
                 interruption = signal
-                let now = Clock.monotonicNanos()
-                window.start = min(window.start, now)
-                window.end = min(window.end, now)
-                sampleWindowEdges(now: now)
-                try? FD.writeAll(2, "loadtest: interrupted by SIG\(signal): reporting what was measured\n")
+                endWindowEarly(now: Clock.monotonicNanos(), because: "interrupted by SIG\(signal): reporting what was measured")
                 break
             }
         }
         return finish()
+    }
+
+    /// The server went away or INT/TERM arrived: the window ends now (or never starts), and why
+    /// is said on stderr.
+    func endWindowEarly(now: Int64, because why: String) {
+        window.start = min(window.start, now)
+        window.end = min(window.end, now)
+        sampleWindowEdges(now: now)
+        try? FD.writeAll(2, "loadtest: \(why)\n")
     }
 
     /// The work of one turn: due requests to idle connections, reconnects, timeouts, progress.

@@ -138,7 +138,6 @@ public struct RunReport: Sendable {
 
     // MARK: Verdict
 
-    /// What the run demanded and did not get; empty: success.
     /// Whether the run's subscription brings trades: the original protocol's always does; an
     /// extended one when it names `trades` or `aggTrades`.
     var subscribesToTrades: Bool {
@@ -146,6 +145,7 @@ public struct RunReport: Sendable {
         return !subscribe.contains(#""channels""#) || subscribe.contains("rades\"")
     }
 
+    /// What the run demanded and did not get; empty: success.
     public var problems: [String] {
         var list: [String] = []
         if let interruption {

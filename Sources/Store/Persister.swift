@@ -157,13 +157,15 @@ public final class Persister: @unchecked Sendable {
         let step = UInt32(max(1_000, min(1_000_000, options.flushDeadlineNs / 4_000)))
         while true {
             usleep(step)
-            let cut: Int32? = monitor.withLock {
-                if watchdogDone { return -2 }
-                guard flushStartedNs > 0, !flushCut, Clock.monotonicNanos() - flushStartedNs >= options.flushDeadlineNs else { return nil }
+            let (done, cut): (Bool, Int32?) = monitor.withLock {
+                guard !watchdogDone else { return (true, nil) }
+                guard flushStartedNs > 0, !flushCut, Clock.monotonicNanos() - flushStartedNs >= options.flushDeadlineNs else {
+                    return (false, nil)
+                }
                 flushCut = true
-                return flushSocket
+                return (false, flushSocket)
             }
-            if cut == -2 { return }
+            if done { return }
             if let cut { Postgres.abort(socket: cut) }
         }
     }

@@ -30,12 +30,13 @@ extension EventLoop {
     /// or the origin is not allowed).
     func corsHeaders(_ request: HTTPRequest) -> [UInt8] {
         guard let origin = request.origin, !options.corsOrigins.isEmpty else { return [] }
-        if options.corsOrigins.contains("*") {
-            return Array("Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: Content-Length, ETag, X-Data-Count, Retry-After\r\n".utf8)
-        }
+        if options.corsOrigins.contains("*") { return Array("Access-Control-Allow-Origin: *\r\n\(Self.exposedHeaders)".utf8) }
         guard options.corsOrigins.contains(origin) else { return [] }
-        return Array("Access-Control-Allow-Origin: \(origin)\r\nVary: Origin\r\nAccess-Control-Expose-Headers: Content-Length, ETag, X-Data-Count, Retry-After\r\n".utf8)
+        return Array("Access-Control-Allow-Origin: \(origin)\r\nVary: Origin\r\n\(Self.exposedHeaders)".utf8)
     }
+
+    /// The response headers a browser's script may read (CORS hides the others).
+    static var exposedHeaders: String { "Access-Control-Expose-Headers: Content-Length, ETag, X-Data-Count, Retry-After\r\n" }
 
     /// A CORS preflight (`OPTIONS` with `Origin`): 204 with what may be asked, before the rate
     /// limit (as the original did).

@@ -32,6 +32,19 @@ struct Harness {
 
     mutating func advance(ms: Int64) { now += ms * 1_000_000 }
 
+    /// The child in `slot` crashes `times` times, `everyMs` apart (a tick after each): the
+    /// actions answering the last crash, and the pid that crashed last.
+    mutating func crashLoop(slot: Int, times: Int, everyMs: Int64) -> (actions: [SupervisorAction], dead: Int32) {
+        var last: (actions: [SupervisorAction], dead: Int32) = ([], 0)
+        for _ in 0..<times {
+            let dead = pids[slot]!
+            last = (send(.childExited(pid: dead, status: .signaled(11), now: now)), dead)
+            advance(ms: everyMs)
+            _ = tick()
+        }
+        return last
+    }
+
     mutating func tick() -> [SupervisorAction] { send(.tick(now: now, heartbeats: beats)) }
 
     /// Every live child beats once, then a tick.
@@ -101,12 +114,7 @@ struct SupervisorCoreTests {
         p.maxRestarts = 3
         var h = Harness(workers: 1, policy: p)
         _ = h.send(.start(now: h.now))
-        var last: [SupervisorAction] = []
-        for _ in 0..<4 {
-            last = h.send(.childExited(pid: h.pids[1]!, status: .signaled(11), now: h.now))
-            h.advance(ms: 6000)
-            _ = h.tick()
-        }
+        let last = h.crashLoop(slot: 1, times: 4, everyMs: 6000).actions
         #expect(last.contains { if case .log(.critical, let m) = $0 { return m.contains("restarted") } else { return false } })
         if case .stopping(_, let code, _) = h.core.phase { #expect(code == 1) } else { Issue.record("not stopping: \(h.core.phase)") }
     }
@@ -117,14 +125,7 @@ struct SupervisorCoreTests {
         p.maxRestarts = 2
         var h = Harness(workers: 2, policy: p)
         _ = h.send(.start(now: h.now))
-        var dead: Int32 = 0
-        var stop: [SupervisorAction] = []
-        for _ in 0..<3 {
-            dead = h.pids[1]!
-            stop = h.send(.childExited(pid: dead, status: .signaled(11), now: h.now))
-            h.advance(ms: 1000)
-            _ = h.tick()
-        }
+        let (stop, dead) = h.crashLoop(slot: 1, times: 3, everyMs: 1000)
         #expect(h.signals(stop).map(\.0).sorted() == [h.pids[0]!, h.pids[2]!])
         #expect(!h.signals(stop).contains { $0.0 == dead })
         h.advance(ms: 10_001)
