@@ -69,9 +69,9 @@ extension Persister {
         finish(leftover: holding ? chunk : RowBatch())
     }
 
-    /// Writes the chunk; if the server refuses it as data, writes it table by table and
-    /// counts the tables it still refuses as rejected. Throws on anything else (the chunk
-    /// keeps what was not written).
+    /// Writes the chunk; if the server refuses it as data, writes it table by table, and a
+    /// table it refuses in halves (`isolate`), so a refused row costs itself and not the rows
+    /// written with it. Throws on anything else (the chunk keeps what was not written).
     func write(_ chunk: inout RowBatch, with writer: CopyWriter, outage: inout Outage) throws(PostgresError) {
         do {
             try writer.write(chunk)
@@ -82,16 +82,54 @@ extension Persister {
             guard Self.isDataError(error), writer.db.isConnected else { throw error }
         }
         for table in StoreTable.allCases where chunk.count(table) > 0 {
-            let part = chunk.only(table)
-            do {
-                try writer.write(part)
-                committed(part.counts, &outage)
-            } catch {
-                guard Self.isDataError(error), writer.db.isConnected else { throw error }
-                rejected(table, rows: part.count, error)
+            var refused = Refused(budget: Self.isolationWrites)
+            defer {
+                chunk.removeFirst(refused.settled, of: table)
+                if refused.rows > 0, let error = refused.error { rejected(table, rows: refused.rows, error) }
             }
-            chunk.removeAll(table)
+            try isolate(chunk, table, 0..<chunk.count(table), with: writer, outage: &outage, &refused)
         }
+    }
+
+    /// Writes at most this many parts of one table's refused rows while looking for the rows
+    /// at fault (about `2 · log2(rows)` per refused row: a few bad rows among thousands are
+    /// found; a table whose every row is refused is given up after this many writes).
+    static let isolationWrites = 64
+
+    /// Where the search for refused rows of one table stands: rows settled from the front
+    /// (written or refused; the halves are written in order), rows refused, writes left.
+    struct Refused {
+        var budget: Int
+        var settled = 0
+        var rows = 0
+        var error: PostgresError?
+    }
+
+    /// Writes `table`'s `rows` of `chunk`; if the server refuses them as data, writes each half
+    /// the same way, until a refused part is one row or the budget is spent, then counts it
+    /// refused. Throws on anything but a data error.
+    func isolate(_ chunk: RowBatch, _ table: StoreTable, _ rows: Range<Int>, with writer: CopyWriter,
+                 outage: inout Outage, _ refused: inout Refused) throws(PostgresError) {
+        let part = chunk.only(table, rows: rows)
+        do {
+            refused.budget -= 1
+            try writer.write(part)
+            committed(part.counts, &outage)
+        } catch {
+            guard Self.isDataError(error), writer.db.isConnected else { throw error }
+            refused.error = error
+            if rows.count == 1 || refused.budget < 2 {
+                refused.rows += rows.count
+                refused.settled += rows.count
+                monitor.withLock { buffer.settle(rows.count) }
+                return
+            }
+            let middle = rows.lowerBound + rows.count / 2
+            try isolate(chunk, table, rows.lowerBound..<middle, with: writer, outage: &outage, &refused)
+            try isolate(chunk, table, middle..<rows.upperBound, with: writer, outage: &outage, &refused)
+            return
+        }
+        refused.settled += rows.count
     }
 
     /// A data exception (22xxx) or an integrity violation (23xxx): the rows, not the
@@ -149,13 +187,13 @@ extension Persister {
         if let back { events(back) }
     }
 
+    /// Counts `rows` of `table` as refused (their buffer space is already settled).
     func rejected(_ table: StoreTable, rows: Int, _ error: PostgresError) {
         monitor.withLock {
             stats.rejected[table] += UInt64(rows)
             stats.flushErrors += 1
             stats.lastError = error.oneLine
             stats.lastErrorRealtimeNs = Clock.realtimeNanos()
-            buffer.settle(rows)
         }
         events(.rejected(table: table, rows: rows, error: error.oneLine))
     }

@@ -137,15 +137,25 @@ public struct RowBatch: Sendable, Equatable {
         return removed
     }
 
-    /// The batch with only `table`'s rows.
-    public func only(_ table: StoreTable) -> RowBatch {
+    /// The batch with only `table`'s rows, all of them or those at `rows`.
+    public func only(_ table: StoreTable, rows: Range<Int>? = nil) -> RowBatch {
         var b = RowBatch()
         switch table {
-        case .candles: b.candles = candles
-        case .trades: b.trades = trades
-        case .liquidations: b.liquidations = liquidations
-        case .bookSnapshots: b.bookSnapshots = bookSnapshots
+        case .candles: b.candles = Array(candles[rows ?? candles.indices])
+        case .trades: b.trades = Array(trades[rows ?? trades.indices])
+        case .liquidations: b.liquidations = Array(liquidations[rows ?? liquidations.indices])
+        case .bookSnapshots: b.bookSnapshots = Array(bookSnapshots[rows ?? bookSnapshots.indices])
         }
         return b
+    }
+
+    /// Removes the first `n` of `table`'s rows.
+    public mutating func removeFirst(_ n: Int, of table: StoreTable) {
+        switch table {
+        case .candles: candles.removeFirst(min(n, candles.count))
+        case .trades: trades.removeFirst(min(n, trades.count))
+        case .liquidations: liquidations.removeFirst(min(n, liquidations.count))
+        case .bookSnapshots: bookSnapshots.removeFirst(min(n, bookSnapshots.count))
+        }
     }
 }

@@ -149,6 +149,27 @@ struct PersisterTests {
         #expect(stats.lastError.contains("book_snapshots_bin_size_check") || stats.lastError.contains("check"), "\(stats.lastError)")
     }
 
+    @Test("a refused row costs itself: the rows written with it are found by halving and written")
+    func refusedRowIsolated() throws {
+        let s = try SchemaTests.Scratch("persist_isolate")
+        defer { s.done() }
+        try s.migrator.up()
+        let log = EventLog()
+        let p = Persister(options: quickOptions(), connect: Persister.connector(url: databaseURL!, setup: "SET search_path TO \(s.schema)"),
+                          events: log.append)
+        p.start()
+        var b = trades(1...10)
+        b.bookSnapshots = (0..<40).map { Rows.snapshot(second: $0, binSize: $0 == 7 || $0 == 31 ? 0 : 1_000_000_000) }
+        p.add(&b)
+        #expect(eventually(20) { p.snapshot.pending == 0 })
+        p.stop()
+        let stats = p.snapshot
+        #expect(stats.written.trades == 10 && stats.written.bookSnapshots == 38 && stats.rejected.bookSnapshots == 2, "\(stats)")
+        #expect(try s.count("book_snapshots") == 38 && s.count("trades") == 10)
+        let refusals = log.events.filter { if case .rejected(.bookSnapshots, _, _) = $0 { true } else { false } }
+        #expect(refusals.count == 1, "one line per table and chunk, not one per row: \(refusals)")
+    }
+
     @Test("with the database away and a small bound, the oldest rows are dropped and counted; the newest arrive when it returns")
     func boundWhileAway() throws {
         let s = try SchemaTests.Scratch("persist_bound")
