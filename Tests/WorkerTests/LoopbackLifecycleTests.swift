@@ -248,3 +248,46 @@ struct LoopbackLifecycleTests {
         try #require(condition())
     }
 }
+
+/// The kernel's view of a worker's ring: the sockets in its registered-file table.
+@Suite("Worker over loopback: registered files", .enabled(if: IOUringSupport.isAvailable, "io_uring is unavailable here"),
+       .timeLimit(.minutes(1)))
+struct RegisteredFileTests {
+    /// The descriptors `/proc/self/fdinfo/<ring>` lists under `UserFiles:` (one line each).
+    static func registeredFiles(ring: Int32) -> [String] {
+        guard let text = try? String(contentsOfFile: "/proc/self/fdinfo/\(ring)", encoding: .utf8) else { return [] }
+        var inFiles = false
+        var files: [String] = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("UserFiles:") { inFiles = true; continue }
+            guard inFiles else { continue }
+            guard line.hasPrefix(" ") || line.first?.isNumber == true else { break }
+            files.append(String(line))
+        }
+        return files
+    }
+
+    /// Whether `condition` holds within `seconds` (polled every 10 ms).
+    static func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Clock.monotonicNanos() + Int64(seconds * 1e9)
+        while Clock.monotonicNanos() < deadline {
+            if condition() { return true }
+            usleep(10_000)
+        }
+        return condition()
+    }
+
+    @Test("each open connection's socket is in the ring's registered files, and leaves it when closed")
+    func socketsRegisteredWhileOpen() throws {
+        let worker = try RunningWorker()
+        defer { worker.stop() }
+        let ring = worker.server.ringDescriptor
+        let clients = try (0..<3).map { _ in try TestClient(port: worker.port) }
+        for client in clients { #expect(client.get("/api/v1/health")?.status == 200) }
+        #expect(Self.eventually(5) { Self.registeredFiles(ring: ring).count == 3 }, "\(Self.registeredFiles(ring: ring))")
+        for client in clients { client.close() }
+        #expect(Self.eventually(5) { Self.registeredFiles(ring: ring).isEmpty }, "a closed socket stays referenced: \(Self.registeredFiles(ring: ring))")
+        let again = try TestClient(port: worker.port)
+        #expect(again.get("/api/v1/health")?.status == 200, "a descriptor number reused after a close is served")
+    }
+}
