@@ -128,9 +128,11 @@ struct PersisterTests {
         #expect(log.events.contains { if case .databaseLost(let error, _) = $0 { error.contains("connection cut") } else { false } })
     }
 
-    @Test("rows the server refuses are counted as rejected and do not hold back the other tables")
-    func rejectedTable() throws {
-        let s = try SchemaTests.Scratch("persist_reject")
+    /// Ten trades and `snapshots` added at once on a fresh schema, written until nothing is
+    /// pending; `check` then sees the stats, the events and the schema.
+    private func writeOneChunk(_ name: String, snapshots: [BookSnapshotRow],
+                               _ check: (PersisterStats, [PersisterEvent], SchemaTests.Scratch) throws -> Void) throws {
+        let s = try SchemaTests.Scratch(name)
         defer { s.done() }
         try s.migrator.up()
         let log = EventLog()
@@ -138,36 +140,32 @@ struct PersisterTests {
                           events: log.append)
         p.start()
         var b = trades(1...10)
-        b.bookSnapshots = [Rows.snapshot(binSize: 0)]
+        b.bookSnapshots = snapshots
         p.add(&b)
         #expect(eventually(20) { p.snapshot.pending == 0 })
         p.stop()
-        let stats = p.snapshot
-        #expect(stats.written.trades == 10 && stats.rejected.bookSnapshots == 1 && stats.written.bookSnapshots == 0)
-        #expect(try s.count("trades") == 10)
-        #expect(log.events.contains { if case .rejected(.bookSnapshots, 1, _) = $0 { true } else { false } })
-        #expect(stats.lastError.contains("book_snapshots_bin_size_check") || stats.lastError.contains("check"), "\(stats.lastError)")
+        try check(p.snapshot, log.events, s)
+    }
+
+    @Test("rows the server refuses are counted as rejected and do not hold back the other tables")
+    func rejectedTable() throws {
+        try writeOneChunk("persist_reject", snapshots: [Rows.snapshot(binSize: 0)]) { stats, events, s throws in
+            #expect(stats.written.trades == 10 && stats.rejected.bookSnapshots == 1 && stats.written.bookSnapshots == 0)
+            #expect(try s.count("trades") == 10)
+            #expect(events.contains { if case .rejected(.bookSnapshots, 1, _) = $0 { true } else { false } })
+            #expect(stats.lastError.contains("book_snapshots_bin_size_check") || stats.lastError.contains("check"), "\(stats.lastError)")
+        }
     }
 
     @Test("a refused row costs itself: the rows written with it are found by halving and written")
     func refusedRowIsolated() throws {
-        let s = try SchemaTests.Scratch("persist_isolate")
-        defer { s.done() }
-        try s.migrator.up()
-        let log = EventLog()
-        let p = Persister(options: quickOptions(), connect: Persister.connector(url: databaseURL!, setup: "SET search_path TO \(s.schema)"),
-                          events: log.append)
-        p.start()
-        var b = trades(1...10)
-        b.bookSnapshots = (0..<40).map { Rows.snapshot(second: $0, binSize: $0 == 7 || $0 == 31 ? 0 : 1_000_000_000) }
-        p.add(&b)
-        #expect(eventually(20) { p.snapshot.pending == 0 })
-        p.stop()
-        let stats = p.snapshot
-        #expect(stats.written.trades == 10 && stats.written.bookSnapshots == 38 && stats.rejected.bookSnapshots == 2, "\(stats)")
-        #expect(try s.count("book_snapshots") == 38 && s.count("trades") == 10)
-        let refusals = log.events.filter { if case .rejected(.bookSnapshots, _, _) = $0 { true } else { false } }
-        #expect(refusals.count == 1, "one line per table and chunk, not one per row: \(refusals)")
+        let snapshots = (0..<40).map { Rows.snapshot(second: $0, binSize: $0 == 7 || $0 == 31 ? 0 : 1_000_000_000) }
+        try writeOneChunk("persist_isolate", snapshots: snapshots) { stats, events, s throws in
+            #expect(stats.written.trades == 10 && stats.written.bookSnapshots == 38 && stats.rejected.bookSnapshots == 2, "\(stats)")
+            #expect(try s.count("book_snapshots") == 38 && s.count("trades") == 10)
+            let refusals = events.filter { if case .rejected(.bookSnapshots, _, _) = $0 { true } else { false } }
+            #expect(refusals.count == 1, "one line per table and chunk, not one per row: \(refusals)")
+        }
     }
 
     @Test("with the database away and a small bound, the oldest rows are dropped and counted; the newest arrive when it returns")
