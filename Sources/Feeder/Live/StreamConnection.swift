@@ -21,6 +21,7 @@ final class StreamConnection: @unchecked Sendable {
     let routed: Bool
     let inbox: FeedInbox
     let publisher: Publisher
+    let pauses: ConnectPauses
     let log: Logger
 
     private let lock = Mutex()
@@ -41,7 +42,7 @@ final class StreamConnection: @unchecked Sendable {
     static let connectTimeoutNs: Int64 = 10_000_000_000
 
     init(id: Int, plan: ConnectionPlan, base: Endpoint, tls: TLSContext?, startAtNs: Int64, stallNs: Int64, routed: Bool,
-         inbox: FeedInbox, publisher: Publisher, log: Logger) {
+         inbox: FeedInbox, publisher: Publisher, pauses: ConnectPauses, log: Logger) {
         self.id = id
         self.plan = plan
         self.base = base
@@ -51,6 +52,7 @@ final class StreamConnection: @unchecked Sendable {
         self.routed = routed
         self.inbox = inbox
         self.publisher = publisher
+        self.pauses = pauses
         self.log = log
         let rate = plan.route.market.controlMessagesPerSecond - 1
         bucket = TokenBucket(capacity: rate, perSecond: Double(rate), nowNs: Clock.monotonicNanos())
@@ -98,17 +100,19 @@ final class StreamConnection: @unchecked Sendable {
             for order in left { order.addition.subscribed() }
             inbox.post(.closed(id: id))
         }
-        while Clock.monotonicNanos() < startAtNs {
-            if stopping { return }
-            usleep(UInt32(min(50_000, max(1_000, (startAtNs - Clock.monotonicNanos()) / 1_000))))
-        }
-        if stopping { return }
+        guard waitForAttempt() else { return }
         let endpoint = base.appending(path: plan.path(initialStreams: FeedPlan.streamsInURL, routed: routed))
         let ws: WebSocketClient
         do {
             ws = try WebSocketClient.connect(endpoint, tls: tls, deadline: Clock.monotonicNanos() + Self.connectTimeoutNs)
         } catch {
-            if !stopping { inbox.post(.failed(id: id, reason: "connecting to \(base): \(error)")) }
+            if stopping { return }
+            // Paused here, before the main loop hears of it: no thread of the market connects meanwhile.
+            let pause = error.rateLimit.map { answer in
+                pauses.pause(plan.route.market, status: answer.status, seconds: answer.retryAfterSeconds,
+                             nowNs: Clock.monotonicNanos())
+            }
+            inbox.post(.handshakeFailed(id: id, reason: "connecting to \(base): \(error)", pause: pause))
             return
         }
         let abandoned: Bool = lock.withLock {
@@ -126,6 +130,18 @@ final class StreamConnection: @unchecked Sendable {
             try receiveLoop(ws)
         } catch {
             if !stopping { inbox.post(.failed(id: id, reason: "\(base) \(plan.route): \(error)")) }
+        }
+    }
+
+    /// Waits until the attempt is due and its market is not paused (a 429 or 418 answer to any
+    /// of its connections); false when told to stop meanwhile.
+    private func waitForAttempt() -> Bool {
+        let market = plan.route.market
+        while true {
+            if stopping { return false }
+            let left = max(startAtNs, pauses.until(market)) - Clock.monotonicNanos()
+            if left <= 0 { return true }
+            usleep(UInt32(min(50_000, max(1_000, left / 1_000))))
         }
     }
 
