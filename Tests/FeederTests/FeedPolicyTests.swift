@@ -253,3 +253,43 @@ struct LatencyHistogramTests {
     }
 }
 
+@Suite("Stream connection liveness")
+struct LivenessWatchTests {
+    let ms: Int64 = 1_000_000
+
+    @Test("only accepted frames keep a connection live: without them it is stalled once, then again only after data returned")
+    func stall() {
+        var w = LivenessWatch(stallNs: 1_000 * ms, nowNs: 0)
+        var reports: [LivenessWatch.Report?] = [w.check(nowNs: 10 * ms, watchesSilence: true), w.accepted(nowNs: 100 * ms),
+                                                w.accepted(nowNs: 200 * ms)]
+        #expect(reports == [nil, .firstData, nil])
+        // Pings, replies, junk and other streams' frames reach `check` but never `accepted`.
+        reports = stride(from: Int64(300), to: 1_200, by: 100).map { w.check(nowNs: $0 * ms, watchesSilence: true) }
+        #expect(reports.allSatisfy { $0 == nil })
+        reports = [w.check(nowNs: 1_200 * ms, watchesSilence: true), w.check(nowNs: 2_300 * ms, watchesSilence: true)]
+        #expect(reports == [.stalled, nil], "reported once")
+        _ = w.accepted(nowNs: 2_400 * ms)
+        reports = [w.check(nowNs: 3_300 * ms, watchesSilence: true), w.check(nowNs: 3_400 * ms, watchesSilence: true)]
+        #expect(reports == [nil, .stalled])
+    }
+
+    @Test("a connection that never delivers is silent; one carrying only liquidations is live at once and never stalls")
+    func silentAndQuiet() {
+        var w = LivenessWatch(stallNs: 1_000 * ms, nowNs: 0)
+        let reports = [w.check(nowNs: 999 * ms, watchesSilence: true), w.check(nowNs: 1_000 * ms, watchesSilence: true)]
+        #expect(reports == [nil, .silent])
+        var quiet = LivenessWatch(stallNs: 1_000 * ms, nowNs: 0)
+        let quietReports = [quiet.check(nowNs: 0, watchesSilence: false), quiet.check(nowNs: 60_000 * ms, watchesSilence: false)]
+        #expect(quietReports == [.firstData, nil])
+    }
+
+    @Test("a combined frame's stream name is found and hashed like the subscribed name; raw payloads and replies have none")
+    func streamNames() {
+        func hash(_ text: String) -> UInt64? { Array(text.utf8).withUnsafeBytes { CombinedStream.nameHash(of: $0) } }
+        #expect(hash(#"{"stream":"btcusdt@trade","data":{"e":"trade"}}"#) == CombinedStream.hash("btcusdt@trade"))
+        #expect(hash(#"{"stream":"btcusdt@aggTrade","data":{}}"#) != CombinedStream.hash("btcusdt@trade"))
+        #expect(hash(#"{"stream":"!forceOrder@arr","data":{}}"#) == CombinedStream.hash("!forceOrder@arr"))
+        #expect(hash(#"{"e":"trade","s":"BTCUSDT"}"#) == nil && hash(#"{"result":null,"id":1}"#) == nil)
+        #expect(hash(#"{"stream":"btcusdt@tr"#) == nil && hash(#"{"stream":"a\"b","data":{}}"#) == nil)
+    }
+}
