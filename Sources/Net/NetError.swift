@@ -17,6 +17,8 @@ public struct NetError: Error, CustomStringConvertible, Equatable, Sendable {
         case tls
         /// The peer broke HTTP or WebSocket rules.
         case protocolViolation
+        /// The server answered 429 or 418: too many requests; `rateLimit` says how long to wait.
+        case rateLimited
         /// A message, header block or body exceeded its limit.
         case tooLarge
         /// `interrupt()` was called from another thread.
@@ -25,10 +27,13 @@ public struct NetError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public let kind: Kind
     public let message: String
+    /// The status and wait of a `.rateLimited` answer; nil for every other kind.
+    public let rateLimit: RateLimitAnswer?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, rateLimit: RateLimitAnswer? = nil) {
         self.kind = kind
         self.message = message
+        self.rateLimit = rateLimit
     }
 
     public var description: String { "\(kind.rawValue): \(message)" }

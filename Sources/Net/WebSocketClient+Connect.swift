@@ -7,7 +7,9 @@ extension WebSocketClient {
 
     /// Connects to a `ws://` or `wss://` endpoint and completes the opening handshake. For `wss`
     /// without a context, the system trust store is used. `extraHeaders` go into the upgrade
-    /// request. The whole of it is bounded by `deadline`.
+    /// request. The whole of it is bounded by `deadline`. An upgrade answered 429 or 418 throws
+    /// `.rateLimited` with the status and the wait (`RateLimitAnswer`); any other refusal
+    /// `.protocolViolation`.
     public static func connect(
         _ endpoint: Endpoint, tls: TLSContext?, extraHeaders: [(String, String)] = [],
         maxMessageSize: Int = 16 << 20, deadline: Int64
@@ -59,7 +61,12 @@ extension WebSocketClient {
         let head = try readHead(transport, buffer, limit: maxResponseHead, deadline: deadline, what)
         if case .rejected(let reason) = handshake.validate(status: head.status, headers: head.headers) {
             let retry = head.header("Retry-After").map { ", Retry-After \($0)" } ?? ""
-            throw NetError(.protocolViolation, "\(what): \(reason)\(retry)")
+            guard RateLimitAnswer.isRateLimit(head.status) else {
+                throw NetError(.protocolViolation, "\(what): \(reason)\(retry)")
+            }
+            let answer = RateLimitAnswer(status: head.status,
+                                         retryAfterSeconds: RateLimitAnswer.seconds(retryAfter: head.header("Retry-After")))
+            throw NetError(.rateLimited, "\(what): \(reason)\(retry)", rateLimit: answer)
         }
     }
 

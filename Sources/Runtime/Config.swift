@@ -44,7 +44,7 @@ public struct Config: Sendable, Equatable {
     public var futuresRESTURLs: [String] = ["https://fapi.binance.com"]
     /// Extra trusted certificates (PEM), e.g. the simulator's self-signed one (`TLS_TRUST_FILE`).
     public var tlsTrustFile: String? = nil
-    /// A connection with no frame at all for this long is stalled (`FEED_STALL_MS`).
+    /// A connection with no data of a stream it subscribed to for this long is stalled (`FEED_STALL_MS`).
     public var feedStallMs: Int = 10_000
     /// A connection is replaced (make-before-break) after this age, before Binance's 24 h cut.
     public var feedMaxConnectionAgeSeconds: Int = 23 * 3600 + 30 * 60

@@ -160,6 +160,11 @@ public enum FeedCounter: Int, CaseIterable, Sendable {
     case restUsedWeight, liveConnections
     /// Receive→ring-publish latency of stream events, ns, since the feeder started.
     case publishLatencyP50Ns, publishLatencyP99Ns, publishLatencyP999Ns, publishLatencyMaxNs, publishLatencyCount
+    /// Stream connections whose TCP connect, TLS handshake or WebSocket upgrade failed (a 429
+    /// or 418 answer included).
+    case handshakeFailures
+    /// WebSocket upgrades answered 429 and 418; each pauses its market's connection attempts.
+    case wsRateLimited, wsBanned
 
     public var name: String {
         switch self {
@@ -183,6 +188,9 @@ public enum FeedCounter: Int, CaseIterable, Sendable {
         case .publishLatencyP999Ns: "publish_latency_p999_ns"
         case .publishLatencyMaxNs: "publish_latency_max_ns"
         case .publishLatencyCount: "publish_latency_count"
+        case .handshakeFailures: "handshake_failures"
+        case .wsRateLimited: "ws_rate_limited"
+        case .wsBanned: "ws_banned"
         }
     }
 }

@@ -113,6 +113,10 @@ final class Connection {
                                                       reason: "{\"code\":-1,\"msg\":\"Illegal format ws or stream\"}"))
             _ = io.flushAll(deadline: Clock.monotonicNanos() + 2_000_000_000)
         case .endpoint(let endpoint):
+            if let refusal = server.core.refusedUpgrade(venue: venue) {
+                SimLog.info("fault: WebSocket upgrade refused", ["peer": io.peer, "status": "\(refusal.status)"])
+                return respond(refusal, keepAlive: false)
+            }
             // Routed before the 101 goes out: a fault or frame right after the handshake reaches it.
             let ws = WebSocketConnection(connection: self, endpoint: endpoint)
             server.hub.update(id: id, subscriber: ws.subscriber, session: ws.session)

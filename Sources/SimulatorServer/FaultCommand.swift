@@ -18,6 +18,12 @@ public enum FaultKind: String, Sendable, CaseIterable {
     /// The next `count` trades (and their aggregate trades) are not streamed, but exist in REST
     /// `trades`/`aggTrades`, as when a frame is lost on the way.
     case skipTrade
+    /// The next `count` WebSocket upgrades get 429 with Retry-After (`durationMs`); upgrades
+    /// during that ban after the 429s get 418 (Binance bans an address that keeps connecting).
+    case ws429
+    /// For `durationMs` the connections get none of what they subscribed to, but every 100 ms a
+    /// well-formed frame of a stream they did not subscribe to (pings go on).
+    case unsubscribedStream
 
     /// Whether the fault applies to one symbol's data rather than to connections or REST.
     public var needsSymbol: Bool { self == .skipDepth || self == .skipTrade }
@@ -44,7 +50,8 @@ public struct FaultCommand: Sendable, Equatable {
         switch k {
         case .stall: 5_000
         case .serverShutdown: 3_000
-        case .http429: 1_000
+        case .http429, .ws429: 1_000
+        case .unsubscribedStream: 5_000
         default: 0
         }
     }

@@ -8,6 +8,9 @@ public enum ConnectionCommand: Sendable, Equatable {
     case stall(untilNanos: Int64)
     /// Send this many junk frames.
     case malformed(count: Int)
+    /// Until this monotonic time, none of the subscribed frames but, every 100 ms, a frame of a
+    /// stream not subscribed to; pings go on.
+    case unsubscribedStream(untilNanos: Int64)
     /// Send the `serverShutdown` event, close at this monotonic time.
     case serverShutdown(closeAtNanos: Int64)
     /// The simulator is stopping: close frame 1001, then close.

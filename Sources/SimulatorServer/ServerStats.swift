@@ -18,6 +18,9 @@ public final class ServerStats: Sendable {
     public let tlsHandshakeFailures = Atomic<Int>(0)
     public let rest429 = Atomic<Int>(0)
     public let rest418 = Atomic<Int>(0)
+    /// WebSocket upgrades answered 429 and 418 (the `ws429` fault).
+    public let ws429 = Atomic<Int>(0)
+    public let ws418 = Atomic<Int>(0)
     public let pingsSent = Atomic<Int>(0)
     public let pongsReceived = Atomic<Int>(0)
 
@@ -42,6 +45,8 @@ public final class ServerStats: Sendable {
          ("tlsHandshakeFailures", tlsHandshakeFailures.load(ordering: .relaxed)),
          ("rest429", rest429.load(ordering: .relaxed)),
          ("rest418", rest418.load(ordering: .relaxed)),
+         ("ws429", ws429.load(ordering: .relaxed)),
+         ("ws418", ws418.load(ordering: .relaxed)),
          ("pingsSent", pingsSent.load(ordering: .relaxed)),
          ("pongsReceived", pongsReceived.load(ordering: .relaxed))]
     }

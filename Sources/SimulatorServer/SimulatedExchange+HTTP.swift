@@ -38,13 +38,14 @@ extension SimulatedExchange {
         }
         let affected: Int
         switch cmd.kind {
-        case .drop, .stall, .malformed, .serverShutdown:
+        case .drop, .stall, .malformed, .serverShutdown, .unsubscribedStream:
             let now = Clock.monotonicNanos()
             let command: ConnectionCommand
             switch cmd.kind {
             case .drop: command = .drop
             case .stall: command = .stall(untilNanos: now + cmd.durationMs * 1_000_000)
             case .malformed: command = .malformed(count: cmd.count)
+            case .unsubscribedStream: command = .unsubscribedStream(untilNanos: now + cmd.durationMs * 1_000_000)
             default: command = .serverShutdown(closeAtNanos: now + cmd.durationMs * 1_000_000)
             }
             let targets = hub.entries().filter { item in
@@ -57,6 +58,9 @@ extension SimulatedExchange {
             affected = targets.count
         case .http429:
             core.arm429(venue: cmd.venue, count: cmd.count, durationMs: cmd.durationMs)
+            affected = cmd.count
+        case .ws429:
+            core.armUpgrade429(venue: cmd.venue, count: cmd.count, durationMs: cmd.durationMs)
             affected = cmd.count
         case .skipDepth, .skipTrade:
             guard core.injectDataFault(cmd) else { return controlError(400, "unknown symbol \(cmd.symbol ?? "")") }

@@ -25,6 +25,27 @@ extension SimulationCore {
         state.withLock { $0.gates[venue]!.arm(count: count, durationMs: durationMs) }
     }
 
+    func armUpgrade429(venue: Venue, count: Int, durationMs: Int64) {
+        state.withLock { $0.upgradeGates[venue]!.arm(count: count, durationMs: durationMs) }
+    }
+
+    /// The answer to a WebSocket upgrade while the `ws429` fault holds: 429 or 418 with
+    /// Retry-After, as Binance answers too many connection attempts; nil to go ahead.
+    func refusedUpgrade(venue: Venue) -> HTTPResponse? {
+        let verdict = state.withLock { $0.upgradeGates[venue]!.admit(nowMs: Clock.realtimeMillis(), weight: 0) }
+        switch verdict {
+        case .ok: return nil
+        case .tooMany(let retry, _):
+            ServerStats.bump(stats.ws429)
+            return .binanceError(status: 429, code: -1003, message: "Too many connection attempts.",
+                                 headers: [("Retry-After", "\(retry)")])
+        case .banned(let retry, let until):
+            ServerStats.bump(stats.ws418)
+            return .binanceError(status: 418, code: -1003, message: "Way too many connection attempts; IP banned until \(until).",
+                                 headers: [("Retry-After", "\(retry)")])
+        }
+    }
+
     func logFault(_ cmd: FaultCommand, affected: Int) {
         state.withLock { s in
             s.faultLog.append(FaultRecord(kind: cmd.kind, venue: cmd.venue, symbol: cmd.symbol,

@@ -27,6 +27,8 @@ public final class SimulationCore: @unchecked Sendable {
         var pulledAgg: [InstrumentKey: Int64] = [:]
         var partials: [Topic: PartialState] = [:]
         var gates: [Venue: RESTGate] = [.spot: RESTGate(limit: 6_000), .futures: RESTGate(limit: 2_400)]
+        /// The `ws429` fault's forced 429s and ban window for WebSocket upgrades (no weight).
+        var upgradeGates: [Venue: RESTGate] = [.spot: RESTGate(limit: .max), .futures: RESTGate(limit: .max)]
         var faultLog: [FaultRecord] = []
         var nextModelStepMs: Int64 = 0
     }

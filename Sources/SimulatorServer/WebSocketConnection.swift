@@ -5,7 +5,8 @@ import WebSocketCore
 
 /// A stream connection's loop on its thread: frames from the generator's outbox, control
 /// messages and their replies, pings and the pong deadline, the message-rate limit, the maximum
-/// age, and the faults the control API sends (drop, stall, junk, serverShutdown).
+/// age, and the faults the control API sends (drop, stall, junk, serverShutdown, frames of a
+/// stream not subscribed to).
 final class WebSocketConnection {
     let connection: Connection
     let options: SimulatorOptions
@@ -18,6 +19,10 @@ final class WebSocketConnection {
     var nextPing: Int64
     var pingOutstandingSince: Int64?
     var stallUntil: Int64 = 0
+    /// The `unsubscribedStream` fault: until then, no subscribed frames, but one of another
+    /// stream at `nextForeign` and every 100 ms after.
+    var foreignUntil: Int64 = 0
+    var nextForeign: Int64 = 0
     var shutdownAt: Int64?
     /// Set once a close frame is queued: flush it, then close (by this deadline).
     var closingDeadline: Int64?
@@ -70,7 +75,7 @@ final class WebSocketConnection {
         }
         if taken.overflowed { return slowConsumer("outbox over \(options.outboxBytes) bytes") }
         guard !taken.frames.isEmpty else { return }
-        if now < stallUntil || closingDeadline != nil {
+        if now < stallUntil || now < foreignUntil || closingDeadline != nil {
             ServerStats.bump(stats.framesDroppedStalled, by: taken.frames.count)
             return
         }
@@ -94,6 +99,9 @@ final class WebSocketConnection {
             pingOutstandingSince = nil
         case .malformed(let count):
             for k in 0..<count { io.queue(JunkFrames.frame(k, combined: session.combined, symbol: firstSymbol())) }
+        case .unsubscribedStream(let until):
+            foreignUntil = max(foreignUntil, until)
+            nextForeign = now
         case .serverShutdown(let at):
             let event = "{\"e\":\"serverShutdown\",\"E\":\(Clock.realtimeMillis())}"
             let text = session.combined ? "{\"stream\":\"!serverShutdown\",\"data\":\(event)}" : event
@@ -115,6 +123,11 @@ final class WebSocketConnection {
             ServerStats.bump(stats.maxAgeClosed)
             SimLog.info("connection reached its maximum age", ["peer": io.peer])
             return sendClose(.normalClosure, "")
+        }
+        if now < foreignUntil, now >= nextForeign {
+            io.queue(JunkFrames.unsubscribed(venue: session.route.venue, symbol: firstSymbol(), subscribed: session.streams,
+                                             combined: session.combined, nowMs: Clock.realtimeMillis()))
+            nextForeign = now + 100_000_000
         }
         guard now >= stallUntil else { return }
         let interval = options.pingIntervalMs(session.route) * 1_000_000
@@ -141,6 +154,7 @@ final class WebSocketConnection {
         if let d = closingDeadline { next = min(next, d) }
         if let at = shutdownAt { next = min(next, at) }
         if now < stallUntil { next = min(next, stallUntil) } else { next = min(next, nextPing) }
+        if now < foreignUntil { next = min(next, nextForeign) }
         if let since = pingOutstandingSince {
             next = min(next, since + options.pongTimeoutMs(session.route) * 1_000_000 + 1)
         }

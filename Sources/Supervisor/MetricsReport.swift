@@ -158,6 +158,9 @@ public struct MetricsReport: Sendable {
         case .restBanned: "REST requests answered 418."
         case .restUsedWeight: "The exchange's used request weight in the current minute."
         case .liveConnections: "Exchange connections live now."
+        case .handshakeFailures: "Exchange connections whose TCP connect, TLS handshake or WebSocket upgrade failed."
+        case .wsRateLimited: "WebSocket upgrades answered 429 (the market's connection attempts pause for Retry-After)."
+        case .wsBanned: "WebSocket upgrades answered 418 (the market's connection attempts pause for Retry-After)."
         case .publishLatencyP50Ns, .publishLatencyP99Ns, .publishLatencyP999Ns, .publishLatencyMaxNs, .publishLatencyCount: nil
         }
     }

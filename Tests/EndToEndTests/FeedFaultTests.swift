@@ -13,6 +13,7 @@ import Testing
 struct FeedFaultTests {
     enum Fault: String, CaseIterable, CustomTestStringConvertible {
         case none, drop, stall, malformed, serverShutdown, http429, skipDepth, skipTrade, feederKilled, splitStreams
+        case unsubscribedStream
         var testDescription: String { rawValue }
     }
 
@@ -41,6 +42,7 @@ struct FeedFaultTests {
         case .drop: try sim.fault("drop", venue: "spot")
         case .stall: try sim.fault("stall", venue: "spot", extra: "&durationMs=4000")
         case .malformed: try sim.fault("malformed", venue: "spot", extra: "&count=5")
+        case .unsubscribedStream: try sim.fault("unsubscribedStream", venue: "spot", extra: "&durationMs=4000")
         case .serverShutdown: try sim.fault("serverShutdown", venue: "futures")
         case .http429:
             // The next REST answers are 429s; a skipped trade then needs REST to be filled.
@@ -57,7 +59,7 @@ struct FeedFaultTests {
             #expect(try server.status().feed.connections.count == 6)
         }
         // Let the fault play out and the feed recover, then compare against the truth.
-        usleep(fault == .stall || fault == .http429 ? 6_000_000 : 3_000_000)
+        usleep(fault == .stall || fault == .http429 || fault == .unsubscribedStream ? 6_000_000 : 3_000_000)
         try server.eventually(20, "the feed to be live again") { try server.status().feedState == .live }
         try expectComplete(venue: "spot", sim: sim, server: server, tap: &tap, ids: \.spotTrades)
         try expectComplete(venue: "futures", sim: sim, server: server, tap: &tap, ids: \.futuresAggTrades)
@@ -77,6 +79,9 @@ struct FeedFaultTests {
             #expect(counter["stalls", default: 0] >= 1 && counter["planned_switches", default: 0] >= 1)
         case .malformed:
             #expect(counter["malformed_frames", default: 0] >= 5)
+        case .unsubscribedStream:
+            // Frames of a stream it did not subscribe to (pings too) are no data: the connection is stalled and replaced.
+            #expect(counter["stalls", default: 0] >= 1 && counter["planned_switches", default: 0] >= 1, "\(counter)")
         case .serverShutdown:
             #expect(counter["server_shutdowns", default: 0] >= 2 && counter["planned_switches", default: 0] >= 2)
             #expect(counter["unplanned_drops"] == 0)

@@ -110,7 +110,7 @@ struct FeedManagerCoreTests {
 
     @Test("a planned replacement opens first; the old connection closes only when the new one delivers")
     func makeBeforeBreak() {
-        var m = FeedManagerCore(endpointCounts: [3], maxAgeNs: 100 * second, seed: 1, nowNs: 0)
+        var m = FeedManagerCore(endpointCounts: [3], markets: [.spot], maxAgeNs: 100 * second, seed: 1, nowNs: 0)
         #expect(m.start(nowNs: 0) == [.open(id: 1, plan: 0, endpoint: 0, atNs: 0, reason: .start)])
         #expect(m.firstData(id: 1, nowNs: 1) == [])
         #expect(m.replace(id: 1, reason: .serverShutdown, nowNs: 5) == [.open(id: 2, plan: 0, endpoint: 0, atNs: 5, reason: .serverShutdown)])
@@ -123,7 +123,7 @@ struct FeedManagerCoreTests {
 
     @Test("an unplanned drop fails over to the next endpoint after backoff and asks for a backfill when data flows")
     func failover() {
-        var m = FeedManagerCore(endpointCounts: [2], maxAgeNs: 100 * second, seed: 1, nowNs: 0)
+        var m = FeedManagerCore(endpointCounts: [2], markets: [.spot], maxAgeNs: 100 * second, seed: 1, nowNs: 0)
         _ = m.start(nowNs: 0)
         _ = m.firstData(id: 1, nowNs: 1)
         let actions = m.failed(id: 1, silent: false, nowNs: 10)
@@ -138,7 +138,7 @@ struct FeedManagerCoreTests {
 
     @Test("a silent connection is counted and replaced on another endpoint; a stalled one is replaced before it is dropped")
     func silentAndStall() {
-        var m = FeedManagerCore(endpointCounts: [2], maxAgeNs: 100 * second, seed: 1, nowNs: 0)
+        var m = FeedManagerCore(endpointCounts: [2], markets: [.spot], maxAgeNs: 100 * second, seed: 1, nowNs: 0)
         _ = m.start(nowNs: 0)
         let a = m.failed(id: 1, silent: true, nowNs: 1)
         guard case .open(2, 0, 1, _, .silent)? = a.first else {
@@ -154,7 +154,7 @@ struct FeedManagerCoreTests {
 
     @Test("a replacement that never delivers is given up and retried elsewhere; the old connection keeps serving")
     func replacementTimeout() {
-        var m = FeedManagerCore(endpointCounts: [2], maxAgeNs: 100 * second, replacementTimeoutNs: 10 * second, seed: 1, nowNs: 0)
+        var m = FeedManagerCore(endpointCounts: [2], markets: [.spot], maxAgeNs: 100 * second, replacementTimeoutNs: 10 * second, seed: 1, nowNs: 0)
         _ = m.start(nowNs: 0)
         _ = m.firstData(id: 1, nowNs: 1)
         _ = m.replace(id: 1, reason: .serverShutdown, nowNs: 2)
@@ -162,9 +162,56 @@ struct FeedManagerCoreTests {
         #expect(m.isCurrent(1))
     }
 
+    @Test("a 429 to one connection pauses every attempt of its market until Retry-After (failover, replacement, new plan); the other market goes on")
+    func rateLimitPause() {
+        var m = FeedManagerCore(endpointCounts: [2, 2, 1], markets: [.spot, .spot, .futures], maxAgeNs: 100 * second,
+                                seed: 1, nowNs: 0)
+        _ = m.start(nowNs: 0)
+        _ = m.firstData(id: 2, nowNs: 1)
+        _ = m.firstData(id: 3, nowNs: 1)
+        let until = 60 * second
+        let began = m.rateLimited(market: .spot, status: 429, untilNs: until, nowNs: 2)
+        #expect(began, "a new pause is worth a line")
+        let reopen = m.handshakeFailed(id: 1, nowNs: 2)
+        guard case .open(4, 0, 1, let at, .failed)? = reopen.first else {
+            Issue.record("expected a reopen of plan 0, got \(reopen)")
+            return
+        }
+        #expect(at == until)
+        let spotReplacement = m.replace(id: 2, reason: .serverShutdown, nowNs: 3)
+        #expect(spotReplacement == [.open(id: 5, plan: 1, endpoint: 0, atNs: until, reason: .serverShutdown)])
+        let futuresReplacement = m.replace(id: 3, reason: .serverShutdown, nowNs: 3)
+        #expect(futuresReplacement == [.open(id: 6, plan: 2, endpoint: 0, atNs: 3, reason: .serverShutdown)])
+        let added = m.addPlan(endpointCount: 2, market: .spot, nowNs: 4)
+        #expect(added == .open(id: 7, plan: 3, endpoint: 0, atNs: until, reason: .added))
+        _ = m.firstData(id: 6, nowNs: 5)
+        let ticked = m.tick(nowNs: 30 * second)
+        #expect(ticked == [], "waiting out the pause is no replacement timeout")
+        let shorter = m.rateLimited(market: .spot, status: 429, untilNs: until - second, nowNs: 6)
+        #expect(!shorter, "a shorter wait does not shorten the pause")
+        let ban = m.rateLimited(market: .spot, status: 418, untilNs: until + 120 * second, nowNs: 7)
+        #expect(ban, "a ban lengthens it")
+        #expect(m.counters.rateLimited == 2 && m.counters.banned == 1 && m.counters.handshakeFailures == 1)
+    }
+
+    @Test("a failed connect, TLS handshake or upgrade is counted and retried like any failure")
+    func handshakeFailure() {
+        var m = FeedManagerCore(endpointCounts: [2], markets: [.spot], maxAgeNs: 100 * second, seed: 1, nowNs: 0)
+        _ = m.start(nowNs: 0)
+        let actions = m.handshakeFailed(id: 1, nowNs: 1)
+        guard case .open(2, 0, 1, _, .failed)? = actions.first else {
+            Issue.record("expected a retry on endpoint 1, got \(actions)")
+            return
+        }
+        #expect(m.counters.handshakeFailures == 1 && m.counters.unplannedDrops == 0)
+        let again = m.handshakeFailed(id: 1, nowNs: 2)
+        #expect(again == [], "a connection already given up is not counted twice")
+        #expect(m.counters.handshakeFailures == 1)
+    }
+
     @Test("connection attempts beyond 300 per 5 minutes are delayed")
     func attemptBudget() {
-        var m = FeedManagerCore(endpointCounts: Array(repeating: 1, count: 301), maxAgeNs: 100 * second, seed: 1, nowNs: 0)
+        var m = FeedManagerCore(endpointCounts: Array(repeating: 1, count: 301), markets: Array(repeating: .spot, count: 301), maxAgeNs: 100 * second, seed: 1, nowNs: 0)
         let actions = m.start(nowNs: 0)
         guard case .open(_, _, _, let at, _)? = actions.last else { return }
         #expect(at >= second && m.counters.attemptsDelayed == 1)
@@ -203,5 +250,46 @@ struct LatencyHistogramTests {
         #expect(h.max == 1_000_000 && h.total == 10_000)
         h.reset()
         #expect(h.percentile(0.5) == 0)
+    }
+}
+
+@Suite("Stream connection liveness")
+struct LivenessWatchTests {
+    let ms: Int64 = 1_000_000
+
+    @Test("only accepted frames keep a connection live: without them it is stalled once, then again only after data returned")
+    func stall() {
+        var w = LivenessWatch(stallNs: 1_000 * ms, nowNs: 0)
+        var reports: [LivenessWatch.Report?] = [w.check(nowNs: 10 * ms, watchesSilence: true), w.accepted(nowNs: 100 * ms),
+                                                w.accepted(nowNs: 200 * ms)]
+        #expect(reports == [nil, .firstData, nil])
+        // Pings, replies, junk and other streams' frames reach `check` but never `accepted`.
+        reports = stride(from: Int64(300), to: 1_200, by: 100).map { w.check(nowNs: $0 * ms, watchesSilence: true) }
+        #expect(reports.allSatisfy { $0 == nil })
+        reports = [w.check(nowNs: 1_200 * ms, watchesSilence: true), w.check(nowNs: 2_300 * ms, watchesSilence: true)]
+        #expect(reports == [.stalled, nil], "reported once")
+        _ = w.accepted(nowNs: 2_400 * ms)
+        reports = [w.check(nowNs: 3_300 * ms, watchesSilence: true), w.check(nowNs: 3_400 * ms, watchesSilence: true)]
+        #expect(reports == [nil, .stalled])
+    }
+
+    @Test("a connection that never delivers is silent; one carrying only liquidations is live at once and never stalls")
+    func silentAndQuiet() {
+        var w = LivenessWatch(stallNs: 1_000 * ms, nowNs: 0)
+        let reports = [w.check(nowNs: 999 * ms, watchesSilence: true), w.check(nowNs: 1_000 * ms, watchesSilence: true)]
+        #expect(reports == [nil, .silent])
+        var quiet = LivenessWatch(stallNs: 1_000 * ms, nowNs: 0)
+        let quietReports = [quiet.check(nowNs: 0, watchesSilence: false), quiet.check(nowNs: 60_000 * ms, watchesSilence: false)]
+        #expect(quietReports == [.firstData, nil])
+    }
+
+    @Test("a combined frame's stream name is found and hashed like the subscribed name; raw payloads and replies have none")
+    func streamNames() {
+        func hash(_ text: String) -> UInt64? { Array(text.utf8).withUnsafeBytes { CombinedStream.nameHash(of: $0) } }
+        #expect(hash(#"{"stream":"btcusdt@trade","data":{"e":"trade"}}"#) == CombinedStream.hash("btcusdt@trade"))
+        #expect(hash(#"{"stream":"btcusdt@aggTrade","data":{}}"#) != CombinedStream.hash("btcusdt@trade"))
+        #expect(hash(#"{"stream":"!forceOrder@arr","data":{}}"#) == CombinedStream.hash("!forceOrder@arr"))
+        #expect(hash(#"{"e":"trade","s":"BTCUSDT"}"#) == nil && hash(#"{"result":null,"id":1}"#) == nil)
+        #expect(hash(#"{"stream":"btcusdt@tr"#) == nil && hash(#"{"stream":"a\"b","data":{}}"#) == nil)
     }
 }

@@ -60,9 +60,9 @@ struct SymbolAddTests {
 
     @Test("a plan added at run time opens its connection at once and fails over like the others")
     func coreAddsPlan() {
-        var m = FeedManagerCore(endpointCounts: [1, 2], maxAgeNs: 100_000_000_000, seed: 1, nowNs: 0)
+        var m = FeedManagerCore(endpointCounts: [1, 2], markets: [.spot, .futures], maxAgeNs: 100_000_000_000, seed: 1, nowNs: 0)
         _ = m.start(nowNs: 0)
-        #expect(m.addPlan(endpointCount: 2, nowNs: 5) == .open(id: 3, plan: 2, endpoint: 0, atNs: 5, reason: .added))
+        #expect(m.addPlan(endpointCount: 2, market: .futures, nowNs: 5) == .open(id: 3, plan: 2, endpoint: 0, atNs: 5, reason: .added))
         #expect(m.plans.count == 3 && m.plans[2].current == 3)
         _ = m.firstData(id: 3, nowNs: 6)
         guard case .open(_, 2, 1, _, .failed)? = m.failed(id: 3, silent: false, nowNs: 10).first else {

@@ -204,16 +204,30 @@ struct WebSocketClientTests {
         #expect(server.error == nil)
     }
 
-    @Test("a refused upgrade reports the status and Retry-After")
+    @Test("an upgrade answered 429 or 418 is rateLimited with its status and Retry-After (capped, 60 s when absent); other refusals are protocol violations")
     func refusedUpgrade() throws {
-        let listener = try loopbackListener()
-        let server = Background {
-            let peer = try ServerPeer.accept(listener)
-            _ = try peer.readRequest()
-            try peer.write("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 0\r\n\r\n")
+        let answers: [(head: String, kind: NetError.Kind, rateLimit: RateLimitAnswer?)] = [
+            ("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30", .rateLimited, RateLimitAnswer(status: 429, retryAfterSeconds: 30)),
+            ("HTTP/1.1 418 I'm a teapot\r\nRetry-After: 999999999", .rateLimited,
+             RateLimitAnswer(status: 418, retryAfterSeconds: RateLimitAnswer.maxRetryAfterSeconds)),
+            ("HTTP/1.1 429 Too Many Requests", .rateLimited, RateLimitAnswer(status: 429, retryAfterSeconds: 60)),
+            ("HTTP/1.1 429 Too Many Requests\r\nRetry-After: Wed, 21 Oct 2015 07:28:00 GMT", .rateLimited,
+             RateLimitAnswer(status: 429, retryAfterSeconds: 60)),
+            ("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5", .protocolViolation, nil),
+        ]
+        for answer in answers {
+            let listener = try loopbackListener()
+            let head = answer.head
+            let server = Background {
+                let peer = try ServerPeer.accept(listener)
+                _ = try peer.readRequest()
+                try peer.write(head + "\r\nContent-Length: 0\r\n\r\n")
+            }
+            let error = expectFailure(answer.kind) { _ = try connectClient(listener) }
+            #expect(error?.rateLimit == answer.rateLimit, "\(head): \(String(describing: error))")
+            let status = head.split(separator: " ")[1]
+            #expect(error?.message.contains(String(status)) == true, "\(String(describing: error))")
+            #expect(server.join())
         }
-        let error = expectFailure(.protocolViolation) { _ = try connectClient(listener) }
-        #expect(error?.message.contains("429") == true && error?.message.contains("Retry-After 30") == true, "\(String(describing: error))")
-        #expect(server.join())
     }
 }

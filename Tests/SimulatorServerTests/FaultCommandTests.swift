@@ -16,6 +16,8 @@ struct FaultCommandTests {
         #expect(try parse("kind=malformed").get().count == 4)
         #expect(try parse("kind=skipDepth&symbol=ETHUSDT&count=3").get().count == 3)
         #expect(try parse("kind=http429").get().durationMs == 1_000)
+        #expect(try parse("kind=ws429&count=2").get() == FaultCommand(kind: .ws429, venue: .spot, durationMs: 1_000, count: 2))
+        #expect(try parse("kind=unsubscribedStream&venue=futures").get().durationMs == 5_000)
     }
 
     @Test("unknown kinds, venues, missing symbols and bad numbers are refused with a reason")

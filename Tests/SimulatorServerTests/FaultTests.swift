@@ -1,4 +1,5 @@
 import Foundation
+import Net
 import Simulator
 @testable import SimulatorServer
 import Testing
@@ -105,6 +106,60 @@ extension LoopbackTests {
             #expect(try sim.http.get("/api/v3/ping").status == 200)
             let totals = try #require(try sim.state()["totals"] as? [String: Any])
             #expect(totals["rest429"] as? Int == 2 && totals["rest418"] as? Int == 1)
+        }
+
+        @Test("ws429: the next upgrade gets 429 with Retry-After, upgrades during the ban get 418, the other venue and later upgrades are served")
+        func ws429() throws {
+            let sim = try SimFixture()
+            try sim.fault("kind=ws429&venue=spot&count=1&durationMs=1500")
+            func connect(_ port: Int) -> NetError? {
+                do {
+                    let endpoint = try Endpoint(parsing: "ws://127.0.0.1:\(port)/stream?streams=btcusdt@trade")
+                    let ws = try WebSocketClient.connect(endpoint, tls: nil, deadline: Deadline.after(seconds: 5))
+                    ws.close(code: 1000, reason: "")
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            let first = connect(sim.spotPort)
+            #expect(first?.kind == .rateLimited && first?.rateLimit == RateLimitAnswer(status: 429, retryAfterSeconds: 2), "\(String(describing: first))")
+            #expect(connect(sim.futuresPort) == nil)  // the other venue is unaffected
+            let banned = connect(sim.spotPort)
+            #expect(banned?.rateLimit?.status == 418, "\(String(describing: banned))")
+            usleep(1_600_000)
+            #expect(connect(sim.spotPort) == nil)
+            let totals = try #require(try sim.state()["totals"] as? [String: Any])
+            #expect(totals["ws429"] as? Int == 1 && totals["ws418"] as? Int == 1)
+        }
+
+        @Test("unsubscribedStream sends a frame of a stream not subscribed to every 100 ms instead of the subscribed ones, pings go on, then data resumes")
+        func unsubscribedStream() throws {
+            // Pings every 300 ms: the socket's pongs stay within Binance's 5 messages a second.
+            let sim = try SimFixture { $0.spotPingIntervalMs = 300 }
+            let ws = try sim.socket("/stream?streams=btcusdt@trade")
+            _ = try ws.nextJSON()
+            let pingsBefore = ws.pingsSeen
+            try sim.fault("kind=unsubscribedStream&venue=spot&durationMs=800")
+            let start = Date()
+            var foreign = 0
+            var subscribedDuring = 0
+            var resumed = false
+            while Date().timeIntervalSince(start) < 3 && !resumed {
+                guard case .text(let text)? = try ws.next(timeout: 0.05),
+                      let d = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { continue }
+                let elapsed = Date().timeIntervalSince(start)
+                if d.stream == "btcusdt@aggTrade" {
+                    foreign += 1
+                    #expect(d.payload["e"] as? String == "aggTrade" && d.payload["s"] as? String == "BTCUSDT")
+                } else if d.stream == "btcusdt@trade" {
+                    if elapsed > 0.2 && elapsed < 0.7 { subscribedDuring += 1 }
+                    if elapsed >= 0.8 { resumed = true }
+                }
+            }
+            #expect(foreign >= 5 && foreign <= 10, "\(foreign) frames of the unsubscribed stream")
+            #expect(subscribedDuring == 0 && resumed)
+            #expect(ws.pingsSeen > pingsBefore)
         }
 
         @Test("skipDepth makes the next diff jump its ids; the REST snapshot follows the stream")

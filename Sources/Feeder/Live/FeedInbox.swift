@@ -9,6 +9,9 @@ enum FeedEvent: Sendable {
     case stalled(id: Int)
     case silent(id: Int)
     case failed(id: Int, reason: String)
+    /// The TCP connect, TLS handshake or WebSocket upgrade failed; `pause` when the upgrade was
+    /// answered 429 or 418 (the thread has paused the market already).
+    case handshakeFailed(id: Int, reason: String, pause: ConnectPause?)
     case closed(id: Int)
     /// From the requests thread: stream a symbol not streamed yet (`SymbolAdder`).
     case addSymbol(SymbolAddition)

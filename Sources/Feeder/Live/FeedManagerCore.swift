@@ -1,3 +1,5 @@
+import ShmRing
+
 /// The feeder's connection policy as a pure state machine (times in monotonic ns, no I/O):
 /// which connection to open where and when, when to replace one before it breaks, and when an
 /// old one may close. The shell (`LiveFeed`) runs the threads and reports events here.
@@ -9,6 +11,9 @@
 ///   the new connection delivers data the plan is marked for backfill (REST gap fill, books
 ///   resynchronised).
 /// - Connection attempts share one bucket: Binance allows 300 per 5 minutes per IP.
+/// - An upgrade answered 429 or 418 pauses every connection attempt of its market (new plans,
+///   replacements, failovers) until its `Retry-After` has passed; Binance bans an address that
+///   goes on after a 429. The other market is unaffected.
 struct FeedManagerCore {
     enum Reason: String, Sendable {
         case start, added, age, serverShutdown = "server_shutdown", stalled, silent, failed, replacementTimeout = "replacement_timeout"
@@ -26,7 +31,8 @@ struct FeedManagerCore {
         let id: Int
         let plan: Int
         let endpoint: Int
-        let openedNs: Int64
+        /// When its attempt is due; moved to the end of a pause that began before it.
+        var openedNs: Int64
         let reason: Reason
         var live = false
         var replacing: Int? = nil
@@ -41,6 +47,9 @@ struct FeedManagerCore {
     }
 
     private(set) var endpointCounts: [Int]  // per plan: how many endpoints its market has
+    private(set) var markets: [MarketKind]  // per plan
+    /// Per market: no connection attempt before this (monotonic ns; a 429 or 418 answer).
+    private(set) var pausedUntilNs: [MarketKind: Int64] = [:]
     let maxAgeNs: Int64
     let replacementTimeoutNs: Int64
     private(set) var plans: [PlanState]
@@ -52,10 +61,14 @@ struct FeedManagerCore {
     struct Counters: Equatable {
         var opened = 0, plannedSwitches = 0, unplannedDrops = 0, failovers = 0, stalls = 0, silent = 0
         var serverShutdowns = 0, attemptsDelayed = 0
+        var handshakeFailures = 0, rateLimited = 0, banned = 0
     }
 
-    init(endpointCounts: [Int], maxAgeNs: Int64, replacementTimeoutNs: Int64 = 15_000_000_000, seed: UInt64, nowNs: Int64) {
+    init(endpointCounts: [Int], markets: [MarketKind], maxAgeNs: Int64, replacementTimeoutNs: Int64 = 15_000_000_000,
+         seed: UInt64, nowNs: Int64) {
+        precondition(markets.count == endpointCounts.count, "one market per plan")
         self.endpointCounts = endpointCounts
+        self.markets = markets
         self.maxAgeNs = maxAgeNs
         self.replacementTimeoutNs = replacementTimeoutNs
         plans = endpointCounts.indices.map { i in PlanState(backoff: Backoff(seed: seed &+ UInt64(i) &* 0x9E37_79B9)) }
@@ -69,8 +82,9 @@ struct FeedManagerCore {
 
     /// A plan added at run time (a new symbol's streams that fit no running connection):
     /// its first connection opens now, within the shared attempt budget.
-    mutating func addPlan(endpointCount: Int, nowNs: Int64) -> Action {
+    mutating func addPlan(endpointCount: Int, market: MarketKind, nowNs: Int64) -> Action {
         endpointCounts.append(endpointCount)
+        markets.append(market)
         plans.append(PlanState(backoff: Backoff(seed: UInt64(bitPattern: nowNs) &+ UInt64(plans.count) &* 0x9E37_79B9)))
         return openConnection(plan: plans.count - 1, atNs: nowNs, nowNs: nowNs, reason: .added, asReplacement: false)
     }
@@ -141,6 +155,29 @@ struct FeedManagerCore {
         return actions
     }
 
+    /// A connection's TCP connect, TLS handshake or WebSocket upgrade failed: counted, then
+    /// handled like any failed connection (after `rateLimited` when the answer was 429 or 418).
+    mutating func handshakeFailed(id: Int, nowNs: Int64) -> [Action] {
+        guard connections[id] != nil else { return [] }
+        counters.handshakeFailures += 1
+        return failed(id: id, silent: false, nowNs: nowNs)
+    }
+
+    /// An upgrade to `market` was answered `status` (429 or 418): no connection of that market
+    /// is attempted before `untilNs`. Connections waiting for their attempt wait longer, and their
+    /// replacement timeout counts from the pause's end. Returns whether this began the pause or
+    /// lengthened it by more than a second (worth telling).
+    mutating func rateLimited(market: MarketKind, status: Int, untilNs: Int64, nowNs: Int64) -> Bool {
+        if status == 418 { counters.banned += 1 } else { counters.rateLimited += 1 }
+        let before = pausedUntilNs[market] ?? 0
+        guard untilNs > before else { return false }
+        pausedUntilNs[market] = untilNs
+        for (id, c) in connections where markets[c.plan] == market && !c.live {
+            connections[id]?.openedNs = max(c.openedNs, untilNs)
+        }
+        return before <= nowNs || untilNs - before > 1_000_000_000
+    }
+
     /// Age and replacement-timeout checks; call every few hundred ms.
     mutating func tick(nowNs: Int64) -> [Action] {
         var actions: [Action] = []
@@ -173,7 +210,7 @@ struct FeedManagerCore {
     private mutating func openConnection(plan: Int, atNs: Int64, nowNs: Int64, reason: Reason, asReplacement: Bool) -> Action {
         let id = nextID
         nextID += 1
-        var at = atNs
+        var at = max(atNs, pausedUntilNs[markets[plan]] ?? 0)
         if !attempts.take(nowNs: nowNs) {
             counters.attemptsDelayed += 1
             at = max(at, nowNs + attempts.waitNs(nowNs: nowNs))

@@ -19,8 +19,9 @@ extension LiveFeed {
         var opens: [FeedManagerCore.Action] = []
         for assignment in plan.add(symbol: name) {
             if assignment.isNew {
-                let count = plan.connections[assignment.plan].route == .spot ? spotStreams.count : futuresStreams.count
-                opens.append(core.addPlan(endpointCount: count, nowNs: nowNs))
+                let route = plan.connections[assignment.plan].route
+                let count = route == .spot ? spotStreams.count : futuresStreams.count
+                opens.append(core.addPlan(endpointCount: count, market: route.market, nowNs: nowNs))
                 continue
             }
             let state = core.plans[assignment.plan]

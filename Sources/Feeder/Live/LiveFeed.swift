@@ -52,6 +52,8 @@ final class LiveFeed {
     /// `add-symbol` requests (served on the feeder's requests thread).
     let adder: SymbolAdder
     var core: FeedManagerCore
+    /// Markets whose stream connections wait out a 429 or 418 (shared with the connection threads).
+    let pauses = ConnectPauses()
     var connections: [Int: StreamConnection] = [:]
     private var lines: [Int: Int] = [:]  // connection id → control-block line
 
@@ -113,6 +115,7 @@ final class LiveFeed {
         let (spotCount, futuresCount) = (spotStreams.count, futuresStreams.count)
         core = FeedManagerCore(
             endpointCounts: plan.connections.map { $0.route == .spot ? spotCount : futuresCount },
+            markets: plan.connections.map(\.route.market),
             maxAgeNs: Int64(config.feedMaxConnectionAgeSeconds) * 1_000_000_000,
             seed: UInt64(bitPattern: now) ^ UInt64(getpid()), nowNs: now)
     }
@@ -197,6 +200,8 @@ final class LiveFeed {
         case .failed(let id, let reason):
             log.warning("connection lost", ["connection": "\(id)", "plan": description(of: id), "error": reason])
             execute(core.failed(id: id, silent: false, nowNs: now))
+        case .handshakeFailed(let id, let reason, let pause):
+            handshakeFailed(id: id, reason: reason, pause: pause, nowNs: now)
         case .closed(let id):
             // A thread that ended on its own (not asked to) failed or went silent first.
             if core.plan(of: id) != nil { execute(core.failed(id: id, silent: false, nowNs: now)) }
@@ -216,7 +221,7 @@ final class LiveFeed {
                 let conn = StreamConnection(id: id, plan: p, base: base, tls: base.isSecure ? tls : nil, startAtNs: atNs,
                                             stallNs: Int64(config.feedStallMs) * 1_000_000,
                                             routed: config.futuresRouted, inbox: inbox,
-                                            publisher: publisher, log: log)
+                                            publisher: publisher, pauses: pauses, log: log)
                 connections[id] = conn
                 assignLine(id, route: p.route, part: p.part, endpoint: endpointIndex)
                 if reason != .start {
@@ -238,7 +243,7 @@ final class LiveFeed {
         }
     }
 
-    private func description(of id: Int) -> String {
+    func description(of id: Int) -> String {
         core.plan(of: id).map { "\(plan.connections[$0])" } ?? "-"
     }
 
@@ -279,6 +284,7 @@ final class LiveFeed {
             (.serverShutdowns, k.serverShutdowns), (.attemptsDelayed, k.attemptsDelayed),
             (.restRequests, Int(r.requests)), (.restFailures, Int(r.failures)), (.restRateLimited, Int(r.rateLimited)),
             (.restBanned, Int(r.banned)), (.restUsedWeight, Int(r.usedWeight)),
+            (.handshakeFailures, k.handshakeFailures), (.wsRateLimited, k.rateLimited), (.wsBanned, k.banned),
         ]
         for (counter, value) in figures { c.feedCounter(counter).storeRelaxed(UInt64(value)) }
         let l = publisher.publishLatency

@@ -59,13 +59,13 @@ final class RESTWorker: @unchecked Sendable {
     static let timeoutNs: Int64 = 10_000_000_000
     static let attempts = 3
     /// The longest pause a `Retry-After` may ask for (Binance's IP bans last up to three days).
-    static let maxRetryAfterSeconds: Int64 = 3 * 86_400
+    static let maxRetryAfterSeconds = RateLimitAnswer.maxRetryAfterSeconds
 
     /// How long a 429 or 418 pauses a market: its `Retry-After` in seconds, 60 without one,
     /// within 1 s and `maxRetryAfterSeconds` (a larger value is junk, and overflowed the
-    /// nanoseconds it is turned into).
+    /// nanoseconds it is turned into). The same rule as the stream connections' (`RateLimitAnswer`).
     static func pauseSeconds(retryAfter: String?) -> Int64 {
-        min(max(1, retryAfter.flatMap { Int64($0) } ?? 60), maxRetryAfterSeconds)
+        RateLimitAnswer.seconds(retryAfter: retryAfter)
     }
 
     init(symbols: FeedSymbols, spot: [Endpoint], futures: [Endpoint], tls: TLSContext?, log: Logger) throws {

@@ -6,9 +6,11 @@ import Runtime
 import TLS
 
 /// One Binance WebSocket connection on its own thread: connect, subscribe, then receive,
-/// parse (outside any lock) and hand each event to the publisher. It watches its own health:
-/// no frame at all for the stall time is a stall (or, before any data, a silent connection, the
-/// failure mode of unrouted futures URLs); a `serverShutdown` event is reported at once.
+/// parse (outside any lock) and hand each event to the publisher. It watches its own health
+/// (`LivenessWatch`): no data of a stream it subscribed to for the stall time is a stall (or,
+/// before any data, a silent connection, the failure mode of unrouted futures URLs); pings,
+/// replies, junk and other streams' frames do not count. A `serverShutdown` event is reported
+/// at once.
 /// The main loop decides what to do about it; the thread only stops when told to or when the
 /// connection fails.
 final class StreamConnection: @unchecked Sendable {
@@ -21,6 +23,7 @@ final class StreamConnection: @unchecked Sendable {
     let routed: Bool
     let inbox: FeedInbox
     let publisher: Publisher
+    let pauses: ConnectPauses
     let log: Logger
 
     private let lock = Mutex()
@@ -36,12 +39,15 @@ final class StreamConnection: @unchecked Sendable {
     /// Whether a quiet spell means trouble: false while the connection carries only
     /// liquidation streams, which are quiet for minutes in a calm market (the connection thread's).
     private var watchesSilence: Bool
+    /// Hashes (`CombinedStream`) of the streams subscribed here: only their frames keep the
+    /// connection live (the connection thread's).
+    private var subscribed: Set<UInt64>
 
     /// Connect and handshake must finish within this.
     static let connectTimeoutNs: Int64 = 10_000_000_000
 
     init(id: Int, plan: ConnectionPlan, base: Endpoint, tls: TLSContext?, startAtNs: Int64, stallNs: Int64, routed: Bool,
-         inbox: FeedInbox, publisher: Publisher, log: Logger) {
+         inbox: FeedInbox, publisher: Publisher, pauses: ConnectPauses, log: Logger) {
         self.id = id
         self.plan = plan
         self.base = base
@@ -51,10 +57,12 @@ final class StreamConnection: @unchecked Sendable {
         self.routed = routed
         self.inbox = inbox
         self.publisher = publisher
+        self.pauses = pauses
         self.log = log
         let rate = plan.route.market.controlMessagesPerSecond - 1
         bucket = TokenBucket(capacity: rate, perSecond: Double(rate), nowNs: Clock.monotonicNanos())
         watchesSilence = plan.streams.contains(where: Self.isSteady)
+        subscribed = Set(plan.streams.map(CombinedStream.hash))
     }
 
     /// Whether `stream` delivers steadily: everything but liquidations (`@forceOrder`,
@@ -98,17 +106,19 @@ final class StreamConnection: @unchecked Sendable {
             for order in left { order.addition.subscribed() }
             inbox.post(.closed(id: id))
         }
-        while Clock.monotonicNanos() < startAtNs {
-            if stopping { return }
-            usleep(UInt32(min(50_000, max(1_000, (startAtNs - Clock.monotonicNanos()) / 1_000))))
-        }
-        if stopping { return }
+        guard waitForAttempt() else { return }
         let endpoint = base.appending(path: plan.path(initialStreams: FeedPlan.streamsInURL, routed: routed))
         let ws: WebSocketClient
         do {
             ws = try WebSocketClient.connect(endpoint, tls: tls, deadline: Clock.monotonicNanos() + Self.connectTimeoutNs)
         } catch {
-            if !stopping { inbox.post(.failed(id: id, reason: "connecting to \(base): \(error)")) }
+            if stopping { return }
+            // Paused here, before the main loop hears of it: no thread of the market connects meanwhile.
+            let pause = error.rateLimit.map { answer in
+                pauses.pause(plan.route.market, status: answer.status, seconds: answer.retryAfterSeconds,
+                             nowNs: Clock.monotonicNanos())
+            }
+            inbox.post(.handshakeFailed(id: id, reason: "connecting to \(base): \(error)", pause: pause))
             return
         }
         let abandoned: Bool = lock.withLock {
@@ -129,6 +139,18 @@ final class StreamConnection: @unchecked Sendable {
         }
     }
 
+    /// Waits until the attempt is due and its market is not paused (a 429 or 418 answer to any
+    /// of its connections); false when told to stop meanwhile.
+    private func waitForAttempt() -> Bool {
+        let market = plan.route.market
+        while true {
+            if stopping { return false }
+            let left = max(startAtNs, pauses.until(market)) - Clock.monotonicNanos()
+            if left <= 0 { return true }
+            usleep(UInt32(min(50_000, max(1_000, left / 1_000))))
+        }
+    }
+
     /// Streams beyond the URL's share go in SUBSCRIBE messages.
     private func subscribeRemaining(_ ws: WebSocketClient) throws(NetError) {
         try send(plan.streams.dropFirst(FeedPlan.streamsInURL), on: ws)
@@ -141,6 +163,7 @@ final class StreamConnection: @unchecked Sendable {
             return orders
         }
         for (k, order) in taken.enumerated() {
+            for stream in order.streams { subscribed.insert(CombinedStream.hash(stream)) }
             do throws(NetError) {
                 try send(order.streams[...], on: ws)
             } catch {
@@ -174,16 +197,10 @@ final class StreamConnection: @unchecked Sendable {
     private func receiveLoop(_ ws: WebSocketClient) throws(NetError) {
         var (table, version) = publisher.symbols.snapshot
         var parser = BinanceParser(symbols: table)
-        var sawData = false
-        var reportedStall = false
+        var watch = LivenessWatch(stallNs: stallNs, nowNs: Clock.monotonicNanos())
         var reportedShutdown = false
-        var lastFrameNs = Clock.monotonicNanos()
         let route = plan.route
-        if !watchesSilence {
-            // Liquidations only: subscribed is as live as it gets until someone is liquidated.
-            sawData = true
-            inbox.post(.firstData(id: id))
-        }
+        if let report = watch.check(nowNs: Clock.monotonicNanos(), watchesSilence: watchesSilence) { tell(report) }
         while !stopping {
             if publisher.symbols.version != version {
                 // A symbol was added: its frames (and `!forceOrder@arr`'s) must parse before its SUBSCRIBE goes.
@@ -192,14 +209,17 @@ final class StreamConnection: @unchecked Sendable {
             }
             try sendOrders(ws)
             var verdict = Publisher.Verdict.ignored
-            // Back at least every 100 ms for orders; only `stallNs` without a frame is a stall.
-            let got = try ws.receive(deadline: min(lastFrameNs + stallNs, Clock.monotonicNanos() + 100_000_000)) { event, payload in
+            var accepted = false
+            // Back at least every 100 ms for orders; only `stallNs` without accepted data is a stall.
+            _ = try ws.receive(deadline: min(watch.deadlineNs, Clock.monotonicNanos() + 100_000_000)) { event, payload in
                 switch event {
                 case .text:
                     let receivedNs = Clock.realtimeNanos()
                     let parsed = parser.parse(payload)
                     verdict = publisher.publish(parsed, bids: parser.bids, asks: parser.asks, route: route,
                                                 receivedNs: receivedNs, payload: payload)
+                    // Wrapped frames must name a stream this connection subscribed to (raw ones cannot say).
+                    accepted = verdict == .data && (CombinedStream.nameHash(of: payload).map(subscribed.contains) ?? true)
                 case .binary:
                     verdict = .malformed
                     publisher.countMalformed(route: route)
@@ -208,40 +228,24 @@ final class StreamConnection: @unchecked Sendable {
                 }
             }
             let now = Clock.monotonicNanos()
-            guard got else {
-                if now < lastFrameNs + stallNs { continue }
-                if !watchesSilence {
-                    lastFrameNs = now
-                    continue
-                }
-                if !sawData {
-                    inbox.post(.silent(id: id))
-                    return
-                }
-                if !reportedStall {
-                    reportedStall = true
-                    inbox.post(.stalled(id: id))
-                }
-                lastFrameNs = now
-                continue
+            if accepted, let report = watch.accepted(nowNs: now) { tell(report) }
+            if verdict == .serverShutdown && !reportedShutdown {
+                reportedShutdown = true
+                log.info("serverShutdown announced", ["connection": "\(id)", "route": "\(route)", "endpoint": base.description])
+                inbox.post(.serverShutdown(id: id))
             }
-            lastFrameNs = now
-            switch verdict {
-            case .data:
-                if !sawData {
-                    sawData = true
-                    inbox.post(.firstData(id: id))
-                }
-                reportedStall = false
-            case .serverShutdown:
-                if !reportedShutdown {
-                    reportedShutdown = true
-                    log.info("serverShutdown announced", ["connection": "\(id)", "route": "\(route)", "endpoint": base.description])
-                    inbox.post(.serverShutdown(id: id))
-                }
-            case .malformed, .ignored, .reply:
-                break
+            if let report = watch.check(nowNs: now, watchesSilence: watchesSilence) {
+                tell(report)
+                if report == .silent { return }
             }
+        }
+    }
+
+    private func tell(_ report: LivenessWatch.Report) {
+        switch report {
+        case .firstData: inbox.post(.firstData(id: id))
+        case .stalled: inbox.post(.stalled(id: id))
+        case .silent: inbox.post(.silent(id: id))
         }
     }
 }
