@@ -16,6 +16,8 @@ public struct ResponseCacheOptions: Sendable {
     /// `invalidate`: SCAN COUNT per step, and at most this many steps per call.
     public var invalidateScanCount = 1000
     public var invalidateMaxSteps = 100
+    /// At most one "Redis lost" event per this many ms (`OutageLog`), against a flapping server.
+    public var lostEventQuietMs = 10_000
 
     public init() {}
 }
@@ -76,26 +78,35 @@ public final class ResponseCache: Sendable {
         var client: RedisClient?
         /// Where an unfinished `invalidate` walk stopped, by pattern (valid on this connection's server).
         var resumeCursors: [String: String] = [:]
+        /// Which state changes become `CacheEvent`s.
+        var outages: OutageLog
     }
 
     private let link: Mutex<Link>
     private let counters: Mutex<CacheStats>
+    /// Told when Redis goes away and when it is back (`CacheEvent`), outside the lock.
+    private let onEvent: @Sendable (CacheEvent) -> Void
 
     /// A cache for `url` (`redis://[:password@]host:port/db`), or a disabled one for nil or
     /// an empty string. An unreadable URL leaves the cache `.down` with `.invalidURL` for good.
-    /// Tries the first connect now; ignores SIGPIPE (hiredis writes with write(2)).
-    public init(url: String?, options: ResponseCacheOptions = ResponseCacheOptions()) {
+    /// Tries the first connect now; ignores SIGPIPE (hiredis writes with write(2)). `onEvent`
+    /// hears when Redis goes away and comes back (for the log), on the calling thread.
+    public init(url: String?, options: ResponseCacheOptions = ResponseCacheOptions(),
+                onEvent: @escaping @Sendable (CacheEvent) -> Void = { _ in }) {
         self.options = options
+        self.onEvent = onEvent
+        let outages = OutageLog(quietNanos: Int64(options.lostEventQuietMs) * 1_000_000)
         var initial: Link
         if let url, !url.isEmpty {
             do {
                 let parsed = try RedisURL(parsing: url)
-                initial = Link(core: CacheLink(reconnectIntervalMillis: options.reconnectIntervalMs, nowMillis: Clock.realtimeMillis()), url: parsed)
+                initial = Link(core: CacheLink(reconnectIntervalMillis: options.reconnectIntervalMs, nowMillis: Clock.realtimeMillis()),
+                               url: parsed, outages: outages)
             } catch {
-                initial = Link(core: CacheLink(never: .down(sinceMs: Clock.realtimeMillis(), lastError: error)))
+                initial = Link(core: CacheLink(never: .down(sinceMs: Clock.realtimeMillis(), lastError: error)), outages: outages)
             }
         } else {
-            initial = Link(core: CacheLink(never: .disabled))
+            initial = Link(core: CacheLink(never: .disabled), outages: outages)
         }
         let configured = initial.url != nil
         counters = Mutex(CacheStats(state: initial.core.state))
@@ -186,23 +197,27 @@ public final class ResponseCache: Sendable {
     }
 
     private func withRedis<T: Sendable>(_ body: (RedisClient, inout Link) throws(RedisError) -> T) -> T? {
-        link.withLock { slot -> T? in
-            guard let client = liveClient(&slot) else { return nil }
+        var event: CacheEvent?
+        let result = link.withLock { slot -> T? in
+            guard let client = liveClient(&slot, &event) else { return nil }
             do throws(RedisError) {
                 return try body(client, &slot)
             } catch {
                 if slot.core.commandFailed(error, nowMillis: Clock.realtimeMillis()) == .drop {
                     client.close()
                     slot.client = nil
+                    event = slot.outages.failed(error, nowNanos: Clock.monotonicNanos())
                 }
                 let state = slot.core.state
                 count { $0.errors += 1; $0.state = state }
                 return nil
             }
         }
+        if let event { onEvent(event) }
+        return result
     }
 
-    private func liveClient(_ slot: inout Link) -> RedisClient? {
+    private func liveClient(_ slot: inout Link, _ event: inout CacheEvent?) -> RedisClient? {
         switch slot.core.decide(nowNanos: Clock.monotonicNanos()) {
         case .disabled, .skip:
             count { $0.skipped += 1 }
@@ -216,10 +231,12 @@ public final class ResponseCache: Sendable {
                 slot.client = client
                 slot.resumeCursors.removeAll()
                 let again = slot.core.connected()
+                event = slot.outages.connected(nowNanos: Clock.monotonicNanos())
                 count { $0.connectAttempts += 1; $0.state = .up; if again { $0.reconnects += 1 } }
                 return client
             } catch {
                 slot.core.connectFailed(error, nowMillis: Clock.realtimeMillis())
+                event = slot.outages.failed(error, nowNanos: Clock.monotonicNanos())
                 let state = slot.core.state
                 count { $0.connectAttempts += 1; $0.errors += 1; $0.state = state }
                 return nil

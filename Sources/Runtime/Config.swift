@@ -121,11 +121,28 @@ public struct Config: Sendable, Equatable {
         "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
     ]
 
+    /// The variables workers never read (only the feeder does): going back from a
+    /// configuration that differs from the running one only in these leaves the workers running.
+    public static let workerIgnores: Set<String> = [
+        "FEED_SOURCE", "REPLAY_FILE", "REPLAY_SPEED", "SPOT_WS_URLS", "FUTURES_WS_URLS", "SPOT_REST_URLS",
+        "FUTURES_REST_URLS", "TLS_TRUST_FILE", "FEED_STALL_MS", "FEED_MAX_CONNECTION_AGE",
+        "FEED_STREAMS_PER_CONNECTION", "FUTURES_ROUTED", "PERSIST_BUFFER_ROWS", "BOOK_SNAPSHOT_SECONDS",
+    ]
+
     /// The feeder's variables that differ between `old` and this configuration, sorted: names
     /// only, since values such as `DATABASE_URL`'s password must not reach a log.
     public func feederChanges(from old: Config) -> [String] {
+        changes(from: old, ignoring: Config.feederIgnores)
+    }
+
+    /// The workers' variables that differ between `old` and this configuration, sorted (names only).
+    public func workerChanges(from old: Config) -> [String] {
+        changes(from: old, ignoring: Config.workerIgnores)
+    }
+
+    private func changes(from old: Config, ignoring ignored: Set<String>) -> [String] {
         let (before, after) = (old.environment, environment)
-        return Set(before.keys).union(after.keys).subtracting(Config.feederIgnores)
+        return Set(before.keys).union(after.keys).subtracting(ignored)
             .filter { before[$0] != after[$0] }.sorted()
     }
 }

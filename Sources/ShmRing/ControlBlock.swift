@@ -28,6 +28,7 @@ public struct ControlBlock: @unchecked Sendable {
     public var supervisorStartRealtimeNs: Int64 { word(Layout.Control.supervisorStartRealtimeNs).loadSignedAcquiring() }
     public var workersWanted: Int { Int(word(Layout.Control.workersWanted).loadRelaxed()) }
     public var reloadGeneration: UInt64 { word(Layout.Control.reloadGeneration).loadRelaxed() }
+    public var lastReload: ReloadOutcome { ReloadOutcome(rawValue: word(Layout.Control.lastReload).loadRelaxed()) ?? .none }
 
     // Feed line.
     public var feedState: FeedState { FeedState(rawValue: word(Layout.Control.feedState).loadRelaxed()) ?? .down }

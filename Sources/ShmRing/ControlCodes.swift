@@ -34,6 +34,27 @@ public enum SlotState: UInt64, Sendable, CustomStringConvertible {
     }
 }
 
+/// How the supervisor's last reload (HUP) ended.
+public enum ReloadOutcome: UInt64, Sendable, CustomStringConvertible {
+    /// No reload since the server started.
+    case none = 0
+    /// The new configuration runs.
+    case applied = 1
+    /// The supervisor refused the new configuration (a bad value): nothing changed.
+    case refused = 2
+    /// The feeder refused the new configuration (exit status 2): the previous one runs again.
+    case rolledBack = 3
+
+    public var description: String {
+        switch self {
+        case .none: return "none"
+        case .applied: return "applied"
+        case .refused: return "refused"
+        case .rolledBack: return "rolled_back"
+        }
+    }
+}
+
 /// Feed states, as the feeder publishes them.
 public enum FeedState: UInt64, Sendable, CustomStringConvertible {
     case down = 0

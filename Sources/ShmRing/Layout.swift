@@ -77,6 +77,8 @@ public enum Layout {
         public static let reloadGeneration = 32
         public static let workerRestartsTotal = 40
         public static let feederRestartsTotal = 48
+        /// How the last reload ended (`ReloadOutcome`).
+        public static let lastReload = 56
         // Feed line: written by the feeder only.
         public static let feedState = 64
         public static let feedEpoch = 72

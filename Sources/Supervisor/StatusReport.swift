@@ -33,6 +33,8 @@ public struct StatusReport: Sendable {
     public var uptimeSeconds: Double
     public var workersWanted: Int
     public var generation: UInt64
+    /// How the last reload (HUP) ended.
+    public var lastReload: ReloadOutcome
     public var feedState: FeedState
     public var epoch: UInt64
     public var ringSequence: UInt64
@@ -54,6 +56,7 @@ public struct StatusReport: Sendable {
         uptimeSeconds = Double(now - c.supervisorStartRealtimeNs) / 1e9
         workersWanted = c.workersWanted
         generation = c.reloadGeneration
+        lastReload = c.lastReload
         feedState = c.feedState
         let ring = segment.ringWords
         epoch = ring.epoch.loadAcquiring()
@@ -82,7 +85,7 @@ public struct StatusReport: Sendable {
     /// The human table.
     public func table() -> String {
         var out = "supervisor pid \(supervisorPid)\(supervisorAlive ? "" : " (not running)")  up \(Self.duration(uptimeSeconds))"
-        out += "  workers \(children.filter { $0.kind == .worker && $0.state != .stopping }.count)/\(workersWanted)  generation \(generation)\n"
+        out += "  workers \(children.filter { $0.kind == .worker && $0.state != .stopping }.count)/\(workersWanted)  generation \(generation)  last reload \(lastReload)\n"
         let age = lastRecordAgeMs.map { "\($0) ms ago" } ?? "never"
         out += "feed \(feedState)  epoch \(epoch)  ring seq \(ringSequence)  records \(recordsPublished)  last record \(age)  database \(database)\n"
         out += storage.table() + "\n"
@@ -130,6 +133,7 @@ public struct StatusReport: Sendable {
         w.beginObject("supervisor")
         w.field("pid", Int(supervisorPid)); w.field("alive", supervisorAlive); w.field("uptime_s", uptimeSeconds)
         w.field("workers_wanted", workersWanted); w.field("generation", generation)
+        w.field("last_reload", lastReload.description)
         w.endObject()
         w.beginObject("feed")
         w.field("state", feedState.description); w.field("epoch", epoch); w.field("records", recordsPublished)

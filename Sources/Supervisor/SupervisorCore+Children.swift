@@ -15,6 +15,9 @@ extension SupervisorCore {
                                          restarts: child.restarts)
             return [.log(.info, what)] + exitIfDone()
         }
+        if status == .exited(ExitCodes.fatal) && slot == SupervisorPolicy.feederSlot && feederOnTrial {
+            return feederRefusedReload(pid: pid, now: now)
+        }
         if status == .exited(ExitCodes.fatal) {
             children[slot] = ChildRecord(slot: slot, kind: child.kind, restarts: child.restarts)
             return [.log(.critical, "\(what): fatal, not restarting")] + beginStop(now: now, exitCode: ExitCodes.fatal, reason: "a child reported a fatal error")
@@ -77,7 +80,16 @@ extension SupervisorCore {
                 break
             }
         }
+        endFeederTrial(now: now)
         return actions + retireOldGeneration(now: now)
+    }
+
+    /// A feeder on a reload's settings that beats and has run `reloadTrialNs` accepted them.
+    private mutating func endFeederTrial(now: Int64) {
+        let feeder = children[SupervisorPolicy.feederSlot]
+        guard feederOnTrial, feeder.state == .running, now - feeder.startedNs >= policy.reloadTrialNs else { return }
+        feederOnTrial = false
+        feederTrialSettings = []
     }
 
     private mutating func checkHeartbeat(slot: Int, beat: UInt64, now: Int64) -> [SupervisorAction] {

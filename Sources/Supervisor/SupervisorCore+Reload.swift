@@ -50,6 +50,8 @@ extension SupervisorCore {
         let slot = SupervisorPolicy.feederSlot
         let feeder = children[slot]
         let what = "reload: feeder settings changed (\(changed.joined(separator: ", ")))"
+        feederOnTrial = true
+        feederTrialSettings = Array(Set(feederTrialSettings + changed)).sorted()
         guard feeder.pid > 0, feeder.state == .starting || feeder.state == .running else {
             return [.log(.info, "\(what); the feeder takes them when it next starts")]
         }
@@ -57,5 +59,37 @@ extension SupervisorCore {
         children[slot].respawnOnExit = true
         children[slot].stopDeadlineNs = now + policy.shutdownTimeoutNs
         return [.log(.info, "\(what): restarting the feeder"), .signal(pid: feeder.pid, .term)]
+    }
+}
+
+extension SupervisorCore {
+    /// The feeder started with a reload's settings exited with status 2 during its trial:
+    /// it refused them (a value only it can judge). The reload is undone, not the server: the
+    /// shell goes back to the previous configuration, and the feeder starts again with it at the
+    /// next tick, not counted as a crash.
+    mutating func feederRefusedReload(pid: Int32, now: Int64) -> [SupervisorAction] {
+        let slot = SupervisorPolicy.feederSlot
+        feederOnTrial = false
+        var record = ChildRecord(slot: slot, kind: .feeder, restarts: children[slot].restarts)
+        record.state = .backoff
+        record.backoffUntilNs = now
+        record.generation = children[slot].generation
+        children[slot] = record
+        let settings = feederTrialSettings.joined(separator: ", ")
+        feederTrialSettings = []
+        return [.log(.error, "reload refused by the feeder: pid \(pid) exited with status 2 (a configuration error, logged above) "
+                     + "on the new \(settings); going back to the previous configuration"), .rollBackReload]
+    }
+
+    /// The shell is back on the configuration before the refused reload: its numbers again, and
+    /// workers of a new generation when those started since run other settings (SYMBOLS,
+    /// INTERVALS… must agree with the feeder's) or `WORKERS` itself changes back.
+    mutating func onRolledBack(workers: Int, policy previous: SupervisorPolicy, newWorkers: Bool, now: Int64) -> [SupervisorAction] {
+        guard phase == .running else { return [] }
+        guard newWorkers || workers != configuredWorkers else {
+            policy = previous
+            return [.log(.info, "reload rolled back: the workers keep running (they read none of the refused settings)")]
+        }
+        return onReloaded(workers: workers, policy: previous, now: now)
     }
 }

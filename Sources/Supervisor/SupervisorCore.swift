@@ -45,6 +45,12 @@ public struct SupervisorCore: Sendable {
     /// When a reload began, while old workers wait for the new ones.
     public internal(set) var reloadStartedNs: Int64? = nil
     public internal(set) var restartTimes: [ChildKind: [Int64]] = [:]
+    /// The feeder's next or current life runs a reload's new settings and has not yet beaten
+    /// and run `policy.reloadTrialNs`: an exit with status 2 meanwhile is the feeder refusing
+    /// them (the reload is rolled back), not a fatal error.
+    public internal(set) var feederOnTrial = false
+    /// The names of the settings that feeder is on trial with (for the log).
+    var feederTrialSettings: [String] = []
 
     public init(policy: SupervisorPolicy, workers: Int) {
         self.policy = policy
@@ -76,6 +82,7 @@ public struct SupervisorCore: Sendable {
         case .reloadFailed(let reason, _):
             return [.log(.error, "reload refused, keeping the running configuration: \(reason)")]
         case .restartFeeder(let changed, let now): return restartFeeder(changed: changed, now: now)
+        case .rolledBack(let n, let p, let newWorkers, let now): return onRolledBack(workers: n, policy: p, newWorkers: newWorkers, now: now)
         }
     }
 

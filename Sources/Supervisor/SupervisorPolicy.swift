@@ -21,6 +21,10 @@ public struct SupervisorPolicy: Sendable, Equatable {
     /// On reload, old workers are retired once the new ones beat, or after this long.
     public var reloadGraceNs: Int64 = 10_000_000_000
     public var maxWorkers: Int = 16
+    /// A feeder started with a reload's new settings that exits with status 2 before it has
+    /// beaten and run this long refused them: the reload is rolled back instead of the server
+    /// stopping (a replay file without trades is found out only after the first beat).
+    public var reloadTrialNs: Int64 = 3_000_000_000
 
     public init() {}
 
@@ -48,6 +52,10 @@ public enum SupervisorEvent: Equatable, Sendable {
     /// A reload changed variables the feeder reads (`changed` names them, never their values):
     /// it is stopped and started again at once with them.
     case restartFeeder(changed: [String], now: Int64)
+    /// The shell went back to the configuration before a reload the feeder refused:
+    /// `workers` and `policy` are that configuration's, `newWorkers` whether the workers started
+    /// since run with settings that differ from it (they are replaced, as on a reload).
+    case rolledBack(workers: Int, policy: SupervisorPolicy, newWorkers: Bool, now: Int64)
 }
 
 /// What the supervisor's shell must do.
@@ -55,6 +63,9 @@ public enum SupervisorAction: Equatable, Sendable {
     case spawn(slot: Int, kind: ChildKind, generation: UInt64)
     case signal(pid: Int32, Signal)
     case reloadConfig
+    /// The feeder refused a reload's settings: go back to the configuration before that reload
+    /// (and answer with `.rolledBack`). The feeder starts again at the next tick.
+    case rollBackReload
     case reopenLogs
     case log(LogSeverity, String)
     case exit(Int32)

@@ -92,42 +92,13 @@ extension SupervisorProcess {
         }
     }
 
-    func reload() {
-        let fresh: Config
-        do {
-            fresh = try Config.load()
-        } catch {
-            _ = execute(core.handle(.reloadFailed(reason: "\(error)", now: Clock.monotonicNanos())))
-            return
-        }
-        if fresh.port != config.port || fresh.host != config.host || fresh.segmentName != config.segmentName || fresh.ringMB != config.ringMB {
-            log.warning("PORT, HOST, SHM_NAME and RING_MB changes take effect only after a restart")
-        }
-        var next = fresh
-        next.port = config.port
-        next.host = config.host
-        next.shmName = config.shmName
-        next.ringMB = config.ringMB
-        let previous = config
-        config = next
-        log.level = next.logLevel
-        if next.logFile != previous.logFile {
-            log.info("log file moves", ["to": next.logFile ?? "stderr"])
-            log.reopen(path: next.logFile)
-            log.info("log file opened after a reload", ["from": previous.logFile ?? "stderr"])
-        }
-        let now = Clock.monotonicNanos()
-        _ = execute(core.handle(.reloaded(workers: next.workers, policy: Self.policy(next), now: now)))
-        let changed = next.feederChanges(from: previous)
-        if !changed.isEmpty { _ = execute(core.handle(.restartFeeder(changed: changed, now: now))) }
-    }
-
     /// Mirrors the core's child table into the control block for `status` and health.
     func publishTable() {
         guard let seg = segment else { return }
         let c = seg.control
         c.word(Layout.Control.workersWanted).storeRelaxed(UInt64(core.workersWanted))
         c.word(Layout.Control.reloadGeneration).storeRelaxed(core.generation)
+        c.word(Layout.Control.lastReload).storeRelaxed(lastReload.rawValue)
         var workerRestarts: UInt64 = 0
         var feederRestarts: UInt64 = 0
         for child in core.children {

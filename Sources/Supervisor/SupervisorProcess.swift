@@ -14,6 +14,11 @@ public final class SupervisorProcess {
     var listenFD: Int32 = -1
     var wakeFDs: [Int32] = []
     var signalFD: Int32 = -1
+    /// The configuration to go back to if the feeder refuses the settings of the reloads since
+    /// (`rollBackReload`): the one before the first reload whose feeder has not beaten yet.
+    var rollback: Config?
+    /// How the last reload ended, for status.
+    var lastReload = ReloadOutcome.none
     /// Set when the core says to exit; nested executions (spawn results) may set it too.
     var pendingExit: Int32?
     let executable = Spawn.selfExecutable
@@ -108,6 +113,8 @@ public final class SupervisorProcess {
                 if !sig.send(to: pid) { log.debug("signal to a gone process", ["pid": "\(pid)", "signal": "\(sig)"]) }
             case .reloadConfig:
                 reload()
+            case .rollBackReload:
+                rollBack()
             case .reopenLogs:
                 log.reopen()
                 log.info("log file reopened")

@@ -77,7 +77,8 @@ public final class WorkerProcess: WorkerHooks {
         options.corsOrigins = config.corsOrigins
         options.rateLimitPerSecond = config.rateLimitPerSecond
         options.rateLimitBurst = config.rateLimitBurst
-        let queries = QueryThread(databaseURL: config.databaseURL, redisURL: config.redisURL, wakeFD: wakeFD)
+        let queries = QueryThread(databaseURL: config.databaseURL, redisURL: config.redisURL, wakeFD: wakeFD,
+                                  cacheEvents: { [log] in Self.log($0, to: log) })
         rest = MarketREST(tables: directory.tables, directory: directory, served: config.intervals, queries: queries)
         rest?.workers = config.workers
         rest?.feeder = FeederLink(name: config.feederRequestsName)

@@ -1,5 +1,6 @@
 import Glibc
 import Posix
+import Synchronization
 import TestServices
 import Testing
 @testable import Cache
@@ -96,5 +97,58 @@ struct RedisOutageTests {
             sleepMillis(20)
         }
         return false
+    }
+}
+
+/// The lines a worker logs about its Redis, against a private redis-server killed and restarted.
+@Suite("Redis outage events", .serialized,
+       .enabled(if: PrivateRedis.binary != nil, "needs redis-server in /usr/bin or /usr/local/bin"))
+struct RedisOutageEventTests {
+    @Test("one event when Redis goes away (with the reason), one when it is back (with the time down); a quick second outage is held back")
+    func events() throws {
+        Signals.ignorePipe()
+        let server = try PrivateRedis(offset: 200)
+        defer { server.stop() }
+        let heard = Mutex<[CacheEvent]>([])
+        var options = ResponseCacheOptions()
+        options.namespace = "tt:events:"
+        options.reconnectIntervalMs = 100
+        let cache = ResponseCache(url: server.url, options: options) { event in heard.withLock { $0.append(event) } }
+        #expect(cache.state == .up)
+        #expect(heard.withLock { $0 }.isEmpty, "the first connection is no news")
+
+        server.stop()
+        let stopped = Clock.monotonicNanos()
+        callFor(cache, millis: 600)   // a few failed connects
+        let lost = heard.withLock { $0 }
+        #expect(lost.count == 1, "\(lost)")
+        guard case .redisLost(let error, 1, 1)? = lost.first else { Issue.record("\(lost)"); return }
+        #expect(!error.keepsConnection && "\(error)".contains("Redis"), "\(error)")
+        #expect(cache.stats.connectAttempts > 2, "the failures after the first were not told")
+
+        try server.start()
+        callFor(cache, millis: 300)
+        let back = heard.withLock { $0 }
+        #expect(back.count == 2, "\(back)")
+        guard case .redisBack(let downMs)? = back.last else { Issue.record("\(back)"); return }
+        #expect(downMs >= 600 && downMs <= (Clock.monotonicNanos() - stopped) / 1_000_000, "\(downMs) ms")
+        #expect(cache.state == .up)
+
+        // Down and up again within 10 s of the last line: nothing more in the log.
+        server.stop()
+        callFor(cache, millis: 300)
+        try server.start()
+        callFor(cache, millis: 300)
+        #expect(cache.state == .up)
+        #expect(heard.withLock { $0 }.count == 2, "\(heard.withLock { $0 })")
+    }
+
+    /// Calls the cache every 10 ms for `millis`.
+    private func callFor(_ cache: ResponseCache, millis: Int64) {
+        let end = Clock.monotonicNanos() + millis * 1_000_000
+        while Clock.monotonicNanos() < end {
+            _ = cache.get("probe")
+            sleepMillis(10)
+        }
     }
 }

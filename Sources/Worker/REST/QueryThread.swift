@@ -105,9 +105,11 @@ public final class QueryThread: @unchecked Sendable {
     private let aside = ThreadBudget(limit: 8)
     var maxAside: Int { aside.limit }
 
-    public init(databaseURL: String?, redisURL: String? = nil, wakeFD: Int32, maxQueued: Int = 512) {
+    /// `cacheEvents` hears when Redis goes away and when it is back (the worker logs it).
+    public init(databaseURL: String?, redisURL: String? = nil, wakeFD: Int32, maxQueued: Int = 512,
+                cacheEvents: @escaping @Sendable (CacheEvent) -> Void = { _ in }) {
         self.databaseURL = databaseURL
-        cache = redisURL.map { ResponseCache(url: $0) }
+        cache = redisURL.map { ResponseCache(url: $0, onEvent: cacheEvents) }
         self.wakeFD = wakeFD
         self.maxQueued = maxQueued
         lock = .allocate(capacity: 1)
