@@ -12,7 +12,6 @@
 
 /// IOSQE_* flags are macros over an enum; give Swift plain constants.
 static inline unsigned char tt_iosqe_buffer_select(void) { return IOSQE_BUFFER_SELECT; }
-static inline unsigned char tt_iosqe_fixed_file(void) { return IOSQE_FIXED_FILE; }
 static inline unsigned char tt_iosqe_io_link(void) { return IOSQE_IO_LINK; }
 static inline unsigned char tt_iosqe_cqe_skip_success(void) { return IOSQE_CQE_SKIP_SUCCESS; }
 static inline unsigned tt_cqe_f_more(void) { return IORING_CQE_F_MORE; }

@@ -41,29 +41,6 @@ struct URing: ~Copyable {
         _ = try checkNegated("io_uring_register(ENABLE_RINGS)", tt_enable_rings(ring))
     }
 
-    /// The ring's descriptor (its `/proc/self/fdinfo` lists the registered files).
-    var descriptor: Int32 { ring.pointee.ring_fd }
-
-    /// Entries in the registered-file table: one per descriptor number the process may have
-    /// (RLIMIT_NOFILE), at most 65,536.
-    var fileTableSize: UInt32 {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
-        return UInt32(min(limit.rlim_cur, 65_536))
-    }
-
-    /// Sets up an empty (sparse) registered-file table; false if the kernel refuses.
-    func registerFileTable() -> Bool {
-        io_uring_register_files_sparse(ring, fileTableSize) == 0
-    }
-
-    /// Puts `fd` into the registered-file table at `index` (-1 empties the entry); false if
-    /// the kernel refuses.
-    func setRegisteredFile(at index: Int32, to fd: Int32) -> Bool {
-        var fd = fd
-        return io_uring_register_files_update(ring, UInt32(index), &fd, 1) == 1
-    }
-
     /// A free submission slot; submits what is queued when the ring is full.
     @inline(__always)
     func nextSQE() -> UnsafeMutablePointer<io_uring_sqe> {

@@ -2,15 +2,8 @@ import CLibURing
 import Glibc
 import Posix
 
-/// The io_uring backend: one ring, one provided-buffer group for every receive, a small pool
-/// of timespecs for timers, and the connections' sockets in the ring's table of registered
-/// files.
-///
-/// A registered file is looked up by its index instead of through the process's descriptor
-/// table, which saves the reference count taken and dropped on every operation (`fget`/`fput`,
-/// about 3 % of a worker's CPU in a fan-out of one trade to 1,000 sockets). A socket's index is
-/// its descriptor number, so no map is needed; the table holds a reference of its own, which
-/// `closeSocket` drops before closing the descriptor.
+/// The io_uring backend: one ring, one provided-buffer group for every receive, and a small
+/// pool of timespecs for timers.
 final class URingBackend: EventBackend {
     var directSends: Bool { true }
 
@@ -18,9 +11,6 @@ final class URingBackend: EventBackend {
     @exclusivity(unchecked) private var buffers: BufferRing
     /// Timeout submissions read their timespec at submit time; keep one per armed timer.
     private let timespec: UnsafeMutablePointer<__kernel_timespec>
-    /// Which descriptors are in the registered-file table (empty when the kernel refused one).
-    private var registered: [Bool]
-    private let fixedFlag = tt_iosqe_fixed_file()
 
     init(entries: UInt32, bufferCount: Int, bufferSize: Int) throws(SystemError) {
         uring = try URing(entries: entries)
@@ -28,19 +18,9 @@ final class URingBackend: EventBackend {
         try buffers.register(on: uring.ring)
         timespec = .allocate(capacity: 1)
         timespec.initialize(to: __kernel_timespec())
-        registered = uring.registerFileTable() ? Array(repeating: false, count: Int(uring.fileTableSize)) : []
     }
 
     deinit { timespec.deallocate() }
-
-    /// The ring's descriptor.
-    var ringDescriptor: Int32 { uring.descriptor }
-
-    /// The descriptor's registered index, with the flag that says so, or the descriptor itself.
-    @inline(__always)
-    private func target(_ fd: Int32) -> (fd: Int32, flags: UInt8) {
-        Int(fd) < registered.count && registered[Int(fd)] ? (fd, fixedFlag) : (fd, 0)
-    }
 
     /// Makes the calling thread the ring's single issuer; call on the loop's thread.
     func enable() throws(SystemError) { try uring.enable() }
@@ -60,24 +40,15 @@ final class URingBackend: EventBackend {
     func acceptPending(listenFD fd: Int32) -> Int32 { Socket.acceptPending(fd) }
 
     func armReceive(fd: Int32, tag: CompletionTag) {
-        let (fd, flags) = target(fd)
-        let sqe = uring.nextSQE()
-        tt_prep_recv_multishot(sqe, fd, buffers.group, tag.raw)
-        sqe.pointee.flags |= flags
+        tt_prep_recv_multishot(uring.nextSQE(), fd, buffers.group, tag.raw)
     }
 
     func send(fd: Int32, bytes: UnsafeRawBufferPointer, tag: CompletionTag) {
-        let (fd, flags) = target(fd)
-        let sqe = uring.nextSQE()
-        tt_prep_send(sqe, fd, bytes.baseAddress, bytes.count, tag.raw)
-        sqe.pointee.flags |= flags
+        tt_prep_send(uring.nextSQE(), fd, bytes.baseAddress, bytes.count, tag.raw)
     }
 
     func sendMessage(fd: Int32, message: UnsafeMutablePointer<msghdr>, tag: CompletionTag) {
-        let (fd, flags) = target(fd)
-        let sqe = uring.nextSQE()
-        tt_prep_sendmsg(sqe, fd, message, tag.raw)
-        sqe.pointee.flags |= flags
+        tt_prep_sendmsg(uring.nextSQE(), fd, message, tag.raw)
     }
 
     func read(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, tag: CompletionTag) {
@@ -95,24 +66,12 @@ final class URingBackend: EventBackend {
         tt_prep_cancel(uring.nextSQE(), target.raw, tag.raw)
     }
 
-    /// TCP_NODELAY, and the socket into the registered-file table at its descriptor's index
-    /// (left out, and used by descriptor, if the kernel refuses).
-    func configureAccepted(fd: Int32) {
-        Socket.setNoDelay(fd)
-        if Int(fd) < registered.count && uring.setRegisteredFile(at: fd, to: fd) { registered[Int(fd)] = true }
-    }
+    func configureAccepted(fd: Int32) { Socket.setNoDelay(fd) }
 
     func peerAddress(fd: Int32) -> PeerAddress? { PeerAddress.of(fd: fd) }
 
-    /// Shuts the socket down (its armed operations end), takes it out of the registered-file
-    /// table (whose reference would keep it open) and closes the descriptor. Operations still
-    /// in flight hold references of their own until they complete.
     func closeSocket(fd: Int32) {
         shutdown(fd, Int32(SHUT_RDWR))
-        if Int(fd) < registered.count && registered[Int(fd)] {
-            _ = uring.setRegisteredFile(at: fd, to: -1)
-            registered[Int(fd)] = false
-        }
         Glibc.close(fd)
     }
 

@@ -31,9 +31,6 @@ public final class WorkerServer: @unchecked Sendable {
                                    bufferSize: options.receiveBufferSize)
     }
 
-    /// The io_uring's descriptor (diagnostics: `/proc/self/fdinfo/<it>` shows the ring).
-    public var ringDescriptor: Int32 { backend.ringDescriptor }
-
     /// Serves until a stop (TERM, INT or QUIT through the signalfd, or `requestStop`), then
     /// finishes in-flight requests and returns. Call once.
     public func run() throws(SystemError) {
