@@ -10,8 +10,8 @@ struct Migrate: ParsableCommand {
     @Argument(help: "up, down or status.")
     var action: String
 
-    @Option(help: "The migrations folder.")
-    var dir = "migrations"
+    @Option(help: "A migrations folder to use instead of the migrations built into the binary.")
+    var dir: String?
 
     @Option(help: "With down: how many migrations to revert.")
     var steps = 1
@@ -27,7 +27,7 @@ struct Migrate: ParsableCommand {
             throw ExitCode(2)
         }
         do {
-            let migrations = try Migration.load(directory: dir)
+            let migrations = try dir.map { (folder) throws(MigrationError) in try Migration.load(directory: folder) } ?? Migration.embedded
             let migrator = try Migrator(connection: try PostgresConnection(url: url), migrations: migrations)
             switch action {
             case "up":

@@ -32,37 +32,17 @@ struct Serve: ParsableCommand {
     }
 }
 
-/// `migrate up` before the server starts, when there is a database. A database that is away or
-/// refuses does not stop the server: it runs on shared memory and health says the database is
-/// down; the next start migrates.
+/// `migrate up` with the migrations built into the binary, before the server starts, when
+/// there is a database. A database that is away or refuses does not stop the server: it runs on
+/// shared memory and health says the database is down; the next start migrates.
 func migrateAtStart(url: String, log: Logger) {
-    guard let dir = migrationsDirectory() else {
-        return log.warning("no migrations folder found (./migrations, or beside the executable's checkout): not migrating")
-    }
+    let migrations = Migration.embedded
     do {
-        let migrations = try Migration.load(directory: dir)
         let migrator = try Migrator(connection: try PostgresConnection(url: url, connectTimeoutSeconds: 3), migrations: migrations)
         let applied = try migrator.up { log.info("applying migration", ["version": "\($0.version)", "name": $0.name]) }
         log.info(applied.isEmpty ? "database schema up to date" : "database migrated",
                  ["applied": "\(applied.count)", "latest": "\(migrations.last?.version ?? 0)"])
     } catch {
         log.warning("database migrations not applied: \(error); serving from shared memory until the database answers")
-    }
-}
-
-/// `./migrations`, or the checkout's `migrations` beside a binary built in it (`.build/<config>/`).
-func migrationsDirectory() -> String? {
-    var candidates = ["migrations"]
-    do {
-        var dir = Spawn.selfExecutable
-        for _ in 0..<4 {
-            guard let slash = dir.lastIndex(of: "/") else { break }
-            dir = String(dir[..<slash])
-            candidates.append(dir + "/migrations")
-        }
-    }
-    return candidates.first { path in
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 }

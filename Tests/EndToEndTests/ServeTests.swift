@@ -199,6 +199,24 @@ struct ServeTests {
         #expect((json["children"] as? [[String: Any]])?.count == 3)
     }
 
+    @Test("a binary copied away from the checkout and run from elsewhere still migrates: the migrations are built in",
+          .enabled(if: ProcessInfo.processInfo.environment["DATABASE_URL"] != nil, "needs DATABASE_URL (make test starts PostgreSQL)"))
+    func migratesAwayFromCheckout() throws {
+        let dir = "/tmp/tterminal-away-\(getpid())"
+        mkdir(dir, 0o755)
+        let copy = dir + "/tterminal"
+        #expect(link(tterminalBinary, copy) == 0, "hard link: \(String(cString: strerror(errno)))")
+        defer { unlink(copy); rmdir(dir) }
+        let s = ServerUnderTest(workers: 1, extra: ["DATABASE_URL": ProcessInfo.processInfo.environment["DATABASE_URL"]!])
+        s.binary = copy
+        s.workingDirectory = dir
+        try s.start()
+        try s.waitHealthy()
+        try s.eventually(10, "migrations at start") { s.log().contains("database migrated") || s.log().contains("database schema up to date") }
+        #expect(!s.log().contains("not migrating"), "\(s.log().suffix(2000))")
+        #expect(s.stop() == .exited(0))
+    }
+
     @Test("malformed HTTP gets 400 and the worker keeps serving")
     func malformed() throws {
         let s = ServerUnderTest(workers: 1)

@@ -33,6 +33,9 @@ final class ServerUnderTest {
     var env: [String: String]
     private(set) var pid: pid_t = 0
     private var exitStatus: Posix.ExitStatus?
+    /// Runs this binary instead, from this directory (nil: the tests' own).
+    var binary = tterminalBinary
+    var workingDirectory: String?
 
     init(workers: Int = 2, extra: [String: String] = [:]) {
         port = freePort()
@@ -60,7 +63,12 @@ final class ServerUnderTest {
 
     func start() throws {
         #expect(FileManager.default.isExecutableFile(atPath: tterminalBinary), "build tterminal first: \(tterminalBinary)")
-        var request = SpawnRequest(path: tterminalBinary, arguments: ["serve"], environment: env.map { "\($0.key)=\($0.value)" })
+        var request = SpawnRequest(path: binary, arguments: ["serve"], environment: env.map { "\($0.key)=\($0.value)" })
+        if let dir = workingDirectory {
+            // The shell execs the server, so the pid stays the server's.
+            request = SpawnRequest(path: "/bin/sh", arguments: ["-c", #"cd "$1" && exec "$2" serve"#, "sh", dir, binary],
+                                   environment: request.environment)
+        }
         // Its own process group, like a shell job: tests can send a terminal's Ctrl-C to it.
         request.ownProcessGroup = true
         pid = try Spawn.start(request)

@@ -29,6 +29,11 @@ struct MigrationFileTests {
         #expect(all.allSatisfy { !$0.up.isEmpty && !$0.down.isEmpty })
     }
 
+    @Test("the binary carries the repository's migrations, byte for byte (scripts/embed-migrations.py after a change)")
+    func embedded() throws {
+        #expect(Migration.embedded == (try Migration.load(directory: repositoryMigrations)))
+    }
+
     @Test("an up without a down is refused")
     func missingDown() throws {
         let dir = "/tmp/tterminal-migrations-\(getpid())"
