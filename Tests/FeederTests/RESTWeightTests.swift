@@ -1,4 +1,7 @@
 import Market
+import Net
+import Posix
+import Runtime
 import ShmRing
 import Testing
 @testable import Feeder
@@ -63,5 +66,39 @@ struct RESTWeightTests {
         #expect(RESTWorker.pauseSeconds(retryAfter: "-5") == 1)
         #expect(RESTWorker.pauseSeconds(retryAfter: "20") == 20)
         #expect(RESTWorker.pauseSeconds(retryAfter: "soon") == 60 && RESTWorker.pauseSeconds(retryAfter: nil) == 60)
+    }
+}
+
+@Suite("REST worker: the markets do not wait for each other")
+struct RESTLaneTests {
+    /// The requests answered, in order, appended from the worker's threads.
+    final class Answered: @unchecked Sendable {
+        private let lock = Mutex()
+        private var list: [RESTRequest] = []
+        func append(_ r: RESTRequest) { lock.withLock { list.append(r) } }
+        var all: [RESTRequest] { lock.withLock { list } }
+    }
+
+    @Test("a spot market paused by a 429 (60 s without Retry-After) leaves futures requests going at once")
+    func spotPauseLeavesFutures() throws {
+        let server = try CannedREST { path in
+            path.hasPrefix("/fapi/") ? (200, Array(#"{"lastUpdateId":1,"bids":[],"asks":[]}"#.utf8)) : (429, Array("{}".utf8))
+        }
+        defer { server.stop() }
+        let base = try Endpoint(parsing: "http://127.0.0.1:\(server.port)")
+        let worker = try RESTWorker(symbols: FeedSymbols(["BTCUSDT"]), spot: [base], futures: [base], tls: nil,
+                                    log: Logger(role: "test", level: .critical, path: nil))
+        let answered = Answered()
+        worker.deliver = { request, _ in answered.append(request) }
+        worker.start()
+        worker.enqueue(.depth(symbol: 0, market: .spot))
+        #expect(eventuallyTrue(5) { server.paths.contains { $0.hasPrefix("/api/v3/depth") } }, "spot asked first")
+        let asked = Clock.monotonicNanos()
+        worker.enqueue(.depth(symbol: 0, market: .futures))
+        #expect(eventuallyTrue(5) { answered.all.contains(.depth(symbol: 0, market: .futures)) },
+                "the futures snapshot waited behind the paused spot market")
+        #expect(Clock.monotonicNanos() - asked < 3_000_000_000)
+        #expect(!answered.all.contains(.depth(symbol: 0, market: .spot)), "spot is still paused")
+        #expect(worker.snapshot.counters.rateLimited >= 1)
     }
 }

@@ -36,20 +36,35 @@ struct RESTCounters: Sendable, Equatable {
     var usedWeight: UInt64 = 0
 }
 
-/// One thread that performs REST requests in order, per market on its endpoint list with
-/// failover, keeping Binance's rules: a 429 or 418 stops every request to that market until
-/// its `Retry-After` has passed. Results go to the publisher, which may queue more.
+/// One thread per market that performs its REST requests in order on the market's endpoint
+/// list with failover, keeping Binance's rules: a 429 or 418 stops every request to that market
+/// until its `Retry-After` has passed. The markets never wait for each other: a spot endpoint
+/// that hangs, or a spot ban, leaves futures snapshots and backfills going. Results go to the
+/// publisher, which may queue more.
 final class RESTWorker: @unchecked Sendable {
+    /// One market's side: its queue (under the worker's lock) and what only its thread touches.
+    private final class Lane: @unchecked Sendable {
+        let market: MarketKind
+        let endpoints: [Endpoint]
+        let wakeFD: Int32
+        var queue: [RESTRequest] = []
+        /// Its thread's connection, and the index of the endpoint it uses.
+        var client: HTTPClient?
+        var current = 0
+
+        init(market: MarketKind, endpoints: [Endpoint]) throws {
+            self.market = market
+            self.endpoints = endpoints
+            wakeFD = try EventFD.make()
+        }
+    }
+
     private let symbols: FeedSymbols
-    private let endpoints: [MarketKind: [Endpoint]]
     private let tls: TLSContext?
     private let log: Logger
     private let lock = Mutex()
-    private let wakeFD: Int32
-    private var queue: [RESTRequest] = []
+    private let lanes: [MarketKind: Lane]
     private var counters = RESTCounters()
-    private var clients: [MarketKind: HTTPClient] = [:]
-    private var current: [MarketKind: Int] = [.spot: 0, .futures: 0]
     private var pausedUntilNs: [MarketKind: Int64] = [:]
     /// Binance's per-minute weight limits (binance-protocol.md §3.2, §3.4) until exchangeInfo states them.
     private var budgets: [MarketKind: WeightBudget] = [.spot: WeightBudget(limit: 6000), .futures: WeightBudget(limit: 2400)]
@@ -70,45 +85,49 @@ final class RESTWorker: @unchecked Sendable {
 
     init(symbols: FeedSymbols, spot: [Endpoint], futures: [Endpoint], tls: TLSContext?, log: Logger) throws {
         self.symbols = symbols
-        endpoints = [.spot: spot, .futures: futures]
+        lanes = [.spot: try Lane(market: .spot, endpoints: spot), .futures: try Lane(market: .futures, endpoints: futures)]
         self.tls = tls
         self.log = log
-        wakeFD = try EventFD.make()
     }
 
     func start() {
-        let worker = self
-        DetachedThread.start { worker.run() }
-    }
-
-    /// Queues `request` (once); `first`: ahead of the others (a client waits for it).
-    func enqueue(_ request: RESTRequest, first: Bool = false) {
-        lock.withLock {
-            if !queue.contains(request) { queue.insert(request, at: first ? 0 : queue.count) }
+        for lane in lanes.values {
+            let worker = self
+            DetachedThread.start { worker.run(lane) }
         }
-        EventFD.signal(wakeFD)
     }
 
-    var snapshot: (counters: RESTCounters, queued: Int) { lock.withLock { (counters, queue.count) } }
+    /// Queues `request` on its market (once); `first`: ahead of the others (a client waits for it).
+    func enqueue(_ request: RESTRequest, first: Bool = false) {
+        guard let lane = lanes[request.market] else { return }
+        lock.withLock {
+            if !lane.queue.contains(request) { lane.queue.insert(request, at: first ? 0 : lane.queue.count) }
+        }
+        EventFD.signal(lane.wakeFD)
+    }
+
+    var snapshot: (counters: RESTCounters, queued: Int) {
+        lock.withLock { (counters, lanes.values.reduce(0) { $0 + $1.queue.count }) }
+    }
 
     /// The REQUEST_WEIGHT per minute `market` states (exchangeInfo's `rateLimits`).
     func setWeightLimit(_ market: MarketKind, _ perMinute: Int) {
         lock.withLock { budgets[market]?.setLimit(perMinute) }
     }
 
-    private func run() {
+    private func run(_ lane: Lane) {
         while true {
-            guard let request = lock.withLock({ queue.isEmpty ? nil : queue.removeFirst() }) else {
-                _ = EventFD.wait(wakeFD, timeoutMillis: 1000)
-                _ = EventFD.drain(wakeFD)
+            guard let request = lock.withLock({ lane.queue.isEmpty ? nil : lane.queue.removeFirst() }) else {
+                _ = EventFD.wait(lane.wakeFD, timeoutMillis: 1000)
+                _ = EventFD.drain(lane.wakeFD)
                 continue
             }
-            let result = perform(request)
+            let result = perform(request, on: lane)
             deliver?(request, result)
         }
     }
 
-    private func perform(_ request: RESTRequest) -> Result<[UInt8], NetError> {
+    private func perform(_ request: RESTRequest, on lane: Lane) -> Result<[UInt8], NetError> {
         let market = request.market
         var lastError = NetError(.closed, "no attempt made")
         for attempt in 0..<Self.attempts {
@@ -116,7 +135,7 @@ final class RESTWorker: @unchecked Sendable {
             waitForWeight(market, request.weight)
             let path = self.path(request)
             do {
-                let response = try client(market).get(path)
+                let response = try client(lane).get(path)
                 lock.withLock {
                     counters.requests += 1
                     if let w = response.header("x-mbx-used-weight-1m").flatMap({ UInt64($0) }) {
@@ -138,7 +157,7 @@ final class RESTWorker: @unchecked Sendable {
                     lastError = NetError(.protocolViolation, "HTTP \(response.status) on \(path)")
                 case 500...599:
                     lastError = NetError(.protocolViolation, "HTTP \(response.status) on \(path)")
-                    failover(market)
+                    failover(lane)
                 default:
                     let text = String(decoding: response.body.prefix(200), as: UTF8.self)
                     // A listing's 400 is the exchange's answer (no such symbol), not a failure.
@@ -147,7 +166,7 @@ final class RESTWorker: @unchecked Sendable {
                 }
             } catch {
                 lastError = error
-                failover(market)
+                failover(lane)
             }
             if attempt + 1 < Self.attempts { usleep(UInt32(200_000 << attempt)) }
         }
@@ -184,20 +203,19 @@ final class RESTWorker: @unchecked Sendable {
         }
     }
 
-    private func client(_ market: MarketKind) -> HTTPClient {
-        if let c = clients[market] { return c }
-        let list = endpoints[market] ?? []
-        let endpoint = list[(current[market] ?? 0) % max(1, list.count)]
+    private func client(_ lane: Lane) -> HTTPClient {
+        if let c = lane.client { return c }
+        let endpoint = lane.endpoints[lane.current % max(1, lane.endpoints.count)]
         let c = HTTPClient(base: endpoint, tls: endpoint.isSecure ? tls : nil, timeoutNs: Self.timeoutNs)
-        clients[market] = c
+        lane.client = c
         return c
     }
 
     /// Moves a market to its next REST endpoint (a fresh client on the next request).
-    private func failover(_ market: MarketKind) {
-        clients[market]?.close()
-        clients[market] = nil
-        current[market] = (current[market] ?? 0) + 1
+    private func failover(_ lane: Lane) {
+        lane.client?.close()
+        lane.client = nil
+        lane.current += 1
     }
 
     func path(_ request: RESTRequest) -> String {
