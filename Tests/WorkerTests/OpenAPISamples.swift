@@ -163,7 +163,7 @@ enum OpenAPISamples {
     static let refusals: [APISample] = [
         APISample(.get, "\(v1)/nothing", 404),
         APISample(.get, "\(v1)/aggregation/candles/BTCUSDT/1m/", 404),
-        APISample(.get, "\(v1)/aggregation/candles//1m", 404),
+        APISample(.get, "\(v1)/websocket/price/", 404),
         APISample(.get, "\(v1)/aggregation/multi", 405),
         APISample(.delete, "\(v1)/symbols", 405),
         APISample(.post, "\(v1)/candles/BTCUSDT", 405),

@@ -77,6 +77,7 @@ public final class MarketREST {
     }
 
     func handle(_ route: APIRoute, _ q: QueryParameters, _ request: HTTPRequest) throws(RESTFailure) -> Outcome {
+        try Self.requireParameters(route)
         switch route {
         case .aggregationCandles(let s, let i): return try aggregationCandles(symbol: s, interval: i, q)
         case .candlesLatest(let s): return .now(try latestCandle(symbol: s, q))
@@ -192,6 +193,25 @@ public final class MarketREST {
     }
 
     private static func title(_ name: String) -> String { name.prefix(1).uppercased() + name.dropFirst() }
+
+    /// Echo matches an empty path parameter (`/aggregation/candles//1m`, `…/BTCUSDT/`), and the
+    /// aggregation handlers answer it with API.md §1.4's 400 `MISSING_SYMBOL` / `MISSING_INTERVAL`
+    /// (the symbol first). Only the aggregation group's router lets empty parameters through.
+    static func requireParameters(_ route: APIRoute) throws(RESTFailure) {
+        let symbol: String, interval: String?
+        switch route {
+        case .aggregationCandles(let s, let i), .aggregationFootprint(let s, let i), .aggregationCVD(let s, let i):
+            (symbol, interval) = (s, i)
+        case .aggregationVolumeProfile(let s), .aggregationLiquidations(let s), .aggregationHeatmap(let s):
+            (symbol, interval) = (s, nil)
+        default:
+            return
+        }
+        for (name, value) in [("symbol", symbol), ("interval", interval)] where value?.isEmpty == true {
+            throw RESTFailure(.failure(400, error: "Missing required parameter", message: "\(title(name)) parameter is required",
+                                       code: "MISSING_\(name.uppercased())", details: ["parameter": name]))
+        }
+    }
 }
 
 /// A refusal on the way to an answer.
