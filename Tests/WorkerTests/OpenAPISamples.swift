@@ -67,6 +67,7 @@ enum OpenAPISamples {
         APISample(.post, "\(v1)/aggregation/multi", 400, body: "not json"),
         APISample(.post, "\(v1)/aggregation/multi", 400, body: "{}"),
         APISample(.post, "\(v1)/aggregation/multi", 400, body: #"{"symbol":"BTCUSDT","intervals":[1]}"#),
+        APISample(.post, "\(v1)/aggregation/multi", 400, body: #"{"symbol":"BTCUSDT","intervals":"1m","limit":10.5}"#),
         APISample(.post, "\(v1)/aggregation/multi", 404, body: #"{"symbol":"DOGEUSDT"}"#),
     ]
 
@@ -135,6 +136,7 @@ enum OpenAPISamples {
         APISample(.get, "\(v1)/symbols?active=true", 503),
         APISample(.post, "\(v1)/symbols", 503, body: #"{"symbol":"xrpusdt","base_asset":"XRP","quote_asset":"USDT","status":"TRADING"}"#),
         APISample(.post, "\(v1)/symbols", 400, body: "[1]"),
+        APISample(.post, "\(v1)/symbols", 400, body: #"{"symbol":5,"base_asset":"XRP","quote_asset":"USDT","status":"TRADING"}"#),
         APISample(.post, "\(v1)/symbols", 400, body: #"{"symbol":"XRPUSDT","base_asset":"XRP","status":"TRADING"}"#),
         APISample(.post, "\(v1)/symbols", 400, body: #"{"symbol":"XRPUSDT","base_asset":"XRP","quote_asset":"USDT","status":"OPEN"}"#),
         APISample(.get, "\(v1)/symbols/btcusdt", 503),
@@ -156,6 +158,7 @@ enum OpenAPISamples {
         APISample(.delete, "\(v1)/data-collection/symbols/XRPUSDT", 503),
         APISample(.post, "\(v1)/candles/fetch", 200, body: #"{"symbol":"BTCUSDT","interval":"1m","limit":10}"#),
         APISample(.post, "\(v1)/candles/fetch", 400, body: "nope"),
+        APISample(.post, "\(v1)/candles/fetch", 400, body: #"{"symbol":"BTCUSDT","interval":"1m","limit":"10"}"#),
         APISample(.get, "\(v1)/openapi.json", 200),
     ]
 
