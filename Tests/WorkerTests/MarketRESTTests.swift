@@ -217,6 +217,28 @@ struct MarketRESTTests {
         #expect(times == [50, 40, 30, 10, 5].map { now - Int64($0) * 60_000 }, "stored, then memory, oldest first")
     }
 
+    @Test("an empty symbol or interval segment on an aggregation route is 400 MISSING_SYMBOL / MISSING_INTERVAL (API.md §1.4)")
+    func missingPathParameters() throws {
+        let f = try Fixture()
+        f.minute(0)
+        let interval = #"{"error":"Missing required parameter","message":"Interval parameter is required","code":"MISSING_INTERVAL","details":{"parameter":"interval"}}"#
+        let symbol = #"{"error":"Missing required parameter","message":"Symbol parameter is required","code":"MISSING_SYMBOL","details":{"parameter":"symbol"}}"#
+        for (target, body) in [("/api/v1/aggregation/candles/BTCUSDT/", interval), ("/api/v1/aggregation/candles//1m", symbol),
+                               ("/api/v1/aggregation/candles//", symbol), ("/api/v1/aggregation/candles//1m?limit=abc", symbol),
+                               ("/api/v1/aggregation/footprint/BTCUSDT/", interval), ("/api/v1/aggregation/footprint//1m", symbol),
+                               ("/api/v1/aggregation/cvd/BTCUSDT/", interval), ("/api/v1/aggregation/cvd//5m", symbol),
+                               ("/api/v1/aggregation/volume-profile/", symbol), ("/api/v1/aggregation/heatmap/", symbol),
+                               ("/api/v1/aggregation/liquidations/", symbol)] {
+            let r = f.get(target)
+            #expect(r.status == 400 && String(decoding: r.body, as: UTF8.self) == body, "\(target): \(r.status)")
+        }
+        // Other groups keep the generic 404 for an empty segment, as do extra segments.
+        for target in ["/api/v1/websocket/price/", "/api/v1/candles//latest", "/api/v1/aggregation/candles/BTCUSDT/1m/",
+                       "/api/v1/aggregation/multi/"] {
+            #expect(f.get(target) == .notFound, "\(target)")
+        }
+    }
+
     @Test("the route table: paths, upper-cased symbols, 405 with the methods a path takes")
     func routes() {
         #expect(APIRoute.match(method: .get, path: "/api/v1/aggregation/candles/btcusdt/1m")
@@ -225,8 +247,13 @@ struct MarketRESTTests {
         #expect(APIRoute.match(method: .post, path: "/api/v1/aggregation/multi") == .route(.aggregationMulti))
         #expect(APIRoute.match(method: .get, path: "/api/v1/aggregation/multi") == .methodNotAllowed([.post]))
         #expect(APIRoute.match(method: .put, path: "/api/v1/symbols/x") == .route(.symbol("X")))
-        #expect(APIRoute.match(method: .get, path: "/api/v1/aggregation/candles//1m") == .notFound)
+        #expect(APIRoute.match(method: .get, path: "/api/v1/aggregation/candles//1m")
+            == .route(.aggregationCandles(symbol: "", interval: "1m")), "an empty parameter reaches the handler (MISSING_SYMBOL)")
+        #expect(APIRoute.match(method: .get, path: "/api/v1/aggregation/candles/BTCUSDT/1m/") == .notFound)
+        #expect(APIRoute.match(method: .get, path: "/api/v1/aggregation/stats/") == .notFound)
         #expect(APIRoute.match(method: .get, path: "/api/v1/websocket/liquidations/btcusdt/") == .notFound)
+        #expect(APIRoute.match(method: .get, path: "/api/v1/websocket/price/") == .notFound)
+        #expect(APIRoute.match(method: .get, path: "/api/v1/candles//latest") == .notFound)
         #expect(APIRoute.match(method: .delete, path: "/api/v1/data-collection/symbols/btc") == .route(.dataCollectionSymbol("BTC")))
         let q = QueryParameters("a=1&b=x%2By+z&a=2&flag&bad=%G1")
         #expect(q["a"] == "1" && q["b"] == "x+y z" && q["flag"] == "" && q["bad"] == "%G1" && q["none"] == nil)

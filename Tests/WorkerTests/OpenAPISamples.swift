@@ -67,6 +67,7 @@ enum OpenAPISamples {
         APISample(.post, "\(v1)/aggregation/multi", 400, body: "not json"),
         APISample(.post, "\(v1)/aggregation/multi", 400, body: "{}"),
         APISample(.post, "\(v1)/aggregation/multi", 400, body: #"{"symbol":"BTCUSDT","intervals":[1]}"#),
+        APISample(.post, "\(v1)/aggregation/multi", 400, body: #"{"symbol":"BTCUSDT","intervals":"1m","limit":10.5}"#),
         APISample(.post, "\(v1)/aggregation/multi", 404, body: #"{"symbol":"DOGEUSDT"}"#),
     ]
 
@@ -109,6 +110,8 @@ enum OpenAPISamples {
         APISample(.get, "\(v1)/websocket/trades/BTCUSDT?limit=5", 200),
         APISample(.get, "\(v1)/websocket/trades/BTCUSDT?market=spot", 200),
         APISample(.get, "\(v1)/websocket/trades/ETHUSDT", 404),
+        APISample(.get, "\(v1)/websocket/trades/BTCUSDT?limit=20000", 200),
+        APISample(.get, "\(v1)/websocket/trades/BTCUSDT?limit=0", 400),
         APISample(.get, "\(v1)/websocket/kline/BTCUSDT/1m", 200),
         APISample(.get, "\(v1)/websocket/kline/BTCUSDT/3m?market=spot", 200),
         APISample(.get, "\(v1)/websocket/kline/BTCUSDT/15m", 404),
@@ -122,6 +125,8 @@ enum OpenAPISamples {
         APISample(.get, "\(v1)/websocket/liquidations/BTCUSDT?limit=2000", 200),
         APISample(.get, "\(v1)/websocket/liquidations/ETHUSDT", 200),
         APISample(.get, "\(v1)/websocket/liquidations/DOGEUSDT", 200),
+        APISample(.get, "\(v1)/websocket/liquidations/BTCUSDT?limit=50000", 200),
+        APISample(.get, "\(v1)/websocket/liquidations/BTCUSDT?limit=abc", 400),
         APISample(.post, "\(v1)/websocket/symbols/DOGEUSDT", 503),
         APISample(.post, "\(v1)/websocket/symbols/doge-usdt", 400),
     ]
@@ -131,6 +136,7 @@ enum OpenAPISamples {
         APISample(.get, "\(v1)/symbols?active=true", 503),
         APISample(.post, "\(v1)/symbols", 503, body: #"{"symbol":"xrpusdt","base_asset":"XRP","quote_asset":"USDT","status":"TRADING"}"#),
         APISample(.post, "\(v1)/symbols", 400, body: "[1]"),
+        APISample(.post, "\(v1)/symbols", 400, body: #"{"symbol":5,"base_asset":"XRP","quote_asset":"USDT","status":"TRADING"}"#),
         APISample(.post, "\(v1)/symbols", 400, body: #"{"symbol":"XRPUSDT","base_asset":"XRP","status":"TRADING"}"#),
         APISample(.post, "\(v1)/symbols", 400, body: #"{"symbol":"XRPUSDT","base_asset":"XRP","quote_asset":"USDT","status":"OPEN"}"#),
         APISample(.get, "\(v1)/symbols/btcusdt", 503),
@@ -152,6 +158,7 @@ enum OpenAPISamples {
         APISample(.delete, "\(v1)/data-collection/symbols/XRPUSDT", 503),
         APISample(.post, "\(v1)/candles/fetch", 200, body: #"{"symbol":"BTCUSDT","interval":"1m","limit":10}"#),
         APISample(.post, "\(v1)/candles/fetch", 400, body: "nope"),
+        APISample(.post, "\(v1)/candles/fetch", 400, body: #"{"symbol":"BTCUSDT","interval":"1m","limit":"10"}"#),
         APISample(.get, "\(v1)/openapi.json", 200),
     ]
 
@@ -159,7 +166,7 @@ enum OpenAPISamples {
     static let refusals: [APISample] = [
         APISample(.get, "\(v1)/nothing", 404),
         APISample(.get, "\(v1)/aggregation/candles/BTCUSDT/1m/", 404),
-        APISample(.get, "\(v1)/aggregation/candles//1m", 404),
+        APISample(.get, "\(v1)/websocket/price/", 404),
         APISample(.get, "\(v1)/aggregation/multi", 405),
         APISample(.delete, "\(v1)/symbols", 405),
         APISample(.post, "\(v1)/candles/BTCUSDT", 405),

@@ -57,10 +57,13 @@ public enum APIRoute: Equatable, Sendable {
     private static let post: [HTTPMethod] = [.post]
 
     private static func resolve(_ s: [String]) -> (APIRoute, [HTTPMethod])? {
-        guard let group = s.first, !s.contains(where: \.isEmpty) else { return nil }
+        guard let group = s.first, !group.isEmpty else { return nil }
         let rest = Array(s.dropFirst())
+        // Echo matches an empty path parameter; the aggregation group's handlers answer it with
+        // 400 MISSING_SYMBOL / MISSING_INTERVAL (API.md §1.4). Elsewhere an empty segment is 404.
+        if group == "aggregation" { return aggregation(rest) }
+        guard !rest.contains(where: \.isEmpty) else { return nil }
         switch group {
-        case "aggregation": return aggregation(rest)
         case "candles": return candles(rest)
         case "websocket": return websocket(rest)
         case "symbols":
@@ -76,6 +79,7 @@ public enum APIRoute: Equatable, Sendable {
         }
     }
 
+    /// Segments after the route's name are path parameters and may be empty.
     private static func aggregation(_ r: [String]) -> (APIRoute, [HTTPMethod])? {
         switch (r.count, r.first ?? "") {
         case (3, "candles"): return (.aggregationCandles(symbol: r[1].uppercased(), interval: r[2]), get)

@@ -48,10 +48,12 @@ extension MarketREST {
         let json = Self.symbolJSON
         switch (route, request.method) {
         case (.symbols, .post):
-            guard case .success(let body) = JSONReader.parse(request.body), case .object = body else {
-                return .now(.error(400, "Invalid request body: the body must be a JSON object"))
+            let names = ["symbol", "base_asset", "quote_asset", "status"]
+            let fields: [String]
+            switch JSONBody.bind(request.body, { (body) throws(JSONBody.Mismatch) in try names.map { (name) throws(JSONBody.Mismatch) in try body.string(name) ?? "" } }) {
+            case .success(let f): fields = f
+            case .failure(let f): return .now(.error(400, "Invalid request body: \(f.reason)"))
             }
-            let fields = ["symbol", "base_asset", "quote_asset", "status"].map { body[$0]?.string ?? "" }
             if let missing = zip(["symbol", "base_asset", "quote_asset", "status"], fields).first(where: { $0.1.isEmpty }) {
                 return .now(.error(400, "Failed to create symbol: \(missing.0) is required"))
             }
@@ -84,11 +86,11 @@ extension MarketREST {
                 return .ok(Array(row.utf8))
             }
         case (.symbol(let s), .put):
-            guard case .success(let body) = JSONReader.parse(request.body), case .object = body else {
-                return .now(.error(400, "Invalid request body: the body must be a JSON object"))
+            let status: String?, active: Bool?
+            switch JSONBody.bind(request.body, { (body) throws(JSONBody.Mismatch) in (try body.string("status"), try body.bool("is_active")) }) {
+            case .success(let f): (status, active) = f
+            case .failure(let f): return .now(.error(400, "Invalid request body: \(f.reason)"))
             }
-            let status = body["status"]?.string
-            let active = body["is_active"]?.bool
             if status == nil && active == nil { return .now(.error(400, "Failed to update symbol: no fields to update")) }
             if let status, !["TRADING", "HALT", "BREAK"].contains(status) {
                 return .now(.error(400, "Failed to update symbol: status must be TRADING, HALT or BREAK"))
@@ -116,13 +118,16 @@ extension MarketREST {
     /// POST `/candles/fetch` `{symbol, interval, limit}`: workers never call Binance (the feeder
     /// keeps candles current), so this says what memory holds for the request.
     func fetchCandles(_ request: HTTPRequest) throws(RESTFailure) -> RESTResponse {
-        guard case .success(let body) = JSONReader.parse(request.body), case .object = body,
-              let symbol = body["symbol"]?.string?.uppercased(), let name = body["interval"]?.string else {
+        // A member of the wrong type (`"limit":"10"`, `"limit":10.5`) is a bind failure, as in the original.
+        let bound = JSONBody.bind(request.body) { (body) throws(JSONBody.Mismatch) in
+            (try body.string("symbol"), try body.string("interval"), try body.integer("limit"))
+        }
+        guard case .success(let fields) = bound, let symbol = fields.0?.uppercased(), let name = fields.1 else {
             return .error(400, "Invalid request body")
         }
         let index = try symbolIndex(symbol)
         let source = try interval(name)
-        let asked = Int(body["limit"]?.int64 ?? 0)
+        let asked = Int(fields.2 ?? 0)
         let limit = asked <= 0 ? 100 : min(asked, Self.maxCandles)
         let market = try candleMarket(QueryParameters(request.query), index, source)
         let list = Array(source.aggregate(tables.candles(symbolIndex: index, market: market, interval: source.base.rawValue,

@@ -121,10 +121,12 @@ extension MarketREST {
     /// POST `/data-collection/symbols` `{symbol}`: collect it again; a symbol not streamed is
     /// first added to the feed (`add-symbol`, refused the way POST `/websocket/symbols` is).
     func collectSymbol(_ request: HTTPRequest) -> Outcome {
-        guard case .success(let body) = JSONReader.parse(request.body), case .object = body else {
-            return .now(FeederLink.failure(400, "invalid_request", "Invalid request body: the body must be a JSON object").response)
+        let raw: String?
+        switch JSONBody.bind(request.body, { (body) throws(JSONBody.Mismatch) in try body.string("symbol") }) {
+        case .success(let symbol): raw = symbol
+        case .failure(let f): return .now(FeederLink.failure(400, "invalid_request", "Invalid request body: \(f.reason)").response)
         }
-        guard let raw = body["symbol"]?.string, !raw.isEmpty else {
+        guard let raw, !raw.isEmpty else {
             return .now(FeederLink.failure(400, "missing_symbol", "Symbol is required").response)
         }
         guard let symbol = Config.normalizedSymbol(raw) else { return .now(Self.badSymbol) }

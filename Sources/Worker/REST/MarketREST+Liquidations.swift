@@ -154,11 +154,12 @@ extension MarketREST {
         return r
     }
 
-    /// GET `/websocket/liquidations/:symbol?limit=` (100; the frontend asks 2000): the newest
-    /// `forceOrder` events oldest first, from memory, and from PostgreSQL past what memory keeps.
-    /// Never 404 (an empty list), as the original.
+    /// GET `/websocket/liquidations/:symbol?limit=` (100; the frontend asks 2000; above
+    /// `maxLiquidations` clamped to it, and the answer's `limit` says so): the newest `forceOrder`
+    /// events oldest first, from memory, and from PostgreSQL past what memory keeps (with
+    /// `X-Data-Source` when it could not be read). Never 404 (an empty list), as the original.
     func recentLiquidations(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> Outcome {
-        let limit = try integer(q, "limit", default: 100, range: 1...Self.maxLiquidations, lenient: 100)
+        let limit = try count(q, "limit", default: 100, max: Self.maxLiquidations)
         guard let index = try? symbolIndex(symbol) else {
             return .now(Self.unserved(Self.forceOrders([], symbol: symbol, limit: limit, now: nowMs())))
         }
@@ -177,7 +178,9 @@ extension MarketREST {
                 try LiquidationHistory.fetch(db, symbol: symbol, sinceMs: nil, beforeMs: memory.first?.tradeTimeMs,
                                              limit: limit - memory.count)
             } ?? []
-            return render(older + memory, now())
+            var response = render(older + memory, now())
+            context.markMemoryOnly(&response)
+            return response
         }
     }
 

@@ -71,56 +71,6 @@ extension MarketREST {
         return tail(&out)
     }
 
-    /// GET `/websocket/trades/:symbol?limit=`: recent trades as Binance's own objects, oldest
-    /// first: spot `trade` (`t` the id) or futures `aggTrade` (`a` the id, `f`/`l` the first and
-    /// last trade ids), never mixed. `M` (ignored by Binance) stays on both, as the original sent.
-    func trades(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> RESTResponse {
-        let index = try symbolIndex(symbol)
-        let limit = try integer(q, "limit", default: 100, range: 1...100_000, lenient: 100)
-        let m = try market(q) { tables.latestTrade(symbolIndex: index, market: $0) != nil }
-        let list = tables.recentTrades(symbolIndex: index, market: m, limit: limit)
-        guard !list.isEmpty else { return .error(404, "Trade data not found for symbol") }
-        var out = JSONBytes(capacity: 64 + list.count * 150)
-        head(&out, symbol)
-        out.key("trades")
-        out.raw("[")
-        for (i, recent) in list.enumerated() {
-            let t = recent.trade
-            out.raw(i == 0 ? "{" : ",{")
-            out.key("e", first: true)
-            out.raw(m == .futures ? "\"aggTrade\"" : "\"trade\"")
-            out.key("E")
-            out.integer(recent.eventTimeMs)
-            out.key("s")
-            out.asciiString(symbol)
-            out.key(m == .futures ? "a" : "t")
-            out.integer(t.tradeId)
-            out.key("p")
-            out.fixedString(t.price)
-            out.key("q")
-            out.fixedString(t.quantity)
-            if m == .futures {
-                out.key("f")
-                out.integer(recent.firstTradeId)
-                out.key("l")
-                out.integer(recent.lastTradeId)
-            }
-            out.key("T")
-            out.integer(t.tradeTimeMs)
-            out.key("m")
-            out.bool(t.flags & TradeRecord.buyerIsMaker != 0)
-            out.key("M")
-            out.bool(true)
-            out.raw("}")
-        }
-        out.raw("]")
-        out.key("count")
-        out.integer(Int64(list.count))
-        out.key("limit")
-        out.integer(Int64(limit))
-        return tail(&out)
-    }
-
     /// GET `/websocket/kline/:symbol/:interval`: the newest candle as Binance's `k` object.
     func kline(symbol: String, interval name: String, _ q: QueryParameters) throws(RESTFailure) -> RESTResponse {
         let index = try symbolIndex(symbol)

@@ -16,25 +16,31 @@ extension MarketREST {
         var liquidations = false
         var liqHours = 1
 
-        static func parse(_ body: [UInt8]) -> Result<MultiRequest, RESTFailure> {
-            guard case .success(let json) = JSONReader.parse(body), case .object = json else {
-                return .failure(RESTFailure(.error(400, "invalid request format")))
+        /// A body that is not an object, or a member of the wrong type (`"intervals":"1m"`,
+        /// `"limit":10.5` or `"10"`), is the original's bind failure: 400 `invalid request format`.
+        static func parse(_ bytes: [UInt8]) -> Result<MultiRequest, RESTFailure> {
+            let invalid = RESTFailure(.error(400, "invalid request format"))
+            guard let body = JSONBody(bytes) else { return .failure(invalid) }
+            do throws(JSONBody.Mismatch) {
+                let symbol = try body.string("symbol") ?? ""
+                let intervals = try body.strings("intervals")
+                let limit = try body.integer("limit")
+                let volumeProfile = try body.bool("include_volume_profile")
+                let vpHours = try body.integer("vp_hours")
+                let liquidations = try body.bool("include_liquidations")
+                let liqHours = try body.integer("liq_hours")
+                guard !symbol.isEmpty else { return .failure(RESTFailure(.error(400, "symbol is required"))) }
+                var r = MultiRequest(symbol: symbol.uppercased())
+                if let intervals, !intervals.isEmpty { r.intervals = Array(intervals.prefix(16)) }
+                if let limit { r.limit = limit <= 0 ? 500 : Int(min(limit, Int64(maxCandles))) }
+                r.volumeProfile = volumeProfile ?? false
+                if let vpHours { r.vpHours = (1...168).contains(vpHours) ? Int(vpHours) : 24 }
+                r.liquidations = liquidations ?? false
+                if let liqHours { r.liqHours = Int(max(1, min(168, liqHours))) }
+                return .success(r)
+            } catch {
+                return .failure(invalid)
             }
-            guard let symbol = json["symbol"]?.string, !symbol.isEmpty else {
-                return .failure(RESTFailure(.error(400, "symbol is required")))
-            }
-            var r = MultiRequest(symbol: symbol.uppercased())
-            if let list = json["intervals"]?.array {
-                let names = list.compactMap(\.string)
-                guard names.count == list.count else { return .failure(RESTFailure(.error(400, "invalid request format"))) }
-                if !names.isEmpty { r.intervals = Array(names.prefix(16)) }
-            }
-            if let limit = json["limit"]?.int64 { r.limit = limit <= 0 ? 500 : Int(min(limit, Int64(maxCandles))) }
-            r.volumeProfile = json["include_volume_profile"]?.bool ?? false
-            if let h = json["vp_hours"]?.int64 { r.vpHours = (1...168).contains(h) ? Int(h) : 24 }
-            r.liquidations = json["include_liquidations"]?.bool ?? false
-            if let h = json["liq_hours"]?.int64 { r.liqHours = Int(max(1, min(168, h))) }
-            return .success(r)
         }
     }
 

@@ -77,6 +77,7 @@ public final class MarketREST {
     }
 
     func handle(_ route: APIRoute, _ q: QueryParameters, _ request: HTTPRequest) throws(RESTFailure) -> Outcome {
+        try Self.requireParameters(route)
         switch route {
         case .aggregationCandles(let s, let i): return try aggregationCandles(symbol: s, interval: i, q)
         case .candlesLatest(let s): return .now(try latestCandle(symbol: s, q))
@@ -87,7 +88,7 @@ public final class MarketREST {
         case .websocketStats: return .now(websocketStats())
         case .websocketPrice(let s): return .now(try price(symbol: s, q))
         case .websocketDepth(let s): return .now(try depth(symbol: s, q))
-        case .websocketTrades(let s): return .now(try trades(symbol: s, q))
+        case .websocketTrades(let s): return try trades(symbol: s, q)
         case .websocketKline(let s, let i): return .now(try kline(symbol: s, interval: i, q))
         case .websocketVolume(let s): return .now(try volume(symbol: s, q))
         case .websocketMarkPrice(let s): return .now(try markPrice(symbol: s))
@@ -151,21 +152,65 @@ public final class MarketREST {
     func integer(_ q: QueryParameters, _ name: String, default defaultValue: Int, range: ClosedRange<Int>,
                  lenient: Int? = nil) throws(RESTFailure) -> Int {
         guard let text = q[name], !text.isEmpty else { return defaultValue }
-        let title = name.prefix(1).uppercased() + name.dropFirst()
         guard let n = Int(text) else {
             if let lenient { return lenient }
-            throw (RESTFailure(.failure(400, error: "Invalid parameter format",
-                                                 message: "\(title) must be a valid integer, got: \(text)",
-                                                 code: "INVALID_\(name.uppercased())_FORMAT", details: ["parameter": name, "value": text])))
+            throw Self.notAnInteger(name, text)
         }
         guard range.contains(n) else {
             if let lenient { return lenient }
-            throw (RESTFailure(.failure(400, error: "Invalid parameter value",
-                                                 message: "\(title) must be between \(range.lowerBound) and \(range.upperBound), got: \(text)",
-                                                 code: "INVALID_\(name.uppercased())_RANGE",
-                                                 details: ["parameter": name, "value": text, "min": "\(range.lowerBound)", "max": "\(range.upperBound)"])))
+            throw Self.outOfRange(name, text, range)
         }
         return n
+    }
+
+    /// A count of items to return: absent → `defaultValue`; not an integer or below 1 → 400;
+    /// above `max` (however large) → `max`, so that asking for more never returns less. The
+    /// answer echoes the value used.
+    func count(_ q: QueryParameters, _ name: String, default defaultValue: Int, max: Int) throws(RESTFailure) -> Int {
+        guard let text = q[name], !text.isEmpty else { return defaultValue }
+        guard let n = Int(text) else {
+            // Digits past Int's range: still a count, and more than `max`.
+            let digits = text.utf8.first == UInt8(ascii: "+") ? text.utf8.dropFirst() : text.utf8[...]
+            guard !digits.isEmpty, digits.allSatisfy({ (48...57).contains($0) }) else { throw Self.notAnInteger(name, text) }
+            return max
+        }
+        guard n >= 1 else { throw Self.outOfRange(name, text, 1...max) }
+        return min(n, max)
+    }
+
+    /// 400 `INVALID_<NAME>_FORMAT` (API.md §1.4's shape).
+    static func notAnInteger(_ name: String, _ text: String) -> RESTFailure {
+        RESTFailure(.failure(400, error: "Invalid parameter format", message: "\(title(name)) must be a valid integer, got: \(text)",
+                             code: "INVALID_\(name.uppercased())_FORMAT", details: ["parameter": name, "value": text]))
+    }
+
+    /// 400 `INVALID_<NAME>_RANGE` (API.md §1.4's shape).
+    static func outOfRange(_ name: String, _ text: String, _ range: ClosedRange<Int>) -> RESTFailure {
+        RESTFailure(.failure(400, error: "Invalid parameter value",
+                             message: "\(title(name)) must be between \(range.lowerBound) and \(range.upperBound), got: \(text)",
+                             code: "INVALID_\(name.uppercased())_RANGE",
+                             details: ["parameter": name, "value": text, "min": "\(range.lowerBound)", "max": "\(range.upperBound)"]))
+    }
+
+    private static func title(_ name: String) -> String { name.prefix(1).uppercased() + name.dropFirst() }
+
+    /// Echo matches an empty path parameter (`/aggregation/candles//1m`, `…/BTCUSDT/`), and the
+    /// aggregation handlers answer it with API.md §1.4's 400 `MISSING_SYMBOL` / `MISSING_INTERVAL`
+    /// (the symbol first). Only the aggregation group's router lets empty parameters through.
+    static func requireParameters(_ route: APIRoute) throws(RESTFailure) {
+        let symbol: String, interval: String?
+        switch route {
+        case .aggregationCandles(let s, let i), .aggregationFootprint(let s, let i), .aggregationCVD(let s, let i):
+            (symbol, interval) = (s, i)
+        case .aggregationVolumeProfile(let s), .aggregationLiquidations(let s), .aggregationHeatmap(let s):
+            (symbol, interval) = (s, nil)
+        default:
+            return
+        }
+        for (name, value) in [("symbol", symbol), ("interval", interval)] where value?.isEmpty == true {
+            throw RESTFailure(.failure(400, error: "Missing required parameter", message: "\(title(name)) parameter is required",
+                                       code: "MISSING_\(name.uppercased())", details: ["parameter": name]))
+        }
     }
 }
 

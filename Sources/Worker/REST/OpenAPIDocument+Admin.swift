@@ -21,7 +21,7 @@ extension OpenAPIDocument {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SymbolCreate"}}}},
             "responses": {
               "201": {"description": "The row.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Symbol"}}}},
-              "400": {"description": "`Invalid request body: ...` or `Failed to create symbol: ...` (a missing field, a bad status, a duplicate).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "400": {"description": "`Invalid request body: ...` (not a JSON object, or a member that is not a string) or `Failed to create symbol: ...` (a missing field, a bad status, a duplicate).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"},
               "500": {"description": "The statement failed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
               "503": {"$ref": "#/components/responses/Unavailable"}
@@ -48,7 +48,7 @@ extension OpenAPIDocument {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SymbolUpdate"}}}},
             "responses": {
               "200": {"description": "`{\"message\":\"Symbol updated successfully\"}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}},
-              "400": {"description": "`Invalid request body: ...`, `Failed to update symbol: no fields to update` or a bad status.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
+              "400": {"description": "`Invalid request body: ...` (not a JSON object, `status` not a string, `is_active` not `true`/`false`), `Failed to update symbol: no fields to update` or a bad status.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
               "404": {"description": "`{\"error\":\"Symbol not found\"}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"},
               "500": {"description": "The statement failed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}},
@@ -142,7 +142,7 @@ extension OpenAPIDocument {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["symbol"], "properties": {"symbol": {"type": "string"}}}}}},
             "responses": {
               "200": {"description": "`{\"message\":\"Symbol added successfully\",\"symbol\":S}`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CollectionSymbolAnswer"}}}},
-              "400": {"description": "`invalid_request` (not a JSON object, not 2 to 16 letters A–Z and digits), `missing_symbol`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
+              "400": {"description": "`invalid_request` (not a JSON object, `symbol` not a string, not 2 to 16 letters A–Z and digits), `missing_symbol`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "404": {"description": "`unknown_symbol`: not streamed, and neither spot nor futures exchangeInfo lists it.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "409": {"description": "`replay_source`: not streamed, and the feeder replays a recording.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
               "507": {"description": "`symbol_capacity`: not streamed, and 64 symbols are already.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}},
@@ -175,7 +175,7 @@ extension OpenAPIDocument {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["symbol", "interval"], "properties": {"symbol": {"type": "string"}, "interval": {"type": "string"}, "limit": {"type": "integer", "description": "0: 100; at most 1500."}}}}}},
             "responses": {
               "200": {"description": "The newest `limit` candles the server holds in memory: how many and their first and last open time.", "content": {"application/json": {"schema": {"type": "object", "required": ["message", "symbol", "interval", "limit", "count", "first_time", "last_time"], "properties": {"message": {"type": "string"}, "symbol": {"type": "string"}, "interval": {"type": "string"}, "limit": {"type": "integer"}, "count": {"type": "integer"}, "first_time": {"type": "integer", "format": "int64"}, "last_time": {"type": "integer", "format": "int64"}}}}}},
-              "400": {"description": "`{\"error\":\"Invalid request body\"}` or an interval not served.", "content": {"application/json": {"schema": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}}}},
+              "400": {"description": "`{\"error\":\"Invalid request body\"}` (not a JSON object, `symbol` or `interval` missing or not a string, `limit` not an integer) or an interval not served.", "content": {"application/json": {"schema": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}}}},
               "404": {"$ref": "#/components/responses/SymbolNotServed"},
               "429": {"$ref": "#/components/responses/RateLimited"}
             }

@@ -46,7 +46,7 @@ extension OpenAPIDocument {
               "200": {"description": "The load.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MultiResponse"}}}},
               "304": {"$ref": "#/components/responses/NotModified"},
               "400": {
-                "description": "`{\"error\":\"invalid request format\"}` (not a JSON object, or a non-string interval) or `{\"error\":\"symbol is required\"}`.",
+                "description": "`{\"error\":\"invalid request format\"}` (not a JSON object, or a member of the wrong JSON type: `intervals` not a list of strings, `limit`/`vp_hours`/`liq_hours` not an integer, a flag not `true`/`false`, `symbol` not a string; `null` counts as absent) or `{\"error\":\"symbol is required\"}`.",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleError"}}}
               },
               "404": {"$ref": "#/components/responses/SymbolNotServed"},

@@ -41,7 +41,7 @@ extension OpenAPIDocument {
               "200": {"description": "The footprint.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Footprint"}}}},
               "304": {"$ref": "#/components/responses/NotModified"},
               "400": {
-                "description": "A bad parameter, or `{\"error\":\"footprint needs a fixed interval\"}` for `1M`.",
+                "description": "A bad parameter, an empty symbol or interval segment (`MISSING_SYMBOL`, `MISSING_INTERVAL`), or `{\"error\":\"footprint needs a fixed interval\"}` for `1M`.",
                 "content": {"application/json": {"schema": {"anyOf": [{"$ref": "#/components/schemas/ErrorResponse"}, {"$ref": "#/components/schemas/SimpleError"}]}}}
               },
               "404": {"$ref": "#/components/responses/SymbolNotServed"},
@@ -104,6 +104,7 @@ extension OpenAPIDocument {
             "responses": {
               "200": {"description": "The events.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiquidationReport"}}}},
               "304": {"$ref": "#/components/responses/NotModified"},
+              "400": {"description": "An empty symbol segment: `MISSING_SYMBOL`.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"},
               "503": {"$ref": "#/components/responses/Unavailable"}
             }

@@ -44,7 +44,7 @@ extension OpenAPIDocument {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionError"}}}
           },
           "BadParameter": {
-            "description": "A parameter out of range or malformed: `INVALID_INTERVAL`, `INVALID_MARKET`, `INVALID_LIMIT_FORMAT`, `INVALID_LIMIT_RANGE`, `INVALID_HOURS_*`, `INVALID_ROWS_*`, `INVALID_TICK`; `details` names the parameter, its value and the bounds.",
+            "description": "A parameter out of range or malformed: `INVALID_INTERVAL`, `INVALID_MARKET`, `INVALID_LIMIT_FORMAT`, `INVALID_LIMIT_RANGE`, `INVALID_HOURS_*`, `INVALID_ROWS_*`, `INVALID_TICK`; `details` names the parameter, its value and the bounds. On the aggregation routes, an empty path segment for the symbol or interval (`/aggregation/candles//1m`) is `MISSING_SYMBOL` / `MISSING_INTERVAL` (`error` `Missing required parameter`).",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
           },
           "SymbolNotServed": {

@@ -47,14 +47,18 @@ extension OpenAPIDocument {
           "get": {
             "tags": ["live"], "operationId": "getLiveTrades",
             "summary": "Recent trades as Binance's own objects, oldest first",
-            "description": "Spot `trade` objects (`t` the trade id) or futures `aggTrade` objects (`a` the aggregate id, `f`/`l` its first and last trade ids) of one market, never mixed. Prices and quantities are strings, as Binance sends them.",
+            "description": "Spot `trade` objects (`t` the trade id) or futures `aggTrade` objects (`a` the aggregate id, `f`/`l` its first and last trade ids) of one market, never mixed. Prices and quantities are strings, as Binance sends them. From memory (the newest 256 per symbol and market), and from PostgreSQL's stored trades past that (their `E` is the trade time: the table keeps no event time).",
             "parameters": [
               {"$ref": "#/components/parameters/Symbol"},
-              {"name": "limit", "in": "query", "description": "1..100000 (at most what memory keeps); anything else silently becomes 100.", "schema": {"type": "integer", "default": 100, "minimum": 1, "maximum": 100000}},
+              {"name": "limit", "in": "query", "description": "At least 1; above 10000 it is clamped to 10000, and the answer's `limit` is the value used. Not an integer: 400 `INVALID_LIMIT_FORMAT`; below 1: 400 `INVALID_LIMIT_RANGE`.", "schema": {"type": "integer", "default": 100, "minimum": 1}},
               {"$ref": "#/components/parameters/Market"}
             ],
             "responses": {
-              "200": {"description": "The trades.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveTrades"}}}},
+              "200": {
+                "description": "The trades.",
+                "headers": {"X-Data-Source": {"description": "Present when PostgreSQL should have filled in older trades and could not: `memory (database unavailable)` or `memory (database query failed)`.", "schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveTrades"}}}
+              },
               "400": {"$ref": "#/components/responses/BadParameter"},
               "404": {"description": "`{\"error\":\"Trade data not found for symbol\"}`, or the symbol is not served.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NotFoundEither"}}}},
               "429": {"$ref": "#/components/responses/RateLimited"}
@@ -112,10 +116,15 @@ extension OpenAPIDocument {
             "description": "From memory, and from PostgreSQL past what memory keeps; `[]` when there are none; never 404: a symbol this server does not stream answers an empty list (with `X-Symbol-Served: false`), because the frontend polls it for every symbol it offers. Binance's liquidation stream sends at most one event per symbol a second (the latest in that second), so this is a sample of the liquidations.",
             "parameters": [
               {"$ref": "#/components/parameters/Symbol"},
-              {"name": "limit", "in": "query", "description": "1..10000 (the frontend asks 2000); anything else silently becomes 100.", "schema": {"type": "integer", "default": 100, "minimum": 1, "maximum": 10000}}
+              {"name": "limit", "in": "query", "description": "At least 1 (the frontend asks 2000); above 10000 it is clamped to 10000, and the answer's `limit` is the value used. Not an integer: 400 `INVALID_LIMIT_FORMAT`; below 1: 400 `INVALID_LIMIT_RANGE`.", "schema": {"type": "integer", "default": 100, "minimum": 1}}
             ],
             "responses": {
-              "200": {"description": "The events.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveLiquidations"}}}},
+              "200": {
+                "description": "The events.",
+                "headers": {"X-Data-Source": {"description": "Present when PostgreSQL should have filled in older events and could not: `memory (database unavailable)` or `memory (database query failed)`.", "schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveLiquidations"}}}
+              },
+              "400": {"$ref": "#/components/responses/BadParameter"},
               "429": {"$ref": "#/components/responses/RateLimited"},
               "503": {"$ref": "#/components/responses/Unavailable"}
             }
