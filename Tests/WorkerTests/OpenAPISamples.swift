@@ -111,7 +111,7 @@ enum OpenAPISamples {
         APISample(.get, "\(v1)/websocket/trades/BTCUSDT?market=spot", 200),
         APISample(.get, "\(v1)/websocket/trades/ETHUSDT", 404),
         APISample(.get, "\(v1)/websocket/trades/BTCUSDT?limit=20000", 200),
-        APISample(.get, "\(v1)/websocket/trades/BTCUSDT?limit=0", 400),
+        APISample(.get, "\(v1)/websocket/trades/BTCUSDT?limit=0", 200),
         APISample(.get, "\(v1)/websocket/kline/BTCUSDT/1m", 200),
         APISample(.get, "\(v1)/websocket/kline/BTCUSDT/3m?market=spot", 200),
         APISample(.get, "\(v1)/websocket/kline/BTCUSDT/15m", 404),
@@ -126,7 +126,7 @@ enum OpenAPISamples {
         APISample(.get, "\(v1)/websocket/liquidations/ETHUSDT", 200),
         APISample(.get, "\(v1)/websocket/liquidations/DOGEUSDT", 200),
         APISample(.get, "\(v1)/websocket/liquidations/BTCUSDT?limit=50000", 200),
-        APISample(.get, "\(v1)/websocket/liquidations/BTCUSDT?limit=abc", 400),
+        APISample(.get, "\(v1)/websocket/liquidations/BTCUSDT?limit=abc", 200),
         APISample(.post, "\(v1)/websocket/symbols/DOGEUSDT", 503),
         APISample(.post, "\(v1)/websocket/symbols/doge-usdt", 400),
     ]

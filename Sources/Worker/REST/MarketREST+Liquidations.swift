@@ -159,7 +159,7 @@ extension MarketREST {
     /// events oldest first, from memory, and from PostgreSQL past what memory keeps (with
     /// `X-Data-Source` when it could not be read). Never 404 (an empty list), as the original.
     func recentLiquidations(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> Outcome {
-        let limit = try count(q, "limit", default: 100, max: Self.maxLiquidations)
+        let limit = count(q, "limit", default: 100, max: Self.maxLiquidations)
         guard let index = try? symbolIndex(symbol) else {
             return .now(Self.unserved(Self.forceOrders([], symbol: symbol, limit: limit, now: nowMs())))
         }

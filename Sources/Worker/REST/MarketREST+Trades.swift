@@ -16,7 +16,7 @@ extension MarketREST {
     /// 404 when memory has no trade of the market.
     func trades(symbol: String, _ q: QueryParameters) throws(RESTFailure) -> Outcome {
         let index = try symbolIndex(symbol)
-        let limit = try count(q, "limit", default: 100, max: Self.maxTrades)
+        let limit = count(q, "limit", default: 100, max: Self.maxTrades)
         let m = try market(q) { tables.latestTrade(symbolIndex: index, market: $0) != nil }
         let memory = tables.recentTrades(symbolIndex: index, market: m, limit: limit)
         guard let oldest = memory.first else { return .now(.error(404, "Trade data not found for symbol")) }

@@ -163,19 +163,18 @@ public final class MarketREST {
         return n
     }
 
-    /// A count of items to return: absent → `defaultValue`; not an integer or below 1 → 400;
-    /// above `max` (however large) → `max`, so that asking for more never returns less. The
-    /// answer echoes the value used.
-    func count(_ q: QueryParameters, _ name: String, default defaultValue: Int, max: Int) throws(RESTFailure) -> Int {
+    /// A count of items to return, with the original's tolerance: absent, not an integer or below
+    /// 1 → `defaultValue` (the original's routes took any of these as their default); above `max`
+    /// (however large) → `max`, so that asking for more never returns less. The answer echoes the
+    /// value used.
+    func count(_ q: QueryParameters, _ name: String, default defaultValue: Int, max: Int) -> Int {
         guard let text = q[name], !text.isEmpty else { return defaultValue }
         guard let n = Int(text) else {
             // Digits past Int's range: still a count, and more than `max`.
             let digits = text.utf8.first == UInt8(ascii: "+") ? text.utf8.dropFirst() : text.utf8[...]
-            guard !digits.isEmpty, digits.allSatisfy({ (48...57).contains($0) }) else { throw Self.notAnInteger(name, text) }
-            return max
+            return !digits.isEmpty && digits.allSatisfy({ (48...57).contains($0) }) ? max : defaultValue
         }
-        guard n >= 1 else { throw Self.outOfRange(name, text, 1...max) }
-        return min(n, max)
+        return n < 1 ? defaultValue : min(n, max)
     }
 
     /// 400 `INVALID_<NAME>_FORMAT` (API.md §1.4's shape).

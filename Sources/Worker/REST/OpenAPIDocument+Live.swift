@@ -50,7 +50,7 @@ extension OpenAPIDocument {
             "description": "Spot `trade` objects (`t` the trade id) or futures `aggTrade` objects (`a` the aggregate id, `f`/`l` its first and last trade ids) of one market, never mixed. Prices and quantities are strings, as Binance sends them. From memory (the newest 256 per symbol and market), and from PostgreSQL's stored trades past that (their `E` is the trade time: the table keeps no event time).",
             "parameters": [
               {"$ref": "#/components/parameters/Symbol"},
-              {"name": "limit", "in": "query", "description": "At least 1; above 10000 it is clamped to 10000, and the answer's `limit` is the value used. Not an integer: 400 `INVALID_LIMIT_FORMAT`; below 1: 400 `INVALID_LIMIT_RANGE`.", "schema": {"type": "integer", "default": 100, "minimum": 1}},
+              {"name": "limit", "in": "query", "description": "Above 10000 it is clamped to 10000, and the answer's `limit` is the value used; 0, a negative or a non-integer becomes 100, as in the original.", "schema": {"type": "integer", "default": 100, "minimum": 1}},
               {"$ref": "#/components/parameters/Market"}
             ],
             "responses": {
@@ -116,7 +116,7 @@ extension OpenAPIDocument {
             "description": "From memory, and from PostgreSQL past what memory keeps; `[]` when there are none; never 404: a symbol this server does not stream answers an empty list (with `X-Symbol-Served: false`), because the frontend polls it for every symbol it offers. Binance's liquidation stream sends at most one event per symbol a second (the latest in that second), so this is a sample of the liquidations.",
             "parameters": [
               {"$ref": "#/components/parameters/Symbol"},
-              {"name": "limit", "in": "query", "description": "At least 1 (the frontend asks 2000); above 10000 it is clamped to 10000, and the answer's `limit` is the value used. Not an integer: 400 `INVALID_LIMIT_FORMAT`; below 1: 400 `INVALID_LIMIT_RANGE`.", "schema": {"type": "integer", "default": 100, "minimum": 1}}
+              {"name": "limit", "in": "query", "description": "The frontend asks 2000; above 10000 it is clamped to 10000, and the answer's `limit` is the value used; 0, a negative or a non-integer becomes 100, as in the original.", "schema": {"type": "integer", "default": 100, "minimum": 1}}
             ],
             "responses": {
               "200": {
