@@ -34,7 +34,9 @@ let package = Package(
         .target(name: "ShmRing", dependencies: [
             "Posix", .product(name: "Atomics", package: "swift-atomics"),
         ]),
-        .target(name: "Store", dependencies: ["Posix", "CLibPQ"]),
+        // The migrations are built into the binary (`Migration.embedded`); `migrations/` at the
+        // root is a link to them.
+        .target(name: "Store", dependencies: ["Posix", "CLibPQ"], resources: [.embedInCode("migrations")]),
         .target(name: "Cache", dependencies: ["Posix", "CHiredis"]),
         .target(name: "Analytics"),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
