@@ -123,27 +123,9 @@ extension MarketREST {
 
     /// `{"symbol","liquidations":[forceOrder…],"count","limit","timestamp","source"}`.
     static func forceOrders(_ list: [Liquidation], symbol: String, limit: Int, now: Int64) -> RESTResponse {
-        var out = JSONBytes(capacity: 96 + list.count * 260)
-        out.raw("{")
-        out.key("symbol", first: true)
-        out.string(symbol)
-        out.key("liquidations")
-        out.raw("[")
-        for (i, l) in list.enumerated() {
-            if i > 0 { out.raw(",") }
+        cacheList(list, key: "liquidations", symbol: symbol, limit: limit, now: now, bytesEach: 260) { out, l in
             l.forceOrder(&out, symbol: symbol)
         }
-        out.raw("]")
-        out.key("count")
-        out.integer(Int64(list.count))
-        out.key("limit")
-        out.integer(Int64(limit))
-        out.key("timestamp")
-        out.integer(now)
-        out.key("source")
-        out.raw("\"websocket_cache\"")
-        out.raw("}")
-        return RESTResponse(status: 200, body: out.bytes, headers: "Cache-Control: no-cache\r\n", taggable: false)
     }
 
     /// A symbol this server does not stream has no liquidations: the empty answer, always 200

@@ -38,15 +38,24 @@ extension MarketREST {
 
     /// `{"symbol","trades":[…],"count","limit","timestamp","source"}`.
     static func tradesBody(_ list: [RecentTrade], symbol: String, market m: MarketKind, limit: Int, now: Int64) -> RESTResponse {
-        var out = JSONBytes(capacity: 96 + list.count * 150)
+        cacheList(list, key: "trades", symbol: symbol, limit: limit, now: now, bytesEach: 150) { out, recent in
+            binanceTrade(&out, recent, symbol: symbol, market: m)
+        }
+    }
+
+    /// `{"symbol","<key>":[…],"count","limit","timestamp","source":"websocket_cache"}`: the
+    /// envelope of the live-state lists (trades, liquidations), each element by `element`.
+    static func cacheList<T>(_ list: [T], key: StaticString, symbol: String, limit: Int, now: Int64, bytesEach: Int,
+                             _ element: (inout JSONBytes, T) -> Void) -> RESTResponse {
+        var out = JSONBytes(capacity: 96 + list.count * bytesEach)
         out.raw("{")
         out.key("symbol", first: true)
-        out.asciiString(symbol)
-        out.key("trades")
+        out.string(symbol)
+        out.key(key)
         out.raw("[")
-        for (i, recent) in list.enumerated() {
-            out.raw(i == 0 ? "" : ",")
-            binanceTrade(&out, recent, symbol: symbol, market: m)
+        for (i, item) in list.enumerated() {
+            if i > 0 { out.raw(",") }
+            element(&out, item)
         }
         out.raw("]")
         out.key("count")
