@@ -196,6 +196,25 @@ struct TerminalFeedTests {
         #expect(h.b.take(alice).isEmpty, "book tickers are not served, so neither are their gaps")
     }
 
+    @Test("a book's resync closes with status replaced, saying a new snapshot replaced the book, with the ids its open notice had; a trade gap's close stays filled")
+    func resyncReplaced() {
+        let h = FeedHarness()
+        h.subscribe(alice, btcFutures)
+        _ = h.b.take(alice)
+        for status in [GapStatus.open, .filled] {
+            h.handle(.feedGap(FeedGapRecord(symbolIndex: 0, flags: RecordFlags.futures, channel: .depth, reason: .resync,
+                                            status: status, gapId: 1, fromId: 6_249_912_939, toId: 6_249_912_950, fromTimeMs: 0,
+                                            toTimeMs: 0, receivedNs: 0)))
+        }
+        h.handle(.feedGap(FeedGapRecord(symbolIndex: 0, flags: RecordFlags.futures, channel: .aggTrade, reason: .sequenceBreak,
+                                        status: .filled, gapId: 2, fromId: 5, toId: 9, fromTimeMs: 0, toTimeMs: 0, receivedNs: 0)))
+        let got = h.b.take(alice)
+        #expect(got.map { $0["status"] as? String } == ["open", "replaced", "filled"])
+        #expect(got[0]["from_id"] as? Int == got[1]["from_id"] as? Int && got[0]["to_id"] as? Int == got[1]["to_id"] as? Int)
+        #expect((got[1]["message"] as? String)?.contains("replaced by a new snapshot") == true)
+        #expect((got[2]["message"] as? String)?.contains("missing messages were sent") == true)
+    }
+
     @Test("a lapped worker tells every subscriber which sequences it lost, then sends the book again from the state tables")
     func lapped() {
         let h = FeedHarness()
