@@ -17,6 +17,15 @@ public protocol Broadcaster: AnyObject {
     @discardableResult
     func broadcast(text: UnsafeRawBufferPointer, to key: SubscriptionKey, channel: ChannelSet, sequence: UInt64) -> Int
 
+    /// `broadcast` to every subscriber but `excluded` (connections that get their own copy of
+    /// the message, e.g. with a later depth timestamp).
+    @discardableResult
+    func broadcast(text: UnsafeRawBufferPointer, to key: SubscriptionKey, channel: ChannelSet, sequence: UInt64,
+                   excluding excluded: [SubscriberID]) -> Int
+
+    /// Whether `subscriber` is an open connection subscribed to a channel of `channels` of `key`.
+    func subscribes(_ subscriber: SubscriberID, to key: SubscriptionKey, _ channels: ChannelSet) -> Bool
+
     /// Queues `text` to one connection (what a new subscriber must see first, a replay), past
     /// the soft queue bound. False when the connection is gone, or was closed for being too slow.
     @discardableResult
@@ -37,6 +46,12 @@ extension EventLoop: Broadcaster {
 
     @discardableResult
     func broadcast(text: UnsafeRawBufferPointer, to key: SubscriptionKey, channel: ChannelSet, sequence: UInt64) -> Int {
+        broadcast(text: text, to: key, channel: channel, sequence: sequence, excluding: [])
+    }
+
+    @discardableResult
+    func broadcast(text: UnsafeRawBufferPointer, to key: SubscriptionKey, channel: ChannelSet, sequence: UInt64,
+                   excluding excluded: [SubscriberID]) -> Int {
         guard let entry = subscriptionIndex.entry(of: key), !entry.union.isDisjoint(with: channel) else { return 0 }
         let frame = SharedFrame.text(text)
         counters.wsMessages += 1
@@ -49,7 +64,7 @@ extension EventLoop: Broadcaster {
         for _ in 0..<count {
             if !entry.channels[i].isDisjoint(with: channel) {
                 let queued = table.handles[Int(entry.slots[i])]._withUnsafeGuaranteedRef {
-                    deliver(frame, to: $0, key: key, channel: channel, sequence: sequence)
+                    excluded.contains($0.subscriberID) ? false : deliver(frame, to: $0, key: key, channel: channel, sequence: sequence)
                 }
                 if queued { delivered += 1 }
             }
@@ -75,6 +90,13 @@ extension EventLoop: Broadcaster {
     }
 
     func subscribedKeys() -> [SubscriptionKey] { Array(subscriptionIndex.keys) }
+
+    func subscribes(_ subscriber: SubscriberID, to key: SubscriptionKey, _ channels: ChannelSet) -> Bool {
+        guard let connection = table.lookup(slot: subscriber.slot, generation: subscriber.generation),
+              connection.phase == .open, let entry = subscriptionIndex.entry(of: key),
+              let i = entry.slots.firstIndex(of: subscriber.slot) else { return false }
+        return !entry.channels[i].isDisjoint(with: channels)
+    }
 
     /// Queues a broadcast frame within the connection's bound (`wsQueueBytes`). Past it, a
     /// conflatable channel's frame is held (only the latest per key and channel); any other

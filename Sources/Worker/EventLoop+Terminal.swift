@@ -35,7 +35,8 @@ extension EventLoop {
     /// Subscribes to channels of one market of a served symbol; the other market of the same
     /// symbol, if the client had it, is left once the new one's first messages are queued (so
     /// a hook can compare the two books). The reply comes first, then what the hook queues:
-    /// a replay and its `recovery` message when resuming, the book's snapshot.
+    /// a replay and its `recovery` message when resuming, the book's snapshot. Repeating the
+    /// subscription the connection has (same market and channels, no resume) only answers.
     private func subscribe(_ connection: Connection, _ request: TerminalProtocol.Subscribe, timestamp: Int64) {
         let symbol = request.symbol
         guard let index = directory.index(of: symbol) else {
@@ -66,6 +67,10 @@ extension EventLoop {
         } else {
             sendText(TerminalProtocol.subscribed(symbol, market: request.market, timestamp: timestamp), to: connection)
         }
+        // The same subscription again, not resuming: the connection already has the book and
+        // everything since, so it gets the reply and nothing more (a client looping subscribes
+        // costs no snapshot each time).
+        if previous == WebSocketSession.Subscription(key: key, channels: channels) && request.resume == nil { return }
         let replaced = previous?.key == key ? nil : previous?.key
         hooks.onSubscribed(key, subscriber: connection.subscriberID, channels: channels, replacing: replaced,
                            resume: request.resume, broadcaster: self)

@@ -12,8 +12,8 @@ extension EventLoop {
                                 closeTimeout: options.wsCloseTimeout.nanoseconds)
     }
 
-    /// A request for a WebSocket route: 426 without `Upgrade`, the handshake's refusal (then
-    /// close), or the 101 and frames from the next byte on.
+    /// A request for a WebSocket route: 426 without `Upgrade`, the handshake's refusal as a
+    /// JSON error (then close), or the 101 and frames from the next byte on.
     func respondWebSocket(_ connection: Connection, to request: HTTPRequest, kind: WebSocketRouteKind, header: ConnectionHeader) {
         guard request.wantsUpgrade else {
             return HTTPStatus.upgradeRequired.messageBody.withUnsafeBytes {
@@ -27,10 +27,16 @@ extension EventLoop {
             version: WebSocketHTTPVersion(major: 1, minor: request.version == .http11 ? 1 : 0),
             headers: request.upgradeFields.map { (name: $0.name, value: $0.value) })
         switch decision {
-        case .refuse(_, _, let response):
+        case .refuse(let status, let reason, _):
             counters.badRequests += 1
             connection.closeAfterSend = true
-            connection.sends.withPending { $0.append(response) }
+            // Like every other error: JSON, the handshake's reason as the message; a 426 names
+            // the version this server speaks (RFC 6455 §4.4).
+            let body = Array(#"{"message":\#(TerminalProtocol.quoted(reason))}"#.utf8)
+            body.withUnsafeBytes {
+                write(connection, HTTPStatus(status), $0, extra: status == 426 ? Self.upgradeRequiredHeaders.bytes : nil,
+                      headOnly: request.method == .head, header: .close)
+            }
         case .accept(let response):
             connection.sends.withPending { $0.append(response) }
             open(connection, kind: kind)

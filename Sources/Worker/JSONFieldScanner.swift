@@ -18,7 +18,8 @@ struct JSONFieldScanner {
     }
 
     /// The object's string-valued fields and the names of its other fields (numbers, objects,
-    /// `null`…), or nil when the text is not one JSON object.
+    /// booleans…; a field whose value is `null` is left out of both, as if absent), or nil
+    /// when the text is not one JSON object.
     static func topLevelFields(_ bytes: [UInt8]) -> (strings: [String: String], others: Set<String>)? {
         var scanner = JSONFieldScanner(bytes)
         var fields: [String: String] = [:]
@@ -52,8 +53,10 @@ struct JSONFieldScanner {
                 guard let value = string() else { return false }
                 if depth == 0 { fields[key] = value }
             } else {
+                let start = index
                 guard value(depth: depth + 1) else { return false }
-                if depth == 0 { otherKeys.insert(key) }
+                // A top-level `null` is an absent field (the client's optional fields).
+                if depth == 0 && !bytes[start..<index].elementsEqual("null".utf8) { otherKeys.insert(key) }
             }
         } while take(UInt8(ascii: ","))
         return take(UInt8(ascii: "}"))

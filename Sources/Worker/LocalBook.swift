@@ -29,6 +29,9 @@ struct LocalBook {
     /// The highest `u` of the diffs seen since the book stopped following the chain: a
     /// snapshot from the state tables older than it is of no use.
     private(set) var newestSeenUpdateId: Int64 = 0
+    /// The feeder's receive time (ms) of what the book holds last (a diff, a snapshot); 0
+    /// when unknown. A snapshot sent to one connection is stamped no earlier.
+    var receivedMs: Int64 = 0
 
     init() {
         bids.reserveCapacity(Self.maxLevels + 1)

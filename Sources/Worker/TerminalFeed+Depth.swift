@@ -26,13 +26,8 @@ extension TerminalFeed {
         }
         switch result {
         case .applied:
-            let timestamp = depthTimestamp(h.symbolIndex, h.receivedNs / 1_000_000)
-            send(key, channel: .depth, sequence: sequence, via: b) { out, symbol in
-                let ids = TerminalMessages.DepthIDs(snapshot: false, firstUpdateId: h.firstUpdateId, updateId: h.finalUpdateId,
-                                                    previousUpdateId: h.previousFinalUpdateId != 0 ? h.previousFinalUpdateId : nil)
-                TerminalMessages.depthUpdate(&out, symbol: symbol, bids: d.bids.bytes, asks: d.asks.bytes, ids: ids,
-                                             timestampMs: timestamp, sequence: sequence)
-            }
+            books[key]!.receivedMs = h.receivedNs / 1_000_000
+            broadcastDepth(key, .diff(d), receivedMs: h.receivedNs / 1_000_000, sequence: sequence, via: b)
         case .waiting:
             retry(key, via: b)
         case .stale, .gap:
@@ -81,10 +76,13 @@ extension TerminalFeed {
         guard let top = found, accept(top) else { return false }
         let bids = seedBids[..<Int(top.bidCount)]
         let asks = seedAsks[..<Int(top.askCount)]
+        // Stamped with the feeder's receive time of the tables' book, like a record.
+        let receivedMs = top.receivedNs > 0 ? top.receivedNs / 1_000_000 : nowMillis()
         if let b {
-            replaceAndBroadcast(key, lastUpdateId: top.lastUpdateId, bids: bids, asks: asks, timestampMs: nowMillis(), via: b)
+            replaceAndBroadcast(key, lastUpdateId: top.lastUpdateId, bids: bids, asks: asks, timestampMs: receivedMs, via: b)
         } else {
             books[key]!.replace(lastUpdateId: top.lastUpdateId, bids: bids, asks: asks)
+            books[key]!.receivedMs = receivedMs
         }
         return true
     }
@@ -99,32 +97,79 @@ extension TerminalFeed {
         oldBids.append(contentsOf: books[key]!.bids)
         oldAsks.append(contentsOf: books[key]!.asks)
         books[key]!.replace(lastUpdateId: lastUpdateId, bids: bids, asks: asks)
-        guard b.hasSubscribers(key, .depth), let symbol = directory.name(of: key.symbol) else { return }
-        encodeSnapshot(key, symbol: symbol, timestampMs: timestampMs)
-        message.bytes.withUnsafeBytes { _ = b.broadcast(text: $0, to: key, channel: .depth, sequence: lastSequence) }
+        books[key]!.receivedMs = timestampMs
+        guard b.hasSubscribers(key, .depth) else { return }
+        _ = mergeSnapshot(key)
+        broadcastDepth(key, .snapshot(updateId: lastUpdateId), receivedMs: timestampMs, sequence: lastSequence, via: b)
     }
 
-    /// `key`'s book as a snapshot `depth_update` in `message`, merged with the removals of
-    /// `oldBids`/`oldAsks`.
-    mutating func encodeSnapshot(_ key: SubscriptionKey, symbol: String, timestampMs: Int64) {
+    /// A `depth_update` to encode: a diff from the ring, or the book's snapshot (its sides
+    /// merged into `outBids`/`outAsks` by `mergeSnapshot`).
+    enum DepthMessage {
+        case diff(DepthDiffView)
+        case snapshot(updateId: Int64)
+    }
+
+    /// Queues a depth message to `key`'s depth subscribers, stamped with the symbol's clock:
+    /// `receivedMs`, or one past the last broadcast where they would tie. A connection sent a
+    /// snapshot of its own at or past that time (its floor, see `depthFloors`) is left out
+    /// and gets its own copy one past its floor, until the clock passes it: each connection
+    /// sees the symbol's timestamps strictly increase, and only the data moves the shared clock.
+    mutating func broadcastDepth(_ key: SubscriptionKey, _ depth: DepthMessage, receivedMs: Int64, sequence: UInt64,
+                                 via b: Broadcaster) {
+        guard b.hasSubscribers(key, .depth), let symbol = directory.name(of: key.symbol) else { return }
+        let timestamp = depthTimestamp(key.symbol, receivedMs)
+        encodeDepth(depth, symbol: symbol, timestampMs: timestamp, sequence: sequence)
+        guard let floors = depthFloors.removeValue(forKey: key) else {
+            message.bytes.withUnsafeBytes { _ = b.broadcast(text: $0, to: key, channel: .depth, sequence: sequence) }
+            return
+        }
+        let ahead = floors.filter { $0.value >= timestamp }
+        message.bytes.withUnsafeBytes {
+            _ = b.broadcast(text: $0, to: key, channel: .depth, sequence: sequence, excluding: Array(ahead.keys))
+        }
+        var kept: [SubscriberID: Int64] = [:]
+        for (subscriber, floor) in ahead where b.subscribes(subscriber, to: key, .depth) {
+            encodeDepth(depth, symbol: symbol, timestampMs: floor &+ 1, sequence: sequence)
+            if message.bytes.withUnsafeBytes({ b.send(text: $0, to: subscriber) }) { kept[subscriber] = floor &+ 1 }
+        }
+        if !kept.isEmpty { depthFloors[key] = kept }
+    }
+
+    /// Merges `key`'s book with the removals of `oldBids`/`oldAsks` into `outBids`/`outAsks`
+    /// (a snapshot's sides); returns the book's update id.
+    mutating func mergeSnapshot(_ key: SubscriptionKey) -> Int64 {
         let book = books[key]!
         LocalBook.merge(new: book.bids, old: oldBids, better: >, into: &outBids)
         LocalBook.merge(new: book.asks, old: oldAsks, better: <, into: &outAsks)
-        let ids = TerminalMessages.DepthIDs(snapshot: true, firstUpdateId: nil, updateId: book.lastUpdateId, previousUpdateId: nil)
-        let timestamp = depthTimestamp(key.symbol, timestampMs)
-        message.removeAll()
-        outBids.withUnsafeBytes { bids in
-            outAsks.withUnsafeBytes { asks in
-                TerminalMessages.depthUpdate(&message, symbol: symbol, bids: bids, asks: asks, ids: ids,
-                                             timestampMs: timestamp, sequence: lastSequence)
-            }
-        }
-        counters.encoded += 1
-        counters.snapshots += 1
+        return book.lastUpdateId
     }
 
-    /// The next `depth_update` timestamp of `symbol`: `ms`, or one past the last one sent
-    /// (the frontend drops a depth message whose timestamp is not past the previous one).
+    /// `depth` as a `depth_update` in `message`.
+    mutating func encodeDepth(_ depth: DepthMessage, symbol: String, timestampMs: Int64, sequence: UInt64) {
+        message.removeAll()
+        switch depth {
+        case .diff(let d):
+            let h = d.header
+            let ids = TerminalMessages.DepthIDs(snapshot: false, firstUpdateId: h.firstUpdateId, updateId: h.finalUpdateId,
+                                                previousUpdateId: h.previousFinalUpdateId != 0 ? h.previousFinalUpdateId : nil)
+            TerminalMessages.depthUpdate(&message, symbol: symbol, bids: d.bids.bytes, asks: d.asks.bytes, ids: ids,
+                                         timestampMs: timestampMs, sequence: sequence)
+        case .snapshot(let updateId):
+            let ids = TerminalMessages.DepthIDs(snapshot: true, firstUpdateId: nil, updateId: updateId, previousUpdateId: nil)
+            outBids.withUnsafeBytes { bids in
+                outAsks.withUnsafeBytes { asks in
+                    TerminalMessages.depthUpdate(&message, symbol: symbol, bids: bids, asks: asks, ids: ids,
+                                                 timestampMs: timestampMs, sequence: sequence)
+                }
+            }
+            counters.snapshots += 1
+        }
+        counters.encoded += 1
+    }
+
+    /// The next broadcast `depth_update` timestamp of `symbol`: `ms`, or one past the last one
+    /// broadcast (the frontend drops a depth message whose timestamp is not past the previous one).
     mutating func depthTimestamp(_ symbol: UInt32, _ ms: Int64) -> Int64 {
         let t = max(ms, (depthClock[symbol] ?? 0) &+ 1)
         depthClock[symbol] = t

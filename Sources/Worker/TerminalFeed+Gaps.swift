@@ -18,9 +18,11 @@ extension TerminalFeed {
             channels = .kline(i)
         }
         let name = Self.channelName(channel)
+        // A book's resync ends with a new snapshot, not with the missing diffs: say so.
+        let replaced = channel == .depth && reason == .resync && status == .filled
         let notice = Notice(market: Self.marketName(g.market), channel: name, interval: interval, reason: Self.reasonName(reason),
-                            status: Self.statusName(status), gapId: g.gapId, fromId: g.fromId, toId: g.toId,
-                            message: Self.message(status))
+                            status: replaced ? "replaced" : Self.statusName(status), gapId: g.gapId, fromId: g.fromId,
+                            toId: g.toId, message: replaced ? Self.replacedMessage : Self.message(status))
         let timestamp = g.receivedNs / 1_000_000
         if g.symbolIndex == FeedGapRecord.allSymbols {
             for key in b.subscribedKeys() where key.market == g.market {
@@ -99,6 +101,11 @@ extension TerminalFeed {
         case .filled: "filled"
         case .lost: "lost"
         }
+    }
+
+    /// The closing notice of a book's resync (status `replaced`).
+    static var replacedMessage: StaticStringValue {
+        "the order book was replaced by a new snapshot (the depth_update with snapshot true just before this notice); the missing diffs were not sent"
     }
 
     static func message(_ status: GapStatus) -> StaticStringValue {

@@ -32,9 +32,14 @@ struct TerminalFeed {
     let nowMillis: () -> Int64
     /// The books of keys with subscribers.
     var books: [SubscriptionKey: LocalBook] = [:]
-    /// The last `depth_update` timestamp sent per symbol (both markets: a client switching
-    /// market still sees them increase).
+    /// The last `depth_update` timestamp broadcast per symbol (both markets: a client
+    /// switching market still sees them increase). Only broadcasts move it, each to its
+    /// record's receive time or one past the last where they would tie.
     var depthClock: [UInt32: Int64] = [:]
+    /// Per book, the connections that were sent a snapshot of their own (a subscribe, a
+    /// resnapshot) stamped at or past the symbol's clock, with that timestamp: until a
+    /// broadcast passes it, each gets its own copy of the book's messages one past its floor.
+    var depthFloors: [SubscriptionKey: [SubscriberID: Int64]] = [:]
     /// The sequence of the last record handled.
     var lastSequence: UInt64 = 0
     var counters = Counters()
@@ -155,16 +160,25 @@ struct TerminalFeed {
 
     // MARK: Subscriptions
 
-    /// A connection subscribed to `key`: it gets the book's snapshot now if the book is
-    /// synced, else with every subscriber once it is. Switching from `replacing` (the same
-    /// symbol's other market), the snapshot also removes the levels of the book it had.
+    /// A connection subscribed to `key` (or lost messages and needs the book again): it gets
+    /// the book's snapshot now if the book is synced, else with every subscriber once it is.
+    /// Switching from `replacing` (the same symbol's other market), the snapshot also removes
+    /// the levels of the book it had. The snapshot goes to this connection alone and leaves the
+    /// symbol's shared clock alone: what one connection does never moves the timestamps the
+    /// others receive (see `broadcastDepth`).
     mutating func subscribed(_ key: SubscriptionKey, subscriber: SubscriberID, replacing: SubscriptionKey?,
                              via b: Broadcaster) {
         if books[key] == nil {
             books[key] = LocalBook()
             _ = adopt(key, via: nil) { $0.isSynced }
         }
-        guard books[key]!.synced, let symbol = directory.name(of: key.symbol) else { return }
+        // Its floor on the other market's book is its floor on this symbol still.
+        let carried = replacing.flatMap { depthFloors[$0]?.removeValue(forKey: subscriber) }
+        var timestamp = max(carried ?? 0, depthFloors[key]?[subscriber] ?? 0)
+        guard books[key]!.synced, let symbol = directory.name(of: key.symbol) else {
+            if timestamp > 0 { depthFloors[key, default: [:]][subscriber] = timestamp }
+            return
+        }
         let old = replacing.flatMap { books[$0] }
         oldBids.removeAll(keepingCapacity: true)
         oldAsks.removeAll(keepingCapacity: true)
@@ -172,16 +186,32 @@ struct TerminalFeed {
             oldBids.append(contentsOf: old.bids)
             oldAsks.append(contentsOf: old.asks)
         }
-        encodeSnapshot(key, symbol: symbol, timestampMs: nowMillis())
-        message.bytes.withUnsafeBytes { _ = b.send(text: $0, to: subscriber) }
+        timestamp = snapshotTimestamp(key, floor: timestamp)
+        let updateId = mergeSnapshot(key)
+        encodeDepth(.snapshot(updateId: updateId), symbol: symbol, timestampMs: timestamp, sequence: lastSequence)
+        if message.bytes.withUnsafeBytes({ b.send(text: $0, to: subscriber) }) {
+            depthFloors[key, default: [:]][subscriber] = timestamp
+        }
+    }
+
+    /// The timestamp of a snapshot for one connection: past every depth timestamp of the
+    /// symbol it may have been sent (the symbol's last broadcast; `floor`, the last one sent
+    /// to it alone), and not before the book's own data; the wall clock when nothing is known.
+    func snapshotTimestamp(_ key: SubscriptionKey, floor: Int64) -> Int64 {
+        var t = books[key]!.receivedMs
+        if let last = depthClock[key.symbol] { t = max(t, last &+ 1) }
+        if floor > 0 { t = max(t, floor &+ 1) }
+        return t > 0 ? t : nowMillis()
     }
 
     /// A connection left `key`; its book is dropped with its last subscriber.
     mutating func unsubscribed(_ key: SubscriptionKey, remaining: Int) {
-        if remaining == 0 { books[key] = nil }
+        if remaining == 0 {
+            books[key] = nil
+            depthFloors[key] = nil
+        }
     }
 }
-
 extension MarketRecord {
     /// The subscription key of the record's symbol and market.
     @inline(__always)

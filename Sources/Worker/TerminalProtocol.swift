@@ -44,7 +44,8 @@ enum TerminalProtocol {
     /// The market a subscription gets when the client names none.
     static let defaultMarket = MarketKind.futures
 
-    /// The request in one client text message, or the error to answer it with.
+    /// The request in one client text message, or the error to answer it with. An optional
+    /// field sent as `null` counts as left out (`"market":null` is futures).
     static func parse(_ message: [UInt8]) -> Result<Request, ProtocolError> {
         guard let (fields, others) = JSONFieldScanner.topLevelFields(message) else { return .failure(.init("invalid JSON")) }
         switch fields["type"] {
@@ -85,14 +86,16 @@ enum TerminalProtocol {
     static func extended(_ message: [UInt8], symbol: String, market: MarketKind) -> Result<Request, ProtocolError> {
         guard case .success(let object) = JSONReader.parse(message) else { return .failure(.init("invalid JSON")) }
         var request = Subscribe(symbol: symbol, market: market)
-        if let value = object["channels"] {
+        // `null` is an absent field, as in `parse`.
+        let field = { (name: String) -> JSONValue? in object[name].flatMap { $0 == .null ? nil : $0 } }
+        if let value = field("channels") {
             guard let items = value.array, !items.isEmpty, items.count <= 64,
                   case let names = items.compactMap(\.string), names.count == items.count else {
                 return .failure(.init("channels must be a non-empty array of channel names", symbol: symbol))
             }
             request.channels = names
         }
-        switch (object["epoch"], object["seq"]) {
+        switch (field("epoch"), field("seq")) {
         case (nil, nil):
             break
         case (let epoch?, let seq?):

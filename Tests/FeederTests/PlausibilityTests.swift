@@ -213,6 +213,39 @@ final class PlausibilityTests {
         #expect(e.book.lastUpdateId == 0, "the junk position is gone")
     }
 
+    @Test("the filled record of a book resync gap carries the ids of its open record, not the snapshot's")
+    func resyncGapIds() throws {
+        let (segment, publisher) = try quickPublisher()
+        func diff(_ first: Int64, _ last: Int64) -> Publisher.Verdict {
+            feed(#"{"e":"depthUpdate","E":\#(now),"s":"BTCUSDT","U":\#(first),"u":\#(last),"b":[["60000.00","1.0"]],"a":[]}"#,
+                 to: publisher)
+        }
+        func snapshot(_ id: Int64) {
+            publisher.restResult(.depth(symbol: 0, market: .spot),
+                                 .success(Array(#"{"lastUpdateId":\#(id),"bids":[["60000.00","1.0"]],"asks":[["60001.00","1.0"]]}"#.utf8)))
+        }
+        _ = diff(101, 102)
+        snapshot(100)
+        _ = diff(110, 111)  // skips 103...109: resync
+        _ = diff(120, 121)  // buffered for the coming snapshot
+        snapshot(125)
+        var reader = RingReader(segment: segment, start: .oldest)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var gaps: [FeedGapRecord] = []
+        reading: while true {
+            switch buffer.withUnsafeMutableBytes({ reader.next(into: $0) }) {
+            case .record(let type, _, let length):
+                let event = buffer.withUnsafeBytes { RingEvent(type: type, payload: UnsafeRawBufferPointer(rebasing: $0[..<length])) }
+                if case .feedGap(let g) = event, g.channel == .depth { gaps.append(g) }
+            case .tooLarge: continue
+            case .empty, .lapped: break reading
+            }
+        }
+        #expect(gaps.map(\.status) == [.open, .filled])
+        #expect(Set(gaps.map(\.gapId)).count == 1)
+        #expect(gaps.map(\.fromId) == [102, 102] && gaps.map(\.toId) == [110, 110])
+    }
+
     @Test("a jump is judged against the trade times between the two ids")
     func jumpRule() {
         let rate = Publisher.maxTradesPerSecond

@@ -38,7 +38,12 @@ final class RecordingBroadcaster: Broadcaster {
     }
 
     func broadcast(text: UnsafeRawBufferPointer, to key: SubscriptionKey, channel: ChannelSet, sequence: UInt64) -> Int {
-        let list = (subscribers[key] ?? []).filter { !(channels[$0] ?? []).isDisjoint(with: channel) }
+        broadcast(text: text, to: key, channel: channel, sequence: sequence, excluding: [])
+    }
+
+    func broadcast(text: UnsafeRawBufferPointer, to key: SubscriptionKey, channel: ChannelSet, sequence: UInt64,
+                   excluding excluded: [SubscriberID]) -> Int {
+        let list = (subscribers[key] ?? []).filter { !(channels[$0] ?? []).isDisjoint(with: channel) && !excluded.contains($0) }
         if !list.isEmpty { broadcasts += 1 }
         for id in list { received[id, default: []].append(String(decoding: text, as: UTF8.self)) }
         return list.count
@@ -50,6 +55,10 @@ final class RecordingBroadcaster: Broadcaster {
     }
 
     func subscribedKeys() -> [SubscriptionKey] { Array(subscribers.keys) }
+
+    func subscribes(_ subscriber: SubscriberID, to key: SubscriptionKey, _ channels: ChannelSet) -> Bool {
+        (subscribers[key] ?? []).contains(subscriber) && !(self.channels[subscriber] ?? []).isDisjoint(with: channels)
+    }
 
     func answer(_ response: RESTResponse, to subscriber: SubscriberID) {}
 

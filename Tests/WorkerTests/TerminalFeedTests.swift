@@ -51,8 +51,48 @@ struct TerminalFeedTests {
         // A second subscriber's snapshot is the book as the diffs left it.
         h.subscribe(bob, btcFutures)
         let snapshot = h.b.take(bob)
-        #expect(snapshot.first?["update_id"] as? Int == 105 && snapshot.first?["timestamp"] as? Int == 5_003)
+        #expect(snapshot.first?["update_id"] as? Int == 105 && snapshot.first?["timestamp"] as? Int == 5_002)
         #expect(side(snapshot[0], "asks") == [["101", "1"], ["102", "3"]])
+    }
+
+    @Test("a connection sent its own snapshots a thousand times never moves the depth timestamps another connection receives, and still sees its own strictly increase")
+    func ownSnapshotsStayOwn() {
+        let h = FeedHarness()
+        h.source.set(btcFutures, id: 100, bids: levels([(100, 1)]), asks: levels([(101, 1)]))
+        h.subscribe(alice, btcFutures)
+        h.subscribe(bob, btcFutures)
+        h.diff(btcFutures, first: 101, last: 101, previous: 100, receivedMs: 6_000, bids: levels([(99, 1)]))
+        for _ in 0..<1_000 { h.feed.subscribed(btcFutures, subscriber: alice, replacing: nil, via: h.b) }
+        h.diff(btcFutures, first: 102, last: 102, previous: 101, receivedMs: 6_000, bids: levels([(98, 1)]))
+        h.diff(btcFutures, first: 103, last: 103, previous: 102, receivedMs: 6_001, asks: levels([(102, 1)]))
+        h.diff(btcFutures, first: 104, last: 104, previous: 103, receivedMs: 6_005, asks: levels([(103, 1)]))
+        let theirs = h.b.take(bob)
+        // The feeder's times, one millisecond added only where two of the data tie.
+        #expect(theirs.map { $0["timestamp"] as? Int } == [5_000, 6_000, 6_001, 6_002, 6_005])
+        #expect(theirs.map { $0["update_id"] as? Int } == [100, 101, 102, 103, 104])
+        let own = h.b.take(alice).compactMap { $0["timestamp"] as? Int }
+        #expect(own.count == 1 + 1 + 1_000 + 3)
+        #expect(zip(own, own.dropFirst()).allSatisfy { $0 < $1 }, "its own view still strictly increases")
+        #expect(h.feed.depthClock[0] == 6_005)
+        // Once the data passes its last snapshot, it shares the others' messages again.
+        h.diff(btcFutures, first: 105, last: 105, previous: 104, receivedMs: 9_000, asks: levels([(104, 1)]))
+        #expect(h.b.take(alice).map { $0["timestamp"] as? Int } == [9_000] && h.feed.depthFloors.isEmpty)
+        #expect(h.b.take(bob).map { $0["timestamp"] as? Int } == [9_000])
+    }
+
+    @Test("a book's snapshot sent to a new subscriber is stamped past the symbol's last depth time and leaves the shared clock where the data put it")
+    func newSubscriberSnapshotStamp() {
+        let h = FeedHarness()
+        h.source.set(btcFutures, id: 100, bids: levels([(100, 1)]), asks: [])
+        h.subscribe(alice, btcFutures)
+        h.diff(btcFutures, first: 101, last: 101, previous: 100, receivedMs: 6_000)
+        h.now.value = 9_999
+        h.subscribe(bob, btcFutures)
+        #expect(h.b.take(bob).map { $0["timestamp"] as? Int } == [6_001])
+        #expect(h.feed.depthClock[0] == 6_000)
+        h.diff(btcFutures, first: 102, last: 102, previous: 101, receivedMs: 6_001)
+        #expect(h.b.take(alice).map { $0["timestamp"] as? Int } == [5_000, 6_000, 6_001])
+        #expect(h.b.take(bob).map { $0["timestamp"] as? Int } == [6_002], "its own copy, past its snapshot")
     }
 
     @Test("a resync snapshot record replaces the book, and subscribers get it whole with the levels it lacks removed")
@@ -154,6 +194,25 @@ struct TerminalFeedTests {
         h.handle(.feedGap(FeedGapRecord(symbolIndex: 0, flags: RecordFlags.futures, channel: .bookTicker, reason: .sequenceBreak,
                                         status: .open, gapId: 5, fromId: 0, toId: 0, fromTimeMs: 0, toTimeMs: 0, receivedNs: 0)))
         #expect(h.b.take(alice).isEmpty, "book tickers are not served, so neither are their gaps")
+    }
+
+    @Test("a book's resync closes with status replaced, saying a new snapshot replaced the book, with the ids its open notice had; a trade gap's close stays filled")
+    func resyncReplaced() {
+        let h = FeedHarness()
+        h.subscribe(alice, btcFutures)
+        _ = h.b.take(alice)
+        for status in [GapStatus.open, .filled] {
+            h.handle(.feedGap(FeedGapRecord(symbolIndex: 0, flags: RecordFlags.futures, channel: .depth, reason: .resync,
+                                            status: status, gapId: 1, fromId: 6_249_912_939, toId: 6_249_912_950, fromTimeMs: 0,
+                                            toTimeMs: 0, receivedNs: 0)))
+        }
+        h.handle(.feedGap(FeedGapRecord(symbolIndex: 0, flags: RecordFlags.futures, channel: .aggTrade, reason: .sequenceBreak,
+                                        status: .filled, gapId: 2, fromId: 5, toId: 9, fromTimeMs: 0, toTimeMs: 0, receivedNs: 0)))
+        let got = h.b.take(alice)
+        #expect(got.map { $0["status"] as? String } == ["open", "replaced", "filled"])
+        #expect(got[0]["from_id"] as? Int == got[1]["from_id"] as? Int && got[0]["to_id"] as? Int == got[1]["to_id"] as? Int)
+        #expect((got[1]["message"] as? String)?.contains("replaced by a new snapshot") == true)
+        #expect((got[2]["message"] as? String)?.contains("missing messages were sent") == true)
     }
 
     @Test("a lapped worker tells every subscriber which sequences it lost, then sends the book again from the state tables")

@@ -26,7 +26,7 @@ struct TerminalIndexTests {
         #expect(parse(#"{"type":"subscribe","symbol":"btcusdt"}"#) == .success(.subscribe(symbol: "BTCUSDT", market: .futures)))
         #expect(parse(#"{"type":"subscribe","symbol":"BTCUSDT","market":"spot"}"#) == .success(.subscribe(symbol: "BTCUSDT", market: .spot)))
         #expect(parse(#"{"type":"subscribe","symbol":"BTCUSDT","market":"FUTURES"}"#) == .success(.subscribe(symbol: "BTCUSDT", market: .futures)))
-        for bad in [#""options""#, "1", "null", #"{"m":"spot"}"#] {
+        for bad in [#""options""#, "1", "false", #"{"m":"spot"}"#] {
             let result = parse(#"{"type":"subscribe","symbol":"BTCUSDT","market":\#(bad)}"#)
             #expect(result == .failure(.badMarket(symbol: "BTCUSDT")), "\(bad)")
         }
@@ -34,6 +34,26 @@ struct TerminalIndexTests {
         #expect(parse(#"{"type":"subscribe"}"#) == .failure(.init("subscribe needs a symbol of letters and digits")))
         #expect(parse("[1]") == .failure(.init("invalid JSON")))
         #expect(TerminalProtocol.ProtocolError.badMarket(symbol: "X").reply == #"{"type":"error","message":"market must be \"spot\" or \"futures\"","symbol":"X"}"#)
+    }
+
+    @Test("an optional field sent as null counts as left out: market null is futures, channels and epoch with seq null are the plain subscribe; a required one stays required")
+    func nullIsAbsent() {
+        func parse(_ text: String) -> Result<TerminalProtocol.Request, TerminalProtocol.ProtocolError> {
+            TerminalProtocol.parse(Array(text.utf8))
+        }
+        #expect(parse(#"{"type":"subscribe","symbol":"SOLUSDT","market":null}"#) == .success(.subscribe(symbol: "SOLUSDT", market: .futures)))
+        #expect(parse(#"{"type":"subscribe","symbol":"SOLUSDT","market": null ,"channels":null,"epoch":null,"seq":null}"#)
+                == .success(.subscribe(symbol: "SOLUSDT", market: .futures)))
+        #expect(parse(#"{"type":"subscribe","symbol":"SOLUSDT","market":"spot","channels":["trades"],"epoch":null,"seq":null}"#)
+                == .success(.subscribeChannels(.init(symbol: "SOLUSDT", market: .spot, channels: ["trades"], resume: nil))))
+        #expect(parse(#"{"type":"subscribe","symbol":"SOLUSDT","channels":null,"epoch":5,"seq":7}"#)
+                == .success(.subscribeChannels(.init(symbol: "SOLUSDT", market: .futures, channels: nil,
+                                                     resume: ResumePoint(epoch: 5, sequence: 7)))))
+        #expect(parse(#"{"type":"subscribe","symbol":"SOLUSDT","epoch":5,"seq":null}"#)
+                == .failure(.init("resuming needs both epoch and seq", symbol: "SOLUSDT")))
+        #expect(parse(#"{"type":"subscribe","symbol":null}"#) == .failure(.init("subscribe needs a symbol of letters and digits")))
+        #expect(parse(#"{"type":null}"#) == .failure(.init("message has no string field \"type\"")))
+        #expect(parse(#"{"type":"subscribe","symbol":"SOLUSDT","market":nul}"#) == .failure(.badMarket(symbol: "SOLUSDT")))
     }
 
     @Test("a book continues the chain by U ≤ id + 1 ≤ u or by futures' pu, skips what it holds, and stops at a gap")

@@ -47,6 +47,22 @@ struct TerminalScriptedTests {
         #expect(hooks.subscriptionEvents.withLock { $0 } == ["+1/futures", "+1/spot(-1/futures)", "-1/futures=0", "-1/spot=0"])
     }
 
+    @Test("repeating the subscription a connection has is answered subscribed and asks the hooks for nothing (no snapshot each time); other channels or a resume do")
+    func repeatedSubscribe() throws {
+        let (ws, hooks) = try Self.script()
+        ws.send(text: #"{"type":"subscribe","symbol":"BTCUSDT"}"#)
+        #expect(ws.texts().count == 2)
+        for _ in 0..<50 { ws.send(text: #"{"type":"subscribe","symbol":"btcusdt","market":"futures"}"#) }
+        let replies = ws.texts()
+        #expect(replies.count == 50 && replies.allSatisfy { $0.hasPrefix(#"{"type":"subscribed","symbol":"BTCUSDT""#) })
+        #expect(hooks.subscriptionEvents.withLock { $0 } == ["+0/futures"])
+        ws.send(text: #"{"type":"subscribe","symbol":"BTCUSDT","channels":["depth"]}"#)
+        #expect(ws.texts().last == #"{"type":"marker","key":"0/futures"}"#)
+        ws.send(text: #"{"type":"subscribe","symbol":"BTCUSDT","channels":["depth"],"epoch":1,"seq":0}"#)
+        #expect(ws.texts().last == #"{"type":"marker","key":"0/futures"}"#)
+        #expect(hooks.subscriptionEvents.withLock { $0 }.count == 3)
+    }
+
     @Test("the tick publishes terminal clients and subscribers per symbol, kept as they come and go; getStats adds the other workers' figures")
     func serverWideStats() throws {
         let (ws, hooks) = try Self.script()

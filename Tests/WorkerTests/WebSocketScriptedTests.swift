@@ -55,16 +55,22 @@ struct WebSocketScriptedTests {
         #expect(text.contains("Upgrade: websocket\r\n"))
     }
 
-    @Test("an upgrade with a wrong version gets 426 and one without a key 400, then the connection closes")
+    @Test("an upgrade with a wrong version gets 426 naming version 13 and one without a key 400, both with a JSON error body, then the connection closes")
     func refusals() throws {
-        for (headers, status) in [("Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "426"),
-                                  ("Sec-WebSocket-Version: 13", "400")] {
+        for (headers, status, body) in [
+            ("Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "426", #"{"message":"Sec-WebSocket-Version must be 13"}"#),
+            ("Sec-WebSocket-Version: 13", "400", #"{"message":"expected one Sec-WebSocket-Key"}"#),
+        ] {
             let s = ScriptedLoop()
             let tag = try #require(s.accept(fd: 10))
             s.backend.receive("GET \(Self.echo) HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\(headers)\r\n\r\n", for: tag)
             s.turn()
             let send = try #require(s.backend.sentBytes.first)
-            #expect(String(decoding: send.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 \(status) "))
+            let text = String(decoding: send.bytes, as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 \(status) "))
+            #expect(text.contains("Content-Type: application/json\r\n") && text.contains("Connection: close\r\n"))
+            #expect(text.hasSuffix("\r\n\r\n" + body) && text.contains("Content-Length: \(body.utf8.count)\r\n"))
+            #expect(text.contains("Sec-WebSocket-Version: 13\r\n") == (status == "426"))
             s.backend.complete(send.tag, result: Int32(send.bytes.count))
             s.turn()
             #expect(s.backend.closed == [10])

@@ -73,9 +73,15 @@ extension Publisher {
         log.warning("order book broke its update chain: resynchronising", [
             "symbol": symbols.name(d.symbol), "market": "\(market)", "result": why])
         tables.markBookUnsynced(symbolIndex: Int(d.symbol), market: market)
-        if !e.resyncing { e.bookGapId = nextGapId() }
-        gapRecord(e, channel: .depth, reason: .resync, status: .open,
-                  range: e.book.lastUpdateId...max(e.book.lastUpdateId, d.firstUpdateId), gapId: e.bookGapId)
+        let range = e.book.lastUpdateId...max(e.book.lastUpdateId, d.firstUpdateId)
+        if e.resyncing {
+            // The same gap again (the book broke while waiting for its snapshot): its range grows.
+            e.bookGapRange = e.bookGapRange.lowerBound...max(e.bookGapRange.upperBound, range.upperBound)
+        } else {
+            e.bookGapId = nextGapId()
+            e.bookGapRange = range
+        }
+        gapRecord(e, channel: .depth, reason: .resync, status: .open, range: e.bookGapRange, gapId: e.bookGapId)
         e.resyncing = true  // the book keeps the breaking diff buffered for the coming snapshot
         e.snapshotRequestedNs = nil
         requestSnapshot(e)

@@ -57,8 +57,8 @@ extension Publisher {
             publishSnapshot(e, receivedNs: Clock.realtimeNanos())
             if wasResync {
                 count(e, Layout.Feed.Symbol.gapsFilled)
-                gapRecord(e, channel: .depth, reason: .resync, status: .filled, range: snap.lastUpdateId...snap.lastUpdateId,
-                          gapId: e.bookGapId)
+                // The ids of the gap's `open` record; the snapshot's id is in the book's snapshot message.
+                gapRecord(e, channel: .depth, reason: .resync, status: .filled, range: e.bookGapRange, gapId: e.bookGapId)
             }
             e.resyncing = false
         case .resync(let why):

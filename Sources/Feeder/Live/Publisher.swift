@@ -63,6 +63,9 @@ final class Publisher: @unchecked Sendable {
         /// The open gap's id, shared by its `open` record and its `filled`/`lost` record.
         var tradeGapId: UInt64 = 0
         var bookGapId: UInt64 = 0
+        /// The open book gap's ids: the book's update id when the chain broke, to the newest
+        /// diff seen past it; every record of the gap (`open`, again `open`, `filled`) carries it.
+        var bookGapRange: ClosedRange<Int64> = 0...0
         var snapshotRequestedNs: Int64?
         /// The newest trade time offered to the trade sequencer (ms; 0: none yet).
         var lastTradeTimeMs: Int64 = 0
