@@ -156,6 +156,7 @@ extension Config {
         }
         try parseWebSocket(&c, value)
         try parseHTTP(&c, value)
+        try parseMessageRate(&c, value)
     }
 
     static func parseWebSocket(_ c: inout Config, _ value: (String) -> String?) throws(ConfigError) {
@@ -232,6 +233,9 @@ extension Config {
         e["CORS_ORIGINS"] = corsOrigins.joined(separator: ",")
         e["RATE_LIMIT_RPS"] = "\(rateLimitPerSecond)"
         e["RATE_LIMIT_BURST"] = "\(rateLimitBurst)"
+        e["WS_RATE_LIMIT_MPS"] = "\(wsMessageRate)"
+        e["WS_RATE_LIMIT_BURST"] = "\(wsMessageBurst)"
+        e["WS_RATE_LIMIT_CLOSE_AFTER"] = "\(wsRateLimitCloseSeconds)"
         e["PERSIST_BUFFER_ROWS"] = "\(persistBufferRows)"
         e["BOOK_SNAPSHOT_SECONDS"] = "\(bookSnapshotSeconds)"
         if let t = tlsTrustFile { e["TLS_TRUST_FILE"] = t }

@@ -75,6 +75,16 @@ public struct Config: Sendable, Equatable {
     public var rateLimitPerSecond: Double = 50
     /// Requests a quiet client may make at once (`RATE_LIMIT_BURST`).
     public var rateLimitBurst: Int = 100
+    /// Client messages per second one terminal WebSocket connection may send
+    /// (`WS_RATE_LIMIT_MPS`; 0 turns the limit off). A subscribe or getStats weighs more
+    /// (`MessageWeight` in the worker). The terminal sends a ping every 30 s and a subscribe on a
+    /// symbol change: far below.
+    public var wsMessageRate: Double = 20
+    /// Message weight a quiet connection may spend at once (`WS_RATE_LIMIT_BURST`).
+    public var wsMessageBurst: Int = 50
+    /// A connection refused messages with no quiet second between refusals for this long is
+    /// closed with 1008 (`WS_RATE_LIMIT_CLOSE_AFTER`, seconds; 0: never closed).
+    public var wsRateLimitCloseSeconds: Int = 5
     /// Rows the feeder's storage buffer holds while PostgreSQL is slow or away; past it the
     /// oldest are dropped and counted (`PERSIST_BUFFER_ROWS`).
     public var persistBufferRows: Int = 1_000_000
@@ -110,6 +120,7 @@ public struct Config: Sendable, Equatable {
         "FUTURES_REST_URLS", "TLS_TRUST_FILE", "FEED_STALL_MS", "FEED_MAX_CONNECTION_AGE",
         "FEED_STREAMS_PER_CONNECTION", "FUTURES_ROUTED", "WS_MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_ADDRESS",
         "WS_QUEUE_BYTES", "WS_ECHO_MAX_BYTES", "WS_SENDS_PER_TURN", "ACCEPT_LEAD", "WS_SLOW_CLIENT", "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
+        "WS_RATE_LIMIT_MPS", "WS_RATE_LIMIT_BURST", "WS_RATE_LIMIT_CLOSE_AFTER",
         "PERSIST_BUFFER_ROWS", "BOOK_SNAPSHOT_SECONDS",
     ]
 
@@ -118,7 +129,8 @@ public struct Config: Sendable, Equatable {
     public static let feederIgnores: Set<String> = [
         "WORKERS", "SHUTDOWN_TIMEOUT", "REDIS_URL", "WS_MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_ADDRESS",
         "WS_QUEUE_BYTES", "WS_ECHO_MAX_BYTES", "WS_SENDS_PER_TURN", "ACCEPT_LEAD", "WS_SLOW_CLIENT",
-        "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
+        "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST", "WS_RATE_LIMIT_MPS",
+        "WS_RATE_LIMIT_BURST", "WS_RATE_LIMIT_CLOSE_AFTER",
     ]
 
     /// The variables workers never read (only the feeder does): going back from a

@@ -72,6 +72,20 @@ struct ConfigTests {
         #expect(try Config.parse(["RATE_LIMIT_RPS": "0"]).rateLimitPerSecond == 0)
     }
 
+    @Test("the terminal WebSocket's message budget parses, defaults far above the terminal's needs, and a child rebuilds it")
+    func messageRate() throws {
+        let c = try Config.parse(["WS_RATE_LIMIT_MPS": "2.5", "WS_RATE_LIMIT_BURST": "8", "WS_RATE_LIMIT_CLOSE_AFTER": "0"])
+        #expect(c.wsMessageRate == 2.5 && c.wsMessageBurst == 8 && c.wsRateLimitCloseSeconds == 0)
+        let child = try Config.parse(c.environment)
+        #expect(child.wsMessageRate == 2.5 && child.wsMessageBurst == 8 && child.wsRateLimitCloseSeconds == 0)
+        let d = Config()
+        #expect(d.wsMessageRate == 20 && d.wsMessageBurst == 50 && d.wsRateLimitCloseSeconds == 5)
+        #expect(try Config.parse(["WS_RATE_LIMIT_MPS": "0"]).wsMessageRate == 0)
+        let workersOnly = try Config.parse(["WS_RATE_LIMIT_MPS": "5", "WS_RATE_LIMIT_BURST": "9", "WS_RATE_LIMIT_CLOSE_AFTER": "60"])
+        #expect(workersOnly.feederChanges(from: d).isEmpty, "the feeder does not read them: a reload leaves it running")
+        #expect(workersOnly.workerChanges(from: d) == ["WS_RATE_LIMIT_BURST", "WS_RATE_LIMIT_CLOSE_AFTER", "WS_RATE_LIMIT_MPS"])
+    }
+
     @Test("a bad value names the variable and what it accepts", arguments: [
         ("PORT", "abc"), ("PORT", "0"), ("PORT", "70000"), ("HOST", "example.com"), ("WORKERS", "0"),
         ("WORKERS", "many"), ("SYMBOLS", "BTC-USDT"), ("SYMBOLS", "BTCUSDT,BTCUSDT"), ("DATABASE_URL", "mysql://x"),
@@ -84,6 +98,8 @@ struct ConfigTests {
         ("WS_SLOW_CLIENT", "drop"), ("WS_REPLAY_MAX", "-1"), ("WS_SENDS_PER_TURN", "0"), ("ACCEPT_LEAD", "0"), ("WS_ECHO_MAX_BYTES", "100"), ("CORS_ORIGINS", "example.com"), ("CORS_ORIGINS", " , "),
         ("LOG_FILE", "/nonexistent-tterminal-dir/x.log"),
         ("RATE_LIMIT_RPS", "-1"), ("RATE_LIMIT_RPS", "fast"), ("RATE_LIMIT_BURST", "0"),
+        ("WS_RATE_LIMIT_MPS", "-1"), ("WS_RATE_LIMIT_MPS", "nan"), ("WS_RATE_LIMIT_BURST", "0"), ("WS_RATE_LIMIT_BURST", "1.5"),
+        ("WS_RATE_LIMIT_CLOSE_AFTER", "-1"), ("WS_RATE_LIMIT_CLOSE_AFTER", "3601"),
     ])
     func rejects(variable: String, value: String) {
         do {
