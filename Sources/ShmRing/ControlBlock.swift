@@ -70,11 +70,12 @@ public struct ChildSlot: @unchecked Sendable {
 
     public func setState(_ s: SlotState) { word(Layout.Slot.state).storeReleasing(s.rawValue) }
 
-    /// Supervisor: clears the child-written line before a new child starts in this slot.
+    /// Supervisor: clears the child-written lines before a new child starts in this slot.
     public func resetChildLine() {
         for offset in stride(from: Layout.Slot.heartbeat, to: Layout.Control.slotSize, by: 8) {
             word(offset).storeRelaxed(0)
         }
+        for i in 0..<Layout.Control.moreCounterCount { counter(Layout.Slot.counterCount + i).storeRelaxed(0) }
     }
 
     // Child-written.
@@ -86,8 +87,13 @@ public struct ChildSlot: @unchecked Sendable {
     public var requests: UInt64 { word(Layout.Slot.requests).loadRelaxed() }
     public var badRequests: UInt64 { word(Layout.Slot.badRequests).loadRelaxed() }
     public var rateLimited: UInt64 { word(Layout.Slot.rateLimited).loadRelaxed() }
+    /// Child counter `i`: the slot's own words, then its line of more counters.
     public func counter(_ i: Int) -> SharedWord {
-        precondition(i >= 0 && i < Layout.Slot.counterCount)
-        return word(Layout.Slot.counters + i * 8)
+        precondition(i >= 0 && i < Layout.Slot.counterCount + Layout.Control.moreCounterCount)
+        if i < Layout.Slot.counterCount { return word(Layout.Slot.counters + i * 8) }
+        // The control block's start, from this slot's place in it.
+        let control = base - Layout.Control.slotsOffset - index * Layout.Control.slotSize
+        let line = Layout.Control.moreCountersOffset + index * Layout.Control.moreCountersSize
+        return SharedWord(at: control + line + (i - Layout.Slot.counterCount) * 8)
     }
 }

@@ -66,7 +66,8 @@ public enum Layout {
     ///  20 KiB     feed figures, storage figures              (`Feed`, to 30.5 KiB)
     ///  31 KiB     reserved
     ///  32 KiB     terminal clients per worker  64 × 320 B   (`Clients`, to 52 KiB)
-    ///  52 KiB     free, to 60 KiB
+    ///  52 KiB     more child counters  64 × 64 B             (`Control.moreCounters…`, to 56 KiB)
+    ///  56 KiB     free, to 60 KiB
     /// ```
     public enum Control {
         // Supervisor line: written by the supervisor only.
@@ -95,6 +96,12 @@ public enum Layout {
         public static let slotsOffset = 1024
         public static let slotSize = 256
         public static let slotCount = 64
+        /// The slot's counter words are full: a child's counters past `Slot.counterCount` go
+        /// on a line of their own here, one per slot (child-written, like the slot's second line).
+        /// Free space until they were added, so a segment made before reads zeros there.
+        public static let moreCountersOffset = 52 * 1024
+        public static let moreCountersSize = cacheLine
+        public static let moreCounterCount = moreCountersSize / 8
     }
     /// Fields of one child slot, relative to the slot.
     public enum Slot {
@@ -156,6 +163,11 @@ public enum Layout {
         case idleTimeouts
         /// Accept failures (descriptor limits and the like).
         case acceptErrors
+        // From here on, in the slot's line of `Control.moreCounters…`.
+        /// Terminal client messages not processed: over the connection's message budget.
+        case wsRateLimited
+        /// Terminal connections closed (1008) for staying over their message budget.
+        case wsRateLimitClosed
 
         /// The Prometheus-style name, `tterminal_worker_<name>`.
         public var name: String {
@@ -176,6 +188,8 @@ public enum Layout {
             case .connectionsDropped: "connections_dropped_total"
             case .idleTimeouts: "idle_timeouts_total"
             case .acceptErrors: "accept_errors_total"
+            case .wsRateLimited: "ws_rate_limited_total"
+            case .wsRateLimitClosed: "ws_rate_limit_closed_total"
             }
         }
     }

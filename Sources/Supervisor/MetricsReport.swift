@@ -137,6 +137,8 @@ public struct MetricsReport: Sendable {
         case .connectionsDropped: "Connections dropped (send stalled, reset, shutdown timeout)."
         case .idleTimeouts: "Connections closed for silence."
         case .acceptErrors: "Accept failures."
+        case .wsRateLimited: "Terminal client messages not processed: over the connection's message budget."
+        case .wsRateLimitClosed: "Terminal connections closed (1008) for staying over their message budget."
         }
     }
 

@@ -108,12 +108,13 @@ public struct StatusReport: Sendable {
         let workers = children.filter { $0.kind == .worker }
         guard !workers.isEmpty else { return "" }
         var rows = [["SLOT", "WS OPEN", "DELIVERIES", "DROPPED", "CONFLATED", "SLOW CLOSED", "GAP NOTICES",
-                     "RECOVERED/REFUSED", "REFUSED CONNS"]]
+                     "RECOVERED/REFUSED", "REFUSED CONNS", "MSGS LIMITED/CLOSED"]]
         for c in workers {
             rows.append(["\(c.slot)", "\(c.counter(.webSocketsOpen))", "\(c.counter(.wsDeliveries))", "\(c.counter(.wsDropped))",
                          "\(c.counter(.wsConflated))", "\(c.counter(.wsSlowClosed))", "\(c.counter(.wsGapNotices))",
                          "\(c.counter(.wsRecovered))/\(c.counter(.wsRecoveryRefused))",
-                         "\(c.counter(.refusedPerAddress) + c.counter(.refusedFull))"])
+                         "\(c.counter(.refusedPerAddress) + c.counter(.refusedFull))",
+                         "\(c.counter(.wsRateLimited))/\(c.counter(.wsRateLimitClosed))"])
         }
         return "\n" + Self.columns(rows)
     }

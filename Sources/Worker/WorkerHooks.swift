@@ -44,6 +44,10 @@ public struct WorkerCounters: Sendable, Equatable {
     public var wsReplayed = 0
     /// Client messages answered with an `error`.
     public var wsProtocolErrors = 0
+    /// Terminal client messages not processed: over the connection's budget (`MessageBudget`).
+    public var wsRateLimited = 0
+    /// Terminal connections closed (1008) for staying over their message budget.
+    public var wsRateLimitClosed = 0
     /// Requests answered 429 by the per-address rate limit.
     public var rateLimited = 0
 
@@ -70,6 +74,8 @@ extension WorkerCounters {
         case .connectionsDropped: connectionsDropped
         case .idleTimeouts: idleTimeouts
         case .acceptErrors: acceptErrors
+        case .wsRateLimited: wsRateLimited
+        case .wsRateLimitClosed: wsRateLimitClosed
         }
     }
 }

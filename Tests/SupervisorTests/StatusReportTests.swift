@@ -29,10 +29,11 @@ struct StatusReportTests {
         let table = StatusReport(segment: try SegmentFixture.make()).table()
         let lines = table.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
         #expect(lines.contains("SLOT KIND STATE PID UPTIME RESTARTS GEN RING SEQ LAG LAPS CONNS REQUESTS"))
-        #expect(lines.contains("SLOT WS OPEN DELIVERIES DROPPED CONFLATED SLOW CLOSED GAP NOTICES RECOVERED/REFUSED REFUSED CONNS"))
+        #expect(lines.contains("SLOT WS OPEN DELIVERIES DROPPED CONFLATED SLOW CLOSED GAP NOTICES RECOVERED/REFUSED REFUSED CONNS MSGS LIMITED/CLOSED"))
         // Slot 1: websockets_open 101, deliveries 103, dropped 104, conflated 105, slow closed 106,
-        // gap notices 107, recovered 108 / refused 109, refused conns 112 + 113.
-        #expect(lines.contains("1 101 103 104 105 106 107 108/109 225"), "\(table)")
-        #expect(lines.contains("3 0 0 0 0 0 0 0/0 0"))
+        // gap notices 107, recovered 108 / refused 109, refused conns 112 + 113, messages rate
+        // limited 117 / connections closed for it 118 (in the slot's line of more counters).
+        #expect(lines.contains("1 101 103 104 105 106 107 108/109 225 117/118"), "\(table)")
+        #expect(lines.contains("3 0 0 0 0 0 0 0/0 0 0/0"))
     }
 }
