@@ -3,10 +3,13 @@ import ShmRing
 /// The terminal protocol's client messages on an open connection, and the subscription index
 /// kept in step with them.
 extension EventLoop {
-    /// One client text message: a reply, and for (un)subscriptions the index and the hooks.
+    /// One client text message: a reply, and for (un)subscriptions the index and the hooks;
+    /// nothing (or the rate-limit error) if the connection's budget cannot pay for it.
     func terminalMessage(_ connection: Connection, _ payload: [UInt8]) {
+        let request = TerminalProtocol.parse(payload)
+        guard admit(connection, weight: request.weight) else { return }
         let timestamp = clock.realtimeMillis()
-        switch TerminalProtocol.parse(payload) {
+        switch request {
         case .failure(let error):
             refuse(connection, error)
         case .success(.ping):

@@ -92,6 +92,7 @@ extension EventLoop {
             queueFrame(connection, isText ? .text : .binary, payload)
         case .terminal:
             guard isText else {
+                guard admit(connection, weight: .light) else { return }
                 counters.wsProtocolErrors += 1
                 return sendText(TerminalProtocol.error("binary messages are not supported"), to: connection)
             }

@@ -50,6 +50,8 @@ struct WebSocketSession {
     var lastPing: Int64
     /// When our close frame was queued, while waiting for theirs.
     var closeSentAt: Int64?
+    /// The terminal route's budget for client messages (unused on the echo route).
+    var budget = MessageBudget()
 
     init(kind: WebSocketRouteKind, maxMessage: Int, clientID: String, now: Int64) {
         self.kind = kind

@@ -76,6 +76,9 @@ public struct WorkerOptions: Sendable {
     public var rateLimitPerSecond: Double = 0
     /// The bucket's size: requests a client may make at once after being quiet.
     public var rateLimitBurst = 40
+    /// Each terminal WebSocket connection's budget for client messages (`WS_RATE_LIMIT_*`,
+    /// `MessageBudget`); the rate 0 (the default here) turns it off.
+    public var wsMessageLimits = MessageBudget.Limits(perSecond: 0, burst: 50, closeAfter: .seconds(5))
 
     public init() {}
 }

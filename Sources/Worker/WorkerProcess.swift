@@ -77,6 +77,8 @@ public final class WorkerProcess: WorkerHooks {
         options.corsOrigins = config.corsOrigins
         options.rateLimitPerSecond = config.rateLimitPerSecond
         options.rateLimitBurst = config.rateLimitBurst
+        options.wsMessageLimits = MessageBudget.Limits(perSecond: config.wsMessageRate, burst: config.wsMessageBurst,
+                                                       closeAfter: .seconds(config.wsRateLimitCloseSeconds))
         let queries = QueryThread(databaseURL: config.databaseURL, redisURL: config.redisURL, wakeFD: wakeFD,
                                   cacheEvents: { [log] in Self.log($0, to: log) })
         rest = MarketREST(tables: directory.tables, directory: directory, served: config.intervals, queries: queries)

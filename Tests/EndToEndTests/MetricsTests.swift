@@ -68,4 +68,43 @@ struct MetricsTests {
         #expect(try Self.scrape(s.port).total("tterminal_worker_requests_total") > 0)
         #expect(s.stop() == .exited(0))
     }
+
+    /// A worker counter summed over the worker objects of `status --json`.
+    static func statusCounter(_ port: UInt16, _ name: String) throws -> Int {
+        let children = try HTTP.get(port: port, path: "/api/v1/system/status").json()["children"] as? [[String: Any]] ?? []
+        return children.compactMap { ($0["counters"] as? [String: Any])?[name] as? Int }.reduce(0, +)
+    }
+
+    @Test("WS_RATE_LIMIT_* reach the workers: a flooding terminal client gets its burst, the rate-limited error, and is closed; status and /metrics count both")
+    func messageBudget() throws {
+        let s = ServerUnderTest(workers: 1, extra: ["WS_RATE_LIMIT_MPS": "10", "WS_RATE_LIMIT_BURST": "30", "WS_RATE_LIMIT_CLOSE_AFTER": "1"])
+        try s.start()
+        try s.waitHealthy()
+        // In a scope of its own: the socket closes at its end (the worker's close went
+        // unanswered), so the stop below need not wait out the close timeout.
+        do {
+            let ws = try WebSocketClient(port: s.port, path: "/api/v1/websocket/connect")
+            #expect(try ws.nextJSON()["type"] as? String == "connected")
+            for _ in 0..<40 { try ws.sendText(#"{"type":"ping"}"#) }
+            var replies: [[String: Any]] = []
+            for _ in 0..<31 { replies.append(try ws.nextJSON()) }
+            #expect(replies.prefix(30).allSatisfy { $0["type"] as? String == "pong" })
+            let error = try #require(replies.last)
+            #expect(error["type"] as? String == "error" && error["reason"] as? String == "rate_limited", "\(error)")
+            #expect(error["limit"] as? Int == 10 && error["burst"] as? Int == 30)
+            // Flood on past WS_RATE_LIMIT_CLOSE_AFTER (1 s): the worker closes the connection.
+            let start = Date()
+            while Date().timeIntervalSince(start) < 1.6 {
+                for _ in 0..<10 { try ws.sendText(#"{"type":"ping"}"#) }
+                usleep(50_000)
+            }
+        }
+        try s.eventually(5, "ws_rate_limit_closed_total 1 in /metrics") {
+            try Self.scrape(s.port).total("tterminal_worker_ws_rate_limit_closed_total") == 1
+        }
+        #expect(try Self.scrape(s.port).total("tterminal_worker_ws_rate_limited_total") >= 10)
+        #expect(try Self.statusCounter(s.port, "ws_rate_limit_closed_total") == 1)
+        #expect(try Self.statusCounter(s.port, "ws_rate_limited_total") >= 10)
+        #expect(s.stop() == .exited(0))
+    }
 }

@@ -42,6 +42,38 @@ struct LoopbackWebSocketTests {
         #expect(client.readText() == #"{"type":"error","message":"invalid JSON"}"#)
     }
 
+    @Test("a terminal client flooding messages gets its burst answered, one rate-limited error, then a 1008 close; the tick publishes both counts")
+    func messageBudget() throws {
+        var options = WorkerOptions.testing
+        options.wsMessageLimits = MessageBudget.Limits(perSecond: 20, burst: 50, closeAfter: .milliseconds(600))
+        let worker = try RunningWorker(options: options)
+        defer { worker.stop() }
+        let client = try WebSocketTestClient(port: worker.port, path: "/api/v1/websocket/connect")
+        #expect(client.readText()?.hasPrefix(#"{"type":"connected""#) == true)
+        for _ in 0..<100 { client.send(text: #"{"type":"ping"}"#) }
+        var texts: [String] = []
+        for _ in 0..<51 { texts.append(client.readText() ?? "") }
+        #expect(texts.prefix(50).allSatisfy { $0.hasPrefix(#"{"type":"pong""#) })
+        #expect(texts.last?.hasPrefix(#"{"type":"error","message":"rate limited: at most 20 messages a second, bursts of 50"#) == true,
+                "\(texts.last ?? "")")
+        // Keep flooding for longer than closeAfter; the close arrives among a few pongs and errors.
+        let start = Clock.monotonicNanos()
+        while Clock.monotonicNanos() - start < 1_200_000_000 {
+            for _ in 0..<10 { client.send(text: #"{"type":"ping"}"#) }
+            usleep(20_000)
+        }
+        var close: [UInt8]?
+        while close == nil, let frame = client.readFrame() {
+            if frame.opcode == .close { close = frame.payload }
+        }
+        #expect(close.flatMap(WebSocketScript.closeCode) == 1008)
+        #expect(close.map { String(decoding: $0.dropFirst(2), as: UTF8.self) } == "rate limited: over 20 messages a second for 0.6 s")
+        let deadline = Clock.monotonicNanos() + 3_000_000_000
+        while worker.hooks.lastCounters.withLock({ $0.wsRateLimitClosed }) == 0 && Clock.monotonicNanos() < deadline { usleep(10_000) }
+        let counters = worker.hooks.lastCounters.withLock { $0 }
+        #expect(counters.wsRateLimitClosed == 1 && counters.wsRateLimited > 50)
+    }
+
     @Test("a stopping worker closes its WebSockets with 1001")
     func stopGoingAway() throws {
         let worker = try RunningWorker()
