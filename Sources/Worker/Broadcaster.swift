@@ -64,7 +64,8 @@ extension EventLoop: Broadcaster {
         for _ in 0..<count {
             if !entry.channels[i].isDisjoint(with: channel) {
                 let queued = table.handles[Int(entry.slots[i])]._withUnsafeGuaranteedRef {
-                    excluded.contains($0.subscriberID) ? false : deliver(frame, to: $0, key: key, channel: channel, sequence: sequence)
+                    !excluded.isEmpty && excluded.contains($0.subscriberID)
+                        ? false : deliver(frame, to: $0, key: key, channel: channel, sequence: sequence)
                 }
                 if queued { delivered += 1 }
             }
