@@ -93,6 +93,10 @@ public enum Counter: Int, CaseIterable, Sendable {
     case recovered
     case recoveryImpossible
     case replayedMessages
+    /// Trades the server stamped inside the window that the client read only after it (the
+    /// drain at the end), and clients still reading such trades when the drain gave up.
+    case tradesReadLate
+    case clientsBehind
 }
 
 /// Fixed arrays of counters and failures indexed by the enums; summed field by field.

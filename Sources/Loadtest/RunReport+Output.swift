@@ -26,6 +26,7 @@ extension RunReport {
                     + " max \(Int64(readDelay.maxRecorded)) over \(Format.grouped(Int64(readDelay.totalCount))) reads"
                     + " (arrival → the harness's read; not in the latency)"))
             }
+            if let behind = harnessBehind { rows.append(("harness behind", behind)) }
             rows.append(("trade ids", "\(Format.grouped(c[.missingIds])) missing in \(Format.grouped(c[.clientsWithGap])) clients,"
                 + " \(Format.grouped(c[.duplicateIds])) duplicates, \(Format.grouped(c[.gapNotices])) gap notices,"
                 + " \(Format.grouped(c[.clientsWithTrade])) clients received ≥ 1 trade"
@@ -55,6 +56,10 @@ extension RunReport {
     var deliverySummary: String {
         var text = "\(Format.grouped(counters[.tradesInWindow])) trades in the window"
         if let rate = deliveriesPerSecond { text += ", \(Format.grouped(Int64(rate.rounded())))/s" }
+        if let read = readInWindow, counters[.tradesReadLate] > 0 {
+            text += "; \(Format.grouped(counters[.tradesReadLate])) more published in it read after it"
+                + " (read in the window \(Format.percent(read)))"
+        }
         if let offered = offeredPerSecond, let ratio = deliveredOverOffered {
             text += "; offered \(Format.grouped(Int64(offered.rounded())))/s, delivered/offered \(Format.percent(ratio))"
         }
@@ -120,6 +125,9 @@ extension RunReport {
         out.key("per_s"); number(&out, deliveriesPerSecond)
         out.key("offered_per_s"); number(&out, offeredPerSecond)
         out.key("delivered_over_offered"); number(&out, deliveredOverOffered)
+        out.key("trades_read_late"); out.integer(c[.tradesReadLate])
+        out.key("clients_behind"); out.integer(c[.clientsBehind])
+        out.key("read_in_window"); number(&out, readInWindow)
         out.key("trades_total"); out.integer(c[.trades])
         out.key("messages_total"); out.integer(c[.messages])
         out.key("bytes_received"); out.integer(c[.bytesReceived])

@@ -83,7 +83,8 @@ extension WSClientProcess {
             let now = Clock.realtimeNanos()
             if arrival > 0 && inWindow { stats.recordReadDelay(micros: (now - arrival) / 1000) }
             let received = arrival > 0 ? arrival : now
-            let clock = ReceiveClock(nowMicros: received / 1000, inWindow: inWindow, monoNanos: Clock.monotonicNanos())
+            let clock = ReceiveClock(nowMicros: received / 1000, inWindow: inWindow && lateBeforeMicros == nil,
+                                     monoNanos: Clock.monotonicNanos(), lateBeforeMicros: lateBeforeMicros)
             process(index, UnsafeRawBufferPointer(rebasing: readBuffer[..<(carried + n)]), clock: clock)
             if slots[index].fd < 0 || n < Self.readChunk { return }
         }

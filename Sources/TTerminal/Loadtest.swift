@@ -43,7 +43,7 @@ struct LoadtestWS: ParsableCommand {
     @Option(name: .customLong("allowed-failures"), help: "Connections that may fail without failing the run.")
     var allowedFailures = 0
     @Option(name: .customLong("read-interval-ms"),
-            help: "Least time between two rounds of reads in a client process (coalesces reads; adds up to this much latency).")
+            help: "Least time between two rounds of reads in a client process, 0…100 (coalesces reads; adds up to this much latency).")
     var readIntervalMs = 0.0
     @Option(name: .customLong("receive-time"),
             help: "When a message counts as received: arrival (the kernel's stamp when its bytes reached the socket) or read (when the client read them).")
