@@ -97,6 +97,9 @@ public enum Counter: Int, CaseIterable, Sendable {
     /// drain at the end), and clients still reading such trades when the drain gave up.
     case tradesReadLate
     case clientsBehind
+    /// Connection attempts that failed after a client's first (reconnects): not in the
+    /// failures by reason, which count each client's first attempt only.
+    case reconnectAttemptsFailed
 }
 
 /// Fixed arrays of counters and failures indexed by the enums; summed field by field.

@@ -10,6 +10,10 @@ extension RunReport {
             + (connectsPerSecond.map { ", \(Format.grouped(Int64($0.rounded()))) upgrades/s" } ?? "")))
         rows.append(("failed to open", failureSummary(afterOpen: false)))
         rows.append(("dropped after open", failureSummary(afterOpen: true)))
+        if config.reconnect {
+            rows.append(("reconnect attempts failed", Format.grouped(c[.reconnectAttemptsFailed])
+                + " (attempts after a client's first; not in the two rows above)"))
+        }
         rows.append(("window", c[.opened] == 0 ? "none: no connection opened"
             : "\(Format.fixed(windowSeconds, 2)) s after \(Format.fixed(config.warmupSeconds, 1)) s warm-up;"
             + " \(Format.grouped(c[.openAtWindowStart])) open at its start, \(Format.grouped(c[.openAtEnd])) at the end"))
@@ -104,6 +108,7 @@ extension RunReport {
         out.key("opened"); out.integer(c[.opened])
         out.key("failed"); out.integer(c.failedToOpen)
         out.key("dropped_after_open"); out.integer(c.droppedAfterOpen)
+        out.key("reconnect_attempts_failed"); out.integer(c[.reconnectAttemptsFailed])
         out.key("open_at_window_start"); out.integer(c[.openAtWindowStart])
         out.key("open_at_end"); out.integer(c[.openAtEnd])
         out.key("upgrades_per_s"); number(&out, connectsPerSecond)

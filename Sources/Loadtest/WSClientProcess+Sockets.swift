@@ -186,7 +186,13 @@ extension WSClientProcess {
     func finish(slot index: Int, _ reason: FailureReason, _ detail: String) {
         let phase = slots[index].session.phase
         guard slots[index].fd >= 0 || (phase != .finished && phase != .waiting) else { return }
-        stats.fail(reason, detail)
+        if !reason.afterOpen && slots[index].resolved {
+            // A later attempt of a client already counted (opened, or failed once): an attempt,
+            // not a connection that failed to open.
+            stats.counters[.reconnectAttemptsFailed] += 1
+        } else {
+            stats.fail(reason, detail)
+        }
         if reason.afterOpen {
             openNow -= 1
         } else if !slots[index].resolved {

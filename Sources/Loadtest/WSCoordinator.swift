@@ -182,8 +182,11 @@ public final class WSCoordinator {
         timeline.append(TimelinePoint(seconds: Double(now - runStarted) / 1e9, deliveriesPerSecond: rate, p99Micros: p99,
                                       open: total[.openNow], phase: phase))
         guard progress else { return }
-        let failures = config.reconnect ? "  disc \(total[.disconnects])  reconn \(total[.reconnects])  recov \(total[.recovered])/\(total[.recoveryImpossible])"
-            : "  fail \(total.failedToOpen + total.droppedAfterOpen)"
+        var failures = "  failed-to-open \(total.failedToOpen)  dropped \(total.droppedAfterOpen)"
+        if config.reconnect {
+            failures += "  disc \(total[.disconnects])  reconn \(total[.reconnects])  reconn-failed \(total[.reconnectAttemptsFailed])"
+                + "  recov \(total[.recovered])/\(total[.recoveryImpossible])"
+        }
         log("\(phase)  conns \(total[.openNow])/\(config.connections)" + failures
             + "  deliv/s \(Format.grouped(Int64(rate.rounded())))  p99 \(Format.millis(p99))  gaps \(total[.missingIds])"
             + "  dups \(total[.duplicateIds])  notices \(total[.gapNotices])")

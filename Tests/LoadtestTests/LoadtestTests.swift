@@ -72,6 +72,36 @@ struct ClientProcessTests {
         #expect(run.json.contains(#""trades_read_late":"#))
     }
 
+    @Test("reconnect attempts refused after a drop are attempts, not connections that failed to open")
+    func reconnectAttemptsApart() throws {
+        let listener = try Socket.listen(host: "127.0.0.1", port: 0)
+        defer { close(listener) }
+        let server = ScriptedServer(listener: listener, clients: 1, hangUp: true)
+        let thread = BlockingThread { server.serve() }
+        var config = try WSLoadConfig(url: "ws://127.0.0.1:\(Socket.localPort(listener))/ws", connections: 1, arrivalRate: 1_000,
+                                      processes: 1, sources: try SourceAddresses(parsing: "127.0.0.1"),
+                                      subscribe: #"{"type":"subscribe","symbol":"BTCUSDT"}"#, warmupSeconds: 0, durationSeconds: 1.5)
+        config.connectTimeoutSeconds = 2
+        config.reconnect = true
+        let control = try ClientSocket.pipe()
+        let report = try ClientSocket.pipe()
+        defer { [control.read, control.write, report.read, report.write].forEach { close($0) } }
+        let now = Clock.monotonicNanos()
+        try FD.writeAll(control.write, "window \(now) \(now + 1_500_000_000)\n")
+        let client = try WSClientProcess(config: config, processIndex: 0, controlFD: control.read, reportFD: report.write)
+        #expect(client.run() == 0)
+        thread.join()
+        let final = try #require(Self.finalReport(report.read))
+        #expect(final.counters[.opened] == 1)
+        #expect(final.counters.failedToOpen == 0)
+        #expect(final.counters.droppedAfterOpen == 1)
+        #expect(final.counters[.reconnectAttemptsFailed] >= 2)
+        var run = RunReport.merge([final], config: config)
+        run.windowSeconds = 1.5
+        #expect(run.table.contains("failed to open             0"), "\(run.table)")
+        #expect(run.json.contains(#""failed":0,"#) && run.json.contains(#""reconnect_attempts_failed":"#))
+    }
+
     static func finalReport(_ fd: Int32) -> ChildReport? {
         try? FD.setNonBlocking(fd)
         var bytes: [UInt8] = []
@@ -96,10 +126,15 @@ final class ScriptedServer: @unchecked Sendable {
     /// client goes away (a backlog the client never catches up on).
     let backlogMicros: Int64?
 
-    init(listener: Int32, clients: Int, backlogMicros: Int64? = nil) {
+    /// When set: after the first client's pong, its connection is closed and the listener shut
+    /// (later connects are refused), as a server going away.
+    let hangUp: Bool
+
+    init(listener: Int32, clients: Int, backlogMicros: Int64? = nil, hangUp: Bool = false) {
         self.listener = listener
         self.clients = clients
         self.backlogMicros = backlogMicros
+        self.hangUp = hangUp
     }
 
     func serve() {
@@ -109,6 +144,12 @@ final class ScriptedServer: @unchecked Sendable {
             Socket.setReceiveTimeout(fd, millis: 3_000)
             accepted.append(fd)
             play(fd)
+            if hangUp {
+                shutdown(listener, Int32(SHUT_RDWR))
+                close(fd)
+                accepted.removeAll()
+                return
+            }
         }
     }
 
