@@ -129,7 +129,10 @@ public struct ClientSession: Sendable {
                 stats.recordLatency(micros: clock.nowMicros - received, inWindow: clock.inWindow)
                 if watch.awaitingLive && link.live { stats.faults.trade(&watch, receivedMicros: received, nowMicros: clock.nowMicros) }
             }
-            if clock.inWindow { stats.tradesInWindow += 1 }
+            if clock.inWindow {
+                stats.tradesInWindow += 1
+                stats.dataInWindow += 1
+            }
             if id >= 0 { account(id: id, stats: &stats) }
             if sequence >= 0 {
                 if sequence <= lastSequence { stats.counters[.sequenceRegressions] += 1 }
@@ -153,7 +156,8 @@ public struct ClientSession: Sendable {
                 stats.firstErrorReply = String(decoding: payload.prefix(200), as: UTF8.self)
             }
         case .other:
-            break
+            // Depth, tickers, candles…: data the subscription asked for, counted by message.
+            if clock.inWindow { stats.dataInWindow += 1 }
         }
         return false
     }

@@ -100,6 +100,8 @@ public enum Counter: Int, CaseIterable, Sendable {
     /// Connection attempts that failed after a client's first (reconnects): not in the
     /// failures by reason, which count each client's first attempt only.
     case reconnectAttemptsFailed
+    /// Data messages of every channel (trades, depth, tickers…) received in the window.
+    case dataInWindow
 }
 
 /// Fixed arrays of counters and failures indexed by the enums; summed field by field.

@@ -58,7 +58,10 @@ extension RunReport {
     }
 
     var deliverySummary: String {
-        var text = "\(Format.grouped(counters[.tradesInWindow])) trades in the window"
+        var text = "\(Format.grouped(counters[.dataInWindow])) data messages (all channels) in the window"
+        if let rate = dataMessagesPerSecond { text += ", \(Format.grouped(Int64(rate.rounded())))/s" }
+        guard subscribesToTrades else { return text + "; no trades subscribed" }
+        text += "; of them \(Format.grouped(counters[.tradesInWindow])) trades"
         if let rate = deliveriesPerSecond { text += ", \(Format.grouped(Int64(rate.rounded())))/s" }
         if let read = readInWindow, counters[.tradesReadLate] > 0 {
             text += "; \(Format.grouped(counters[.tradesReadLate])) more published in it read after it"
@@ -128,6 +131,8 @@ extension RunReport {
         out.key("deliveries"); out.raw("{")
         out.key("trades_in_window", first: true); out.integer(c[.tradesInWindow])
         out.key("per_s"); number(&out, deliveriesPerSecond)
+        out.key("data_messages_in_window"); out.integer(c[.dataInWindow])
+        out.key("data_messages_per_s"); number(&out, dataMessagesPerSecond)
         out.key("offered_per_s"); number(&out, offeredPerSecond)
         out.key("delivered_over_offered"); number(&out, deliveredOverOffered)
         out.key("trades_read_late"); out.integer(c[.tradesReadLate])

@@ -88,6 +88,11 @@ public struct RunReport: Sendable {
         windowSeconds > 0 ? Double(counters[.tradesInWindow]) / windowSeconds : nil
     }
 
+    /// Data messages of every channel per second of the window.
+    public var dataMessagesPerSecond: Double? {
+        windowSeconds > 0 ? Double(counters[.dataInWindow]) / windowSeconds : nil
+    }
+
     /// `--expect-rate` × open clients: what the server was asked to deliver each second.
     public var offeredPerSecond: Double? {
         config.expectRate.map { $0 * Double(counters[.openAtWindowStart]) }

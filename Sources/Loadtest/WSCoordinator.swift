@@ -34,7 +34,7 @@ public final class WSCoordinator {
     /// with a report of what was measured.
     public var stopSignalFD: Int32 = -1
     var samples = WindowSamples()
-    var lastProgress: (nanos: Int64, trades: Int64)?
+    var lastProgress: (nanos: Int64, trades: Int64, messages: Int64)?
     /// One point a second: what the progress line says, for the HTML report's charts.
     var timeline: [TimelinePoint] = []
     var runStarted: Int64 = 0
@@ -176,8 +176,12 @@ public final class WSCoordinator {
         }
         let trades = total[.trades]
         var rate = 0.0
-        if let last = lastProgress, now > last.nanos { rate = Double(trades - last.trades) * 1e9 / Double(now - last.nanos) }
-        lastProgress = (now, trades)
+        var messageRate = 0.0
+        if let last = lastProgress, now > last.nanos {
+            rate = Double(trades - last.trades) * 1e9 / Double(now - last.nanos)
+            messageRate = Double(total[.messages] - last.messages) * 1e9 / Double(now - last.nanos)
+        }
+        lastProgress = (now, trades, total[.messages])
         let phase = window.map { now < $0.start ? "warm-up" : (now < $0.end ? "measuring" : "ending") } ?? "ramp"
         timeline.append(TimelinePoint(seconds: Double(now - runStarted) / 1e9, deliveriesPerSecond: rate, p99Micros: p99,
                                       open: total[.openNow], phase: phase))
@@ -188,7 +192,7 @@ public final class WSCoordinator {
                 + "  recov \(total[.recovered])/\(total[.recoveryImpossible])"
         }
         log("\(phase)  conns \(total[.openNow])/\(config.connections)" + failures
-            + "  deliv/s \(Format.grouped(Int64(rate.rounded())))  p99 \(Format.millis(p99))  gaps \(total[.missingIds])"
+            + "  msg/s \(Format.grouped(Int64(messageRate.rounded())))  trades/s \(Format.grouped(Int64(rate.rounded())))  p99 \(Format.millis(p99))  gaps \(total[.missingIds])"
             + "  dups \(total[.duplicateIds])  notices \(total[.gapNotices])")
     }
 

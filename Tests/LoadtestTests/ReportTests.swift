@@ -28,6 +28,22 @@ struct ReportTests {
         return report
     }
 
+    @Test("a depth-only run reports its data messages per second, and says it asked for no trades rather than 0/s")
+    func depthOnly() throws {
+        let config = try WSLoadConfig(url: "ws://127.0.0.1:9/ws", connections: 10, arrivalRate: 100, processes: 1,
+                                      subscribe: #"{"type":"subscribe","symbol":"BTCUSDT","channels":["depth"]}"#,
+                                      warmupSeconds: 0, durationSeconds: 3)
+        var report = ChildReport(kind: .final)
+        report.counters[.opened] = 10
+        report.counters[.openAtEnd] = 10
+        report.counters[.dataInWindow] = 3_800
+        var run = RunReport.merge([report], config: config)
+        run.windowSeconds = 2
+        #expect(run.deliverySummary == "3,800 data messages (all channels) in the window, 1,900/s; no trades subscribed", "\(run.deliverySummary)")
+        #expect(run.json.contains(#""data_messages_per_s":1900"#), "\(run.json)")
+        #expect(run.problems.isEmpty)
+    }
+
     @Test("a report line reads back the same, samples with spaces and = included")
     func lineRoundTrip() throws {
         var report = child(latencies: [100, 200, 5_000], trades: 3, cpuNanos: 7, open: (1, 2))
