@@ -81,7 +81,8 @@ public final class WSCoordinator {
             }
             sampleWindowEdges(now: now)
             applyDueFaults(now: now)
-            if now >= nextTick {
+            let reports = children.map { $0.final != nil || $0.gone ? Int64.max : $0.latestAt }
+            if Self.progressDue(now: now, tick: nextTick, reportTimes: reports) {
                 printProgress(now: now)
                 nextTick += 1_000_000_000
                 // Without reconnects, a window in which every connection is gone measures nothing more.
@@ -96,7 +97,7 @@ public final class WSCoordinator {
                 endWindowEarly(now: now, because: "interrupted by SIG\(signal): stopping the clients; the report covers what was measured")
                 break
             }
-            var wake = min(nextTick, giveUp)
+            var wake = min(now >= nextTick ? nextTick + Self.reportWait : nextTick, giveUp)
             if let window { wake = min(wake, samples.started ? window.end : window.start) }
             if let due = nextFaultDue { wake = min(wake, due) }
             pollChildren(timeoutMillis: Int32(clamping: max(1, (wake - now + 999_999) / 1_000_000)))
@@ -107,6 +108,18 @@ public final class WSCoordinator {
         report.timeline = timeline
         report.faultEvents = faultEvents + config.faults.dropFirst(nextFault).map { FaultEvent(spec: $0, error: "the run ended first") }
         return report
+    }
+
+    /// How long a progress line waits past its second for the children's reports of it.
+    static let reportWait: Int64 = 300_000_000
+
+    /// Whether the progress line of the second at `tick` is due: every child has reported
+    /// since half a second before it, or the wait is over. The children report a second after
+    /// their own start, a little after the parent's: printing at the tick itself showed the
+    /// previous second's figures (QA: the line and the timeline lagged a second).
+    static func progressDue(now: Int64, tick: Int64, reportTimes: [Int64]) -> Bool {
+        guard now >= tick else { return false }
+        return now >= tick + reportWait || reportTimes.allSatisfy { $0 >= tick - 500_000_000 }
     }
 
     /// Tells every child the window: it starts after the warm-up and lasts the duration. When

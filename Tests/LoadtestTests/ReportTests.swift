@@ -28,6 +28,17 @@ struct ReportTests {
         return report
     }
 
+    @Test("a progress line waits (at most 300 ms) for every child's report of its second, not the one before")
+    func progressWaitsForFreshReports() {
+        let tick: Int64 = 10_000_000_000
+        let stale = tick - 990_000_000, fresh = tick + 4_000_000
+        #expect(!WSCoordinator.progressDue(now: tick - 1, tick: tick, reportTimes: [fresh]))
+        #expect(!WSCoordinator.progressDue(now: tick, tick: tick, reportTimes: [fresh, stale]))
+        #expect(WSCoordinator.progressDue(now: tick + 5_000_000, tick: tick, reportTimes: [fresh, fresh]))
+        #expect(WSCoordinator.progressDue(now: tick + 300_000_000, tick: tick, reportTimes: [stale]))
+        #expect(WSCoordinator.progressDue(now: tick, tick: tick, reportTimes: [Int64.max]))
+    }
+
     @Test("a depth-only run reports its data messages per second, and says it asked for no trades rather than 0/s")
     func depthOnly() throws {
         let config = try WSLoadConfig(url: "ws://127.0.0.1:9/ws", connections: 10, arrivalRate: 100, processes: 1,
