@@ -6,7 +6,7 @@ extension RunReport {
         var rows: [(String, String)] = []
         let c = counters
         rows.append(("connections", "\(Format.grouped(c[.opened])) opened of \(Format.grouped(Int64(config.connections)))"
-            + " over \(config.processes) processes from \(config.sources.addresses.count) source addresses"
+            + " over \(config.processes) processes from \(min(config.sources.addresses.count, config.connections)) source addresses"
             + (connectsPerSecond.map { ", \(Format.grouped(Int64($0.rounded()))) upgrades/s" } ?? "")))
         rows.append(("failed to open", failureSummary(afterOpen: false)))
         rows.append(("dropped after open", failureSummary(afterOpen: true)))
@@ -15,6 +15,7 @@ extension RunReport {
                 + " (attempts after a client's first; not in the two rows above)"))
         }
         rows.append(("window", c[.opened] == 0 ? "none: no connection opened"
+            : windowSeconds == 0 ? "none: no connection was open when it was due"
             : "\(Format.fixed(windowSeconds, 2)) s after \(Format.fixed(config.warmupSeconds, 1)) s warm-up;"
             + " \(Format.grouped(c[.openAtWindowStart])) open at its start, \(Format.grouped(c[.openAtEnd])) at the end"))
         if config.subscribe != nil {
@@ -31,7 +32,7 @@ extension RunReport {
                     + " (arrival → the harness's read; not in the latency)"))
             }
             if let behind = harnessBehind { rows.append(("harness behind", behind)) }
-            rows.append(("trade ids", "\(Format.grouped(c[.missingIds])) missing in \(Format.grouped(c[.clientsWithGap])) clients,"
+            rows.append(("trade ids", "whole run (ramp and warm-up included): \(Format.grouped(c[.missingIds])) missing in \(Format.grouped(c[.clientsWithGap])) clients,"
                 + " \(Format.grouped(c[.duplicateIds])) duplicates, \(Format.grouped(c[.gapNotices])) gap notices,"
                 + " \(Format.grouped(c[.clientsWithTrade])) clients received ≥ 1 trade"
                 + (idCompleteness.map { ", completeness \(Format.percent($0))" } ?? "")))
@@ -79,7 +80,7 @@ extension RunReport {
         if let feeder = cpuSeconds(.feeder) { parts.append("feeder \(Format.fixed(feeder, 2)) s") }
         parts.append("harness \(Format.fixed(harnessCPUSeconds, 2)) s")
         if let ratio = harnessOverServer { parts.append("harness/server \(Format.fixed(ratio, 3))") }
-        if let rate = deliveriesPerWorkerCPUSecond { parts.append("\(Format.grouped(Int64(rate.rounded()))) deliveries per worker CPU-second") }
+        if config.subscribe != nil, let rate = deliveriesPerWorkerCPUSecond { parts.append("\(Format.grouped(Int64(rate.rounded()))) deliveries per worker CPU-second") }
         return parts.joined(separator: ", ")
     }
 

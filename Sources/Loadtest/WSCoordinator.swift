@@ -131,7 +131,7 @@ public final class WSCoordinator {
         window = (start, end)
         for child in children { try? FD.writeAll(child.controlFD, "window \(start) \(end)\n") }
         if nothingOpen {
-            log("no connection opened of \(config.connections): nothing to measure, ending now (failures by reason below)")
+            log("no connection open of \(config.connections) when the ramp ended: nothing to measure, ending now (reasons below)")
         } else if progress {
             log("all connections settled; warm-up \(config.warmupSeconds) s, then \(config.durationSeconds) s measured")
         }

@@ -55,6 +55,8 @@ struct ConfigTests {
     @Test("addresses outside 127/8, reversed ranges and bad octets are refused")
     func badSources() {
         #expect(throws: LoadtestError.self) { try SourceAddresses(parsing: "10.0.0.1") }
+        #expect(throws: LoadtestError.self) { try SourceAddresses(parsing: "127.0.0.1-") }
+        #expect(throws: LoadtestError.self) { try SourceAddresses(parsing: "127.0.0.1,,127.0.0.2") }
         #expect(throws: LoadtestError.self) { try SourceAddresses(parsing: "127.0.0.9-127.0.0.1") }
         #expect(throws: LoadtestError.self) { try SourceAddresses(parsing: "127.0.0.256") }
         #expect(throws: LoadtestError.self) { try SourceAddresses(parsing: "") }

@@ -39,6 +39,21 @@ struct ReportTests {
         #expect(WSCoordinator.progressDue(now: tick, tick: tick, reportTimes: [Int64.max]))
     }
 
+    @Test("wording: an idle run has no deliveries per CPU-second, an empty window says so, sources count what was used")
+    func wording() throws {
+        var idle = try WSLoadConfig(url: "ws://127.0.0.1:9/ws", connections: 2, arrivalRate: 100, processes: 1,
+                                    sources: try SourceAddresses(parsing: "127.0.0.1-127.0.0.9"), subscribe: nil,
+                                    warmupSeconds: 1, durationSeconds: 3)
+        idle.expectRate = nil
+        var report = ChildReport(kind: .final)
+        report.counters[.opened] = 2
+        var run = RunReport.merge([report], config: idle)
+        run.serverCPU = [(ServerProcess(pid: 1, role: .worker), 1.0)]
+        #expect(!run.table.contains("deliveries per worker CPU-second"), "\(run.table)")
+        #expect(run.table.contains("window              none: no connection was open when it was due"), "\(run.table)")
+        #expect(run.table.contains("from 2 source addresses"), "\(run.table)")
+    }
+
     @Test("a depth-only run reports its data messages per second, and says it asked for no trades rather than 0/s")
     func depthOnly() throws {
         let config = try WSLoadConfig(url: "ws://127.0.0.1:9/ws", connections: 10, arrivalRate: 100, processes: 1,
