@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "NetTests", dependencies: ["Net", "TLS", "Posix", "WebSocketCore"]),
         .testTarget(name: "SimulatorServerTests", dependencies: ["SimulatorServer", "Simulator", "Net", "Posix", "WebSocketCore", "Market"]),
-        .testTarget(name: "LoadtestTests", dependencies: ["Loadtest", "Posix"]),
+        .testTarget(name: "LoadtestTests", dependencies: ["Loadtest", "Posix", "SimulatorServer"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Posix", "ShmRing", "Supervisor", "WebSocketCore", "Market", "TestServices"]),
     ],
     swiftLanguageModes: [.v6]

@@ -87,6 +87,8 @@ r["bench"] = {"exit_code": int(rc), "sim_rate": float(rate), "workers": 2, "conn
 json.dump(r, open(path, "w"))
 for problem in r.get("problems", []):
     print("problem: " + problem)
+if "mode" not in r:
+    print("FAILED: loadtest wrote no report (exit %s)" % rc)
 PY
 [ "$rc" = 0 ] || log "loadtest exit $rc (its problems are in $RUN_DIR/bench-faults.log)"
 echo "== websocket fault results: $OUT"

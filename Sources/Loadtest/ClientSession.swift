@@ -6,11 +6,16 @@ public struct ReceiveClock: Sendable {
     public var nowMicros: Int64
     public var inWindow: Bool
     public var monoNanos: Int64
+    /// After the window, while the harness reads what it had not read yet: the window's end
+    /// (wall µs) less a grace for an ordinary delivery. A trade the server stamped before it was
+    /// published in the window and read only after it: the harness (or the sending) fell behind.
+    public var lateBeforeMicros: Int64?
 
-    public init(nowMicros: Int64, inWindow: Bool, monoNanos: Int64 = 0) {
+    public init(nowMicros: Int64, inWindow: Bool, monoNanos: Int64 = 0, lateBeforeMicros: Int64? = nil) {
         self.nowMicros = nowMicros
         self.inWindow = inWindow
         self.monoNanos = monoNanos
+        self.lateBeforeMicros = lateBeforeMicros
     }
 }
 
@@ -48,6 +53,9 @@ public struct ClientSession: Sendable {
     public var trades: Int64 = 0
     public var missing: Int64 = 0
     public var duplicates: Int64 = 0
+    /// In the end-of-run drain: a trade published after the window's end was read, so this
+    /// client has read all the window offered it.
+    public var caughtUp = false
     /// The client across its connections: backoff and resume point.
     public var link = Reconnection()
     /// Its part in the current fault.
@@ -112,11 +120,19 @@ public struct ClientSession: Sendable {
         switch ServerMessage.scan(payload) {
         case .trade(let id, let received, let sequence):
             stats.trades += 1
-            if received >= 0 {
+            if received >= 0, let limit = clock.lateBeforeMicros, received <= limit {
+                // Published in the window, read after it: it belongs to the window's latency.
+                stats.counters[.tradesReadLate] += 1
+                stats.recordLatency(micros: clock.nowMicros - received, inWindow: true)
+            } else if received >= 0 {
+                if clock.lateBeforeMicros != nil { caughtUp = true }
                 stats.recordLatency(micros: clock.nowMicros - received, inWindow: clock.inWindow)
                 if watch.awaitingLive && link.live { stats.faults.trade(&watch, receivedMicros: received, nowMicros: clock.nowMicros) }
             }
-            if clock.inWindow { stats.tradesInWindow += 1 }
+            if clock.inWindow {
+                stats.tradesInWindow += 1
+                stats.dataInWindow += 1
+            }
             if id >= 0 { account(id: id, stats: &stats) }
             if sequence >= 0 {
                 if sequence <= lastSequence { stats.counters[.sequenceRegressions] += 1 }
@@ -140,7 +156,8 @@ public struct ClientSession: Sendable {
                 stats.firstErrorReply = String(decoding: payload.prefix(200), as: UTF8.self)
             }
         case .other:
-            break
+            // Depth, tickers, candles…: data the subscription asked for, counted by message.
+            if clock.inWindow { stats.dataInWindow += 1 }
         }
         return false
     }

@@ -93,6 +93,15 @@ public enum Counter: Int, CaseIterable, Sendable {
     case recovered
     case recoveryImpossible
     case replayedMessages
+    /// Trades the server stamped inside the window that the client read only after it (the
+    /// drain at the end), and clients still reading such trades when the drain gave up.
+    case tradesReadLate
+    case clientsBehind
+    /// Connection attempts that failed after a client's first (reconnects): not in the
+    /// failures by reason, which count each client's first attempt only.
+    case reconnectAttemptsFailed
+    /// Data messages of every channel (trades, depth, tickers…) received in the window.
+    case dataInWindow
 }
 
 /// Fixed arrays of counters and failures indexed by the enums; summed field by field.

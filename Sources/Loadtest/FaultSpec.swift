@@ -25,7 +25,9 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
     public var text: String
 
     /// The simulator's fault kinds (`POST /sim/fault?kind=`).
-    public static let simulatorKinds = ["drop", "stall", "malformed", "serverShutdown", "http429", "skipDepth", "skipTrade"]
+    /// Every kind `SimulatorServer.FaultKind` has (a test keeps the two equal).
+    public static let simulatorKinds = ["drop", "stall", "malformed", "serverShutdown", "http429", "skipDepth", "skipTrade",
+                                        "ws429", "unsubscribedStream"]
 
     public var description: String { text }
 
@@ -36,6 +38,24 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
         case .killWorker, .hup: false
         case .killFeeder, .simulator: true
         }
+    }
+
+    /// Whether a feed fault can reach clients subscribed with `subscription`: not when it names a
+    /// venue or symbol the subscription's `market` / `symbol` is not (unknown fields: it can).
+    public func reaches(subscription: String?) -> Bool {
+        guard hitsFeed else { return false }
+        guard case .simulator(_, let venue, let symbol) = kind, let subscription else { return true }
+        if let market = Self.field("market", in: subscription), market != venue { return false }
+        if let symbol, let subscribed = Self.field("symbol", in: subscription), subscribed.uppercased() != symbol { return false }
+        return true
+    }
+
+    /// The string value of `"name":"value"` in a JSON object's text, nil when absent.
+    static func field(_ name: String, in json: String) -> String? {
+        guard let key = json.firstRange(of: "\"\(name)\"") else { return nil }
+        let rest = json[key.upperBound...].drop { $0 == " " || $0 == ":" }
+        guard rest.first == "\"" else { return nil }
+        return String(rest.dropFirst().prefix { $0 != "\"" })
     }
 
     /// Whether applying it needs the server's processes (pids), or the simulator's control URL.

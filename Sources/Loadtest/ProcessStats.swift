@@ -30,6 +30,8 @@ public struct ProcessStats {
     public var messages: Int64 = 0
     public var trades: Int64 = 0
     public var tradesInWindow: Int64 = 0
+    /// Data messages of every channel (trades included) received in the window.
+    public var dataInWindow: Int64 = 0
     public var bytesReceived: Int64 = 0
     /// The first detail line seen for each failure reason.
     public var samples: [FailureReason: String] = [:]
@@ -60,6 +62,7 @@ public struct ProcessStats {
         all[.messages] = messages
         all[.trades] = trades
         all[.tradesInWindow] = tradesInWindow
+        all[.dataInWindow] = dataInWindow
         all[.bytesReceived] = bytesReceived
         return all
     }

@@ -52,13 +52,44 @@ public struct RESTReport: Sendable {
 
     /// What makes the run fail: any request that got no response.
     public var problems: [String] {
-        (interruption.map { ["interrupted by SIG\($0) after \(Format.fixed(windowSeconds, 2)) s of the window: partial figures"
-                             + " (\(outstandingAtInterruption) requests were on their way)"] } ?? [])
-            + (nothingOpened ? ["no connection opened: nothing measured"] : [])
-            + (serverGone ? ["every connection was down for 2 s (the server went away): the run ended after"
-                             + " \(Format.fixed(windowSeconds, 2)) s of the window"] : [])
-            + (unsuccessful > 0 ? ["\(Format.grouped(unsuccessful)) responses were not 2xx or 304 (see status)"] : [])
-            + (stats.failureCount > 0 ? ["\(Format.grouped(stats.failureCount)) requests or connects failed"] : [])
+        var list: [String] = []
+        if let interruption {
+            list.append("interrupted by SIG\(interruption) after \(Format.fixed(windowSeconds, 2)) s of the window: partial figures"
+                + " (\(outstandingAtInterruption) requests were on their way)")
+        }
+        if nothingOpened { list.append("no connection opened: nothing measured") }
+        if serverGone {
+            list.append("every connection was down for 2 s (the server went away): the run ended after"
+                + " \(Format.fixed(windowSeconds, 2)) s of the window")
+        }
+        if unsuccessful > 0 { list.append("\(Format.grouped(unsuccessful)) responses were not 2xx or 304 (see status)") }
+        if stats.failureCount > 0 { list.append("\(Format.grouped(stats.failureCount)) requests or connects failed") }
+        if stats.notSent > 0 { list.append("\(Format.grouped(stats.notSent)) requests due in the window were never sent") }
+        if stats.answeredPastTimeout > 0 {
+            list.append("\(Format.grouped(stats.answeredPastTimeout)) responses came --timeout or more after their due time")
+        }
+        if unaccounted != 0 { list.append("\(Format.grouped(unaccounted)) offered requests are unaccounted for") }
+        return list
+    }
+
+    /// Offered requests not answered, not failed, not given up and not on their way when the
+    /// run was interrupted: 0 unless the bookkeeping is wrong.
+    public var unaccounted: Int64 {
+        guard !nothingOpened else { return 0 }
+        return offered - stats.answered - stats.unansweredCount - stats.notSent - Int64(outstandingAtInterruption)
+    }
+
+    /// `offered 5,000 = answered 746 + unanswered 1,267 (timeout 1,267) + never sent 2,987`.
+    var requestAccounting: String {
+        let s = stats
+        let reasons = RESTFailure.allCases.filter { s.unanswered[$0.rawValue] > 0 }
+            .map { "\($0.name) \(Format.grouped(s.unanswered[$0.rawValue]))" }.joined(separator: ", ")
+        return "offered \(Format.grouped(offered)) = answered \(Format.grouped(s.answered))"
+            + (s.answeredPastTimeout > 0 ? " (\(Format.grouped(s.answeredPastTimeout)) past --timeout)" : "")
+            + " + unanswered \(Format.grouped(s.unansweredCount))" + (reasons.isEmpty ? "" : " (\(reasons))")
+            + " + never sent \(Format.grouped(s.notSent))"
+            + (outstandingAtInterruption > 0 ? " + on their way when interrupted \(outstandingAtInterruption)" : "")
+            + (unaccounted != 0 ? " + unaccounted \(Format.grouped(unaccounted))" : "")
     }
 
     public var table: String {
@@ -67,16 +98,17 @@ public struct RESTReport: Sendable {
         rows.append(("target", "\(config.url), \(config.connections) connections, routes "
             + config.routes.map { "\($0.path):\($0.weight)" }.joined(separator: " ")))
         rows.append(("window", "\(Format.fixed(windowSeconds, 2)) s after \(Format.fixed(config.warmupSeconds, 1)) s warm-up"))
-        rows.append(("requests", "offered \(Format.grouped(offered)) (\(rate(offeredPerSecond))/s), sent \(Format.grouped(s.sent)),"
-            + " answered \(Format.grouped(s.answered)), achieved \(rate(achievedPerSecond))/s (responses inside the window),"
-            + " late starts \(Format.grouped(s.lateStarts))"))
+        rows.append(("requests", "\(requestAccounting) (due in the window, \(rate(offeredPerSecond))/s);"
+            + " sent \(Format.grouped(s.sent)), late starts \(Format.grouped(s.lateStarts)),"
+            + " achieved \(rate(achievedPerSecond))/s (responses inside the window)"))
         rows.append(("status", s.statusCounts.isEmpty ? "none" : s.statusCounts.map { "\($0.status) \(Format.grouped($0.count))" }.joined(separator: ", ")))
         let failures = RESTFailure.allCases.filter { s[$0] > 0 }
-        rows.append(("errors", failures.isEmpty ? "0" :
+        rows.append(("errors", failures.isEmpty ? "0" : "connects and requests, warm-up included: " +
             failures.map { "\($0.name) \(Format.grouped(s[$0]))" + (s.samples[$0].map { " (\($0))" } ?? "") }.joined(separator: "; ")))
         rows.append(("latency (µs)", s.latency.totalCount == 0 ? "none" :
             "p50 \(percentile(50)) p90 \(percentile(90)) p99 \(percentile(99)) p99.9 \(percentile(99.9)) max \(s.maxLatencyMicros)"
-            + " from the due time, over \(Format.grouped(Int64(s.latency.totalCount))) responses"))
+            + " from the due time, over \(Format.grouped(Int64(s.latency.totalCount))) requests: \(Format.grouped(s.answered)) answered"
+            + (s.givenUpInLatency > 0 ? " and \(Format.grouped(s.givenUpInLatency)) unanswered or never sent, counted to when they were given up" : "")))
         var cpu = cpuSeconds().map { ["server \(Format.fixed($0, 2)) s"] } ?? []
         cpu.append("harness \(Format.fixed(harnessCPUSeconds, 2)) s")
         rows.append(("cpu", cpu.joined(separator: ", ")))
@@ -103,6 +135,8 @@ public struct RESTReport: Sendable {
         writeRequests(&out)
         out.key("latency_us"); out.raw("{")
         out.key("count", first: true); out.integer(Int64(stats.latency.totalCount))
+        out.key("answered"); out.integer(stats.answered)
+        out.key("given_up"); out.integer(stats.givenUpInLatency)
         // No sample: null, not a perfect 0.
         let none = stats.latency.totalCount == 0
         out.key("p50"); none ? out.raw("null") : out.integer(percentile(50))
@@ -128,6 +162,17 @@ public struct RESTReport: Sendable {
         out.key("offered_per_s"); out.optionalNumber(offeredPerSecond)
         out.key("sent"); out.integer(stats.sent)
         out.key("answered"); out.integer(stats.answered)
+        out.key("answered_past_timeout"); out.integer(stats.answeredPastTimeout)
+        out.key("unanswered"); out.integer(stats.unansweredCount)
+        out.key("unanswered_reasons"); out.raw("{")
+        for (i, failure) in RESTFailure.allCases.enumerated() {
+            if i > 0 { out.raw(",") }
+            out.asciiString(failure.name); out.raw(":"); out.integer(stats.unanswered[failure.rawValue])
+        }
+        out.raw("}")
+        out.key("not_sent"); out.integer(stats.notSent)
+        out.key("on_their_way_at_interruption"); out.integer(Int64(outstandingAtInterruption))
+        out.key("unaccounted"); out.integer(unaccounted)
         out.key("arrived_in_window"); out.integer(stats.arrivals)
         out.key("achieved_per_s"); out.optionalNumber(achievedPerSecond)
         out.key("late_starts"); out.integer(stats.lateStarts)

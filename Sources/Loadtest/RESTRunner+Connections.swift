@@ -109,6 +109,9 @@ extension RESTRunner {
     /// Closes a connection (counting `failure`, if any) and connects it again after `retryAfter`.
     func drop(_ index: Int, _ failure: RESTFailure?, _ detail: String, now: Int64, retryAfter: Int64 = 0) {
         if let failure { stats.fail(failure, detail) }
+        if let failure, slots[index].phase == .busy && slots[index].inWindow {
+            stats.giveUp(dueNanos: slots[index].dueNanos, now: now, unanswered: failure)
+        }
         switch slots[index].phase {
         case .busy: busy -= 1
         case .idle: idle.removeAll { $0 == index }

@@ -212,15 +212,23 @@ public final class RESTRunner {
 
     /// Counts what is still unanswered (or unsent), closes every socket and builds the report.
     func finish() -> RESTReport {
-        if schedule.waiting > 0 && everOpened && interruption == nil {
-            stats[.timeout] += Int64(schedule.waiting)
-            stats.samples[.timeout] = stats.samples[.timeout] ?? "still waiting for a connection when the run ended"
+        let now = Clock.monotonicNanos()
+        if everOpened {
+            // Due in the window, never sent: given up now, with their latency so far.
+            while let job = schedule.take() {
+                if job.dueNanos >= window.start && job.dueNanos < window.end { stats.giveUp(dueNanos: job.dueNanos, now: now, unanswered: nil) }
+            }
         }
         var outstanding = 0
         for index in slots.indices {
             if slots[index].phase == .busy && slots[index].inWindow {
                 // Interrupted, a request on its way is not a timeout: the run was cut short.
-                if interruption == nil { stats.fail(.timeout, "unanswered when the run ended") } else { outstanding += 1 }
+                if interruption == nil {
+                    stats.fail(.timeout, "unanswered when the run ended")
+                    stats.giveUp(dueNanos: slots[index].dueNanos, now: now, unanswered: .timeout)
+                } else {
+                    outstanding += 1
+                }
             }
             if slots[index].fd >= 0 { ClientSocket.abort(slots[index].fd) }
             slots[index].fd = -1

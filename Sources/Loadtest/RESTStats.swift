@@ -45,10 +45,21 @@ public struct RESTStats: Sendable {
     public var failures = [Int64](repeating: 0, count: RESTFailure.allCases.count)
     /// The first detail seen for each failure.
     public var samples: [RESTFailure: String] = [:]
-    /// Window requests sent, answered, and taken late from the queue.
+    /// Window requests sent, answered (whenever: `statuses` sums to it), and taken late from
+    /// the queue.
     public var sent: Int64 = 0
     public var answered: Int64 = 0
     public var lateStarts: Int64 = 0
+    /// Of `answered`, those answered `--timeout` or more after their due time.
+    public var answeredPastTimeout: Int64 = 0
+    /// Window requests sent that got no response, by reason (`failures` also counts connects
+    /// and warm-up requests).
+    public var unanswered = [Int64](repeating: 0, count: RESTFailure.allCases.count)
+    /// Window requests never sent: still waiting for a connection when the run gave up.
+    public var notSent: Int64 = 0
+    /// Of the latency samples, those of requests given up (unanswered or never sent), recorded
+    /// at the time they were given up.
+    public var givenUpInLatency: Int64 = 0
     /// Every response, warm-up included.
     public var answeredTotal: Int64 = 0
     /// Responses that arrived inside the window, whenever their requests were due: the
@@ -92,10 +103,22 @@ public struct RESTStats: Sendable {
         guard inWindow else { return }
         latency.record(micros)
         maxLatencyMicros = max(maxLatencyMicros, Int64(micros))
-        if timedOut { return fail(.timeout, "answered \(micros / 1000) ms after its due time, past --timeout") }
+        if timedOut { answeredPastTimeout += 1 }
         answered += 1
         statuses[min(max(status, 0), 599)] += 1
     }
+
+    /// A window request given up at `now` (sent and unanswered, or never sent): its latency so
+    /// far is recorded, or a saturated server's worst requests would be left out of the figures.
+    public mutating func giveUp(dueNanos: Int64, now: Int64, unanswered reason: RESTFailure?) {
+        if let reason { unanswered[reason.rawValue] += 1 } else { notSent += 1 }
+        let micros = min(UInt64(max(1, (now - dueNanos) / 1000)), LatencyHistogram.highestMicros)
+        latency.record(micros)
+        maxLatencyMicros = max(maxLatencyMicros, Int64(micros))
+        givenUpInLatency += 1
+    }
+
+    public var unansweredCount: Int64 { unanswered.reduce(0, +) }
 
     public var failureCount: Int64 { failures.reduce(0, +) }
 

@@ -7,14 +7,19 @@ import Market
 /// the fault, on a caught-up connection), and the fault's recovery time is the largest of them.
 extension RunReport {
     /// The tally of fault `index` (empty when no client process reported one).
-    public func tally(_ index: Int) -> FaultTally { index < faultTallies.count ? faultTallies[index] : FaultTally() }
+    /// A fault that failed to apply has none: what the clients saw then is not its doing.
+    public func tally(_ index: Int) -> FaultTally {
+        guard index < faultTallies.count, index >= faultEvents.count || faultEvents[index].error == nil else { return FaultTally() }
+        return faultTallies[index]
+    }
 
     /// One row per fault, for the table and the HTML page.
     public var faultRows: [[String]] {
         faultEvents.enumerated().map { index, event in
             let t = tally(index)
             let reconnect = Self.spread(t.reconnect, max: t.maxReconnectMicros)
-            let recovery = Self.spread(t.recovery, max: t.maxRecoveryMicros)
+            let recovery = event.error != nil ? "fault not applied" : t[.affected] == 0 ? "no client affected"
+                : Self.spread(t.recovery, max: t.maxRecoveryMicros)
             return [event.spec.text, event.appliedSeconds.map { Format.fixed($0, 2) } ?? "-", event.target ?? "not applied: \(event.error ?? "")",
                     Format.grouped(t[.clientsDisconnected]), reconnect,
                     "\(Format.grouped(t[.recovered]))/\(Format.grouped(t.impossible))" + Self.refusals(t),
@@ -89,6 +94,7 @@ extension RunReport {
         out.key("applied_s"); out.optionalNumber(event.appliedSeconds)
         out.key("target"); Self.optionalString(&out, event.target)
         out.key("error"); Self.optionalString(&out, event.error)
+        out.key("applied"); out.raw(event.error == nil ? "true" : "false")
         let names: [(FaultTally.Count, StaticString)] = [
             (.clientsDisconnected, "clients_disconnected"), (.disconnects, "disconnects"), (.reconnects, "reconnects"),
             (.resumes, "resumes"), (.recovered, "recovered"), (.replayed, "replayed_messages"),

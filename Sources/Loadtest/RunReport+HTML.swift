@@ -25,18 +25,22 @@ extension RunReport {
         return page + "\n"
     }
 
-    /// Latency at percentiles 0 … 99.999, x = −log10(1 − p): each step right is ten times rarer.
+    /// Latency at percentiles 0 … 99.999 and the max (at the right edge), x = −log10(1 − p):
+    /// each step right is ten times rarer.
     func latencyChart() -> String {
         guard latency.totalCount > 0 else { return "<p>no latency recorded</p>" }
         let nines = [0.0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999]
-        var points: [(x: Double, y: Double)] = []
-        var p = 0.0
-        while p <= 99.999 {
-            points.append((Self.tail(p), Double(percentile(p))))
-            p += p < 90 ? 5 : (p < 99 ? 1 : (p < 99.9 ? 0.1 : 0.01))
-        }
-        let ticks = nines.map { (Self.tail($0), $0 == 0 ? "0" : Self.trim($0)) }
-        return Self.chart(series: [("latency", "#1f77b4", points)], xTicks: ticks, xLabel: "percentile", yLabel: "µs")
+        let ticks = nines.map { (Self.tail($0), $0 == 0 ? "0" : Self.trim($0)) } + [(Self.tail(100), "max")]
+        return Self.chart(series: [("latency", "#1f77b4", latencyPoints)], xTicks: ticks, xLabel: "percentile", yLabel: "µs")
+    }
+
+    /// The curve's points: every 5 % to 90, every 1 to 99, every 0.1 to 99.9, then 99.95,
+    /// 99.99, 99.995, 99.999 and the largest latency recorded (steps counted in integers, so
+    /// rounding cannot end the curve early).
+    var latencyPoints: [(x: Double, y: Double)] {
+        let percentiles = stride(from: 0, through: 90, by: 5).map(Double.init) + (91...99).map(Double.init)
+            + (991...999).map { Double($0) / 10 } + [99.95, 99.99, 99.995, 99.999]
+        return percentiles.map { (Self.tail($0), Double(percentile($0))) } + [(Self.tail(100), Double(maxLatencyMicros))]
     }
 
     /// Deliveries/s (left axis) and the recent p99 in ms (scaled onto the same plot) per second.

@@ -6,11 +6,16 @@ extension RunReport {
         var rows: [(String, String)] = []
         let c = counters
         rows.append(("connections", "\(Format.grouped(c[.opened])) opened of \(Format.grouped(Int64(config.connections)))"
-            + " over \(config.processes) processes from \(config.sources.addresses.count) source addresses"
+            + " over \(config.processes) processes from \(min(config.sources.addresses.count, config.connections)) source addresses"
             + (connectsPerSecond.map { ", \(Format.grouped(Int64($0.rounded()))) upgrades/s" } ?? "")))
         rows.append(("failed to open", failureSummary(afterOpen: false)))
         rows.append(("dropped after open", failureSummary(afterOpen: true)))
+        if config.reconnect {
+            rows.append(("reconnect attempts failed", Format.grouped(c[.reconnectAttemptsFailed])
+                + " (attempts after a client's first; not in the two rows above)"))
+        }
         rows.append(("window", c[.opened] == 0 ? "none: no connection opened"
+            : windowSeconds == 0 ? "none: no connection was open when it was due"
             : "\(Format.fixed(windowSeconds, 2)) s after \(Format.fixed(config.warmupSeconds, 1)) s warm-up;"
             + " \(Format.grouped(c[.openAtWindowStart])) open at its start, \(Format.grouped(c[.openAtEnd])) at the end"))
         if config.subscribe != nil {
@@ -26,7 +31,8 @@ extension RunReport {
                     + " max \(Int64(readDelay.maxRecorded)) over \(Format.grouped(Int64(readDelay.totalCount))) reads"
                     + " (arrival → the harness's read; not in the latency)"))
             }
-            rows.append(("trade ids", "\(Format.grouped(c[.missingIds])) missing in \(Format.grouped(c[.clientsWithGap])) clients,"
+            if let behind = harnessBehind { rows.append(("harness behind", behind)) }
+            rows.append(("trade ids", "whole run (ramp and warm-up included): \(Format.grouped(c[.missingIds])) missing in \(Format.grouped(c[.clientsWithGap])) clients,"
                 + " \(Format.grouped(c[.duplicateIds])) duplicates, \(Format.grouped(c[.gapNotices])) gap notices,"
                 + " \(Format.grouped(c[.clientsWithTrade])) clients received ≥ 1 trade"
                 + (idCompleteness.map { ", completeness \(Format.percent($0))" } ?? "")))
@@ -53,8 +59,15 @@ extension RunReport {
     }
 
     var deliverySummary: String {
-        var text = "\(Format.grouped(counters[.tradesInWindow])) trades in the window"
+        var text = "\(Format.grouped(counters[.dataInWindow])) data messages (all channels) in the window"
+        if let rate = dataMessagesPerSecond { text += ", \(Format.grouped(Int64(rate.rounded())))/s" }
+        guard subscribesToTrades else { return text + "; no trades subscribed" }
+        text += "; of them \(Format.grouped(counters[.tradesInWindow])) trades"
         if let rate = deliveriesPerSecond { text += ", \(Format.grouped(Int64(rate.rounded())))/s" }
+        if let read = readInWindow, counters[.tradesReadLate] > 0 {
+            text += "; \(Format.grouped(counters[.tradesReadLate])) more published in it read after it"
+                + " (read in the window \(Format.percent(read)))"
+        }
         if let offered = offeredPerSecond, let ratio = deliveredOverOffered {
             text += "; offered \(Format.grouped(Int64(offered.rounded())))/s, delivered/offered \(Format.percent(ratio))"
         }
@@ -67,7 +80,7 @@ extension RunReport {
         if let feeder = cpuSeconds(.feeder) { parts.append("feeder \(Format.fixed(feeder, 2)) s") }
         parts.append("harness \(Format.fixed(harnessCPUSeconds, 2)) s")
         if let ratio = harnessOverServer { parts.append("harness/server \(Format.fixed(ratio, 3))") }
-        if let rate = deliveriesPerWorkerCPUSecond { parts.append("\(Format.grouped(Int64(rate.rounded()))) deliveries per worker CPU-second") }
+        if config.subscribe != nil, let rate = deliveriesPerWorkerCPUSecond { parts.append("\(Format.grouped(Int64(rate.rounded()))) deliveries per worker CPU-second") }
         return parts.joined(separator: ", ")
     }
 
@@ -99,6 +112,7 @@ extension RunReport {
         out.key("opened"); out.integer(c[.opened])
         out.key("failed"); out.integer(c.failedToOpen)
         out.key("dropped_after_open"); out.integer(c.droppedAfterOpen)
+        out.key("reconnect_attempts_failed"); out.integer(c[.reconnectAttemptsFailed])
         out.key("open_at_window_start"); out.integer(c[.openAtWindowStart])
         out.key("open_at_end"); out.integer(c[.openAtEnd])
         out.key("upgrades_per_s"); number(&out, connectsPerSecond)
@@ -118,8 +132,13 @@ extension RunReport {
         out.key("deliveries"); out.raw("{")
         out.key("trades_in_window", first: true); out.integer(c[.tradesInWindow])
         out.key("per_s"); number(&out, deliveriesPerSecond)
+        out.key("data_messages_in_window"); out.integer(c[.dataInWindow])
+        out.key("data_messages_per_s"); number(&out, dataMessagesPerSecond)
         out.key("offered_per_s"); number(&out, offeredPerSecond)
         out.key("delivered_over_offered"); number(&out, deliveredOverOffered)
+        out.key("trades_read_late"); out.integer(c[.tradesReadLate])
+        out.key("clients_behind"); out.integer(c[.clientsBehind])
+        out.key("read_in_window"); number(&out, readInWindow)
         out.key("trades_total"); out.integer(c[.trades])
         out.key("messages_total"); out.integer(c[.messages])
         out.key("bytes_received"); out.integer(c[.bytesReceived])

@@ -88,6 +88,11 @@ public struct RunReport: Sendable {
         windowSeconds > 0 ? Double(counters[.tradesInWindow]) / windowSeconds : nil
     }
 
+    /// Data messages of every channel per second of the window.
+    public var dataMessagesPerSecond: Double? {
+        windowSeconds > 0 ? Double(counters[.dataInWindow]) / windowSeconds : nil
+    }
+
     /// `--expect-rate` × open clients: what the server was asked to deliver each second.
     public var offeredPerSecond: Double? {
         config.expectRate.map { $0 * Double(counters[.openAtWindowStart]) }
@@ -103,6 +108,23 @@ public struct RunReport: Sendable {
     public var idCompleteness: Double? {
         guard counters[.idSpan] > 0 else { return nil }
         return Double(counters[.idSpan] - counters[.missingIds]) / Double(counters[.idSpan])
+    }
+
+    /// Of the trades the server published in the window to the clients (read in it, or read
+    /// after it by the end-of-run drain), the part read in the window: below 1 the harness fell
+    /// behind and the figures describe it, not the server.
+    public var readInWindow: Double? {
+        let offered = counters[.tradesInWindow] + counters[.tradesReadLate]
+        return offered > 0 ? Double(counters[.tradesInWindow]) / Double(offered) : nil
+    }
+
+    /// The harness read trades of the window only after it, or clients were still behind.
+    public var harnessBehind: String? {
+        let late = counters[.tradesReadLate], behind = counters[.clientsBehind]
+        guard late > 0 || behind > 0 else { return nil }
+        return "the clients fell behind: \(Format.grouped(late)) trades published in the window were read only after it"
+            + (behind > 0 ? ", \(Format.grouped(behind)) clients still behind 2 s later" : "")
+            + "; the figures describe the harness (or a stalled sender), not the server keeping up"
     }
 
     public func cpuSeconds(_ role: ServerProcess.Role? = nil) -> Double? { ServerProcess.cpuSeconds(serverCPU, role: role) }
@@ -178,6 +200,7 @@ public struct RunReport: Sendable {
             if counters[.missingIds] > 0 || counters[.duplicateIds] > 0 {
                 list.append("\(counters[.missingIds]) trade ids missing and \(counters[.duplicateIds]) duplicated")
             }
+            if let behind = harnessBehind { list.append(behind) }
             if counters[.clientsWithTrade] < counters[.openAtEnd] {
                 list.append("\(counters[.openAtEnd] - counters[.clientsWithTrade]) open clients received no trade")
             }

@@ -20,8 +20,10 @@ public struct SourceAddresses: Sendable, Equatable, CustomStringConvertible {
     /// `127.0.0.1-127.0.0.40`, `127.0.1.1,127.0.1.2`, `127.0.2.1-127.0.2.9,127.0.3.1`.
     public init(parsing text: String) throws(LoadtestError) {
         var list: [UInt32] = []
-        for item in text.split(separator: ",") {
-            let ends = item.split(separator: "-", maxSplits: 1)
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            // "127.0.0.1-" is a range without an end, not one address.
+            let ends = item.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+            guard !item.isEmpty, ends.allSatisfy({ !$0.isEmpty }) else { throw LoadtestError("bad source range '\(item)'") }
             guard let first = Self.parse(ends[0]) else { throw LoadtestError("bad source address '\(ends[0])'") }
             var last = first
             if ends.count == 2 {

@@ -83,7 +83,8 @@ extension WSClientProcess {
             let now = Clock.realtimeNanos()
             if arrival > 0 && inWindow { stats.recordReadDelay(micros: (now - arrival) / 1000) }
             let received = arrival > 0 ? arrival : now
-            let clock = ReceiveClock(nowMicros: received / 1000, inWindow: inWindow, monoNanos: Clock.monotonicNanos())
+            let clock = ReceiveClock(nowMicros: received / 1000, inWindow: inWindow && lateBeforeMicros == nil,
+                                     monoNanos: Clock.monotonicNanos(), lateBeforeMicros: lateBeforeMicros)
             process(index, UnsafeRawBufferPointer(rebasing: readBuffer[..<(carried + n)]), clock: clock)
             if slots[index].fd < 0 || n < Self.readChunk { return }
         }
@@ -185,7 +186,13 @@ extension WSClientProcess {
     func finish(slot index: Int, _ reason: FailureReason, _ detail: String) {
         let phase = slots[index].session.phase
         guard slots[index].fd >= 0 || (phase != .finished && phase != .waiting) else { return }
-        stats.fail(reason, detail)
+        if !reason.afterOpen && slots[index].resolved {
+            // A later attempt of a client already counted (opened, or failed once): an attempt,
+            // not a connection that failed to open.
+            stats.counters[.reconnectAttemptsFailed] += 1
+        } else {
+            stats.fail(reason, detail)
+        }
         if reason.afterOpen {
             openNow -= 1
         } else if !slots[index].resolved {

@@ -60,6 +60,8 @@ public final class WSClientProcess {
     var finished = false
     /// `config.readIntervalSeconds` in ns.
     let readInterval: Int64
+    /// Set during the end-of-run drain: trades stamped before it count as read late.
+    var lateBeforeMicros: Int64?
     /// Reconnects due and reconnect attempts' timeouts.
     var timers = TimerHeap()
     /// SplitMix64 state for backoff jitter.
@@ -212,6 +214,7 @@ public final class WSClientProcess {
     /// socket is reset so the next run can reuse the source ports at once.
     func finish() {
         let cpu = inWindow ? ProcessUsage.selfCPUNanos() - windowCPUStart : 0
+        if inWindow { drain() }
         for index in slots.indices { stats.faults.close(&slots[index].session.watch) }
         for index in slots.indices {
             slots[index].session.summarize(into: &stats.counters)

@@ -9,6 +9,8 @@ struct ClientChild {
     var reportFD: Int32
     var buffer = ByteStash()
     var latest: ChildReport?
+    /// When `latest` arrived (monotonic ns).
+    var latestAt: Int64 = 0
     var final: ChildReport?
     /// Its report pipe ended (it exited or died).
     var gone = false
@@ -61,7 +63,9 @@ extension WSCoordinator {
         while let line = children[index].buffer.takeLine() {
             guard let report = ChildReport(line: line[...]) else { continue }
             switch report.kind {
-            case .progress: children[index].latest = report
+            case .progress:
+                children[index].latest = report
+                children[index].latestAt = Clock.monotonicNanos()
             case .final: children[index].final = report
             }
         }

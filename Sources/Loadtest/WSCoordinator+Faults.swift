@@ -34,7 +34,10 @@ extension WSCoordinator {
             let spec = config.faults[nextFault]
             let struck = Clock.monotonicNanos()
             let wallMicros = Clock.realtimeNanos() / 1000
-            for child in children { try? FD.writeAll(child.controlFD, "fault \(nextFault) \(wallMicros) \(spec.hitsFeed ? 1 : 0)\n") }
+            // A feed fault on a venue or symbol the clients do not subscribe to affects only
+            // those it disconnects.
+            let reaches = spec.reaches(subscription: config.subscribe)
+            for child in children { try? FD.writeAll(child.controlFD, "fault \(nextFault) \(wallMicros) \(reaches ? 1 : 0)\n") }
             var event = FaultEvent(spec: spec, appliedSeconds: Double(struck - window.start) / 1e9)
             event.runSeconds = Double(struck - runStarted) / 1e9
             switch injector.apply(spec) {

@@ -34,7 +34,7 @@ public final class WSCoordinator {
     /// with a report of what was measured.
     public var stopSignalFD: Int32 = -1
     var samples = WindowSamples()
-    var lastProgress: (nanos: Int64, trades: Int64)?
+    var lastProgress: (nanos: Int64, trades: Int64, messages: Int64)?
     /// One point a second: what the progress line says, for the HTML report's charts.
     var timeline: [TimelinePoint] = []
     var runStarted: Int64 = 0
@@ -81,7 +81,8 @@ public final class WSCoordinator {
             }
             sampleWindowEdges(now: now)
             applyDueFaults(now: now)
-            if now >= nextTick {
+            let reports = children.map { $0.final != nil || $0.gone ? Int64.max : $0.latestAt }
+            if Self.progressDue(now: now, tick: nextTick, reportTimes: reports) {
                 printProgress(now: now)
                 nextTick += 1_000_000_000
                 // Without reconnects, a window in which every connection is gone measures nothing more.
@@ -96,7 +97,7 @@ public final class WSCoordinator {
                 endWindowEarly(now: now, because: "interrupted by SIG\(signal): stopping the clients; the report covers what was measured")
                 break
             }
-            var wake = min(nextTick, giveUp)
+            var wake = min(now >= nextTick ? nextTick + Self.reportWait : nextTick, giveUp)
             if let window { wake = min(wake, samples.started ? window.end : window.start) }
             if let due = nextFaultDue { wake = min(wake, due) }
             pollChildren(timeoutMillis: Int32(clamping: max(1, (wake - now + 999_999) / 1_000_000)))
@@ -109,6 +110,18 @@ public final class WSCoordinator {
         return report
     }
 
+    /// How long a progress line waits past its second for the children's reports of it.
+    static let reportWait: Int64 = 300_000_000
+
+    /// Whether the progress line of the second at `tick` is due: every child has reported
+    /// since half a second before it, or the wait is over. The children report a second after
+    /// their own start, a little after the parent's: printing at the tick itself showed the
+    /// previous second's figures (QA: the line and the timeline lagged a second).
+    static func progressDue(now: Int64, tick: Int64, reportTimes: [Int64]) -> Bool {
+        guard now >= tick else { return false }
+        return now >= tick + reportWait || reportTimes.allSatisfy { $0 >= tick - 500_000_000 }
+    }
+
     /// Tells every child the window: it starts after the warm-up and lasts the duration. When
     /// not one connection opened there is nothing to measure: the window is empty and the run
     /// ends now (with its failures by reason) instead of after the warm-up and the duration.
@@ -118,7 +131,7 @@ public final class WSCoordinator {
         window = (start, end)
         for child in children { try? FD.writeAll(child.controlFD, "window \(start) \(end)\n") }
         if nothingOpen {
-            log("no connection opened of \(config.connections): nothing to measure, ending now (failures by reason below)")
+            log("no connection open of \(config.connections) when the ramp ended: nothing to measure, ending now (reasons below)")
         } else if progress {
             log("all connections settled; warm-up \(config.warmupSeconds) s, then \(config.durationSeconds) s measured")
         }
@@ -176,16 +189,23 @@ public final class WSCoordinator {
         }
         let trades = total[.trades]
         var rate = 0.0
-        if let last = lastProgress, now > last.nanos { rate = Double(trades - last.trades) * 1e9 / Double(now - last.nanos) }
-        lastProgress = (now, trades)
+        var messageRate = 0.0
+        if let last = lastProgress, now > last.nanos {
+            rate = Double(trades - last.trades) * 1e9 / Double(now - last.nanos)
+            messageRate = Double(total[.messages] - last.messages) * 1e9 / Double(now - last.nanos)
+        }
+        lastProgress = (now, trades, total[.messages])
         let phase = window.map { now < $0.start ? "warm-up" : (now < $0.end ? "measuring" : "ending") } ?? "ramp"
         timeline.append(TimelinePoint(seconds: Double(now - runStarted) / 1e9, deliveriesPerSecond: rate, p99Micros: p99,
                                       open: total[.openNow], phase: phase))
         guard progress else { return }
-        let failures = config.reconnect ? "  disc \(total[.disconnects])  reconn \(total[.reconnects])  recov \(total[.recovered])/\(total[.recoveryImpossible])"
-            : "  fail \(total.failedToOpen + total.droppedAfterOpen)"
+        var failures = "  failed-to-open \(total.failedToOpen)  dropped \(total.droppedAfterOpen)"
+        if config.reconnect {
+            failures += "  disc \(total[.disconnects])  reconn \(total[.reconnects])  reconn-failed \(total[.reconnectAttemptsFailed])"
+                + "  recov \(total[.recovered])/\(total[.recoveryImpossible])"
+        }
         log("\(phase)  conns \(total[.openNow])/\(config.connections)" + failures
-            + "  deliv/s \(Format.grouped(Int64(rate.rounded())))  p99 \(Format.millis(p99))  gaps \(total[.missingIds])"
+            + "  msg/s \(Format.grouped(Int64(messageRate.rounded())))  trades/s \(Format.grouped(Int64(rate.rounded())))  p99 \(Format.millis(p99))  gaps \(total[.missingIds])"
             + "  dups \(total[.duplicateIds])  notices \(total[.gapNotices])")
     }
 

@@ -27,8 +27,10 @@ struct LoadtestWS: ParsableCommand {
     @Option(name: .customLong("source-addresses"),
             help: "Source addresses bound round-robin, e.g. 127.0.0.1-127.0.0.40 (default: one per 4,000 connections from 127.0.0.1).")
     var sourceAddresses: String?
-    @Option(help: "Text frame sent after `connected`.")
-    var subscribe = #"{"type":"subscribe","symbol":"BTCUSDT","market":"futures"}"#
+    @Option(name: .customLong("subscribe"), parsing: .singleValue,
+            help: "Text frame every client sends after `connected` (once; a channel mix goes in its channels; default: futures BTCUSDT trades).")
+    var subscriptions: [String] = []
+    static let defaultSubscription = #"{"type":"subscribe","symbol":"BTCUSDT","market":"futures"}"#
     @Flag(help: "Connect and subscribe to nothing (memory per idle connection).") var idle = false
     @Option(help: "Seconds measured after the ramp and the warm-up.") var duration = 10.0
     @Option(help: "Seconds between the end of the ramp and the window.") var warmup = 2.0
@@ -43,7 +45,7 @@ struct LoadtestWS: ParsableCommand {
     @Option(name: .customLong("allowed-failures"), help: "Connections that may fail without failing the run.")
     var allowedFailures = 0
     @Option(name: .customLong("read-interval-ms"),
-            help: "Least time between two rounds of reads in a client process (coalesces reads; adds up to this much latency).")
+            help: "Least time between two rounds of reads in a client process, 0…100 (coalesces reads; adds up to this much latency).")
     var readIntervalMs = 0.0
     @Option(name: .customLong("receive-time"),
             help: "When a message counts as received: arrival (the kernel's stamp when its bytes reached the socket) or read (when the client read them).")
@@ -65,6 +67,8 @@ struct LoadtestWS: ParsableCommand {
     func run() throws {
         var config: WSLoadConfig
         do throws(LoadtestError) {
+            try checkOptions()
+            let subscribe = subscriptions.first ?? Self.defaultSubscription
             if !idle, case .failure(let error) = JSONReader.parse(Array(subscribe.utf8)) {
                 throw LoadtestError("--subscribe is not JSON: \(error.message)")
             }
@@ -119,6 +123,33 @@ struct LoadtestWS: ParsableCommand {
 
     func servers() throws -> [ServerProcess] { try Self.servers(pids: serverPids, statusShm: statusShm) }
 
+    /// Options that contradict each other or are out of range, refused before anything starts.
+    func checkOptions() throws(LoadtestError) {
+        if subscriptions.count > 1 {
+            throw LoadtestError("--subscribe given \(subscriptions.count) times: every client sends the one subscription"
+                + " (put a channel mix in its \"channels\")")
+        }
+        if idle && !subscriptions.isEmpty { throw LoadtestError("--idle subscribes to nothing: drop --subscribe or --idle") }
+        guard allowedFailures >= 0 else { throw LoadtestError("--allowed-failures must not be negative") }
+        if let expectRate { guard expectRate >= 0, expectRate.isFinite else { throw LoadtestError("--expect-rate must not be negative") } }
+        try Self.checkWritable(json, "--json")
+        try Self.checkWritable(html, "--html")
+    }
+
+    /// A report file must be writable before the run, not found unwritable after it.
+    static func checkWritable(_ path: String?, _ option: String) throws(LoadtestError) {
+        guard let path else { return }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        if access(path, F_OK) == 0 {
+            guard access(path, W_OK) == 0 else { throw LoadtestError("\(option) \(path): not writable") }
+        } else {
+            guard access(directory, W_OK | X_OK) == 0 else {
+                throw LoadtestError("\(option) \(path): cannot create it (\(String(cString: strerror(errno))) for \(directory))")
+            }
+        }
+    }
+
     /// Faults on the server's processes need a way to find them when they strike.
     func checkFaultTargets(_ specs: [FaultSpec]) throws(LoadtestError) {
         for spec in specs where spec.needsServerProcesses && statusShm == nil {
@@ -148,6 +179,8 @@ struct LoadtestWS: ParsableCommand {
         if let serverPids {
             return try serverPids.split(separator: ",").map { text in
                 guard let pid = Int32(text), pid > 0 else { throw ValidationError("--server-pids: bad pid '\(text)'") }
+                // A pid that names no process would read as 0 s of server CPU.
+                guard kill(pid, 0) == 0 || errno == EPERM else { throw ValidationError("--server-pids: no process \(pid)") }
                 return ServerProcess(pid: pid, role: .worker)
             }
         }

@@ -35,6 +35,7 @@ struct LoadtestREST: ParsableCommand {
                 warmupSeconds: warmup, durationSeconds: duration)
             config.timeoutSeconds = timeout
             try config.validate()
+            try LoadtestWS.checkWritable(json, "--json")
         } catch {
             throw ValidationError(error.description)
         }

@@ -31,6 +31,21 @@ struct ClientSessionTests {
         return actions
     }
 
+    @Test("depth and ticker messages in the window count as data messages, acknowledgements do not")
+    func dataMessages() {
+        let stream = Self.text(#"{"type":"depth_update","symbol":"BTCUSDT","bids":[],"asks":[]}"#)
+            + Self.text(#"{"type":"book_ticker","symbol":"BTCUSDT"}"#) + Self.trade(id: 1, recvUs: 1, seq: 1)
+            + Self.text(#"{"type":"connected","clientId":"1"}"#)
+        var session = ClientSession()
+        session.phase = .open
+        var stats = ProcessStats()
+        _ = Self.feed(&session, stream, chunk: 1 << 20, clock: ReceiveClock(nowMicros: 5, inWindow: true), stats: &stats)
+        #expect(stats.snapshot[.dataInWindow] == 3)
+        #expect(stats.snapshot[.tradesInWindow] == 1)
+        _ = Self.feed(&session, Self.text(#"{"type":"depth_update"}"#), chunk: 64, clock: ReceiveClock(nowMicros: 5, inWindow: false), stats: &stats)
+        #expect(stats.snapshot[.dataInWindow] == 3)
+    }
+
     @Test("trades, a ping and connected give the same actions and counts whether fed whole or byte by byte",
           arguments: [1, 3, 7, 1 << 20])
     func cutAnywhere(chunk: Int) {

@@ -35,6 +35,16 @@ struct ConfigTests {
         }
     }
 
+    @Test("a read interval over 100 ms is refused: the sockets would back up and the run measure the harness")
+    func readIntervalBound() throws {
+        var config = try WSLoadConfig(url: "ws://127.0.0.1:1/x", connections: 1, arrivalRate: 1000, processes: 1,
+                                      subscribe: nil, warmupSeconds: 0, durationSeconds: 1)
+        config.readIntervalSeconds = 0.1
+        try config.validate()
+        config.readIntervalSeconds = 1
+        #expect(throws: LoadtestError.self) { try config.validate() }
+    }
+
     @Test("connections take source addresses round-robin")
     func roundRobin() throws {
         let sources = try SourceAddresses(parsing: "127.0.0.1-127.0.0.4")
@@ -45,6 +55,8 @@ struct ConfigTests {
     @Test("addresses outside 127/8, reversed ranges and bad octets are refused")
     func badSources() {
         #expect(throws: LoadtestError.self) { try SourceAddresses(parsing: "10.0.0.1") }
+        #expect(throws: LoadtestError.self) { try SourceAddresses(parsing: "127.0.0.1-") }
+        #expect(throws: LoadtestError.self) { try SourceAddresses(parsing: "127.0.0.1,,127.0.0.2") }
         #expect(throws: LoadtestError.self) { try SourceAddresses(parsing: "127.0.0.9-127.0.0.1") }
         #expect(throws: LoadtestError.self) { try SourceAddresses(parsing: "127.0.0.256") }
         #expect(throws: LoadtestError.self) { try SourceAddresses(parsing: "") }

@@ -119,6 +119,26 @@ struct FaultReportTests {
         #expect(!report.problems.contains { $0.contains("not connected") })
     }
 
+    @Test("a fault not applied shows no figures of its own; a fault that affected no client shows no recovery time")
+    func notAppliedOrNoneAffected() throws {
+        var report = try run()
+        // What the clients saw during a fault that was never applied is not its doing.
+        var seen = FaultTally()
+        seen[.affected] = 4
+        seen[.liveAgain] = 4
+        seen.recordRecovery(micros: 11_500)
+        report.faultTallies = [FaultTally(), seen]
+        let failed = try #require(report.faultRows.last)
+        #expect(failed.last == "fault not applied" && failed[failed.count - 2] == "0/0", "\(failed)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        let faults = try #require(object["faults"] as? [[String: Any]])
+        #expect(faults[1]["applied"] as? Bool == false && faults[1]["affected_clients"] as? Int == 0)
+        #expect(faults[0]["applied"] as? Bool == true)
+        let missed = try #require(report.faultRows.first)
+        #expect(missed.last == "no client affected", "\(missed)")
+        #expect(report.problems.contains { $0.contains("sim-drop@5s not applied") })
+    }
+
     @Test("every reconnect of the run is in one histogram too, across the pipe and the merge")
     func wholeRun() throws {
         var child = ChildReport(kind: .final)

@@ -27,7 +27,7 @@ struct FaultRunTests {
         guard let status = run.wait(seconds: 30) else { throw RunFailure("the run did not end in 30 s:\n\(run.log.suffix(3000))") }
         #expect(Date().timeIntervalSince(started) < 10, "it waited for a window with nothing in it")
         #expect(status == .exited(1), "\(run.log)")
-        #expect(run.log.contains("no connection opened of 20: nothing to measure"), "\(run.log)")
+        #expect(run.log.contains("no connection open of 20 when the ramp ended: nothing to measure"), "\(run.log)")
         let data = try #require(FileManager.default.contents(atPath: json), "no JSON report:\n\(run.log.suffix(3000))")
         let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let connections = try #require(report["connections"] as? [String: Any])

@@ -1,3 +1,4 @@
+import SimulatorServer
 import Testing
 @testable import Loadtest
 
@@ -34,6 +35,26 @@ struct FaultSpecTests {
         #expect(try FaultSpec(parsing: "sim-drop@1").hitsFeed)
         #expect(try FaultSpec(parsing: "hup@1").needsServerProcesses)
         #expect(try !FaultSpec(parsing: "sim-drop@1").needsServerProcesses)
+    }
+
+    @Test("a feed fault on a venue or symbol the clients do not subscribe to does not reach them")
+    func reaches() throws {
+        let futures = #"{"type":"subscribe","symbol":"BTCUSDT","market":"futures","channels":["aggTrades"]}"#
+        #expect(try FaultSpec(parsing: "sim-drop@1").reaches(subscription: futures))
+        #expect(try FaultSpec(parsing: "sim-drop:futures:btcusdt@1").reaches(subscription: futures))
+        #expect(try !FaultSpec(parsing: "sim-drop:spot@1").reaches(subscription: futures))
+        #expect(try !FaultSpec(parsing: "sim-drop:futures:ETHUSDT@1").reaches(subscription: futures))
+        #expect(try FaultSpec(parsing: "sim-drop:spot@1").reaches(subscription: #"{"type":"subscribe","symbol":"BTCUSDT"}"#))
+        #expect(try FaultSpec(parsing: "kill-feeder@1").reaches(subscription: futures))
+        #expect(try !FaultSpec(parsing: "kill-worker@1").reaches(subscription: futures))
+    }
+
+    @Test("every fault kind the simulator has is accepted as sim-<kind>")
+    func everySimulatorKind() throws {
+        #expect(Set(FaultSpec.simulatorKinds) == Set(FaultKind.allCases.map(\.rawValue)))
+        for kind in FaultKind.allCases where !kind.needsSymbol {
+            #expect(throws: Never.self) { try FaultSpec(parsing: "sim-\(kind.rawValue)@1s") }
+        }
     }
 
     @Test("malformed specs are refused with a message naming the spec",

@@ -21,6 +21,23 @@ struct HTMLReportTests {
         #expect(page.contains(">99.9<") && page.contains(">4 s<"))
     }
 
+    @Test("the latency curve runs to 99.999 and ends at the max, at the axis's right edge")
+    func curveReachesTheMax() throws {
+        let config = try WSLoadConfig(url: "ws://127.0.0.1:9/ws", connections: 4, arrivalRate: 100, processes: 1,
+                                      subscribe: "{}", warmupSeconds: 0, durationSeconds: 10)
+        var run = RunReport(config: config)
+        run.latency.record(100, count: 99_990)
+        run.latency.record(5_000, count: 9)
+        run.latency.record(90_000)
+        run.maxLatencyMicros = 90_000
+        let points = run.latencyPoints
+        #expect(points.contains { abs($0.x - RunReport.tail(99.999)) < 1e-9 })
+        let last = try #require(points.last)
+        #expect(last.y == 90_000 && abs(last.x - RunReport.tail(100)) < 1e-9, "\(last)")
+        #expect(points.map(\.x) == points.map(\.x).sorted())
+        #expect(run.html.contains(">max<"))
+    }
+
     @Test("the percentile axis stretches towards the tail: each nine is one step")
     func tailAxis() {
         #expect(RunReport.tail(0) == 0)

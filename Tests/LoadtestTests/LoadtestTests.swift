@@ -37,8 +37,69 @@ struct ClientProcessTests {
         #expect(final.counters[.pings] == 2)
         #expect(final.counters.failedToOpen == 0)
         #expect(final.buckets.reduce(0) { $0 + $1.count } == 6)
+        #expect(final.counters[.tradesReadLate] == 0 && final.counters[.clientsBehind] == 0)
         #expect(server.pongs == 2)
         #expect(server.subscriptions == [#"{"type":"subscribe","symbol":"BTCUSDT"}"#, #"{"type":"subscribe","symbol":"BTCUSDT"}"#])
+    }
+
+    @Test("a client reading trades 3 s after the server stamped them is reported behind after the window")
+    func behindAfterTheWindow() throws {
+        let listener = try Socket.listen(host: "127.0.0.1", port: 0)
+        defer { close(listener) }
+        let server = ScriptedServer(listener: listener, clients: 1, backlogMicros: 3_000_000)
+        let thread = BlockingThread { server.serve() }
+        var config = try WSLoadConfig(url: "ws://127.0.0.1:\(Socket.localPort(listener))/ws", connections: 1, arrivalRate: 1_000,
+                                      processes: 1, sources: try SourceAddresses(parsing: "127.0.0.1"),
+                                      subscribe: #"{"type":"subscribe","symbol":"BTCUSDT"}"#, warmupSeconds: 0, durationSeconds: 1)
+        config.connectTimeoutSeconds = 2
+        let control = try ClientSocket.pipe()
+        let report = try ClientSocket.pipe()
+        defer { [control.read, control.write, report.read, report.write].forEach { close($0) } }
+        let now = Clock.monotonicNanos()
+        try FD.writeAll(control.write, "window \(now) \(now + 1_000_000_000)\n")
+        let client = try WSClientProcess(config: config, processIndex: 0, controlFD: control.read, reportFD: report.write)
+        #expect(client.run() == 0)
+        server.closeAll()
+        thread.join()
+        let final = try #require(Self.finalReport(report.read))
+        #expect(final.counters[.tradesInWindow] > 0)
+        #expect(final.counters[.tradesReadLate] > 0)
+        #expect(final.counters[.clientsBehind] == 1)
+        var run = RunReport.merge([final], config: config)
+        run.config.requireAllDelivered = true
+        #expect(run.problems.contains { $0.hasPrefix("the clients fell behind") })
+        #expect(run.table.contains("harness behind"))
+        #expect(run.json.contains(#""trades_read_late":"#))
+    }
+
+    @Test("reconnect attempts refused after a drop are attempts, not connections that failed to open")
+    func reconnectAttemptsApart() throws {
+        let listener = try Socket.listen(host: "127.0.0.1", port: 0)
+        defer { close(listener) }
+        let server = ScriptedServer(listener: listener, clients: 1, hangUp: true)
+        let thread = BlockingThread { server.serve() }
+        var config = try WSLoadConfig(url: "ws://127.0.0.1:\(Socket.localPort(listener))/ws", connections: 1, arrivalRate: 1_000,
+                                      processes: 1, sources: try SourceAddresses(parsing: "127.0.0.1"),
+                                      subscribe: #"{"type":"subscribe","symbol":"BTCUSDT"}"#, warmupSeconds: 0, durationSeconds: 1.5)
+        config.connectTimeoutSeconds = 2
+        config.reconnect = true
+        let control = try ClientSocket.pipe()
+        let report = try ClientSocket.pipe()
+        defer { [control.read, control.write, report.read, report.write].forEach { close($0) } }
+        let now = Clock.monotonicNanos()
+        try FD.writeAll(control.write, "window \(now) \(now + 1_500_000_000)\n")
+        let client = try WSClientProcess(config: config, processIndex: 0, controlFD: control.read, reportFD: report.write)
+        #expect(client.run() == 0)
+        thread.join()
+        let final = try #require(Self.finalReport(report.read))
+        #expect(final.counters[.opened] == 1)
+        #expect(final.counters.failedToOpen == 0)
+        #expect(final.counters.droppedAfterOpen == 1)
+        #expect(final.counters[.reconnectAttemptsFailed] >= 2)
+        var run = RunReport.merge([final], config: config)
+        run.windowSeconds = 1.5
+        #expect(run.table.contains("failed to open             0"), "\(run.table)")
+        #expect(run.json.contains(#""failed":0,"#) && run.json.contains(#""reconnect_attempts_failed":"#))
     }
 
     static func finalReport(_ fd: Int32) -> ChildReport? {
@@ -61,9 +122,19 @@ final class ScriptedServer: @unchecked Sendable {
     var subscriptions: [String] = []
     var accepted: [Int32] = []
 
-    init(listener: Int32, clients: Int) {
+    /// When set: after the subscription, trades stamped this long ago flow every 5 ms until the
+    /// client goes away (a backlog the client never catches up on).
+    let backlogMicros: Int64?
+
+    /// When set: after the first client's pong, its connection is closed and the listener shut
+    /// (later connects are refused), as a server going away.
+    let hangUp: Bool
+
+    init(listener: Int32, clients: Int, backlogMicros: Int64? = nil, hangUp: Bool = false) {
         self.listener = listener
         self.clients = clients
+        self.backlogMicros = backlogMicros
+        self.hangUp = hangUp
     }
 
     func serve() {
@@ -73,6 +144,12 @@ final class ScriptedServer: @unchecked Sendable {
             Socket.setReceiveTimeout(fd, millis: 3_000)
             accepted.append(fd)
             play(fd)
+            if hangUp {
+                shutdown(listener, Int32(SHUT_RDWR))
+                close(fd)
+                accepted.removeAll()
+                return
+            }
         }
     }
 
@@ -90,12 +167,26 @@ final class ScriptedServer: @unchecked Sendable {
         input.removeAll()
         guard let subscribe = readFrame(fd, &input) else { return }
         subscriptions.append(String(decoding: subscribe.payload, as: UTF8.self))
+        if let backlogMicros { return flow(fd, stampedAgo: backlogMicros) }
         for id in [1, 2, 4] {
             let text = #"{"type":"trade_update","symbol":"BTCUSDT","id":\#(id),"recv_us":\#(Clock.realtimeNanos() / 1000),"seq":\#(id)}"#
             send(fd, WebSocketFrameEncoder.frame(opcode: .text, payload: Array(text.utf8)))
         }
         send(fd, WebSocketFrameEncoder.frame(opcode: .ping, payload: [9]))
         if let pong = readFrame(fd, &input), pong.opcode == 0xA, pong.payload == [9] { pongs += 1 }
+    }
+
+    private func flow(_ fd: Int32, stampedAgo: Int64) {
+        let deadline = Clock.monotonicNanos() + 10_000_000_000
+        var id: Int64 = 1
+        while Clock.monotonicNanos() < deadline {
+            let text = #"{"type":"trade_update","symbol":"BTCUSDT","id":\#(id),"recv_us":\#(Clock.realtimeNanos() / 1000 - stampedAgo),"seq":\#(id)}"#
+            let frame = WebSocketFrameEncoder.frame(opcode: .text, payload: Array(text.utf8))
+            let sent = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { return }
+            id += 1
+            usleep(5_000)
+        }
     }
 
     private func send(_ fd: Int32, _ bytes: [UInt8]) {

@@ -28,6 +28,48 @@ struct ReportTests {
         return report
     }
 
+    @Test("a progress line waits (at most 300 ms) for every child's report of its second, not the one before")
+    func progressWaitsForFreshReports() {
+        let tick: Int64 = 10_000_000_000
+        let stale = tick - 990_000_000, fresh = tick + 4_000_000
+        #expect(!WSCoordinator.progressDue(now: tick - 1, tick: tick, reportTimes: [fresh]))
+        #expect(!WSCoordinator.progressDue(now: tick, tick: tick, reportTimes: [fresh, stale]))
+        #expect(WSCoordinator.progressDue(now: tick + 5_000_000, tick: tick, reportTimes: [fresh, fresh]))
+        #expect(WSCoordinator.progressDue(now: tick + 300_000_000, tick: tick, reportTimes: [stale]))
+        #expect(WSCoordinator.progressDue(now: tick, tick: tick, reportTimes: [Int64.max]))
+    }
+
+    @Test("wording: an idle run has no deliveries per CPU-second, an empty window says so, sources count what was used")
+    func wording() throws {
+        var idle = try WSLoadConfig(url: "ws://127.0.0.1:9/ws", connections: 2, arrivalRate: 100, processes: 1,
+                                    sources: try SourceAddresses(parsing: "127.0.0.1-127.0.0.9"), subscribe: nil,
+                                    warmupSeconds: 1, durationSeconds: 3)
+        idle.expectRate = nil
+        var report = ChildReport(kind: .final)
+        report.counters[.opened] = 2
+        var run = RunReport.merge([report], config: idle)
+        run.serverCPU = [(ServerProcess(pid: 1, role: .worker), 1.0)]
+        #expect(!run.table.contains("deliveries per worker CPU-second"), "\(run.table)")
+        #expect(run.table.contains("window              none: no connection was open when it was due"), "\(run.table)")
+        #expect(run.table.contains("from 2 source addresses"), "\(run.table)")
+    }
+
+    @Test("a depth-only run reports its data messages per second, and says it asked for no trades rather than 0/s")
+    func depthOnly() throws {
+        let config = try WSLoadConfig(url: "ws://127.0.0.1:9/ws", connections: 10, arrivalRate: 100, processes: 1,
+                                      subscribe: #"{"type":"subscribe","symbol":"BTCUSDT","channels":["depth"]}"#,
+                                      warmupSeconds: 0, durationSeconds: 3)
+        var report = ChildReport(kind: .final)
+        report.counters[.opened] = 10
+        report.counters[.openAtEnd] = 10
+        report.counters[.dataInWindow] = 3_800
+        var run = RunReport.merge([report], config: config)
+        run.windowSeconds = 2
+        #expect(run.deliverySummary == "3,800 data messages (all channels) in the window, 1,900/s; no trades subscribed", "\(run.deliverySummary)")
+        #expect(run.json.contains(#""data_messages_per_s":1900"#), "\(run.json)")
+        #expect(run.problems.isEmpty)
+    }
+
     @Test("a report line reads back the same, samples with spaces and = included")
     func lineRoundTrip() throws {
         var report = child(latencies: [100, 200, 5_000], trades: 3, cpuNanos: 7, open: (1, 2))
