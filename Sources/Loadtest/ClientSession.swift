@@ -10,13 +10,23 @@ public struct ReceiveClock: Sendable {
     /// (wall µs) less a grace for an ordinary delivery. A trade the server stamped before it was
     /// published in the window and read only after it: the harness (or the sending) fell behind.
     public var lateBeforeMicros: Int64?
+    /// In that drain, when `nowMicros` is the kernel's arrival stamp: the window's end (wall µs).
+    /// A trade that reached the socket after it was delivered late by the server (its latency
+    /// says so), not read late by the harness.
+    public var windowEndMicros: Int64?
 
-    public init(nowMicros: Int64, inWindow: Bool, monoNanos: Int64 = 0, lateBeforeMicros: Int64? = nil) {
+    public init(nowMicros: Int64, inWindow: Bool, monoNanos: Int64 = 0, lateBeforeMicros: Int64? = nil,
+                windowEndMicros: Int64? = nil) {
         self.nowMicros = nowMicros
         self.inWindow = inWindow
         self.monoNanos = monoNanos
         self.lateBeforeMicros = lateBeforeMicros
+        self.windowEndMicros = windowEndMicros
     }
+
+    /// Whether a message read now had reached the socket within the window (unknown without
+    /// arrival stamps: then it counts as having been there).
+    var arrivedInWindow: Bool { windowEndMicros.map { nowMicros <= $0 } ?? true }
 }
 
 /// One client connection's protocol state and its trade accounting, as a value: bytes in,
@@ -121,8 +131,9 @@ public struct ClientSession: Sendable {
         case .trade(let id, let received, let sequence):
             stats.trades += 1
             if received >= 0, let limit = clock.lateBeforeMicros, received <= limit {
-                // Published in the window, read after it: it belongs to the window's latency.
-                stats.counters[.tradesReadLate] += 1
+                // Published in the window, read after it: it belongs to the window's latency, and
+                // to the harness's lateness if it had reached the socket in the window.
+                if clock.arrivedInWindow { stats.counters[.tradesReadLate] += 1 }
                 stats.recordLatency(micros: clock.nowMicros - received, inWindow: true)
             } else if received >= 0 {
                 if clock.lateBeforeMicros != nil { caughtUp = true }

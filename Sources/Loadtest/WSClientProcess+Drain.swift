@@ -10,13 +10,15 @@ extension WSClientProcess {
 
     /// After the window, reads what the open clients had not read yet. A trade the server
     /// stamped in the window (up to a grace before its end) found now was offered in the window
-    /// but read after it. A client is done once it reads a trade stamped later; clients not
+    /// but read after it; with arrival stamps, only if it had reached the socket in the window
+    /// (one that arrived later was the server's delay, and its latency shows it). A client is done once it reads a trade stamped later; clients not
     /// done at the limit are behind. Nothing arriving for a while ends the drain (quiet feed).
     func drain() {
         guard config.subscribe != nil, let window else { return }
         let endWallMicros = (Clock.realtimeNanos() - (Clock.monotonicNanos() - window.end)) / 1000
         lateBeforeMicros = endWallMicros - Self.lateGraceMicros
-        defer { lateBeforeMicros = nil }
+        windowEndMicros = endWallMicros
+        defer { lateBeforeMicros = nil; windowEndMicros = nil }
         var pending = slots.indices.filter { slots[$0].fd >= 0 && slots[$0].session.phase == .open }
         let start = Clock.monotonicNanos()
         var lastArrival = start

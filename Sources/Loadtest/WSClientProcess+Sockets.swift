@@ -84,7 +84,8 @@ extension WSClientProcess {
             if arrival > 0 && inWindow { stats.recordReadDelay(micros: (now - arrival) / 1000) }
             let received = arrival > 0 ? arrival : now
             let clock = ReceiveClock(nowMicros: received / 1000, inWindow: inWindow && lateBeforeMicros == nil,
-                                     monoNanos: Clock.monotonicNanos(), lateBeforeMicros: lateBeforeMicros)
+                                     monoNanos: Clock.monotonicNanos(), lateBeforeMicros: lateBeforeMicros,
+                                     windowEndMicros: arrival > 0 ? windowEndMicros : nil)
             process(index, UnsafeRawBufferPointer(rebasing: readBuffer[..<(carried + n)]), clock: clock)
             if slots[index].fd < 0 || n < Self.readChunk { return }
         }

@@ -62,6 +62,8 @@ public final class WSClientProcess {
     let readInterval: Int64
     /// Set during the end-of-run drain: trades stamped before it count as read late.
     var lateBeforeMicros: Int64?
+    /// During the drain: the window's end (wall µs), to tell the harness's lateness from the server's.
+    var windowEndMicros: Int64?
     /// Reconnects due and reconnect attempts' timeouts.
     var timers = TimerHeap()
     /// SplitMix64 state for backoff jitter.

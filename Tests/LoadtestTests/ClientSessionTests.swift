@@ -46,6 +46,31 @@ struct ClientSessionTests {
         #expect(stats.snapshot[.dataInWindow] == 3)
     }
 
+    @Test("after the window, a trade of the window counts as read late only if it had reached the socket in the window")
+    func readLateOrDeliveredLate() {
+        var session = ClientSession()
+        session.phase = .open
+        var stats = ProcessStats()
+        // The window ended at 10 s; trades stamped up to 9.75 s belong to it.
+        func drainClock(arrival: Int64, stamped: Bool) -> ReceiveClock {
+            ReceiveClock(nowMicros: arrival, inWindow: false, lateBeforeMicros: 9_750_000, windowEndMicros: stamped ? 10_000_000 : nil)
+        }
+        _ = Self.feed(&session, Self.trade(id: 1, recvUs: 9_000_000, seq: 1), chunk: 1 << 20,
+                      clock: drainClock(arrival: 9_900_000, stamped: true), stats: &stats)
+        #expect(stats.snapshot[.tradesReadLate] == 1, "there in the window, read after it: the harness's lateness")
+        _ = Self.feed(&session, Self.trade(id: 2, recvUs: 9_100_000, seq: 2), chunk: 1 << 20,
+                      clock: drainClock(arrival: 10_300_000, stamped: true), stats: &stats)
+        #expect(stats.snapshot[.tradesReadLate] == 1, "arrived after the window: the server's delay, not the harness's")
+        _ = Self.feed(&session, Self.trade(id: 3, recvUs: 9_200_000, seq: 3), chunk: 1 << 20,
+                      clock: drainClock(arrival: 10_300_000, stamped: false), stats: &stats)
+        #expect(stats.snapshot[.tradesReadLate] == 2, "without arrival stamps it cannot be told apart: counted")
+        #expect(stats.latency.totalCount == 3, "every one of them is in the window's latency")
+        #expect(!session.caughtUp)
+        _ = Self.feed(&session, Self.trade(id: 4, recvUs: 9_900_000, seq: 4), chunk: 1 << 20,
+                      clock: drainClock(arrival: 10_000_500, stamped: true), stats: &stats)
+        #expect(session.caughtUp, "a trade stamped after the grace: this client has read all the window offered")
+    }
+
     @Test("trades, a ping and connected give the same actions and counts whether fed whole or byte by byte",
           arguments: [1, 3, 7, 1 << 20])
     func cutAnywhere(chunk: Int) {
