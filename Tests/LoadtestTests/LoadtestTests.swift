@@ -8,27 +8,34 @@ import WebSocketCore
 /// upgrade, the subscription, pings and the final report, over real sockets and pipes.
 @Suite("Client process on loopback")
 struct ClientProcessTests {
+    /// Runs one client process against `server` on `listener` with `config` (its window opened
+    /// at once for the run's duration), then closes the server's sockets; the child's last report.
+    static func runClient(_ server: ScriptedServer, config: WSLoadConfig, closeBeforeJoin: Bool = false) throws -> ChildReport {
+        let thread = BlockingThread { server.serve() }
+        let control = try ClientSocket.pipe()
+        let report = try ClientSocket.pipe()
+        defer { [control.read, control.write, report.read, report.write].forEach { close($0) } }
+        let now = Clock.monotonicNanos()
+        try FD.writeAll(control.write, "window \(now) \(now + Int64(config.durationSeconds * 1e9))\n")
+        let client = try WSClientProcess(config: config, processIndex: 0, controlFD: control.read, reportFD: report.write)
+        #expect(client.run() == 0)
+        if closeBeforeJoin { server.closeAll() }
+        thread.join()
+        server.closeAll()
+        return try #require(Self.finalReport(report.read))
+    }
+
     @Test("two clients upgrade, subscribe, answer pings and report the trades, gaps and latency they saw")
     func scriptedServer() throws {
         let listener = try Socket.listen(host: "127.0.0.1", port: 0)
         defer { close(listener) }
         let port = Socket.localPort(listener)
         let server = ScriptedServer(listener: listener, clients: 2)
-        let thread = BlockingThread { server.serve() }
         var config = try WSLoadConfig(url: "ws://127.0.0.1:\(port)/ws", connections: 2, arrivalRate: 1_000, processes: 1,
                                       sources: try SourceAddresses(parsing: "127.0.0.1-127.0.0.2"),
                                       subscribe: #"{"type":"subscribe","symbol":"BTCUSDT"}"#, warmupSeconds: 0, durationSeconds: 1)
         config.connectTimeoutSeconds = 2
-        let control = try ClientSocket.pipe()
-        let report = try ClientSocket.pipe()
-        defer { [control.read, control.write, report.read, report.write].forEach { close($0) } }
-        let now = Clock.monotonicNanos()
-        try FD.writeAll(control.write, "window \(now) \(now + 1_000_000_000)\n")
-        let client = try WSClientProcess(config: config, processIndex: 0, controlFD: control.read, reportFD: report.write)
-        #expect(client.run() == 0)
-        thread.join()
-        server.closeAll()
-        let final = try #require(Self.finalReport(report.read))
+        let final = try Self.runClient(server, config: config)
         #expect(final.counters[.opened] == 2)
         #expect(final.counters[.subscribeSent] == 2)
         #expect(final.counters[.trades] == 6)
@@ -47,7 +54,6 @@ struct ClientProcessTests {
         let listener = try Socket.listen(host: "127.0.0.1", port: 0)
         defer { close(listener) }
         let server = ScriptedServer(listener: listener, clients: 1, backlogMicros: 3_000_000)
-        let thread = BlockingThread { server.serve() }
         var config = try WSLoadConfig(url: "ws://127.0.0.1:\(Socket.localPort(listener))/ws", connections: 1, arrivalRate: 1_000,
                                       processes: 1, sources: try SourceAddresses(parsing: "127.0.0.1"),
                                       subscribe: #"{"type":"subscribe","symbol":"BTCUSDT"}"#, warmupSeconds: 0, durationSeconds: 1)
@@ -55,16 +61,7 @@ struct ClientProcessTests {
         // With arrival stamps a trade reaching the socket after the window is the server's delay
         // (ClientSessionTests); read times cannot tell, so the stamps alone judge here.
         config.receiveTime = .read
-        let control = try ClientSocket.pipe()
-        let report = try ClientSocket.pipe()
-        defer { [control.read, control.write, report.read, report.write].forEach { close($0) } }
-        let now = Clock.monotonicNanos()
-        try FD.writeAll(control.write, "window \(now) \(now + 1_000_000_000)\n")
-        let client = try WSClientProcess(config: config, processIndex: 0, controlFD: control.read, reportFD: report.write)
-        #expect(client.run() == 0)
-        server.closeAll()
-        thread.join()
-        let final = try #require(Self.finalReport(report.read))
+        let final = try Self.runClient(server, config: config, closeBeforeJoin: true)
         #expect(final.counters[.tradesInWindow] > 0)
         #expect(final.counters[.tradesReadLate] > 0)
         #expect(final.counters[.clientsBehind] == 1)
@@ -80,21 +77,12 @@ struct ClientProcessTests {
         let listener = try Socket.listen(host: "127.0.0.1", port: 0)
         defer { close(listener) }
         let server = ScriptedServer(listener: listener, clients: 1, hangUp: true)
-        let thread = BlockingThread { server.serve() }
         var config = try WSLoadConfig(url: "ws://127.0.0.1:\(Socket.localPort(listener))/ws", connections: 1, arrivalRate: 1_000,
                                       processes: 1, sources: try SourceAddresses(parsing: "127.0.0.1"),
                                       subscribe: #"{"type":"subscribe","symbol":"BTCUSDT"}"#, warmupSeconds: 0, durationSeconds: 1.5)
         config.connectTimeoutSeconds = 2
         config.reconnect = true
-        let control = try ClientSocket.pipe()
-        let report = try ClientSocket.pipe()
-        defer { [control.read, control.write, report.read, report.write].forEach { close($0) } }
-        let now = Clock.monotonicNanos()
-        try FD.writeAll(control.write, "window \(now) \(now + 1_500_000_000)\n")
-        let client = try WSClientProcess(config: config, processIndex: 0, controlFD: control.read, reportFD: report.write)
-        #expect(client.run() == 0)
-        thread.join()
-        let final = try #require(Self.finalReport(report.read))
+        let final = try Self.runClient(server, config: config)
         #expect(final.counters[.opened] == 1)
         #expect(final.counters.failedToOpen == 0)
         #expect(final.counters.droppedAfterOpen == 1)
