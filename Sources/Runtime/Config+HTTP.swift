@@ -11,17 +11,27 @@ extension Config {
             }
             c.corsOrigins = list
         }
-        if let v = value("RATE_LIMIT_RPS") {
+        let (rate, burst) = try parseBucket(value, rate: "RATE_LIMIT_RPS", burst: "RATE_LIMIT_BURST",
+                                            per: "requests per second per client address")
+        if let rate { c.rateLimitPerSecond = rate }
+        if let burst { c.rateLimitBurst = burst }
+    }
+
+    /// A token bucket's two variables: `rate`, a number 0–1000000 (0: no limit) of what `per`
+    /// says, and `burst`, an integer 1–1000000; nil for a variable not set.
+    static func parseBucket(_ value: (String) -> String?, rate: String, burst: String,
+                            per: String) throws(ConfigError) -> (rate: Double?, burst: Int?) {
+        var result: (rate: Double?, burst: Int?) = (nil, nil)
+        if let v = value(rate) {
             guard let n = Double(v), n.isFinite, n >= 0, n <= 1_000_000 else {
-                throw ConfigError(variable: "RATE_LIMIT_RPS", value: v, accepts: "requests per second per client address, 0–1000000 (0: no limit)")
+                throw ConfigError(variable: rate, value: v, accepts: "\(per), 0–1000000 (0: no limit)")
             }
-            c.rateLimitPerSecond = n
+            result.rate = n
         }
-        if let v = value("RATE_LIMIT_BURST") {
-            guard let n = Int(v), (1...1_000_000).contains(n) else {
-                throw ConfigError(variable: "RATE_LIMIT_BURST", value: v, accepts: "an integer 1–1000000")
-            }
-            c.rateLimitBurst = n
+        if let v = value(burst) {
+            guard let n = Int(v), (1...1_000_000).contains(n) else { throw ConfigError(variable: burst, value: v, accepts: "an integer 1–1000000") }
+            result.burst = n
         }
+        return result
     }
 }

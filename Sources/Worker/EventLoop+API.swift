@@ -8,17 +8,19 @@ struct PendingAPI {
     var cors: [UInt8]
 }
 
-/// A client address's request allowance: `burst` requests at once, refilled at `rate` a second.
+/// An allowance of `burst` at once, refilled at `rate` a second: a client address's requests,
+/// a WebSocket connection's messages (`MessageBudget`).
 struct TokenBucket {
     var tokens: Double
     var lastNs: Int64
 
-    /// Takes one token if there is one.
-    mutating func take(now: Int64, rate: Double, burst: Double) -> Bool {
-        tokens = min(burst, tokens + Double(now - lastNs) * rate / 1e9)
+    /// Takes `cost` tokens if there are that many. The epsilon absorbs the refill's rounding
+    /// (20 a second for 50 ms is one token).
+    mutating func take(_ cost: Double = 1, now: Int64, rate: Double, burst: Double) -> Bool {
+        tokens = min(burst, tokens + Double(max(0, now - lastNs)) * rate / 1e9)
         lastNs = now
-        guard tokens >= 1 else { return false }
-        tokens -= 1
+        guard tokens + 1e-9 >= cost else { return false }
+        tokens = max(0, tokens - cost)
         return true
     }
 }

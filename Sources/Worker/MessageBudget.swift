@@ -3,9 +3,7 @@
 /// pay for is not processed. The client is told at most once a second; one refused again and
 /// again, never a second without a refusal, for `closeAfter` is closed. A value kept in the
 /// connection's session; time comes in as an argument (monotonic nanoseconds), so tests drive it.
-///
-/// The bucket is kept as what was spent of it, so a new connection starts full without knowing
-/// the limits.
+/// The bucket is the worker's `TokenBucket`, made full at the connection's first message.
 public struct MessageBudget: Sendable {
     /// The budget every connection of a worker gets (`WS_RATE_LIMIT_MPS`, `_BURST`, `_CLOSE_AFTER`).
     public struct Limits: Sendable, Equatable {
@@ -39,9 +37,7 @@ public struct MessageBudget: Sendable {
     /// A refusal this long after the previous one starts a new stretch over the budget.
     static let quietNs: Int64 = 1_000_000_000
 
-    /// Weight spent and not refilled yet, 0…burst.
-    private(set) var spent: Double = 0
-    private var refilledAt: Int64?
+    private var bucket: TokenBucket?
     /// When the current stretch of refusals began, and the last refusal in it.
     private var overSince: Int64?
     private var lastRefusal: Int64 = 0
@@ -52,15 +48,10 @@ public struct MessageBudget: Sendable {
     /// Charges one message of `weight` at `now`. A weight above the whole burst costs the burst,
     /// so every message can pass a quiet connection's bucket.
     mutating func spend(_ weight: MessageWeight, now: Int64, limits: Limits) -> Verdict {
-        if let last = refilledAt { spent = max(0, spent - Double(max(0, now - last)) / 1e9 * limits.perSecond) }
-        refilledAt = now
         let burst = Double(limits.burst)
-        let cost = min(Double(weight.rawValue), burst)
-        // The epsilon absorbs the refill's rounding (20/s for 50 ms is one message).
-        if spent + cost <= burst + 1e-9 {
-            spent = min(burst, spent + cost)
-            return .process
-        }
+        var b = bucket ?? TokenBucket(tokens: burst, lastNs: now)
+        defer { bucket = b }
+        if b.take(min(Double(weight.rawValue), burst), now: now, rate: limits.perSecond, burst: burst) { return .process }
         if let since = overSince, now - lastRefusal < Self.quietNs {
             let closeAfter = limits.closeAfter.nanoseconds
             if closeAfter > 0 && now - since >= closeAfter { return .close }
