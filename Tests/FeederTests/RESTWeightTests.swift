@@ -62,10 +62,10 @@ struct RESTWeightTests {
         b.spend(Int.max, nowMs: Self.t0 + 20)
         #expect(b.used == Int.max)
         #expect(b.waitMs(for: 10, nowMs: Self.t0 + 60_000) == 0, "a new minute starts clean")
-        #expect(RESTWorker.pauseSeconds(retryAfter: "10000000000") == RESTWorker.maxRetryAfterSeconds)
-        #expect(RESTWorker.pauseSeconds(retryAfter: "-5") == 1)
-        #expect(RESTWorker.pauseSeconds(retryAfter: "20") == 20)
-        #expect(RESTWorker.pauseSeconds(retryAfter: "soon") == 60 && RESTWorker.pauseSeconds(retryAfter: nil) == 60)
+        #expect(RateLimitAnswer.seconds(retryAfter: "10000000000") == RateLimitAnswer.maxRetryAfterSeconds)
+        #expect(RateLimitAnswer.seconds(retryAfter: "-5") == 1)
+        #expect(RateLimitAnswer.seconds(retryAfter: "20") == 20)
+        #expect(RateLimitAnswer.seconds(retryAfter: "soon") == 60 && RateLimitAnswer.seconds(retryAfter: nil) == 60)
     }
 }
 

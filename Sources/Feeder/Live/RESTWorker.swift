@@ -73,16 +73,6 @@ final class RESTWorker: @unchecked Sendable {
 
     static let timeoutNs: Int64 = 10_000_000_000
     static let attempts = 3
-    /// The longest pause a `Retry-After` may ask for (Binance's IP bans last up to three days).
-    static let maxRetryAfterSeconds = RateLimitAnswer.maxRetryAfterSeconds
-
-    /// How long a 429 or 418 pauses a market: its `Retry-After` in seconds, 60 without one,
-    /// within 1 s and `maxRetryAfterSeconds` (a larger value is junk, and overflowed the
-    /// nanoseconds it is turned into). The same rule as the stream connections' (`RateLimitAnswer`).
-    static func pauseSeconds(retryAfter: String?) -> Int64 {
-        RateLimitAnswer.seconds(retryAfter: retryAfter)
-    }
-
     init(symbols: FeedSymbols, spot: [Endpoint], futures: [Endpoint], tls: TLSContext?, log: Logger) throws {
         self.symbols = symbols
         lanes = [.spot: try Lane(market: .spot, endpoints: spot), .futures: try Lane(market: .futures, endpoints: futures)]
@@ -147,7 +137,8 @@ final class RESTWorker: @unchecked Sendable {
                 case 200:
                     return .success(response.body)
                 case 429, 418:
-                    let seconds = Self.pauseSeconds(retryAfter: response.header("retry-after"))
+                    // The stream connections' rule: 60 s without one, within 1 s and 3 days.
+                    let seconds = RateLimitAnswer.seconds(retryAfter: response.header("retry-after"))
                     lock.withLock {
                         if response.status == 418 { counters.banned += 1 } else { counters.rateLimited += 1 }
                         pausedUntilNs[market] = Clock.monotonicNanos() + seconds * 1_000_000_000
