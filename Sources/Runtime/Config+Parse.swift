@@ -172,6 +172,8 @@ extension Config {
         if let n = try integer("WS_QUEUE_BYTES", 4096...(64 << 20), "bytes, 4096–67108864") { c.wsQueueBytes = n }
         if let n = try integer("WS_ECHO_MAX_BYTES", 125...(64 << 20), "bytes, 125–67108864") { c.wsEchoMaxBytes = n }
         if let n = try integer("WS_SENDS_PER_TURN", 1...4_096, "an integer 1–4096") { c.wsSendsPerTurn = n }
+        if let n = try integer("WS_COALESCE_US", 0...5_000, "microseconds, 0–5000") { c.wsCoalesceMicros = n }
+        if let n = try integer("WS_COALESCE_MIN_CLIENTS", 0...1_000_000, "an integer 0–1000000") { c.wsCoalesceMinClients = n }
         if let n = try integer("ACCEPT_LEAD", 1...1_000_000, "an integer 1–1000000") { c.acceptLead = n }
         if let n = try integer("WS_REPLAY_MAX", 0...100_000, "an integer 0–100000") { c.wsReplayMax = n }
         if let n = try integer("PERSIST_BUFFER_ROWS", 1_000...100_000_000, "rows, an integer 1000–100000000") { c.persistBufferRows = n }
@@ -227,6 +229,8 @@ extension Config {
         e["WS_QUEUE_BYTES"] = "\(wsQueueBytes)"
         e["WS_ECHO_MAX_BYTES"] = "\(wsEchoMaxBytes)"
         e["WS_SENDS_PER_TURN"] = "\(wsSendsPerTurn)"
+        e["WS_COALESCE_US"] = "\(wsCoalesceMicros)"
+        e["WS_COALESCE_MIN_CLIENTS"] = "\(wsCoalesceMinClients)"
         e["ACCEPT_LEAD"] = "\(acceptLead)"
         e["WS_SLOW_CLIENT"] = wsSlowClientClose ? "close" : "gap"
         e["WS_REPLAY_MAX"] = "\(wsReplayMax)"

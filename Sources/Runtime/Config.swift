@@ -62,6 +62,11 @@ public struct Config: Sendable, Equatable {
     /// Sends a worker starts in one loop turn at most (`WS_SENDS_PER_TURN`); between two parts
     /// of a larger fan-out it reads the ring again.
     public var wsSendsPerTurn: Int = 128
+    /// A worker with at least `wsCoalesceMinClients` terminal clients waits this long after a
+    /// wake-up so that ticks of one burst leave in one send per connection (`WS_COALESCE_US`,
+    /// 0 off; `WS_COALESCE_MIN_CLIENTS`).
+    public var wsCoalesceMicros: Int = 150
+    public var wsCoalesceMinClients: Int = 256
     /// A worker holding this many connections more than the least loaded other worker leaves
     /// new ones to the others (`ACCEPT_LEAD`).
     public var acceptLead: Int = 4
@@ -119,7 +124,7 @@ public struct Config: Sendable, Equatable {
         "RING_MB", "SHM_NAME", "INTERVALS", "SPOT_WS_URLS", "FUTURES_WS_URLS", "SPOT_REST_URLS",
         "FUTURES_REST_URLS", "TLS_TRUST_FILE", "FEED_STALL_MS", "FEED_MAX_CONNECTION_AGE",
         "FEED_STREAMS_PER_CONNECTION", "FUTURES_ROUTED", "WS_MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_ADDRESS",
-        "WS_QUEUE_BYTES", "WS_ECHO_MAX_BYTES", "WS_SENDS_PER_TURN", "ACCEPT_LEAD", "WS_SLOW_CLIENT", "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
+        "WS_QUEUE_BYTES", "WS_ECHO_MAX_BYTES", "WS_SENDS_PER_TURN", "WS_COALESCE_US", "WS_COALESCE_MIN_CLIENTS", "ACCEPT_LEAD", "WS_SLOW_CLIENT", "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
         "WS_RATE_LIMIT_MPS", "WS_RATE_LIMIT_BURST", "WS_RATE_LIMIT_CLOSE_AFTER",
         "PERSIST_BUFFER_ROWS", "BOOK_SNAPSHOT_SECONDS",
     ]
@@ -128,7 +133,7 @@ public struct Config: Sendable, Equatable {
     /// changes only these leaves the feeder running. Every other one it reads, its logger included.
     public static let feederIgnores: Set<String> = [
         "WORKERS", "SHUTDOWN_TIMEOUT", "REDIS_URL", "WS_MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_ADDRESS",
-        "WS_QUEUE_BYTES", "WS_ECHO_MAX_BYTES", "WS_SENDS_PER_TURN", "ACCEPT_LEAD", "WS_SLOW_CLIENT",
+        "WS_QUEUE_BYTES", "WS_ECHO_MAX_BYTES", "WS_SENDS_PER_TURN", "WS_COALESCE_US", "WS_COALESCE_MIN_CLIENTS", "ACCEPT_LEAD", "WS_SLOW_CLIENT",
         "WS_REPLAY_MAX", "CORS_ORIGINS", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST", "WS_RATE_LIMIT_MPS",
         "WS_RATE_LIMIT_BURST", "WS_RATE_LIMIT_CLOSE_AFTER",
     ]

@@ -21,6 +21,8 @@ struct CompletionTag: Hashable, Sendable, CustomStringConvertible {
         case signal
         case stop
         case cancel
+        /// The coalescing window after a wake-up has passed: read the ring.
+        case gather
     }
 
     static let generationBits = 24

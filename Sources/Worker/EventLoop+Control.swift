@@ -82,6 +82,20 @@ extension EventLoop {
             leftToOthers = false
             takeWaiting(leavingToLessLoaded: true)
         }
+        guard !gathering else { return }
+        // Mid-fan-out the next part reads the ring anyway (`turn`); a small worker reads at once.
+        let idle = flushHead >= flushList.count
+        let window = options.coalesceWindow.nanoseconds
+        if window > 0 && idle && counters.terminalClients >= options.coalesceMinClients && !stopping {
+            gathering = true
+            return backend.armTimer(nanoseconds: window, tag: CompletionTag(op: .gather))
+        }
+        hooks.onWake(broadcaster: self)
+    }
+
+    /// The coalescing window has passed: whatever the feeder published meanwhile leaves together.
+    func onGather() {
+        gathering = false
         hooks.onWake(broadcaster: self)
     }
 

@@ -45,6 +45,8 @@ final class EventLoop<Backend: EventBackend> {
     /// Connections whose receive waits for buffers: armed at the end of the turn.
     @exclusivity(unchecked) var deferredReceives: [Connection] = []
     @exclusivity(unchecked) var acceptArmed = false
+    /// A wake-up's coalescing window is running; its end reads the ring (`onGather`).
+    @exclusivity(unchecked) var gathering = false
     /// Accepting failed for lack of resources; try again at the next tick.
     @exclusivity(unchecked) var acceptRetryAtTick = false
     /// Full, with a shared listener: not listening, so the other workers take the connections.
@@ -143,6 +145,7 @@ final class EventLoop<Backend: EventBackend> {
         case .wake: onWake(completion)
         case .signal: onSignal(completion)
         case .stop: onStopRead(completion)
+        case .gather: onGather()
         case .cancel, nil: break
         }
     }

@@ -71,6 +71,8 @@ public final class WorkerProcess: WorkerHooks {
         options.wsQueueBytes = config.wsQueueBytes
         options.wsEchoMaxMessage = config.wsEchoMaxBytes
         options.maxSendsPerTurn = config.wsSendsPerTurn
+        options.coalesceWindow = .microseconds(Int64(config.wsCoalesceMicros))
+        options.coalesceMinClients = config.wsCoalesceMinClients
         options.acceptLead = config.acceptLead
         options.slowClientPolicy = config.wsSlowClientClose ? .close : .gapNotice
         options.klineIntervals = config.intervals

@@ -46,13 +46,16 @@ struct ConfigTests {
     func webSocket() throws {
         let c = try Config.parse(["WS_MAX_CONNECTIONS": "12000", "MAX_CONNECTIONS_PER_ADDRESS": "7", "WS_QUEUE_BYTES": "65536",
                                   "WS_SLOW_CLIENT": "Close", "WS_REPLAY_MAX": "0", "WS_SENDS_PER_TURN": "512",
-                                  "ACCEPT_LEAD": "50", "WS_ECHO_MAX_BYTES": "16777216"])
+                                  "ACCEPT_LEAD": "50", "WS_ECHO_MAX_BYTES": "16777216", "WS_COALESCE_US": "0",
+                                  "WS_COALESCE_MIN_CLIENTS": "1000"])
         #expect(c.wsMaxConnections == 12000 && c.maxConnectionsPerAddress == 7 && c.wsQueueBytes == 65536)
         #expect(c.wsSlowClientClose && c.wsReplayMax == 0)
         let child = try Config.parse(c.environment)
         #expect(child.wsMaxConnections == 12000 && child.maxConnectionsPerAddress == 7 && child.wsSlowClientClose)
         #expect(c.wsSendsPerTurn == 512 && child.wsSendsPerTurn == 512 && Config().wsSendsPerTurn == 128)
         #expect(c.acceptLead == 50 && child.acceptLead == 50 && Config().acceptLead == 4)
+        #expect(c.wsCoalesceMicros == 0 && child.wsCoalesceMicros == 0 && Config().wsCoalesceMicros == 150)
+        #expect(c.wsCoalesceMinClients == 1000 && child.wsCoalesceMinClients == 1000 && Config().wsCoalesceMinClients == 256)
         #expect(c.wsEchoMaxBytes == 16 << 20 && child.wsEchoMaxBytes == 16 << 20 && Config().wsEchoMaxBytes == 64 << 10)
         let d = Config()
         #expect(d.wsMaxConnections == 10_000 && d.maxConnectionsPerAddress == 5_000 && d.wsQueueBytes == 262_144)
@@ -95,7 +98,7 @@ struct ConfigTests {
         ("TLS_TRUST_FILE", "/nonexistent.pem"), ("FEED_STALL_MS", "5"), ("FEED_MAX_CONNECTION_AGE", "90000"),
         ("FEED_STREAMS_PER_CONNECTION", "2000"), ("FUTURES_ROUTED", "maybe"), ("WS_MAX_CONNECTIONS", "20000"),
         ("WS_MAX_CONNECTIONS", "0"), ("MAX_CONNECTIONS_PER_ADDRESS", "x"), ("WS_QUEUE_BYTES", "100"),
-        ("WS_SLOW_CLIENT", "drop"), ("WS_REPLAY_MAX", "-1"), ("WS_SENDS_PER_TURN", "0"), ("ACCEPT_LEAD", "0"), ("WS_ECHO_MAX_BYTES", "100"), ("CORS_ORIGINS", "example.com"), ("CORS_ORIGINS", " , "),
+        ("WS_SLOW_CLIENT", "drop"), ("WS_REPLAY_MAX", "-1"), ("WS_SENDS_PER_TURN", "0"), ("WS_COALESCE_US", "5001"), ("WS_COALESCE_US", "-1"), ("WS_COALESCE_MIN_CLIENTS", "many"), ("ACCEPT_LEAD", "0"), ("WS_ECHO_MAX_BYTES", "100"), ("CORS_ORIGINS", "example.com"), ("CORS_ORIGINS", " , "),
         ("LOG_FILE", "/nonexistent-tterminal-dir/x.log"),
         ("RATE_LIMIT_RPS", "-1"), ("RATE_LIMIT_RPS", "fast"), ("RATE_LIMIT_BURST", "0"),
         ("WS_RATE_LIMIT_MPS", "-1"), ("WS_RATE_LIMIT_MPS", "nan"), ("WS_RATE_LIMIT_BURST", "0"), ("WS_RATE_LIMIT_BURST", "1.5"),

@@ -131,10 +131,10 @@ final class ScriptedLoop {
     let loop: EventLoop<ScriptedBackend>
     static let listenFD: Int32 = 3
 
-    init(options: WorkerOptions = .testing, hooks: RecordingHooks = RecordingHooks()) {
+    init(options: WorkerOptions = .testing, hooks: RecordingHooks = RecordingHooks(), wake: Int32? = nil) {
         self.hooks = hooks
-        loop = EventLoop(backend: backend, fds: .init(listen: Self.listenFD), options: options, hooks: hooks,
-                         clock: clock.loopClock)
+        loop = EventLoop(backend: backend, fds: .init(listen: Self.listenFD, wake: wake, stop: nil, signal: nil),
+                         options: options, hooks: hooks, clock: clock.loopClock)
         loop.start()
     }
 

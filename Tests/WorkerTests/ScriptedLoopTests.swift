@@ -38,6 +38,66 @@ struct ScriptedLoopTests {
         #expect(s.backend.submits.last == true && s.hooks.wakes.withLock { $0 } == wakes + 1)
     }
 
+    @Test("a wake-up of a worker with enough terminal clients waits the coalescing window (one timer however many wake-ups come) and then reads the ring; below the threshold, with no window, or mid-fan-out it reads at once")
+    func coalescingWindow() throws {
+        var options = WorkerOptions.testing
+        options.coalesceWindow = .microseconds(150)
+        options.coalesceMinClients = 0
+        let s = ScriptedLoop(options: options, wake: 5)
+        let wake = CompletionTag(op: .wake), gather = CompletionTag(op: .gather)
+        func wakes() -> Int { s.hooks.wakes.withLock { $0 } }
+        func gatherTimers() -> Int {
+            s.backend.operations.filter { $0 == .timer(nanoseconds: 150_000, tag: gather) }.count
+        }
+        s.backend.clearOperations()
+        s.backend.complete(wake, result: 8)
+        s.turn()
+        #expect(wakes() == 0 && gatherTimers() == 1, "the ring is read when the window ends, not at the wake-up")
+        s.backend.complete(wake, result: 8)
+        s.backend.complete(wake, result: 8)
+        s.turn()
+        #expect(wakes() == 0 && gatherTimers() == 1, "wake-ups inside the window join it")
+        s.backend.complete(gather, result: -ETIME)
+        s.turn()
+        #expect(wakes() == 1)
+        s.backend.complete(wake, result: 8)
+        s.turn()
+        #expect(wakes() == 1 && gatherTimers() == 2, "the next wake-up opens a new window")
+        s.backend.complete(gather, result: -ETIME)
+        s.turn()
+        #expect(wakes() == 2)
+
+        // Fewer terminal clients than the threshold (a small fan-out costs microseconds).
+        options.coalesceMinClients = 1
+        let small = ScriptedLoop(options: options, wake: 5)
+        small.backend.complete(wake, result: 8)
+        small.turn()
+        #expect(small.hooks.wakes.withLock { $0 } == 1)
+        #expect(!small.backend.operations.contains(.timer(nanoseconds: 150_000, tag: gather)))
+
+        // Mid-fan-out: the wake-up reads the ring now, and so does the next part.
+        options.coalesceMinClients = 0
+        options.maxSendsPerTurn = 1
+        let busy = ScriptedLoop(options: options, wake: 5)
+        let tags = try [10, 11].map { try #require(busy.accept(fd: $0)) }
+        for tag in tags { busy.backend.receive(Self.get, for: tag) }
+        busy.turn()
+        #expect(busy.backend.sends.map(\.fd) == [10])
+        busy.backend.complete(wake, result: 8)
+        busy.turn()
+        #expect(busy.backend.sends.map(\.fd) == [10, 11])
+        #expect(busy.hooks.wakes.withLock { $0 } == 2)
+        #expect(!busy.backend.operations.contains(.timer(nanoseconds: 150_000, tag: gather)))
+
+        // No window.
+        options.maxSendsPerTurn = 128
+        options.coalesceWindow = .zero
+        let off = ScriptedLoop(options: options, wake: 5)
+        off.backend.complete(wake, result: 8)
+        off.turn()
+        #expect(off.hooks.wakes.withLock { $0 } == 1)
+    }
+
     @Test("a receive out of provided buffers is armed again once, after the turn's sends, not at once")
     func outOfBuffers() throws {
         let s = ScriptedLoop()
