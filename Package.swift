@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "tterminal-bench", targets: ["RingBench"]),
         .executable(name: "tterminal-parse-bench", targets: ["ParseBench"]),
         .executable(name: "tterminal-harness-bench", targets: ["HarnessBench"]),
+        .executable(name: "tterminal-fanout-floor", targets: ["FanoutFloor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
@@ -58,6 +59,9 @@ let package = Package(
         .executableTarget(name: "ParseBench", dependencies: ["Market"], path: "Benchmarks/ParseBench"),
         .executableTarget(name: "HarnessBench", dependencies: ["Loadtest", "Market", "Posix", "WebSocketCore"],
                           path: "Benchmarks/HarnessBench"),
+        .executableTarget(name: "FanoutFloor", dependencies: [
+            "Loadtest", "Posix", "CPosix", "CLibURing", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ], path: "Benchmarks/FanoutFloor"),
 
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "ShmRingTests", dependencies: ["ShmRing", "Posix"]),

@@ -5,6 +5,8 @@
 #   2. tterminal serve on a free loopback port, then scripts/bench-http.sh against
 #      /api/v1/health, compared with nginx
 #   2b. WebSocket fan-out (scripts/bench-ws.sh, its own servers, at most 7 minutes)
+#   2b'. the fan-out floor: bare loopback TCP, the shapes of (a), (a2) and (b) without tterminal
+#       (tterminal-fanout-floor, about 25 s, at most 60 s)
 #   2c. REST candles and latest candle vs nginx (scripts/bench-rest.sh, its own simulator and server)
 #   2d. faults during a WebSocket run: kill -9 a worker, the feeder, HUP, a simulator drop
 #       (scripts/bench-faults.sh)
@@ -182,6 +184,25 @@ if [ -x "$BIN_DIR/tterminal-harness-bench" ]; then
   timeout 60 "$BIN_DIR/tterminal-harness-bench" --repeat 400 || echo "harness bench failed (exit $?)"
 fi
 
+# ---- 2b'. The floor under those figures: the same fan-outs with nothing of tterminal in the
+# way (plain loopback TCP: a tick stamped, one send per connection through io_uring, a reader
+# taking the kernel's arrival stamps), on the same two cores. Writes $RUN_DIR/bench-floor.json.
+FLOOR_OUT=$RUN_DIR/bench-floor.json
+rm -f "$FLOOR_OUT"
+if [ -x "$BIN_DIR/tterminal-fanout-floor" ]; then
+  echo "== fan-out floor"
+  for shape in "a:--connections 1000 --rate 100 --senders 1" "a2:--connections 1000 --rate 100 --senders 2" \
+               "b:--connections 10000 --rate 20 --senders 2 --sources 127.0.8.1-127.0.8.10"; do
+    # shellcheck disable=SC2086
+    if out=$(timeout -k 2 18 "$BIN_DIR/tterminal-fanout-floor" ${shape#*:} --seconds 5 --uring --json); then
+      echo "${shape%%:*}: $(echo "$out" | head -n 1)"
+      echo "$out" | tail -n 1 | python3 -c 'import json,sys; d=json.load(sys.stdin); d["shape"]=sys.argv[1]; print(json.dumps(d))' "${shape%%:*}" >> "$FLOOR_OUT"
+    else
+      echo "fan-out floor ${shape%%:*} failed (exit $?)"
+    fi
+  done
+fi
+
 # ---- 2c. REST routes the charts load from, against nginx (scripts/bench-rest.sh: its own
 # simulator and server; writes $RUN_DIR/bench-rest.json)
 echo "== rest"
@@ -242,6 +263,7 @@ result = {
     "feed": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-feed.json"))),
     "websocket": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-ws.json"))),
     "rest": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-rest.json"))),
+    "floor": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-floor.json"))),
     "faults": parse_json_text(read(os.path.join(env["RUN_DIR"], "bench-faults.json"))),
     "server": {"exit_code": num(env.get("SERVER_RC")), "stop_seconds": num(env.get("SERVER_STOP_S")),
                "killed": env.get("SERVER_KILLED") == "1",
@@ -293,6 +315,9 @@ rows = [
     ("WS c: harness CPU / server CPU", fmt(get(ws, "c", "cpu", "harness_over_server"), digits=2)),
     ("WS d: bytes per idle connection", fmt(get(ws, "d", "worker_memory", "private_dirty_per_connection"), " B")),
     ("WS e: 50k open / receiving", f'{fmt(get(ws, "e", "connections", "open_at_end"))} / {fmt(get(ws, "e", "sequence", "clients_with_trade"))}'),
+    *[(f"floor {f['shape']}: bare TCP p99, as {f['shape']}", fmt(f.get("p99_us"), " ms", 1e-3, 2))
+      for f in (result["floor"] if isinstance(result["floor"], list) else [result["floor"]] if result["floor"] else [])
+      if isinstance(f, dict) and "shape" in f],
     ("WS a–e: host steal (s, per scenario)", " / ".join(fmt(get(ws, n, "bench", "host_steal_s"), digits=1) for n in "abcde")),
     *[(f'recovery after {f.get("spec", "?").split("@")[0]}: max (lost ids)',
        f'{fmt(get(f, "recovery_ms", "max"), " ms")} ({fmt(get(f, "unrecovered_missing_ids"))})')
