@@ -4,16 +4,17 @@
 #   1. the shared-memory ring benchmark:  tterminal-bench ring --json
 #   2. tterminal serve on a free loopback port, then scripts/bench-http.sh against
 #      /api/v1/health, compared with nginx
-#   2b. WebSocket fan-out (scripts/bench-ws.sh, its own servers, at most 7 minutes)
-#   2b'. the fan-out floor: bare loopback TCP, the shapes of (a), (a2) and (b) without tterminal
-#       (tterminal-fanout-floor, about 25 s, at most 60 s)
+#   2b. WebSocket fan-out (scripts/bench-ws.sh, its own servers, at most 6 minutes)
+#   2b'. the fan-out floor: bare loopback TCP in the shapes of (a), (a2), (b) and (c) without
+#       tterminal (tterminal-fanout-floor, about 30 s, at most 60 s)
 #   2c. REST candles and latest candle vs nginx (scripts/bench-rest.sh, its own simulator and server)
 #   2d. faults during a WebSocket run: kill -9 a worker, the feeder, HUP, a simulator drop
 #       (scripts/bench-faults.sh)
 #   3. a summary in $RUN_DIR/bench-results.json, and one table of the headline figures
 #
 # Builds nothing. Bounded in time: ring + HTTP by BENCH_TIMEOUT (default 180 s), then WebSocket
-# 420 s, REST 180 s and faults 120 s at most: 15 minutes in all. Cleans up on exit.
+# 360 s, the fan-out floor 60 s, REST 180 s and faults 120 s at most: 15 minutes in all. Cleans
+# up on exit.
 #
 # Environment (defaults):
 #   BIN_DIR=.build/release  RUN_DIR=.run  BENCH_TIMEOUT=180  WORKERS=2  DURATION=5  ROUNDS=3
@@ -175,9 +176,9 @@ else
 fi
 
 # ---- 2b. WebSocket fan-out: tterminal loadtest ws against servers fed by the simulator
-# (scripts/bench-ws.sh starts and stops its own; at most 7 minutes; writes $RUN_DIR/bench-ws.json)
+# (scripts/bench-ws.sh starts and stops its own; at most 6 minutes; writes $RUN_DIR/bench-ws.json)
 echo "== websocket"
-if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout -k 10 420 "$ROOT/scripts/bench-ws.sh"; then :; else echo "websocket bench failed (exit $?)"; fi
+if BIN_DIR="$BIN_DIR" RUN_DIR="$RUN_DIR" timeout -k 10 360 "$ROOT/scripts/bench-ws.sh"; then :; else echo "websocket bench failed (exit $?)"; fi
 # The harness's own user-space cost per trade message (frame scan, message scan, histogram,
 # id accounting), on one core without sockets: what the harness adds above the kernel's copy.
 if [ -x "$BIN_DIR/tterminal-harness-bench" ]; then
@@ -192,9 +193,10 @@ rm -f "$FLOOR_OUT"
 if [ -x "$BIN_DIR/tterminal-fanout-floor" ]; then
   echo "== fan-out floor"
   for shape in "a:--connections 1000 --rate 100 --senders 1" "a2:--connections 1000 --rate 100 --senders 2" \
-               "b:--connections 10000 --rate 20 --senders 2 --sources 127.0.8.1-127.0.8.10"; do
+               "b:--connections 10000 --rate 20 --senders 2 --sources 127.0.8.1-127.0.8.10" \
+               "c:--connections 1000 --rate 200 --batch 10 --senders 2"; do
     # shellcheck disable=SC2086
-    if out=$(timeout -k 2 18 "$BIN_DIR/tterminal-fanout-floor" ${shape#*:} --seconds 5 --uring --json); then
+    if out=$(timeout -k 2 14 "$BIN_DIR/tterminal-fanout-floor" ${shape#*:} --seconds 4 --uring --json); then
       echo "${shape%%:*}: $(echo "$out" | head -n 1)"
       echo "$out" | tail -n 1 | python3 -c 'import json,sys; d=json.load(sys.stdin); d["shape"]=sys.argv[1]; print(json.dumps(d))' "${shape%%:*}" >> "$FLOOR_OUT"
     else
@@ -298,6 +300,8 @@ def rest_rows(name, r):
         (f"REST {name}: req/s (nginx), ratio", f'{fmt(get(r, "tterminal", "rps"))} ({fmt(get(r, "nginx", "rps"))}), {fmt(get(r, "ratio_rps"), digits=2)}'),
         (f"REST {name}: p99 at half load (nginx)", f'{fmt(get(r, "open_loop", "tterminal", "p99_us"), " ms", 1e-3, 2)} ({fmt(get(r, "open_loop", "nginx", "p99_us"), " ms", 1e-3, 2)})'),
     ]
+floors = [f for f in (result["floor"] if isinstance(result["floor"], list) else [result["floor"]] if result["floor"] else [])
+          if isinstance(f, dict) and "shape" in f]
 rows = [
     ("ring: writer records/s", fmt(get(ring, "writer_records_per_s"))),
     ("ring: paced 10 M/s, readers' misses", fmt(sum(r.get("missed", 0) for r in get(ring, "paced_reader_figures") or []) if ring else None)),
@@ -316,8 +320,9 @@ rows = [
     ("WS d: bytes per idle connection", fmt(get(ws, "d", "worker_memory", "private_dirty_per_connection"), " B")),
     ("WS e: 50k open / receiving", f'{fmt(get(ws, "e", "connections", "open_at_end"))} / {fmt(get(ws, "e", "sequence", "clients_with_trade"))}'),
     *[(f"floor {f['shape']}: bare TCP p99, as {f['shape']}", fmt(f.get("p99_us"), " ms", 1e-3, 2))
-      for f in (result["floor"] if isinstance(result["floor"], list) else [result["floor"]] if result["floor"] else [])
-      if isinstance(f, dict) and "shape" in f],
+      for f in floors if f.get("shape") in ("a", "a2", "b")],
+    *[("floor c: bare reader CPU / sender CPU", fmt(f.get("reader_over_sender_cpu"), digits=2))
+      for f in floors if f.get("shape") == "c"],
     ("WS a–e: host steal (s, per scenario)", " / ".join(fmt(get(ws, n, "bench", "host_steal_s"), digits=1) for n in "abcde")),
     *[(f'recovery after {f.get("spec", "?").split("@")[0]}: max (lost ids)',
        f'{fmt(get(f, "recovery_ms", "max"), " ms")} ({fmt(get(f, "unrecovered_missing_ids"))})')

@@ -25,6 +25,8 @@ import Posix
 struct Options {
     var connections = 1000
     var rate = 100.0
+    /// Messages per send: a saturated worker's send carries several ticks.
+    var batch = 1
     var senders = 1
     var readers = 1
     var seconds = 10.0
@@ -58,6 +60,7 @@ func parseOptions() -> Options {
         switch arg {
         case "--connections": o.connections = Int(number(arg))
         case "--rate": o.rate = number(arg)
+        case "--batch": o.batch = Int(number(arg))
         case "--senders": o.senders = Int(number(arg))
         case "--readers": o.readers = Int(number(arg))
         case "--seconds": o.seconds = number(arg)
@@ -69,10 +72,11 @@ func parseOptions() -> Options {
         case "--reader-of": o.readerOf = UInt16(value(arg))
         default:
             fail("unknown option \(arg); usage: tterminal-fanout-floor [--connections N] [--rate TICKS_PER_S] "
-                 + "[--senders N] [--readers N] [--seconds S] [--warmup S] [--sources A-B] [--busy-poll] [--uring] [--json]")
+                 + "[--batch MESSAGES_PER_SEND] [--senders N] [--readers N] [--seconds S] [--warmup S] [--sources A-B] [--busy-poll] [--uring] [--json]")
         }
     }
     guard o.connections <= 18_000 else { fail("--connections at most 18,000 (one process's descriptors per side)") }
+    guard o.batch <= 400 else { fail("--batch at most 400 (64 KB per send)") }
     guard o.senders <= o.connections, o.readers <= o.connections else { fail("more threads than connections") }
     return o
 }
@@ -110,6 +114,7 @@ struct Schedule: Sendable {
     var tickNs: Int64
     var busyPoll: Bool
     var uring: Bool
+    var batch: Int
 
     init(_ options: Options) {
         startNs = Clock.realtimeNanos() + 300_000_000
@@ -118,6 +123,12 @@ struct Schedule: Sendable {
         tickNs = Int64(1e9 / options.rate)
         busyPoll = options.busyPoll
         uring = options.uring
+        batch = options.batch
+    }
+
+    /// The ticks sent in the window, by number.
+    var windowTicks: Range<Int64> {
+        ((windowStart - startNs + tickNs - 1) / tickNs)..<((windowEnd - startNs + tickNs - 1) / tickNs)
     }
 
     var line: String { "\(startNs) \(windowStart) \(windowEnd)\n" }
@@ -196,7 +207,8 @@ func readLine(_ fd: Int32) -> Substring? {
 
 /// Writes each tick to `fds`, ticks at `startNs + k × tickNs` until the window's end.
 func send(to fds: [Int32], _ t: Schedule, result: ThreadResult) {
-    var message = [UInt8](repeating: 0x20, count: messageSize)
+    let sendSize = messageSize * t.batch
+    var message = [UInt8](repeating: 0x20, count: sendSize)
     var tick: Int64 = 0
     var ring: UnsafeMutablePointer<io_uring>?
     if t.uring {
@@ -211,15 +223,20 @@ func send(to fds: [Int32], _ t: Schedule, result: ThreadResult) {
         if due >= t.windowEnd + 100_000_000 { break }
         sleep(untilRealtime: due)
         let stamp = Clock.realtimeNanos()
-        message.withUnsafeMutableBytes { $0.storeBytes(of: stamp, as: Int64.self) }
+        message.withUnsafeMutableBytes { bytes in
+            for m in 0..<t.batch {
+                bytes.storeBytes(of: stamp, toByteOffset: m * messageSize, as: Int64.self)
+                bytes.storeBytes(of: tick, toByteOffset: m * messageSize + 8, as: Int64.self)
+            }
+        }
         message.withUnsafeBytes { bytes in
             if let ring {
                 result.shortSends += sendBatched(fds, bytes, ring)
                 return
             }
             for fd in fds {
-                let n = Glibc.send(fd, bytes.baseAddress, messageSize, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
-                if n != messageSize { result.shortSends += 1 }
+                let n = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
+                if n != bytes.count { result.shortSends += 1 }
             }
         }
         result.operations += fds.count
@@ -238,12 +255,12 @@ func sendBatched(_ fds: [Int32], _ bytes: UnsafeRawBufferPointer, _ ring: Unsafe
         let end = min(fds.count, index + 256)
         for fd in fds[index..<end] {
             let sqe = io_uring_get_sqe(ring)!
-            io_uring_prep_send(sqe, fd, bytes.baseAddress, messageSize, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
+            io_uring_prep_send(sqe, fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
         }
         _ = io_uring_submit_and_wait(ring, UInt32(end - index))
         for _ in index..<end {
             guard io_uring_wait_cqe(ring, &cqe) == 0, let c = cqe else { break }
-            if c.pointee.res != Int32(messageSize) { short += 1 }
+            if c.pointee.res != Int32(bytes.count) { short += 1 }
             io_uring_cqe_seen(ring, c)
         }
         index = end
@@ -264,9 +281,14 @@ func read(_ fds: [Int32], _ t: Schedule, result: ThreadResult) {
         }
     } catch { fail("epoll: \(error)") }
     let events = EpollEvents(capacity: 1024)
-    // Per connection: bytes of the current message taken so far, and its stamp's first bytes.
+    // Per connection: bytes of the current message taken so far, and its head (stamp and tick
+    // number, little-endian) as far as it came.
     var offset = [Int](repeating: 0, count: fds.count)
-    var partial = [Int64](repeating: 0, count: fds.count)
+    var stamp = [Int64](repeating: 0, count: fds.count)
+    var tick = [Int64](repeating: 0, count: fds.count)
+    // A tick is measured by its number, not its stamp: a sender waking late must not move one in
+    // or out of the window.
+    let ticks = t.windowTicks
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
     defer { buffer.deallocate() }
     let cpu0 = Clock.threadCPUNanos()
@@ -282,21 +304,24 @@ func read(_ fds: [Int32], _ t: Schedule, result: ThreadResult) {
                 result.operations += 1
                 var i = 0
                 while i < n {
-                    if offset[c] < 8 {
-                        // The stamp's bytes (little-endian), perhaps split over reads.
-                        let take = min(8 - offset[c], n - i)
-                        for k in 0..<take { partial[c] |= Int64(buffer[i + k]) << (8 * Int64(offset[c] + k)) }
+                    if offset[c] < 16 {
+                        // The head's bytes, perhaps split over reads.
+                        let take = min(16 - offset[c], n - i)
+                        for k in 0..<take {
+                            let at = offset[c] + k, byte = Int64(buffer[i + k])
+                            if at < 8 { stamp[c] |= byte << (8 * Int64(at)) } else { tick[c] |= byte << (8 * Int64(at - 8)) }
+                        }
                         offset[c] += take
                         i += take
-                        if offset[c] == 8 && partial[c] >= t.windowStart && partial[c] < t.windowEnd {
+                        if offset[c] == 16 && ticks.contains(tick[c]) {
                             result.messages += 1
-                            result.histogram.record(UInt64(max(1, (arrival - partial[c]) / 1000)))
+                            result.histogram.record(UInt64(max(1, (arrival - stamp[c]) / 1000)))
                         }
                     } else {
                         let take = min(messageSize - offset[c], n - i)
                         offset[c] += take
                         i += take
-                        if offset[c] == messageSize { (offset[c], partial[c]) = (0, 0) }
+                        if offset[c] == messageSize { (offset[c], stamp[c], tick[c]) = (0, 0, 0) }
                     }
                 }
                 if n < buffer.count { break }
@@ -385,27 +410,28 @@ let buckets: [(value: UInt64, count: UInt64)] = answer[1].split(separator: ",").
 }
 let latency = LatencyHistogram.make(buckets: buckets)
 let (received, reads, readerCPU) = (Int(head[0]), Int(head[1]), Double(head[2]))
-let ticks = Int((Double(schedule.windowEnd - schedule.windowStart) / Double(schedule.tickNs)).rounded(.up))
-let expected = ticks * options.connections
+let ticks = schedule.windowTicks.count
+let expected = ticks * options.connections * options.batch
 let sends = senderResults.reduce(0) { $0 + $1.operations }
 let shortSends = senderResults.reduce(0) { $0 + $1.shortSends }
 let senderCPU = Double(senderResults.reduce(Int64(0)) { $0 + $1.cpuNanos })
 let perSend = senderCPU / Double(max(1, sends)) / 1000
-let perMessage = readerCPU / Double(max(1, sends)) / 1000
+let perReceived = readerCPU / Double(max(1, sends)) / 1000
 let ratio = readerCPU / max(1, senderCPU)
 func fixed(_ v: Double) -> String { Format.fixed(v, 2) }
 let (p50, p90, p99, p999) = (latency.valueAtPercentile(50), latency.valueAtPercentile(90),
                              latency.valueAtPercentile(99), latency.valueAtPercentile(99.9))
-var line = "fanout floor: \(options.connections) conns x \(options.rate) ticks/s, \(options.senders) sender(s), "
+var line = "fanout floor: \(options.connections) conns x \(options.rate) ticks/s"
+line += "\(options.batch > 1 ? " of \(options.batch) messages a send" : ""), \(options.senders) sender(s), "
 line += "\(options.readers) reader(s)\(options.busyPoll ? " busy-polling" : "")\(options.uring ? ", io_uring sends" : ""): latency us p50 \(p50) p90 \(p90) "
 line += "p99 \(p99) p99.9 \(p999) max \(latency.max); received \(received)/\(expected) in the window; "
 line += "sender CPU \(fixed(perSend)) us/send (\(sends) sends, \(shortSends) short), "
-line += "reader CPU \(fixed(perMessage)) us/message (\(reads) reads), reader/sender CPU \(fixed(ratio))\n"
+line += "reader CPU \(fixed(perReceived)) us per send received (\(reads) reads), reader/sender CPU \(fixed(ratio))\n"
 _ = try? FD.writeAll(1, line)
 if options.json {
     var doc = "{\"connections\":\(options.connections),\"rate\":\(options.rate),\"senders\":\(options.senders),"
     doc += "\"readers\":\(options.readers),\"busy_poll\":\(options.busyPoll),\"uring\":\(options.uring),\"p50_us\":\(p50),\"p90_us\":\(p90),"
     doc += "\"p99_us\":\(p99),\"p999_us\":\(p999),\"max_us\":\(latency.max),\"received\":\(received),"
-    doc += "\"expected\":\(expected),\"sender_cpu_us_per_send\":\(perSend),\"reader_cpu_us_per_message\":\(perMessage)}\n"
+    doc += "\"expected\":\(expected),\"sender_cpu_us_per_send\":\(perSend),\"reader_cpu_us_per_send\":\(perReceived),\"reader_over_sender_cpu\":\(ratio),\"batch\":\(options.batch)}\n"
     _ = try? FD.writeAll(1, doc)
 }
