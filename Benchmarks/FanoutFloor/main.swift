@@ -35,7 +35,7 @@ struct Options {
     /// Senders submit each tick's sends in batches through io_uring, as the worker does.
     var uring = false
     var json = false
-    var sources = "127.0.7.1-127.0.7.4"
+    var sources = "127.0.10.1-127.0.10.4"
     /// Set in the reader process the tool starts: the sender's port.
     var readerOf: UInt16?
 }

@@ -201,6 +201,12 @@ public struct ClientSession: Sendable {
             counters[.idSpan] += lastId - firstId + 1
         }
         if missing > 0 { counters[.clientsWithGap] += 1 }
-        if phase == .open { counters[.openAtEnd] += 1 }
+        switch phase {
+        case .open: counters[.openAtEnd] += 1
+        case .waiting: counters[.awayWaiting] += 1
+        case .connecting: counters[.awayConnecting] += 1
+        case .upgrading: counters[.awayUpgrading] += 1
+        case .finished: counters[.awayFinished] += 1
+        }
     }
 }

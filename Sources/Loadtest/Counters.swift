@@ -102,6 +102,12 @@ public enum Counter: Int, CaseIterable, Sendable {
     case reconnectAttemptsFailed
     /// Data messages of every channel (trades, depth, tickers…) received in the window.
     case dataInWindow
+    /// Clients not open at the end, by where they were: waiting to reconnect, connecting,
+    /// waiting for the upgrade's answer, or given up.
+    case awayWaiting
+    case awayConnecting
+    case awayUpgrading
+    case awayFinished
 }
 
 /// Fixed arrays of counters and failures indexed by the enums; summed field by field.

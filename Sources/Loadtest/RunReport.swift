@@ -177,7 +177,11 @@ public struct RunReport: Sendable {
             // Drops are expected here; what counts is who was back by the end.
             let away = Int64(config.connections) - counters[.openAtEnd]
             if away > Int64(config.allowedFailures) {
-                list.append("\(away) of \(config.connections) clients were not connected at the end (allowed \(config.allowedFailures))")
+                let phases: [(Counter, String)] = [(.awayWaiting, "waiting to reconnect"), (.awayConnecting, "connecting"),
+                                                   (.awayUpgrading, "waiting for the upgrade's answer"), (.awayFinished, "given up")]
+                let whereabouts = phases.filter { counters[$0.0] > 0 }.map { "\(counters[$0.0]) \($0.1)" }
+                list.append("\(away) of \(config.connections) clients were not connected at the end (allowed \(config.allowedFailures))"
+                            + (whereabouts.isEmpty ? "" : ": " + whereabouts.joined(separator: ", ")))
             }
         } else {
             let failed = counters.failedToOpen + counters.droppedAfterOpen

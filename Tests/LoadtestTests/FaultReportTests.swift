@@ -119,6 +119,29 @@ struct FaultReportTests {
         #expect(!report.problems.contains { $0.contains("not connected") })
     }
 
+    @Test("clients not connected at the end are a problem that says where each was: waiting to reconnect, connecting, upgrading, given up")
+    func awayAtTheEnd() throws {
+        var config = try WSLoadConfig(url: "ws://127.0.0.1:9/ws", connections: 4, arrivalRate: 100, processes: 2,
+                                      subscribe: nil, warmupSeconds: 0, durationSeconds: 10)
+        config.reconnect = true
+        var a = ChildReport(kind: .final), b = ChildReport(kind: .final)
+        a.counters[.openAtEnd] = 1
+        a.counters[.awayWaiting] = 1
+        b.counters[.openAtEnd] = 1
+        b.counters[.awayUpgrading] = 1
+        let report = RunReport.merge([a, b], config: config)
+        #expect(report.problems == ["2 of 4 clients were not connected at the end (allowed 0): 1 waiting to reconnect, "
+                                    + "1 waiting for the upgrade's answer"])
+        var session = ClientSession()
+        var counters = CounterSet()
+        for phase in [ClientSession.Phase.waiting, .connecting, .upgrading, .open, .finished, .open] {
+            session.phase = phase
+            session.summarize(into: &counters)
+        }
+        #expect(counters[.openAtEnd] == 2 && counters[.awayWaiting] == 1 && counters[.awayConnecting] == 1)
+        #expect(counters[.awayUpgrading] == 1 && counters[.awayFinished] == 1)
+    }
+
     @Test("a fault not applied shows no figures of its own; a fault that affected no client shows no recovery time")
     func notAppliedOrNoneAffected() throws {
         var report = try run()
