@@ -313,6 +313,7 @@ rows = [
     *rest_rows("candles 1m ×500", candles),
     *rest_rows("latest candle", latest),
     ("WS a: 1k conns × 100/s, p99", fmt(get(ws, "a", "latency_us", "p99"), " ms", 1e-3, 2)),
+    ("WS a2: the same on 2 workers, p99", fmt(get(ws, "a2", "latency_us", "p99"), " ms", 1e-3, 2)),
     ("WS b: 10k conns × 20/s, p99", fmt(get(ws, "b", "latency_us", "p99"), " ms", 1e-3, 1)),
     ("WS b: trades missing", fmt(get(ws, "b", "sequence", "missing_ids"))),
     ("WS c: deliveries per worker CPU-s", fmt(get(ws, "c", "cpu", "deliveries_per_worker_cpu_s"))),

@@ -49,9 +49,9 @@ public struct WorkerOptions: Sendable {
     /// wake-up before reading the ring (0: never waits). Ticks often come in bursts (two
     /// aggregate trades tens of µs apart): read at once, the first starts a fan-out and the
     /// second needs a send of its own to every connection already served; read together, they
-    /// leave in one send per connection. Measured side by side (BENCHMARKS.md, "coalescing
-    /// window"): 150 µs cut the worker CPU per delivery by 4–22 % and (a2)'s p99 from
-    /// 6.9–7.2 ms to 5.2–7.0 ms. A small fan-out costs microseconds, so it never waits.
+    /// leave in one send per connection. In six alternating pairs of scenario a2 (BENCHMARKS.md,
+    /// "2026-11-29 late") 150 µs lowered p99 in all six (by 0.1–1.7 ms) and the workers' CPU in
+    /// five; with one worker it was neutral. A small fan-out costs microseconds: it never waits.
     public var coalesceWindow: Duration = .microseconds(150)
     public var coalesceMinClients = 256
     /// Provided receive buffers: a power of two, at most 32768.
