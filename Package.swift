@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(name: "HarnessBench", dependencies: ["Loadtest", "Market", "Posix", "WebSocketCore"],
                           path: "Benchmarks/HarnessBench"),
         .executableTarget(name: "FanoutFloor", dependencies: [
-            "Loadtest", "Posix", "CPosix", "CLibURing", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "Loadtest", "Posix", "CLibURing", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], path: "Benchmarks/FanoutFloor"),
 
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),

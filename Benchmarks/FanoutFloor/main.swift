@@ -1,5 +1,4 @@
 import CLibURing
-import CPosix
 import Glibc
 import Histogram
 import Loadtest
@@ -84,25 +83,6 @@ func parseOptions() -> Options {
 let options = parseOptions()
 nonisolated let messageSize = 160
 
-// MARK: connections
-
-/// A listening socket on 127.0.0.1 with a kernel-chosen port.
-func listen() -> (fd: Int32, port: UInt16) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { fail("socket: \(String(cString: strerror(errno)))") }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, length) == 0 && Glibc.listen(fd, 4096) == 0 && getsockname(fd, $0, &length) == 0
-        }
-    }
-    guard ok else { fail("listen: \(String(cString: strerror(errno)))") }
-    return (fd, UInt16(bigEndian: addr.sin_port))
-}
-
 // MARK: schedule
 
 /// When ticks start, the measured window (CLOCK_REALTIME ns) and the tick spacing; the sender
@@ -151,24 +131,6 @@ final class ThreadResult: @unchecked Sendable {
     /// Sends that did not take the whole message (senders).
     var shortSends = 0
     var histogram = LatencyHistogram.make()
-}
-
-/// Runs `body` on a new pthread; `join` waits for it.
-final class Joinable: @unchecked Sendable {
-    private var thread = pthread_t()
-    private let body: @Sendable () -> Void
-
-    init(_ body: @escaping @Sendable () -> Void) {
-        self.body = body
-        let me = Unmanaged.passRetained(self).toOpaque()
-        guard pthread_create(&thread, nil, { arg in
-            let box = Unmanaged<Joinable>.fromOpaque(arg!).takeRetainedValue()
-            box.body()
-            return nil
-        }, me) == 0 else { fail("pthread_create failed") }
-    }
-
-    func join() { pthread_join(thread, nil) }
 }
 
 /// Sleeps until CLOCK_REALTIME `ns`.
@@ -351,7 +313,7 @@ func runReader(port: UInt16) -> Never {
         let mine = Array(stride(from: r, to: fds.count, by: options.readers).map { fds[$0] })
         let result = results[r]
         let schedule = schedule
-        return Joinable { read(mine, schedule, result: result) }
+        return JoinableThread { read(mine, schedule, result: result) }
     }
     for t in threads { t.join() }
     var total = LatencyHistogram.make()
@@ -359,8 +321,7 @@ func runReader(port: UInt16) -> Never {
     let messages = results.reduce(0) { $0 + $1.messages }
     let reads = results.reduce(0) { $0 + $1.operations }
     let cpu = results.reduce(Int64(0)) { $0 + $1.cpuNanos }
-    let buckets = LatencyHistogram.buckets(of: total).map { "\($0.value):\($0.count)" }.joined(separator: ",")
-    _ = try? FD.writeAll(1, "\(messages) \(reads) \(cpu)\n\(buckets)\n")
+    _ = try? FD.writeAll(1, "\(messages) \(reads) \(cpu)\n\(LatencyHistogram.encode(LatencyHistogram.buckets(of: total)))\n")
     exit(0)
 }
 
@@ -368,11 +329,12 @@ func runReader(port: UInt16) -> Never {
 
 if let port = options.readerOf { runReader(port: port) }
 
-let listener = listen()
+let listenFD: Int32
+do { listenFD = try Socket.listen(host: "127.0.0.1", port: 0) } catch { fail("\(error)") }
 let control = try! ClientSocket.pipe()
 let report = try! ClientSocket.pipe()
 var arguments = Array(CommandLine.arguments.dropFirst())
-arguments += ["--reader-of", "\(listener.port)"]
+arguments += ["--reader-of", "\(Socket.localPort(listenFD))"]
 let child: pid_t
 do {
     child = try Spawn.start(SpawnRequest(path: Spawn.selfExecutable, arguments: arguments,
@@ -381,11 +343,10 @@ do {
 FD.close(control.read)
 FD.close(report.write)
 var serverFDs: [Int32] = []
-var one: Int32 = 1
 while serverFDs.count < options.connections {
-    let s = tt_accept_cloexec(listener.fd)
-    guard s >= 0 else { fail("accept: \(String(cString: strerror(errno)))") }
-    setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    let s = Socket.acceptPending(listenFD)
+    guard s >= 0 else { fail("accept: \(String(cString: strerror(-s)))") }
+    Socket.setNoDelay(s)
     serverFDs.append(s)
 }
 let schedule = Schedule(options)
@@ -394,7 +355,7 @@ let senderResults = (0..<options.senders).map { _ in ThreadResult() }
 let senders = (0..<options.senders).map { s in
     let mine = Array(stride(from: s, to: serverFDs.count, by: options.senders).map { serverFDs[$0] })
     let result = senderResults[s]
-    return Joinable { send(to: mine, schedule, result: result) }
+    return JoinableThread { send(to: mine, schedule, result: result) }
 }
 for t in senders { t.join() }
 let answer = readAll(report.read).split(separator: "\n", omittingEmptySubsequences: false)
@@ -403,12 +364,7 @@ waitpid(child, &status, 0)
 guard answer.count >= 2 else { fail("the reader process reported nothing") }
 let head = answer[0].split(separator: " ").compactMap { Int64($0) }
 guard head.count == 3 else { fail("the reader process's report is malformed") }
-let buckets: [(value: UInt64, count: UInt64)] = answer[1].split(separator: ",").compactMap {
-    let f = $0.split(separator: ":")
-    guard f.count == 2, let v = UInt64(f[0]), let c = UInt64(f[1]) else { return nil }
-    return (v, c)
-}
-let latency = LatencyHistogram.make(buckets: buckets)
+let latency = LatencyHistogram.make(buckets: LatencyHistogram.decode(answer[1]))
 let (received, reads, readerCPU) = (Int(head[0]), Int(head[1]), Double(head[2]))
 let ticks = schedule.windowTicks.count
 let expected = ticks * options.connections * options.batch

@@ -48,8 +48,8 @@ public struct ChildReport: Sendable {
         if let firstErrorReply { fields.append("err=\(Self.escape(firstErrorReply))") }
         for (index, tally) in faults.enumerated() { fields.append("fault.\(index)=\(tally.encoded)") }
         if reconnects.reconnect.totalCount > 0 { fields.append("reconnects=\(reconnects.encoded)") }
-        if !buckets.isEmpty { fields.append("h=" + Self.encode(buckets)) }
-        if !readDelayBuckets.isEmpty { fields.append("rd=" + Self.encode(readDelayBuckets)) }
+        if !buckets.isEmpty { fields.append("h=" + LatencyHistogram.encode(buckets)) }
+        if !readDelayBuckets.isEmpty { fields.append("rd=" + LatencyHistogram.encode(readDelayBuckets)) }
         return fields.joined(separator: " ") + "\n"
     }
 
@@ -86,8 +86,8 @@ public struct ChildReport: Sendable {
         case "over": latencyOverflows = Int64(value) ?? 0
         case "max": maxLatencyMicros = Int64(value) ?? 0
         case "err": firstErrorReply = Self.unescape(value)
-        case "h": buckets = Self.decode(value)
-        case "rd": readDelayBuckets = Self.decode(value)
+        case "h": buckets = LatencyHistogram.decode(value)
+        case "rd": readDelayBuckets = LatencyHistogram.decode(value)
         case "reconnects":
             guard let tally = FaultTally(encoded: value) else { return false }
             reconnects = tally
@@ -108,19 +108,6 @@ public struct ChildReport: Sendable {
         while faults.count <= index { faults.append(FaultTally()) }
         faults[index] = tally
         return true
-    }
-
-    /// Histogram buckets as `value:count,…`.
-    static func encode(_ buckets: [(value: UInt64, count: UInt64)]) -> String {
-        buckets.map { "\($0.value):\($0.count)" }.joined(separator: ",")
-    }
-
-    static func decode(_ text: Substring) -> [(value: UInt64, count: UInt64)] {
-        text.split(separator: ",").compactMap { pair in
-            let halves = pair.split(separator: ":")
-            guard halves.count == 2, let v = UInt64(halves[0]), let c = UInt64(halves[1]) else { return nil }
-            return (v, c)
-        }
     }
 
     static func escape(_ text: String) -> String {

@@ -14,6 +14,20 @@ public enum LatencyHistogram {
         histogram.recordedValues().map { ($0.value, UInt64($0.count)) }
     }
 
+    /// Buckets as text for a pipe: `value:count,…`.
+    public static func encode(_ buckets: [(value: UInt64, count: UInt64)]) -> String {
+        buckets.map { "\($0.value):\($0.count)" }.joined(separator: ",")
+    }
+
+    /// The buckets `encode` wrote; a malformed pair is skipped.
+    public static func decode(_ text: Substring) -> [(value: UInt64, count: UInt64)] {
+        text.split(separator: ",").compactMap { pair in
+            let halves = pair.split(separator: ":")
+            guard halves.count == 2, let v = UInt64(halves[0]), let c = UInt64(halves[1]) else { return nil }
+            return (v, c)
+        }
+    }
+
     /// A histogram holding `buckets` (each value lands in the bucket it came from).
     public static func make(buckets: [(value: UInt64, count: UInt64)]) -> Histogram<UInt64> {
         var histogram = make()

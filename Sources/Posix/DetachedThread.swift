@@ -49,3 +49,24 @@ public final class ThreadBudget: Sendable {
         return true
     }
 }
+
+/// A pthread running a `@Sendable` closure that its starter waits for (`join`): work that
+/// blocks or spins, kept off Swift's cooperative pool (two threads on this machine).
+public final class JoinableThread: @unchecked Sendable {
+    private var thread = pthread_t()
+    private let body: @Sendable () -> Void
+
+    /// Starts `body` at once; traps if no thread can be made (the callers cannot go on without it).
+    public init(_ body: @escaping @Sendable () -> Void) {
+        self.body = body
+        let me = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { arg in
+            Unmanaged<JoinableThread>.fromOpaque(arg!).takeRetainedValue().body()
+            return nil
+        }, me)
+        precondition(rc == 0, "pthread_create: \(rc)")
+    }
+
+    /// Waits until `body` has returned.
+    public func join() { pthread_join(thread, nil) }
+}

@@ -11,7 +11,7 @@ struct ClientProcessTests {
     /// Runs one client process against `server` on `listener` with `config` (its window opened
     /// at once for the run's duration), then closes the server's sockets; the child's last report.
     static func runClient(_ server: ScriptedServer, config: WSLoadConfig, closeBeforeJoin: Bool = false) throws -> ChildReport {
-        let thread = BlockingThread { server.serve() }
+        let thread = JoinableThread { server.serve() }
         let control = try ClientSocket.pipe()
         let report = try ClientSocket.pipe()
         defer { [control.read, control.write, report.read, report.write].forEach { close($0) } }
@@ -207,19 +207,3 @@ final class ScriptedServer: @unchecked Sendable {
     }
 }
 
-/// A plain pthread for the blocking server, kept off the test runner's cooperative threads.
-final class BlockingThread: @unchecked Sendable {
-    private var handle = pthread_t()
-    private let work: @Sendable () -> Void
-
-    init(_ work: @escaping @Sendable () -> Void) {
-        self.work = work
-        let box = Unmanaged.passRetained(self).toOpaque()
-        guard pthread_create(&handle, nil, { raw in
-            Unmanaged<BlockingThread>.fromOpaque(raw!).takeRetainedValue().work()
-            return nil
-        }, box) == 0 else { fatalError("pthread_create failed") }
-    }
-
-    func join() { pthread_join(handle, nil) }
-}

@@ -1,3 +1,4 @@
+import Posix
 import Testing
 @testable import ShmRing
 
@@ -85,7 +86,7 @@ struct CandleRingTests {
     func consistentUnderContention() throws {
         let tables = try Self.tables(candles: 64)
         let rounds: Int64 = 3_000
-        let writer = TestThread {
+        let writer = JoinableThread {
             for n in Int64(1)...rounds {
                 for tick in Int64(0)..<20 {
                     tables.updateCandle(symbolIndex: 0, market: .spot, interval: Self.m1, candle: Self.candle(n, close: tick))

@@ -106,9 +106,9 @@ struct RingStressTests {
         let tallies = [ReaderTally(), ReaderTally(), ReaderTally()]
         let styles: [Style] = [.oneByOne, .batched, .slow]
         let readers = zip(styles, tallies).map { style, tally in
-            TestThread { Self.read(segment, until: final, style: style, into: tally) }
+            JoinableThread { Self.read(segment, until: final, style: style, into: tally) }
         }
-        let writer = TestThread { Self.write(segment, count: Self.records) }
+        let writer = JoinableThread { Self.write(segment, count: Self.records) }
         writer.join()
         readers.forEach { $0.join() }
         for (index, tally) in tallies.enumerated() {

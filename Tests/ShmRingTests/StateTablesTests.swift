@@ -1,4 +1,5 @@
 import Glibc
+import Posix
 import Testing
 @testable import ShmRing
 
@@ -60,7 +61,7 @@ struct StateTablesTests {
         let tables = StateTables(segment: try TestSupport.segment(symbols: 1))
         tables.updateTrade(Self.trade(0, 1))
         let updates: Int64 = 200_000
-        let writer = TestThread {
+        let writer = JoinableThread {
             for n in 2...updates { tables.updateTrade(Self.trade(0, n)) }
         }
         var reads = 0

@@ -64,22 +64,3 @@ enum TestSupport {
     }
 }
 
-/// A plain pthread: the stress test needs threads that block and spin, which the
-/// cooperative pool (two threads here) must not be asked to host.
-final class TestThread: @unchecked Sendable {
-    private var thread = pthread_t()
-    private let body: () -> Void
-
-    init(_ body: @escaping @Sendable () -> Void) {
-        self.body = body
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { context in
-            let me = Unmanaged<TestThread>.fromOpaque(context!).takeRetainedValue()
-            me.body()
-            return nil
-        }, context)
-        precondition(rc == 0, "pthread_create: \(rc)")
-    }
-
-    func join() { pthread_join(thread, nil) }
-}
